@@ -1,0 +1,114 @@
+# ngx_cerebro: build the dynamic module against Debian's nginx, run it, test it.
+#
+#   make          build build/nginx/ngx_cerebro_module.so
+#   make run      build, render build/run/ and start nginx in the foreground
+#   make test     unit tests (cmocka) then integration tests (pytest)
+#   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
+#   make bench    build the benchmark programs under build/bench/
+
+SHELL := /bin/bash
+
+NGX_SRC      ?= /usr/share/nginx/src
+NGINX        ?= /usr/sbin/nginx
+BUILD        := $(CURDIR)/build
+NGX_BUILD    := $(BUILD)/nginx
+MODULE       := $(NGX_BUILD)/ngx_cerebro_module.so
+PYTEST       ?= /usr/bin/python3 -m pytest
+FUZZ_SECONDS ?= 20
+
+MOD_DIR      := ngx_cerebro_module
+MOD_SRCS     := $(shell find $(MOD_DIR) -name '*.c' | sort)
+MOD_HDRS     := $(shell find $(MOD_DIR) -name '*.h' | sort)
+
+# The pure core, built alone for unit tests, fuzzers and benchmarks.
+CORE_SRCS    := $(sort $(wildcard $(MOD_DIR)/core/*.c))
+CORE_OBJS    := $(patsubst $(MOD_DIR)/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+CORE_LIBS    := -lcjson -lcrypto -lm
+CORE_CFLAGS  := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(MOD_DIR)/core
+
+UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+BENCH_SRCS   := $(sort $(wildcard bench/*.c))
+BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all module deps run test unit integration fuzz bench clean
+
+all: module
+
+deps:
+	@scripts/setup.sh --if-needed
+
+module: $(MODULE)
+
+# nginx's configure writes a Makefile into the directory it runs from, so it
+# runs in a private copy of the packaged source tree, never in /usr/share.
+# config finds the module's sources by globbing, so configure runs again
+# whenever a source file is added or removed.
+SRC_LIST     := $(BUILD)/sources.list
+$(shell mkdir -p $(BUILD); echo $(MOD_SRCS) $(MOD_HDRS) \
+    | cmp -s - $(SRC_LIST) 2>/dev/null \
+    || echo $(MOD_SRCS) $(MOD_HDRS) > $(SRC_LIST))
+
+$(NGX_BUILD)/Makefile: config $(NGX_SRC)/conf_flags $(SRC_LIST)
+	@scripts/setup.sh --if-needed
+	rm -rf $(BUILD)/nginx-src $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -a $(NGX_SRC) $(BUILD)/nginx-src
+	cd $(BUILD)/nginx-src && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(CURDIR) --builddir=$(NGX_BUILD) \
+	        > $(BUILD)/configure.log 2>&1 \
+	    || { tail -n 20 $(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/Makefile $(MOD_SRCS) $(MOD_HDRS)
+	$(MAKE) -C $(BUILD)/nginx-src -f $(NGX_BUILD)/Makefile modules
+
+run: deps $(MODULE)
+	@scripts/run
+
+test: deps unit integration
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$(basename $$t)"; $$t; done
+
+integration: $(MODULE)
+	$(PYTEST) -q tests/fakes tests/integration
+
+$(BUILD)/core/%.o: $(MOD_DIR)/core/%.c $(wildcard $(MOD_DIR)/core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $< $(CORE_OBJS) -o $@ -lcmocka $(CORE_LIBS)
+
+# Fuzzers and their core objects are built by clang with sanitizers, apart
+# from the gcc objects above.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard $(MOD_DIR)/core/*.h)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(MOD_DIR)/core \
+	    $< $(CORE_SRCS) -o $@ $(CORE_LIBS)
+
+fuzz: deps $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+	    n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=10240 \
+	        -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n \
+	        $$( [ -d tests/fuzz/seeds/$$n ] && echo tests/fuzz/seeds/$$n ) \
+	        2>&1 | tail -n 12; \
+	    test "$${PIPESTATUS[0]}" -eq 0; \
+	done
+
+$(BUILD)/bench/%: bench/%.c $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $< $(CORE_OBJS) -o $@ $(CORE_LIBS)
+
+bench: $(BENCH_BINS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,133 @@
+
+/*
+ * GET /health keeps the original service's four fields first and in order,
+ * so that existing monitors keep matching; GET / lists the endpoints this
+ * configuration really serves.
+ */
+
+#include "ngx_cerebro_http.h"
+#include "ngx_cerebro_health.h"
+
+
+static ngx_int_t ngx_cerebro_health_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_info_handler(ngx_http_request_t *r);
+static cJSON *ngx_cerebro_add_identity(cJSON *json,
+    ngx_cerebro_main_conf_t *mcf);
+
+
+char *
+ngx_cerebro_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "health",
+                                    ngx_cerebro_health_handler);
+}
+
+
+char *
+ngx_cerebro_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "info", ngx_cerebro_info_handler);
+}
+
+
+static ngx_int_t
+ngx_cerebro_health_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    cJSON                    *json;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    json = cJSON_CreateObject();
+
+    if (json == NULL
+        || cJSON_AddStringToObject(json, "status", "healthy") == NULL
+        || ngx_cerebro_add_identity(json, mcf) == NULL)
+    {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+static ngx_int_t
+ngx_cerebro_info_handler(ngx_http_request_t *r)
+{
+    cJSON                    *json, *endpoints;
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
+    ngx_cerebro_endpoint_t   *ep;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    json = cJSON_CreateObject();
+
+    endpoints = (json && ngx_cerebro_add_identity(json, mcf))
+                ? cJSON_AddObjectToObject(json, "endpoints") : NULL;
+
+    if (endpoints == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ep = mcf->endpoints.elts;
+
+    for (i = 0; i < mcf->endpoints.nelts; i++) {
+
+        /* "internal" is merged by now; such locations are nobody's URL */
+        if (ep[i].clcf->internal == 1) {
+            continue;
+        }
+
+        if (cJSON_AddStringToObject(endpoints, ep[i].name,
+                                    ep[i].location)
+            == NULL)
+        {
+            cJSON_Delete(json);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+static cJSON *
+ngx_cerebro_add_identity(cJSON *json, ngx_cerebro_main_conf_t *mcf)
+{
+    if (cJSON_AddStringToObject(json, "service", CEREBRO_SERVICE_NAME)
+           == NULL
+        || cJSON_AddStringToObject(json, "version", CEREBRO_VERSION) == NULL
+        || cJSON_AddStringToObject(json, "environment",
+                                   (char *) mcf->environment.data)
+           == NULL)
+    {
+        return NULL;
+    }
+
+    return json;
+}

@@ -1,0 +1,350 @@
+
+/*
+ * Methods, CORS and JSON answers shared by every endpoint of ours.
+ */
+
+#include "ngx_cerebro_http.h"
+
+
+static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
+    ngx_uint_t allowed, ngx_str_t *out);
+static ngx_int_t ngx_cerebro_http_add_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+static ngx_str_t *ngx_cerebro_http_allowed_origin(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_cerebro_http_find_header(ngx_http_request_t *r,
+    ngx_str_t *name);
+
+
+typedef struct {
+    ngx_uint_t   method;
+    const char  *name;
+} ngx_cerebro_method_name_t;
+
+
+static ngx_cerebro_method_name_t  ngx_cerebro_methods[] = {
+    { NGX_HTTP_GET, "GET" },
+    { NGX_HTTP_HEAD, "HEAD" },
+    { NGX_HTTP_POST, "POST" },
+    { NGX_HTTP_PUT, "PUT" },
+    { NGX_HTTP_PATCH, "PATCH" },
+    { NGX_HTTP_DELETE, "DELETE" },
+    { NGX_HTTP_OPTIONS, "OPTIONS" },
+    { 0, NULL }
+};
+
+
+ngx_int_t
+ngx_cerebro_http_check_method(ngx_http_request_t *r, ngx_uint_t allowed)
+{
+    ngx_int_t         rc;
+    ngx_str_t         allow, *origin;
+    ngx_table_elt_t  *requested;
+
+    static ngx_str_t  request_method = ngx_string(
+                                          "Access-Control-Request-Method");
+    static ngx_str_t  request_headers = ngx_string(
+                                          "Access-Control-Request-Headers");
+    static ngx_str_t  max_age = ngx_string("600");
+
+    if (r->method & allowed) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_cerebro_http_allow_header(r, allowed | NGX_HTTP_OPTIONS, &allow)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_cerebro_http_add_header(r, "Allow", &allow) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                           "method not allowed");
+    }
+
+    /* a CORS preflight: only an origin on the list learns anything */
+
+    origin = ngx_cerebro_http_allowed_origin(r);
+
+    if (origin && ngx_cerebro_http_find_header(r, &request_method)) {
+
+        if (ngx_cerebro_http_cors(r) != NGX_OK
+            || ngx_cerebro_http_add_header(r, "Access-Control-Allow-Methods",
+                                           &allow)
+               != NGX_OK
+            || ngx_cerebro_http_add_header(r, "Access-Control-Max-Age",
+                                           &max_age)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        requested = ngx_cerebro_http_find_header(r, &request_headers);
+
+        if (requested
+            && ngx_cerebro_http_add_header(r, "Access-Control-Allow-Headers",
+                                           &requested->value)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_cors(ngx_http_request_t *r)
+{
+    ngx_str_t                 *origin;
+    ngx_cerebro_main_conf_t   *mcf;
+
+    static ngx_str_t  vary = ngx_string("Origin");
+    static ngx_str_t  any = ngx_string("*");
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    origin = ngx_cerebro_http_allowed_origin(r);
+
+    if (origin == NULL) {
+        /* the answer depends on Origin: shared caches must know */
+        return mcf->any_origin ? NGX_OK
+                               : ngx_cerebro_http_add_header(r, "Vary",
+                                                             &vary);
+    }
+
+    if (mcf->any_origin) {
+        return ngx_cerebro_http_add_header(r, "Access-Control-Allow-Origin",
+                                           &any);
+    }
+
+    if (ngx_cerebro_http_add_header(r, "Access-Control-Allow-Origin", origin)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_cerebro_http_add_header(r, "Vary", &vary);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    cJSON *json)
+{
+    char         *text;
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+
+    if (text == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_strlen(text);
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        cJSON_free(text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, text, len);
+    *b->last++ = '\n';
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    cJSON_free(text);
+
+    if (ngx_cerebro_http_cors(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "application/json; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("application/json") - 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    cJSON  *json;
+
+    json = cJSON_CreateObject();
+
+    if (json == NULL
+        || cJSON_AddStringToObject(json, "error", message) == NULL)
+    {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, status, json);
+}
+
+
+static ngx_int_t
+ngx_cerebro_http_allow_header(ngx_http_request_t *r, ngx_uint_t allowed,
+    ngx_str_t *out)
+{
+    u_char                     *p;
+    size_t                      len;
+    ngx_cerebro_method_name_t  *m;
+
+    len = 0;
+    for (m = ngx_cerebro_methods; m->name; m++) {
+        if (allowed & m->method) {
+            len += ngx_strlen(m->name) + sizeof(", ") - 1;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+    for (m = ngx_cerebro_methods; m->name; m++) {
+        if (allowed & m->method) {
+            if (p != out->data) {
+                p = ngx_cpymem(p, ", ", 2);
+            }
+
+            p = ngx_cpymem(p, m->name, ngx_strlen(m->name));
+        }
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_http_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+static ngx_str_t *
+ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
+{
+    size_t                    len;
+    ngx_str_t                *origins, *value;
+    ngx_uint_t                i;
+    ngx_table_elt_t          *origin;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    static ngx_str_t  origin_header = ngx_string("Origin");
+
+    origin = ngx_cerebro_http_find_header(r, &origin_header);
+    if (origin == NULL || origin->value.len == 0) {
+        return NULL;
+    }
+
+    value = &origin->value;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->any_origin) {
+        return value;
+    }
+
+    origins = mcf->origins->elts;
+
+    for (i = 0; i < mcf->origins->nelts; i++) {
+        len = origins[i].len;
+
+        /* scheme and host are case-insensitive; browsers send lowercase */
+        if (value->len == len
+            && ngx_strncasecmp(value->data, origins[i].data, len) == 0)
+        {
+            return value;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_table_elt_t *
+ngx_cerebro_http_find_header(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == name->len
+            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}

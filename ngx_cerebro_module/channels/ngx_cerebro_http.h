@@ -1,0 +1,36 @@
+
+/*
+ * What every endpoint of ours does the same way: method checks (405 with
+ * Allow, OPTIONS preflight), CORS from ALLOWED_ORIGINS, and JSON answers.
+ */
+
+#ifndef _NGX_CEREBRO_HTTP_H_INCLUDED_
+#define _NGX_CEREBRO_HTTP_H_INCLUDED_
+
+
+#include <cjson/cJSON.h>
+
+#include "ngx_cerebro.h"
+
+
+/*
+ * NGX_DECLINED when the method is one of "allowed" (NGX_HTTP_GET|...): the
+ * handler goes on.  Otherwise the OPTIONS or 405 answer has been sent and
+ * the result is what the handler returns.
+ */
+ngx_int_t ngx_cerebro_http_check_method(ngx_http_request_t *r,
+    ngx_uint_t allowed);
+
+/* Access-Control-Allow-Origin for an origin on ALLOWED_ORIGINS, or none. */
+ngx_int_t ngx_cerebro_http_cors(ngx_http_request_t *r);
+
+/* Serializes and frees "json"; sends it whole with the given status. */
+ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
+    ngx_uint_t status, cJSON *json);
+
+/* {"error": "<message>"} with the status. */
+ngx_int_t ngx_cerebro_http_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *message);
+
+
+#endif /* _NGX_CEREBRO_HTTP_H_INCLUDED_ */

@@ -1,0 +1,169 @@
+/*
+ * Howard Hinnant's days_from_civil / civil_from_days algorithms: exact for
+ * every Gregorian date, no tables, no time zone.
+ */
+
+#include <stdio.h>
+
+#include "cerebro_civil.h"
+
+
+static const char  *weekday_names[] = {
+    "domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"
+};
+
+static const char  *month_names[] = {
+    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+    "agosto", "septiembre", "octubre", "noviembre", "diciembre"
+};
+
+
+int64_t
+cerebro_days_from_civil(int year, int month, int day)
+{
+    int64_t   y, era;
+    unsigned  yoe, doy, doe;
+
+    y = (int64_t) year - (month <= 2);
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (unsigned) (month + (month > 2 ? -3 : 9)) + 2) / 5
+          + (unsigned) day - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (int64_t) doe - 719468;
+}
+
+
+void
+cerebro_civil_from_days(int64_t days, cerebro_date_t *out)
+{
+    int64_t   z, era, y;
+    unsigned  doe, yoe, doy, mp, d, m;
+
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned) (z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = (int64_t) yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+
+    out->year = (int) (y + (m <= 2));
+    out->month = (int) m;
+    out->day = (int) d;
+}
+
+
+int
+cerebro_is_leap_year(int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+
+int
+cerebro_days_in_month(int year, int month)
+{
+    static const int  days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+                                 30, 31 };
+
+    if (month < 1 || month > 12) {
+        return 0;
+    }
+
+    if (month == 2 && cerebro_is_leap_year(year)) {
+        return 29;
+    }
+
+    return days[month - 1];
+}
+
+
+int
+cerebro_date_valid(const cerebro_date_t *d)
+{
+    return d->year >= 1900 && d->year <= 9999
+           && d->day >= 1 && d->day <= cerebro_days_in_month(d->year, d->month);
+}
+
+
+int
+cerebro_weekday(const cerebro_date_t *d)
+{
+    int64_t  days;
+
+    days = cerebro_days_from_civil(d->year, d->month, d->day);
+
+    /* 1970-01-01 was a Thursday (4); C's % keeps the sign of days */
+    return (int) ((days % 7 + 11) % 7);
+}
+
+
+cerebro_date_t
+cerebro_date_add_days(const cerebro_date_t *d, int days)
+{
+    cerebro_date_t  out;
+
+    cerebro_civil_from_days(cerebro_days_from_civil(d->year, d->month, d->day)
+                            + days, &out);
+    return out;
+}
+
+
+int
+cerebro_date_cmp(const cerebro_date_t *a, const cerebro_date_t *b)
+{
+    if (a->year != b->year) {
+        return a->year < b->year ? -1 : 1;
+    }
+
+    if (a->month != b->month) {
+        return a->month < b->month ? -1 : 1;
+    }
+
+    if (a->day != b->day) {
+        return a->day < b->day ? -1 : 1;
+    }
+
+    return 0;
+}
+
+
+const char *
+cerebro_weekday_name_es(int wday)
+{
+    return (wday >= 0 && wday <= 6) ? weekday_names[wday] : "";
+}
+
+
+const char *
+cerebro_month_name_es(int month)
+{
+    return (month >= 1 && month <= 12) ? month_names[month - 1] : "";
+}
+
+
+int
+cerebro_date_format_es(char *buf, size_t size, const cerebro_date_t *d,
+    int ref_year)
+{
+    if (d->year == ref_year) {
+        return snprintf(buf, size, "%s %d de %s",
+                        cerebro_weekday_name_es(cerebro_weekday(d)), d->day,
+                        cerebro_month_name_es(d->month));
+    }
+
+    return snprintf(buf, size, "%s %d de %s de %d",
+                    cerebro_weekday_name_es(cerebro_weekday(d)), d->day,
+                    cerebro_month_name_es(d->month), d->year);
+}
+
+
+int
+cerebro_date_format_iso(char *buf, size_t size, const cerebro_date_t *d)
+{
+    return snprintf(buf, size, "%04d-%02d-%02d", d->year, d->month, d->day);
+}

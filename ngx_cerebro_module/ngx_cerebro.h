@@ -1,0 +1,88 @@
+
+/*
+ * ngx_cerebro: what every layer of the nginx glue shares — the module's
+ * main configuration and its logging conventions.
+ */
+
+#ifndef _NGX_CEREBRO_H_INCLUDED_
+#define _NGX_CEREBRO_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
+#define CEREBRO_VERSION       "1.0.0"
+
+
+typedef struct {
+    ngx_http_core_loc_conf_t  *clcf;
+    char                      *location;     /* NUL-terminated for cJSON */
+    char                      *name;
+} ngx_cerebro_endpoint_t;
+
+
+typedef struct {
+    /* deployment */
+    ngx_str_t                  environment;
+    ngx_flag_t                 debug;
+    ngx_str_t                  allowed_origins;
+    ngx_str_t                  public_url;
+    ngx_str_t                  data_dir;
+
+    /* accounts; secrets never reach a log line */
+    ngx_str_t                  vapi_secret;
+    ngx_str_t                  vapi_api_key;
+    ngx_str_t                  vapi_assistant_id;
+    ngx_str_t                  openai_api_key;
+    ngx_str_t                  airtable_api_key;
+    ngx_str_t                  airtable_base_id;
+    ngx_str_t                  twilio_account_sid;
+    ngx_str_t                  twilio_auth_token;
+    ngx_str_t                  twilio_whatsapp_number;
+    ngx_str_t                  redis_url;
+    ngx_str_t                  redis_password;
+
+    /* derived when the configuration is loaded */
+    ngx_array_t               *origins;          /* of ngx_str_t */
+    ngx_flag_t                 any_origin;
+    ngx_flag_t                 production;
+    ngx_array_t                endpoints;        /* ngx_cerebro_endpoint_t */
+} ngx_cerebro_main_conf_t;
+
+
+extern ngx_module_t  ngx_cerebro_module;
+
+
+/*
+ * Every message of ours starts with "cerebro: " so that an operator can grep
+ * the error log.  ngx_cerebro_log_detail() is the DEBUG=True switch: the
+ * same detail that nginx's debug log carries, raised to "notice" so that it
+ * shows on a packaged nginx without a debug error_log.
+ */
+#define ngx_cerebro_log(level, log, err, fmt, ...)                            \
+    ngx_log_error(level, log, err, "cerebro: " fmt, ##__VA_ARGS__)
+
+#define ngx_cerebro_log_detail(mcf, log, fmt, ...)                            \
+    do {                                                                      \
+        if ((mcf)->debug) {                                                   \
+            ngx_log_error(NGX_LOG_NOTICE, log, 0, "cerebro: " fmt,            \
+                          ##__VA_ARGS__);                                     \
+        } else {                                                              \
+            ngx_log_debug(NGX_LOG_DEBUG_HTTP, log, 0, "cerebro: " fmt,        \
+                          ##__VA_ARGS__);                                     \
+        }                                                                     \
+    } while (0)
+
+
+/* Sets the location's content handler and lists it in "GET /". */
+char *ngx_cerebro_set_endpoint(ngx_conf_t *cf, char *name,
+    ngx_http_handler_pt handler);
+
+/* A NUL-terminated copy, for libraries that take C strings. */
+char *ngx_cerebro_pstrdup0(ngx_pool_t *pool, ngx_str_t *s);
+
+
+#endif /* _NGX_CEREBRO_H_INCLUDED_ */
