@@ -10,8 +10,8 @@ SHELL := /bin/bash
 
 NGX_SRC      ?= /usr/share/nginx/src
 NGINX        ?= /usr/sbin/nginx
-BUILD        := $(CURDIR)/build
-NGX_BUILD    := $(BUILD)/nginx
+BUILD        := build
+NGX_BUILD    := $(CURDIR)/build/nginx
 MODULE       := $(NGX_BUILD)/ngx_cerebro_module.so
 PYTEST       ?= /usr/bin/python3 -m pytest
 FUZZ_SECONDS ?= 20
@@ -37,10 +37,13 @@ BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all module deps run test unit integration fuzz bench clean
 
+# Keep the core objects: every test, fuzzer and benchmark links them.
+.SECONDARY: $(CORE_OBJS)
+
 all: module
 
 deps:
-	@scripts/setup.sh --if-needed
+	@scripts/setup.sh --if-needed all
 
 module: $(MODULE)
 
@@ -53,21 +56,22 @@ $(shell mkdir -p $(BUILD); echo $(MOD_SRCS) $(MOD_HDRS) \
     | cmp -s - $(SRC_LIST) 2>/dev/null \
     || echo $(MOD_SRCS) $(MOD_HDRS) > $(SRC_LIST))
 
-$(NGX_BUILD)/Makefile: config $(NGX_SRC)/conf_flags $(SRC_LIST)
-	@scripts/setup.sh --if-needed
+$(NGX_BUILD)/Makefile: config $(SRC_LIST)
+	@scripts/setup.sh --if-needed build
 	rm -rf $(BUILD)/nginx-src $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -a $(NGX_SRC) $(BUILD)/nginx-src
 	cd $(BUILD)/nginx-src && . ./conf_flags && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) --builddir=$(NGX_BUILD) \
-	        > $(BUILD)/configure.log 2>&1 \
+	        > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
 	    || { tail -n 20 $(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGX_BUILD)/Makefile $(MOD_SRCS) $(MOD_HDRS)
 	$(MAKE) -C $(BUILD)/nginx-src -f $(NGX_BUILD)/Makefile modules
 
-run: deps $(MODULE)
+run: $(MODULE)
+	@scripts/setup.sh --if-needed runtime
 	@scripts/run
 
 test: deps unit integration

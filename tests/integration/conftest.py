@@ -1,0 +1,46 @@
+import pytest
+
+from harness import MODULE, Nginx, Redis
+
+
+def pytest_sessionstart(session):
+    if not MODULE.exists():
+        raise pytest.UsageError(f"{MODULE} is not built: run 'make test'")
+
+
+@pytest.fixture
+def nginx_factory(tmp_path):
+    """Makes nginx instances; at the end stops them and fails the test on
+    any [alert] or [emerg] line, or a worker that exited on a signal."""
+    made = []
+
+    def make(env=None, workers=2, name=None):
+        n = Nginx(tmp_path / (name or f"nginx{len(made)}"), env=env,
+                  workers=workers)
+        made.append(n)
+        return n
+
+    yield make
+
+    problems = []
+    for n in made:
+        code = n.stop()
+        bad = n.bad_log_lines()
+        if bad:
+            problems.append(f"{n.prefix}: " + "\n".join(bad))
+        if code not in (None, 0):
+            problems.append(f"{n.prefix}: nginx exited with {code}")
+    if problems:
+        pytest.fail("nginx misbehaved:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def nginx(nginx_factory):
+    return nginx_factory().start()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    r = Redis(tmp_path / "redis").start()
+    yield r
+    r.stop()

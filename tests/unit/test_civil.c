@@ -1,0 +1,156 @@
+/*
+ * Civil calendar arithmetic and the Spanish way of reading a date back.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "cerebro_civil.h"
+
+
+static void
+test_days_round_trip(void **state)
+{
+    int64_t         days;
+    cerebro_date_t  d;
+
+    (void) state;
+
+    assert_int_equal(cerebro_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(cerebro_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(cerebro_days_from_civil(1969, 12, 31), -1);
+
+    for (days = -800000; days < 800000; days += 7) {
+        cerebro_civil_from_days(days, &d);
+        assert_true(cerebro_date_valid(&d) || d.year < 1900 || d.year > 9999);
+        assert_int_equal(cerebro_days_from_civil(d.year, d.month, d.day),
+                         days);
+    }
+}
+
+
+static void
+test_weekday_agrees_with_libc(void **state)
+{
+    int             i;
+    time_t          t;
+    struct tm       tm;
+    cerebro_date_t  d;
+
+    (void) state;
+
+    /* every day from 1901 to 2100 against gmtime_r */
+    for (i = -25202; i < 47482; i++) {
+        t = (time_t) i * 86400;
+        gmtime_r(&t, &tm);
+        d.year = tm.tm_year + 1900;
+        d.month = tm.tm_mon + 1;
+        d.day = tm.tm_mday;
+        assert_int_equal(cerebro_weekday(&d), tm.tm_wday);
+        assert_int_equal(cerebro_days_from_civil(d.year, d.month, d.day), i);
+    }
+}
+
+
+static void
+test_month_lengths_and_validity(void **state)
+{
+    cerebro_date_t  feb29_2028 = { 2028, 2, 29 };
+    cerebro_date_t  feb29_2026 = { 2026, 2, 29 };
+    cerebro_date_t  feb31 = { 2026, 2, 31 };
+    cerebro_date_t  month13 = { 2026, 13, 1 };
+    cerebro_date_t  day0 = { 2026, 1, 0 };
+
+    (void) state;
+
+    assert_int_equal(cerebro_days_in_month(2026, 2), 28);
+    assert_int_equal(cerebro_days_in_month(2028, 2), 29);
+    assert_int_equal(cerebro_days_in_month(1900, 2), 28);
+    assert_int_equal(cerebro_days_in_month(2000, 2), 29);
+    assert_int_equal(cerebro_days_in_month(2026, 4), 30);
+    assert_int_equal(cerebro_days_in_month(2026, 0), 0);
+    assert_int_equal(cerebro_days_in_month(2026, 13), 0);
+
+    assert_true(cerebro_date_valid(&feb29_2028));
+    assert_false(cerebro_date_valid(&feb29_2026));
+    assert_false(cerebro_date_valid(&feb31));
+    assert_false(cerebro_date_valid(&month13));
+    assert_false(cerebro_date_valid(&day0));
+}
+
+
+static void
+test_add_days_and_compare(void **state)
+{
+    cerebro_date_t  nye = { 2026, 12, 31 };
+    cerebro_date_t  next, back;
+
+    (void) state;
+
+    next = cerebro_date_add_days(&nye, 1);
+    assert_int_equal(next.year, 2027);
+    assert_int_equal(next.month, 1);
+    assert_int_equal(next.day, 1);
+
+    back = cerebro_date_add_days(&next, -366);
+    assert_int_equal(back.year, 2025);
+    assert_int_equal(back.month, 12);
+    assert_int_equal(back.day, 31);
+
+    assert_int_equal(cerebro_date_cmp(&nye, &next), -1);
+    assert_int_equal(cerebro_date_cmp(&next, &nye), 1);
+    assert_int_equal(cerebro_date_cmp(&nye, &nye), 0);
+}
+
+
+static void
+test_spanish_reading(void **state)
+{
+    char            buf[64];
+    cerebro_date_t  friday = { 2026, 11, 27 };
+    cerebro_date_t  new_year = { 2027, 1, 1 };
+    cerebro_date_t  wednesday = { 2026, 12, 2 };
+
+    (void) state;
+
+    cerebro_date_format_es(buf, sizeof(buf), &friday, 2026);
+    assert_string_equal(buf, "viernes 27 de noviembre");
+
+    cerebro_date_format_es(buf, sizeof(buf), &new_year, 2026);
+    assert_string_equal(buf, "viernes 1 de enero de 2027");
+
+    cerebro_date_format_es(buf, sizeof(buf), &wednesday, 2026);
+    assert_string_equal(buf, "miércoles 2 de diciembre");
+
+    /* truncation stays a terminated string */
+    assert_true(cerebro_date_format_es(buf, 8, &friday, 2026) > 7);
+    assert_int_equal(strlen(buf), 7);
+
+    cerebro_date_format_iso(buf, sizeof(buf), &new_year);
+    assert_string_equal(buf, "2027-01-01");
+
+    assert_string_equal(cerebro_weekday_name_es(6), "sábado");
+    assert_string_equal(cerebro_weekday_name_es(7), "");
+    assert_string_equal(cerebro_month_name_es(9), "septiembre");
+    assert_string_equal(cerebro_month_name_es(0), "");
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_days_round_trip),
+        cmocka_unit_test(test_weekday_agrees_with_libc),
+        cmocka_unit_test(test_month_lengths_and_validity),
+        cmocka_unit_test(test_add_days_and_compare),
+        cmocka_unit_test(test_spanish_reading),
+    };
+
+    return cmocka_run_group_tests_name("civil", tests, NULL, NULL);
+}
