@@ -1,0 +1,57 @@
+/*
+ * One-line Spanish sentences the assistant reads or writes to the guest,
+ * for every outcome of the engine and the booking tools.  Every function
+ * writes into the caller's buffer, never a line break (VAPI's results are
+ * single-line strings), truncates safely and returns the length written.
+ * Dates are always read back with the weekday ("viernes 27 de
+ * noviembre"); ref_year is the current year in the restaurant's zone.
+ */
+
+#ifndef CEREBRO_SENTENCE_H
+#define CEREBRO_SENTENCE_H
+
+#include <stddef.h>
+
+#include "cerebro_civil.h"
+#include "cerebro_engine.h"
+
+
+/* What a request still lacks, for cerebro_sentence_missing(). */
+#define CEREBRO_MISSING_DATE    0x01
+#define CEREBRO_MISSING_TIME    0x02
+#define CEREBRO_MISSING_PARTY   0x04
+#define CEREBRO_MISSING_NAME    0x08
+#define CEREBRO_MISSING_PHONE   0x10
+
+
+/* Any engine answer: available, alternatives, hand-over or invalid. */
+size_t cerebro_sentence_answer(char *buf, size_t size,
+    const cerebro_restaurant_t *r, const cerebro_request_t *req,
+    const cerebro_answer_t *a, int ref_year);
+
+size_t cerebro_sentence_available(char *buf, size_t size,
+    const cerebro_request_t *req, const cerebro_slot_t *slot, int ref_year);
+
+size_t cerebro_sentence_alternatives(char *buf, size_t size,
+    const cerebro_restaurant_t *r, const cerebro_request_t *req,
+    const cerebro_answer_t *a, int ref_year);
+
+size_t cerebro_sentence_handover(char *buf, size_t size, int party,
+    int max_party);
+
+size_t cerebro_sentence_booked(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
+
+size_t cerebro_sentence_changed(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
+
+size_t cerebro_sentence_cancelled(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int ref_year);
+
+/* name may be NULL */
+size_t cerebro_sentence_not_found(char *buf, size_t size, const char *name);
+
+/* what: CEREBRO_MISSING_* flags */
+size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);
+
+#endif /* CEREBRO_SENTENCE_H */

@@ -1,0 +1,279 @@
+/*
+ * cerebro_sentence: the exact Spanish for each outcome, on the demo model
+ * with real engine answers; single line, bounded, weekday always present.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cerebro_sentence.h"
+
+
+static cerebro_restaurant_t  *demo;
+static cerebro_booking_t      bk[16];
+static int                    nbk;
+
+
+static int64_t
+utc(int y, int mo, int d, int h, int mi)
+{
+    return cerebro_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
+}
+
+
+#define NOW  utc(2026, 11, 20, 10, 0)
+
+
+static const char *
+say(int y, int mo, int d, int h, int mi, int party, const char *loc,
+    int64_t now)
+{
+    static char        buf[512];
+    size_t             n;
+    cerebro_answer_t   a;
+    cerebro_request_t  req;
+
+    req.date = (cerebro_date_t) { y, mo, d };
+    req.minutes = h * 60 + mi;
+    req.party = party;
+    req.location = loc;
+    cerebro_engine_query(demo, bk, nbk, now, &req, &a);
+    n = cerebro_sentence_answer(buf, sizeof(buf), demo, &req, &a, 2026);
+
+    assert_int_equal(n, strlen(buf));
+    assert_null(strchr(buf, '\n'));
+
+    return buf;
+}
+
+
+static void
+test_available(void **state)
+{
+    (void) state;
+
+    nbk = 0;
+    assert_string_equal(say(2026, 11, 27, 21, 0, 4, "terraza", NOW),
+        "Sí, tenemos mesa para 4 el viernes 27 de noviembre a las 21:00 "
+        "en la terraza.");
+    assert_string_equal(say(2026, 11, 29, 14, 0, 1, NULL, NOW),
+        "Sí, tenemos mesa para una persona el domingo 29 de noviembre a las "
+        "14:00 en la sala.");
+    assert_string_equal(say(2027, 1, 15, 21, 30, 2, NULL, NOW),
+        "Sí, tenemos mesa para 2 el viernes 15 de enero de 2027 a las 21:30 "
+        "en la sala.");
+
+    /* the preference could not be met, and the sentence says so */
+    bk[0] = (cerebro_booking_t) { utc(2026, 11, 27, 20, 0), 0, 2,
+                                  0x3f << 9, CEREBRO_BOOKING_ACTIVE };
+    nbk = 1;
+    assert_string_equal(say(2026, 11, 27, 21, 0, 2, "terraza", NOW),
+        "No nos queda mesa en la terraza, pero sí tenemos mesa para 2 el "
+        "viernes 27 de noviembre a las 21:00 en la sala.");
+    nbk = 0;
+}
+
+
+static void
+test_alternatives(void **state)
+{
+    uint64_t  all;
+
+    (void) state;
+
+    /* everything taken at 21:00 on Friday the 27th */
+    all = ((uint64_t) 1 << demo->ntables) - 1;
+    bk[0] = (cerebro_booking_t) { utc(2026, 11, 27, 19, 45), 0, 2, all,
+                                  CEREBRO_BOOKING_ACTIVE };
+    nbk = 1;
+    assert_string_equal(say(2026, 11, 27, 21, 0, 2, NULL, NOW),
+        "Lo siento, el viernes 27 de noviembre a las 21:00 no nos queda "
+        "mesa para 2. Puedo ofrecerle ese día a las 22:15, 22:30 o 22:45, "
+        "o a la misma hora el sábado 28 de noviembre, el martes 1 de "
+        "diciembre o el miércoles 2 de diciembre. ¿Le viene bien alguna?");
+    nbk = 0;
+
+    assert_string_equal(say(2026, 11, 30, 21, 0, 2, NULL, NOW),
+        "Lo siento, el lunes 30 de noviembre el restaurante está cerrado. "
+        "Puedo ofrecerle a la misma hora el martes 1 de diciembre, el "
+        "miércoles 2 de diciembre o el jueves 3 de diciembre. ¿Le viene "
+        "bien alguna?");
+
+    assert_string_equal(say(2026, 11, 27, 18, 0, 2, NULL, NOW),
+        "Lo siento, el viernes 27 de noviembre a las 18:00 no tenemos "
+        "servicio. Puedo ofrecerle ese día a las 20:00, 20:15 o 20:30. "
+        "¿Le viene bien alguna?");
+
+    assert_string_equal(say(2026, 12, 25, 21, 0, 2, NULL,
+                            utc(2026, 12, 1, 10, 0)),
+        "Lo siento, el viernes 25 de diciembre el restaurante está cerrado "
+        "por Navidad. Puedo ofrecerle a la misma hora el sábado 26 de "
+        "diciembre, el martes 29 de diciembre o el miércoles 30 de "
+        "diciembre. ¿Le viene bien alguna?");
+
+    /* 20:45 on the night itself */
+    assert_string_equal(say(2026, 11, 27, 21, 0, 2, NULL,
+                            utc(2026, 11, 27, 19, 45)),
+        "Lo siento, las reservas se hacen con al menos 30 minutos de "
+        "antelación. Puedo ofrecerle ese día a las 21:15, 21:30 o 21:45, "
+        "o a la misma hora el sábado 28 de noviembre, el martes 1 de "
+        "diciembre o el miércoles 2 de diciembre. ¿Le viene bien alguna?");
+
+    assert_string_equal(say(2026, 11, 26, 21, 0, 2, NULL,
+                            utc(2026, 11, 27, 19, 45)),
+        "Lo siento, el jueves 26 de noviembre a las 21:00 ya ha pasado. "
+        "No encuentro otra hora disponible en los próximos días.");
+
+    assert_string_equal(say(2027, 3, 2, 21, 0, 2, NULL, NOW),
+        "Lo siento, solo aceptamos reservas con hasta 60 días de "
+        "antelación.");
+}
+
+
+static void
+test_handover_invalid(void **state)
+{
+    (void) state;
+
+    assert_string_equal(say(2026, 11, 27, 21, 0, 12, NULL, NOW),
+        "Para grupos de más de 8 personas la reserva la gestiona "
+        "directamente nuestro equipo; le pongo en contacto con una persona "
+        "del restaurante.");
+    assert_string_equal(say(2026, 11, 27, 21, 0, 0, NULL, NOW),
+        "Ese número de personas no es válido; ¿para cuántas personas es la "
+        "reserva?");
+    assert_string_equal(say(2026, 2, 31, 21, 0, 2, NULL, NOW),
+        "Esa fecha no existe; ¿qué día quiere venir?");
+    assert_string_equal(say(2026, 11, 27, 25, 0, 2, NULL, NOW),
+        "No he entendido la hora; ¿a qué hora quiere venir?");
+}
+
+
+static void
+test_booking_sentences(void **state)
+{
+    char            buf[256];
+    cerebro_date_t  d = { 2026, 11, 27 };
+    cerebro_date_t  j = { 2027, 1, 2 };
+
+    (void) state;
+
+    cerebro_sentence_booked(buf, sizeof(buf), "Ana García", &d, 21 * 60, 4,
+                            2026);
+    assert_string_equal(buf, "Reserva confirmada a nombre de Ana García para "
+                        "4 personas el viernes 27 de noviembre a las 21:00. "
+                        "¡Le esperamos!");
+
+    cerebro_sentence_booked(buf, sizeof(buf), NULL, &j, 60 + 30, 1, 2026);
+    assert_string_equal(buf, "Reserva confirmada para una persona el sábado "
+                        "2 de enero de 2027 a la 01:30. ¡Le esperamos!");
+
+    cerebro_sentence_changed(buf, sizeof(buf), "Luis", &d, 21 * 60 + 30, 2,
+                             2026);
+    assert_string_equal(buf, "Listo, he cambiado su reserva a nombre de "
+                        "Luis: ahora es para 2 personas el viernes 27 de "
+                        "noviembre a las 21:30.");
+
+    cerebro_sentence_cancelled(buf, sizeof(buf), "Luis", &d, 14 * 60, 2026);
+    assert_string_equal(buf, "He cancelado su reserva a nombre de Luis del "
+                        "viernes 27 de noviembre a las 14:00. Gracias por "
+                        "avisarnos.");
+
+    cerebro_sentence_not_found(buf, sizeof(buf), "Marta");
+    assert_string_equal(buf, "No encuentro ninguna reserva a nombre de "
+                        "Marta. ¿Me confirma el nombre y el teléfono con los "
+                        "que reservó?");
+    cerebro_sentence_not_found(buf, sizeof(buf), NULL);
+    assert_string_equal(buf, "No encuentro ninguna reserva con esos datos. "
+                        "¿Me confirma el nombre y el teléfono con los que "
+                        "reservó?");
+
+    /* a guest-supplied name cannot break the line */
+    cerebro_sentence_booked(buf, sizeof(buf), "Ana\r\nGarcía", &d, 21 * 60,
+                            2, 2026);
+    assert_null(strchr(buf, '\n'));
+    assert_null(strchr(buf, '\r'));
+    assert_non_null(strstr(buf, "Ana  García"));
+
+    /* truncation is safe and reported */
+    assert_int_equal(cerebro_sentence_booked(buf, 10, "Ana", &d, 21 * 60, 2,
+                                             2026), 9);
+    assert_string_equal(buf, "Reserva c");
+    assert_int_equal(cerebro_sentence_not_found(buf, 0, "Ana"), 0);
+}
+
+
+static void
+test_missing(void **state)
+{
+    char  buf[256];
+
+    (void) state;
+
+    cerebro_sentence_missing(buf, sizeof(buf), CEREBRO_MISSING_PARTY);
+    assert_string_equal(buf,
+        "Necesito saber para cuántas personas es la reserva.");
+
+    cerebro_sentence_missing(buf, sizeof(buf), CEREBRO_MISSING_DATE
+                             | CEREBRO_MISSING_TIME | CEREBRO_MISSING_PARTY);
+    assert_string_equal(buf, "Necesito saber qué día, a qué hora y para "
+                        "cuántas personas es la reserva.");
+
+    cerebro_sentence_missing(buf, sizeof(buf), CEREBRO_MISSING_NAME
+                             | CEREBRO_MISSING_PHONE);
+    assert_string_equal(buf, "Necesito saber a nombre de quién es la reserva "
+                        "y un teléfono de contacto.");
+
+    cerebro_sentence_missing(buf, sizeof(buf), CEREBRO_MISSING_PHONE);
+    assert_string_equal(buf, "Necesito saber un teléfono de contacto para la "
+                        "reserva.");
+
+    assert_int_equal(cerebro_sentence_missing(buf, sizeof(buf), 0), 0);
+    assert_string_equal(buf, "");
+}
+
+
+int
+main(void)
+{
+    char    *json, err[256];
+    size_t   len;
+    FILE    *f;
+    int      rc;
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_available),
+        cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_handover_invalid),
+        cmocka_unit_test(test_booking_sentences),
+        cmocka_unit_test(test_missing),
+    };
+
+    f = fopen("conf/restaurant.json", "rb");
+    if (f == NULL) {
+        fprintf(stderr, "run from the repository root\n");
+        return 1;
+    }
+
+    json = malloc(1 << 20);
+    len = fread(json, 1, 1 << 20, f);
+    fclose(f);
+    demo = cerebro_restaurant_load(json, len, NULL, err, sizeof(err));
+    free(json);
+
+    if (demo == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cerebro_restaurant_free(demo);
+
+    return rc;
+}
