@@ -20,11 +20,15 @@ MOD_DIR      := ngx_cerebro_module
 MOD_SRCS     := $(shell find $(MOD_DIR) -name '*.c' | sort)
 MOD_HDRS     := $(shell find $(MOD_DIR) -name '*.h' | sort)
 
-# The pure core, built alone for unit tests, fuzzers and benchmarks.
-CORE_SRCS    := $(sort $(wildcard $(MOD_DIR)/core/*.c))
-CORE_OBJS    := $(patsubst $(MOD_DIR)/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
-CORE_LIBS    := -lcjson -lcrypto -lm
-CORE_CFLAGS  := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(MOD_DIR)/core
+# The pure core, and the nginx-free parts of the store (store/cerebro_*.c),
+# built alone for unit tests, fuzzers and benchmarks.
+CORE_SRCS    := $(sort $(wildcard $(MOD_DIR)/core/*.c)) \
+                $(sort $(wildcard $(MOD_DIR)/store/cerebro_*.c))
+CORE_OBJS    := $(patsubst $(MOD_DIR)/%.c,$(BUILD)/pure/%.o,$(CORE_SRCS))
+CORE_HDRS    := $(wildcard $(MOD_DIR)/core/*.h $(MOD_DIR)/store/cerebro_*.h)
+CORE_LIBS    := -lsqlite3 -lcjson -lcrypto -lm
+CORE_CFLAGS  := -std=gnu99 -O2 -g -Wall -Wextra -Werror \
+                -I$(MOD_DIR)/core -I$(MOD_DIR)/store
 
 UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -82,7 +86,7 @@ unit: $(UNIT_BINS)
 integration: $(MODULE)
 	$(PYTEST) -q tests/fakes tests/integration
 
-$(BUILD)/core/%.o: $(MOD_DIR)/core/%.c $(wildcard $(MOD_DIR)/core/*.h)
+$(BUILD)/pure/%.o: $(MOD_DIR)/%.c $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
@@ -92,9 +96,10 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS)
 
 # Fuzzers and their core objects are built by clang with sanitizers, apart
 # from the gcc objects above.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard $(MOD_DIR)/core/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(MOD_DIR)/core \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -I$(MOD_DIR)/core -I$(MOD_DIR)/store \
 	    $< $(CORE_SRCS) -o $@ $(CORE_LIBS)
 
 fuzz: deps $(FUZZ_BINS)

@@ -16,6 +16,9 @@
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
 #define CEREBRO_VERSION       "1.0.0"
 
+/* Airtable, OpenAI, Twilio: see net/ngx_cerebro_upstream.h */
+#define NGX_CEREBRO_NUPSTREAMS  3
+
 
 typedef struct {
     ngx_http_core_loc_conf_t  *clcf;
@@ -50,6 +53,7 @@ typedef struct {
     ngx_flag_t                 any_origin;
     ngx_flag_t                 production;
     ngx_array_t                endpoints;        /* ngx_cerebro_endpoint_t */
+    ngx_str_t                  upstream_auth[NGX_CEREBRO_NUPSTREAMS];
 } ngx_cerebro_main_conf_t;
 
 

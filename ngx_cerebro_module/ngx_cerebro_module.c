@@ -8,14 +8,17 @@
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_settings.h"
 #include "ngx_cerebro_health.h"
+#include "ngx_cerebro_upstream.h"
 
 
+static ngx_int_t ngx_cerebro_preconfiguration(ngx_conf_t *cf);
 static void *ngx_cerebro_create_main_conf(ngx_conf_t *cf);
 static char *ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf);
 static char *ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_cerebro_init_module(ngx_cycle_t *cycle);
 
 
 #define ngx_cerebro_setting_command(directive, field, setting)               \
@@ -104,7 +107,7 @@ static ngx_command_t  ngx_cerebro_commands[] = {
 
 
 static ngx_http_module_t  ngx_cerebro_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_cerebro_preconfiguration,          /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     ngx_cerebro_create_main_conf,          /* create main configuration */
@@ -124,7 +127,7 @@ ngx_module_t  ngx_cerebro_module = {
     ngx_cerebro_commands,                  /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_cerebro_init_module,               /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -132,6 +135,13 @@ ngx_module_t  ngx_cerebro_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_int_t
+ngx_cerebro_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_cerebro_upstream_add_variables(cf);
+}
 
 
 static void *
@@ -208,7 +218,41 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_cerebro_settings_check(cf, mcf);
+    if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
+        || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * One line at start and at every reload that says which backends this
+ * configuration uses: what an operator checks first when something is off.
+ */
+static ngx_int_t
+ngx_cerebro_init_module(ngx_cycle_t *cycle)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+    if (mcf == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, cycle->log, 0,
+                    "%s %s, environment %V, data %s, cache %s, "
+                    "WhatsApp brain %s, outgoing WhatsApp %s%s",
+                    CEREBRO_SERVICE_NAME, CEREBRO_VERSION, &mcf->environment,
+                    mcf->airtable_api_key.len ? "Airtable" : "embedded SQLite",
+                    mcf->redis_url.len ? "Redis" : "shared memory",
+                    mcf->openai_api_key.len ? "OpenAI" : "rule-based",
+                    mcf->twilio_account_sid.len ? "Twilio" : "outbox only",
+                    mcf->debug ? ", DEBUG on" : "");
+
+    return NGX_OK;
 }
 
 

@@ -151,11 +151,17 @@ ngx_int_t
 ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
     cJSON *json)
 {
-    char         *text;
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    char                     *text;
+    size_t                    len;
+    ngx_int_t                 rc;
+    ngx_buf_t                *b;
+    ngx_chain_t               out;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    ngx_cerebro_log_detail(mcf, r->connection->log, "%V %V answered %ui",
+                           &r->method_name, &r->uri, status);
 
     text = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
