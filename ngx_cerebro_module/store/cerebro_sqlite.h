@@ -1,0 +1,228 @@
+/*
+ * The embedded store: one SQLite file (WAL) shared by every worker, each
+ * worker holding its own connection.  Synchronous and short: the nginx
+ * glue calls these inline and wraps the result in the asynchronous store
+ * interface.  No call waits for another writer longer than the busy
+ * timeout (a few ms): a busy database answers CEREBRO_STORE_UNAVAILABLE.
+ *
+ * Bookings are written in one BEGIN IMMEDIATE transaction that reads the
+ * bookings around the asked slot and asks the engine again, so two
+ * connections (two workers, two processes) never double-book a table.
+ *
+ * Every function that can fail returns a cerebro_store_err_t and, when e
+ * is not NULL, fills e with the kind and a message for the log.
+ */
+
+#ifndef CEREBRO_SQLITE_H
+#define CEREBRO_SQLITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cerebro_engine.h"
+#include "cerebro_records.h"
+
+
+#define CEREBRO_SQLITE_SCHEMA_VERSION     1
+#define CEREBRO_SQLITE_BUSY_TIMEOUT_MS    5
+/* opening may create the schema while another worker does the same */
+#define CEREBRO_SQLITE_OPEN_TIMEOUT_MS    2000
+
+/* flags of the booking lists */
+#define CEREBRO_SQLITE_WITH_CANCELLED     0x01
+#define CEREBRO_SQLITE_UPCOMING           0x02   /* start >= now */
+
+
+typedef struct cerebro_sqlite_s  cerebro_sqlite_t;
+
+
+/*
+ * Opens (creating the file and its directory when missing) and brings the
+ * schema up to CEREBRO_SQLITE_SCHEMA_VERSION.  A new database is seeded,
+ * once, from the model: its tables, groups and info texts (as FAQ), and
+ * rules_json (the restaurant JSON; may be NULL) kept for
+ * cerebro_sqlite_rules().  The model must outlive the handle; the booking
+ * checks run the engine on it.
+ * Returns NULL with e set (UNAVAILABLE when the file cannot be opened or
+ * is locked, INVALID when its schema is newer than this code).
+ */
+cerebro_sqlite_t *cerebro_sqlite_open(const char *path,
+    const cerebro_restaurant_t *model, const char *rules_json,
+    size_t rules_len, cerebro_store_error_t *e);
+
+void cerebro_sqlite_close(cerebro_sqlite_t *db);
+
+/* 0 restores CEREBRO_SQLITE_BUSY_TIMEOUT_MS. */
+void cerebro_sqlite_set_busy_timeout(cerebro_sqlite_t *db, int ms);
+
+/* The underlying connection, for tests and tools (not for the glue). */
+struct sqlite3 *cerebro_sqlite_handle(cerebro_sqlite_t *db);
+
+/* The user_version of the file. */
+int cerebro_sqlite_schema_version(cerebro_sqlite_t *db);
+
+/* The restaurant JSON stored at seeding; *len gets its full length. */
+cerebro_store_err_t cerebro_sqlite_rules(cerebro_sqlite_t *db, char *buf,
+    size_t size, size_t *len, cerebro_store_error_t *e);
+
+
+/*
+ * Lists fill out[0..max) and set *n to the count written; total (may be
+ * NULL) gets the count of matching rows, which is larger when cut.
+ */
+
+/* Mesas in model order, and the combinable groups */
+cerebro_store_err_t cerebro_sqlite_tables(cerebro_sqlite_t *db,
+    cerebro_table_rec_t *out, int max, int *n, cerebro_store_error_t *e);
+cerebro_store_err_t cerebro_sqlite_groups(cerebro_sqlite_t *db,
+    cerebro_group_rec_t *out, int max, int *n, cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_faq(cerebro_sqlite_t *db,
+    cerebro_faq_t *out, int max, int *n, cerebro_store_error_t *e);
+
+
+/* Bookings starting on a local day (the restaurant's time zone). */
+cerebro_store_err_t cerebro_sqlite_bookings_day(cerebro_sqlite_t *db,
+    const cerebro_date_t *day, int flags, cerebro_reservation_t *out,
+    int max, int *n, int *total, cerebro_store_error_t *e);
+
+/* Bookings starting in [from, to), UTC, by start. */
+cerebro_store_err_t cerebro_sqlite_bookings_range(cerebro_sqlite_t *db,
+    int64_t from, int64_t to, int flags, cerebro_reservation_t *out,
+    int max, int *n, int *total, cerebro_store_error_t *e);
+
+/* A guest's bookings by start; with UPCOMING only start >= now. */
+cerebro_store_err_t cerebro_sqlite_bookings_by_phone(cerebro_sqlite_t *db,
+    const char *phone, int flags, int64_t now, cerebro_reservation_t *out,
+    int max, int *n, int *total, cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_booking_get(cerebro_sqlite_t *db,
+    const char *id, cerebro_reservation_t *out, cerebro_store_error_t *e);
+
+
+typedef struct {
+    cerebro_request_t  when;        /* local date, minutes, party, location */
+    const char        *client_name;
+    const char        *client_phone;    /* E.164 */
+    const char        *notes;           /* may be NULL */
+    const char        *source;          /* "voice", "whatsapp"; may be NULL */
+    const char        *call_id;         /* may be NULL */
+} cerebro_booking_req_t;
+
+
+/*
+ * Books the slot if the engine, run on the bookings committed at that
+ * moment, still offers a table; out gets the new reservation and answer
+ * the engine's answer (the slot, or why not with alternatives).
+ * CONFLICT: the engine refused (answer->reason FULL, CLOSED, TOO_SOON...);
+ * INVALID: a bad field, or the engine's CEREBRO_AVAIL_INVALID;
+ * UNAVAILABLE: busy.  A repeat of the same call_id for the same start and
+ * phone returns the booking already made (OK, *repeated = 1).
+ */
+cerebro_store_err_t cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
+    const cerebro_booking_req_t *req, int64_t now,
+    cerebro_reservation_t *out, cerebro_answer_t *answer, int *repeated,
+    cerebro_store_error_t *e);
+
+
+typedef struct {
+    int                set_time;    /* move to date + minutes */
+    cerebro_date_t     date;
+    int                minutes;
+    int                pax;         /* 0: keep */
+    const char        *notes;       /* NULL: keep */
+    const char        *location;    /* preference when re-seating */
+} cerebro_booking_change_t;
+
+
+/*
+ * Changes time, party or notes.  A new time or party is checked like a new
+ * booking, leaving this booking out so that it does not block itself; the
+ * engine may then choose another table.  INVALID for a cancelled booking.
+ */
+cerebro_store_err_t cerebro_sqlite_booking_update(cerebro_sqlite_t *db,
+    const char *id, const cerebro_booking_change_t *ch, int64_t now,
+    cerebro_reservation_t *out, cerebro_answer_t *answer,
+    cerebro_store_error_t *e);
+
+/* Idempotent: *already = 1 when it was cancelled before (still OK). */
+cerebro_store_err_t cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db,
+    const char *id, int64_t now, cerebro_reservation_t *out, int *already,
+    cerebro_store_error_t *e);
+
+
+/*
+ * Finds the guest by phone or creates it; an existing guest gets a name or
+ * email it lacked (known ones are not overwritten).  *created may be NULL.
+ */
+cerebro_store_err_t cerebro_sqlite_guest_upsert(cerebro_sqlite_t *db,
+    const char *phone, const char *name, const char *email, int64_t now,
+    cerebro_guest_t *out, int *created, cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_guest_get(cerebro_sqlite_t *db,
+    const char *phone, cerebro_guest_t *out, cerebro_store_error_t *e);
+
+/*
+ * Adds a preference ("sin gluten") to the guest's list ("; "-separated)
+ * unless it is there already (case-insensitive).  NOT_FOUND without the
+ * guest; INVALID when the list would not fit CEREBRO_REC_PREFS_LEN.
+ */
+cerebro_store_err_t cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db,
+    const char *phone, const char *preference, int64_t now,
+    cerebro_guest_t *out, cerebro_store_error_t *e);
+
+
+/* Idempotent on call_id: *inserted = 0 when it was logged already. */
+cerebro_store_err_t cerebro_sqlite_call_log_insert(cerebro_sqlite_t *db,
+    const cerebro_call_log_t *c, int64_t now, int *inserted,
+    cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_call_log_get(cerebro_sqlite_t *db,
+    const char *call_id, cerebro_call_log_t *out, cerebro_store_error_t *e);
+
+
+/*
+ * Queues a message (fields of m: to, body or template_sid + variables,
+ * kind, reservation_id, dedupe_key, next_attempt; 0 = now).  With a
+ * dedupe key already queued nothing is added: out gets the existing one
+ * and *duplicate = 1.  out and duplicate may be NULL.
+ */
+cerebro_store_err_t cerebro_sqlite_outbox_enqueue(cerebro_sqlite_t *db,
+    const cerebro_outbox_msg_t *m, int64_t now, cerebro_outbox_msg_t *out,
+    int *duplicate, cerebro_store_error_t *e);
+
+/* Pending messages with next_attempt <= now, oldest due first. */
+cerebro_store_err_t cerebro_sqlite_outbox_due(cerebro_sqlite_t *db,
+    int64_t now, cerebro_outbox_msg_t *out, int max, int *n,
+    cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_outbox_get(cerebro_sqlite_t *db,
+    int64_t id, cerebro_outbox_msg_t *out, cerebro_store_error_t *e);
+
+/* The following three act on a pending message only (else CONFLICT). */
+cerebro_store_err_t cerebro_sqlite_outbox_mark_sent(cerebro_sqlite_t *db,
+    int64_t id, const char *twilio_sid, int64_t now,
+    cerebro_store_error_t *e);
+
+cerebro_store_err_t cerebro_sqlite_outbox_mark_failed(cerebro_sqlite_t *db,
+    int64_t id, const char *reason, int64_t now, cerebro_store_error_t *e);
+
+/* attempts + 1, next try at next_attempt, reason kept as last_error */
+cerebro_store_err_t cerebro_sqlite_outbox_retry(cerebro_sqlite_t *db,
+    int64_t id, const char *reason, int64_t next_attempt, int64_t now,
+    cerebro_store_error_t *e);
+
+/* The newest first, every status, for the staff page. */
+cerebro_store_err_t cerebro_sqlite_outbox_recent(cerebro_sqlite_t *db,
+    cerebro_outbox_msg_t *out, int max, int *n, cerebro_store_error_t *e);
+
+
+/* WhatsApp STOP / START per phone: opted_out 1 or 0. */
+cerebro_store_err_t cerebro_sqlite_opt_out_set(cerebro_sqlite_t *db,
+    const char *phone, int opted_out, int64_t now, cerebro_store_error_t *e);
+
+/* *opted_out = 0 for a phone never seen. */
+cerebro_store_err_t cerebro_sqlite_opt_out_get(cerebro_sqlite_t *db,
+    const char *phone, int *opted_out, cerebro_store_error_t *e);
+
+#endif /* CEREBRO_SQLITE_H */
