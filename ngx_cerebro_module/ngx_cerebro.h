@@ -12,6 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "cerebro_restaurant.h"
+#include "cerebro_sqlite.h"
+
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
 #define CEREBRO_VERSION       "1.0.0"
@@ -54,6 +57,18 @@ typedef struct {
     ngx_flag_t                 production;
     ngx_array_t                endpoints;        /* ngx_cerebro_endpoint_t */
     ngx_str_t                  upstream_auth[NGX_CEREBRO_NUPSTREAMS];
+
+    /* the restaurant (conf/restaurant.json) and the store */
+    ngx_str_t                  restaurant_file;
+    ngx_str_t                  restaurant_json;
+    cerebro_restaurant_t      *model;
+    void                      *store;            /* its backend */
+    void                      *limiter;          /* shared memory zone */
+    ngx_str_t                  sqlite_path;
+    ngx_msec_t                 store_deadline;
+
+    /* this worker's own, set in init_process */
+    cerebro_sqlite_t          *sqlite;
 } ngx_cerebro_main_conf_t;
 
 

@@ -9,6 +9,8 @@
 #include "ngx_cerebro_settings.h"
 #include "ngx_cerebro_health.h"
 #include "ngx_cerebro_upstream.h"
+#include "ngx_cerebro_store.h"
+#include "ngx_cerebro_staff.h"
 
 
 static ngx_int_t ngx_cerebro_preconfiguration(ngx_conf_t *cf);
@@ -19,6 +21,14 @@ static char *ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cerebro_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_cerebro_init_process(ngx_cycle_t *cycle);
+static void ngx_cerebro_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_cerebro_load_restaurant(ngx_conf_t *cf,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_init_store(ngx_conf_t *cf,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_create_data_dir(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
 
 
 #define ngx_cerebro_setting_command(directive, field, setting)               \
@@ -88,6 +98,34 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     ngx_cerebro_setting_command("cerebro_redis_password", redis_password,
                                 ngx_cerebro_setting_redis_password),
 
+    { ngx_string("cerebro_restaurant"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, restaurant_file),
+      NULL },
+
+    { ngx_string("cerebro_store_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, store_deadline),
+      NULL },
+
+    { ngx_string("cerebro_reservations"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_reservations,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_tables"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_tables,
+      0,
+      0,
+      NULL },
+
     { ngx_string("cerebro_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_health,
@@ -128,10 +166,10 @@ ngx_module_t  ngx_cerebro_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     ngx_cerebro_init_module,               /* init module */
-    NULL,                                  /* init process */
+    ngx_cerebro_init_process,              /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_cerebro_exit_process,              /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -164,6 +202,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->debug = NGX_CONF_UNSET;
+    mcf->store_deadline = NGX_CONF_UNSET_MSEC;
 
     if (ngx_array_init(&mcf->endpoints, cf->pool, 8,
                        sizeof(ngx_cerebro_endpoint_t))
@@ -218,13 +257,212 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    ngx_conf_init_msec_value(mcf->store_deadline, 5000);
+
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
-        || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK)
+        || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
+        || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
+        || ngx_cerebro_init_store(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_cerebro_free_model(void *data)
+{
+    cerebro_restaurant_free(data);
+}
+
+
+/*
+ * The restaurant is read and validated with the configuration, so that a
+ * broken conf/restaurant.json fails "nginx -t" and a reload keeps the old
+ * one serving.
+ */
+static ngx_int_t
+ngx_cerebro_load_restaurant(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    char                 err[256];
+    ssize_t              n;
+    ngx_fd_t             fd;
+    ngx_file_info_t      fi;
+    ngx_pool_cleanup_t  *cln;
+
+    if (mcf->restaurant_file.data == NULL) {
+        ngx_str_set(&mcf->restaurant_file, "conf/restaurant.json");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->restaurant_file, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(mcf->restaurant_file.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "cerebro: cannot open the restaurant file \"%V\" "
+                           "(\"cerebro_restaurant\")", &mcf->restaurant_file);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 4 * 1024 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: the restaurant file \"%V\" is not a "
+                           "readable file under 4 MB", &mcf->restaurant_file);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    mcf->restaurant_json.len = ngx_file_size(&fi);
+    mcf->restaurant_json.data = ngx_pnalloc(cf->pool,
+                                            mcf->restaurant_json.len + 1);
+    if (mcf->restaurant_json.data == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_fd(fd, mcf->restaurant_json.data, mcf->restaurant_json.len);
+    (void) ngx_close_file(fd);
+
+    if (n != (ssize_t) mcf->restaurant_json.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "cerebro: cannot read \"%V\"",
+                           &mcf->restaurant_file);
+        return NGX_ERROR;
+    }
+
+    mcf->restaurant_json.data[n] = '\0';
+
+    mcf->model = cerebro_restaurant_load((char *) mcf->restaurant_json.data,
+                                         mcf->restaurant_json.len, NULL,
+                                         err, sizeof(err));
+    if (mcf->model == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid restaurant file \"%V\": %s",
+                           &mcf->restaurant_file, err);
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        cerebro_restaurant_free(mcf->model);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_free_model;
+    cln->data = mcf->model;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    static ngx_str_t  file = ngx_string("/cerebro.sqlite");
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->data_dir, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    mcf->sqlite_path.len = mcf->data_dir.len + file.len;
+    mcf->sqlite_path.data = ngx_pnalloc(cf->pool, mcf->sqlite_path.len + 1);
+    if (mcf->sqlite_path.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(mcf->sqlite_path.data, "%V%V%Z", &mcf->data_dir, &file);
+
+    mcf->store = &ngx_cerebro_store_sqlite;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The master (root in Docker) makes the data directory and hands it to the
+ * workers' user, as nginx does with its temp paths.
+ */
+static ngx_int_t
+ngx_cerebro_create_data_dir(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+{
+    u_char           *dir;
+    ngx_file_info_t   fi;
+    ngx_core_conf_t  *ccf;
+
+    dir = (u_char *) ngx_cerebro_pstrdup0(cycle->pool, &mcf->data_dir);
+    if (dir == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_create_full_path(dir, 0700) != 0
+        || (ngx_create_dir(dir, 0700) == NGX_FILE_ERROR
+            && ngx_errno != NGX_EEXIST))
+    {
+        ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                        "cannot create the data directory \"%s\" "
+                        "(CEREBRO_DATA_DIR)", dir);
+        return NGX_ERROR;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (geteuid() != 0 || ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        return NGX_OK;
+    }
+
+    if (ngx_file_info(dir, &fi) == NGX_FILE_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (fi.st_uid != ccf->user
+        && chown((const char *) dir, ccf->user, (gid_t) -1) == -1)
+    {
+        ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                        "chown(\"%s\", %d) failed", dir, ccf->user);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_init_process(ngx_cycle_t *cycle)
+{
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_store_backend_t  *backend;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+    if (mcf == NULL || mcf->store == NULL) {
+        return NGX_OK;
+    }
+
+    backend = mcf->store;
+
+    return backend->init_process(cycle, mcf);
+}
+
+
+static void
+ngx_cerebro_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_store_backend_t  *backend;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+    if (mcf == NULL || mcf->store == NULL) {
+        return;
+    }
+
+    backend = mcf->store;
+    backend->exit_process(cycle, mcf);
 }
 
 
@@ -240,6 +478,10 @@ ngx_cerebro_init_module(ngx_cycle_t *cycle)
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
     if (mcf == NULL) {
         return NGX_OK;
+    }
+
+    if (ngx_cerebro_create_data_dir(cycle, mcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ngx_cerebro_log(NGX_LOG_NOTICE, cycle->log, 0,

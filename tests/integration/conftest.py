@@ -1,6 +1,8 @@
+import shutil
+
 import pytest
 
-from harness import MODULE, Nginx, Redis
+from harness import MODULE, Nginx, Redis, world_traversable_dir
 
 
 def pytest_sessionstart(session):
@@ -9,13 +11,20 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture
-def nginx_factory(tmp_path):
+def prefixes():
+    base = world_traversable_dir("prefixes")
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def nginx_factory(prefixes):
     """Makes nginx instances; at the end stops them and fails the test on
     any [alert] or [emerg] line, or a worker that exited on a signal."""
     made = []
 
     def make(env=None, workers=2, name=None):
-        n = Nginx(tmp_path / (name or f"nginx{len(made)}"), env=env,
+        n = Nginx(prefixes / (name or f"nginx{len(made)}"), env=env,
                   workers=workers)
         made.append(n)
         return n

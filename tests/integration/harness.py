@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +42,16 @@ def wait_for_port(port, proc=None, timeout=10.0):
         except OSError:
             time.sleep(0.02)
     return False
+
+
+def world_traversable_dir(name):
+    """pytest's temporary directories are private to root, but the workers
+    of a root master run as www-data and must reach their data directory,
+    as in a real deployment: prefixes live in a directory they can
+    traverse."""
+    path = Path(tempfile.mkdtemp(prefix=f"cerebro-{name}-", dir="/tmp"))
+    path.chmod(0o755)
+    return path
 
 
 def base_env(extra=None):
@@ -75,6 +86,10 @@ class Nginx:
             "CEREBRO_WORKERS": str(workers),
             "CEREBRO_ERROR_LOG": "logs/error.log",
             "CEREBRO_MODULE": str(MODULE),
+            # never the real APIs: a test that needs one starts a fake
+            "AIRTABLE_API_URL": "http://127.0.0.1:9",
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+            "TWILIO_API_URL": "http://127.0.0.1:9",
         })
         self.env.update(env or {})
         self.proc = None

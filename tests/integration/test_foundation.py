@@ -280,7 +280,8 @@ def test_reload_keeps_serving(nginx):
 
 # --- scripts/run ---------------------------------------------------------------
 
-def test_run_starts_and_refuses_a_second_instance(tmp_path):
+def test_run_starts_and_refuses_a_second_instance(prefixes):
+    tmp_path = prefixes
     port = free_port()
     env = base_env({"PORT": str(port), "CEREBRO_PREFIX": str(tmp_path / "run"),
                     "CEREBRO_ERROR_LOG": "logs/error.log"})

@@ -1,0 +1,20 @@
+
+/*
+ * The staff's JSON view of the book: reservations of a day or a guest,
+ * booking and cancelling by hand, the tables.  Loopback-only in the shipped
+ * configuration (nginx access rules), like the outbox.
+ */
+
+#ifndef _NGX_CEREBRO_STAFF_H_INCLUDED_
+#define _NGX_CEREBRO_STAFF_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+char *ngx_cerebro_reservations(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_cerebro_tables(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+
+#endif /* _NGX_CEREBRO_STAFF_H_INCLUDED_ */

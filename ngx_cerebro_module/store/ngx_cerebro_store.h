@@ -1,0 +1,113 @@
+
+/*
+ * The store: one asynchronous interface, two backends (embedded SQLite,
+ * Airtable through subrequests).  Tools and channels build an operation,
+ * start it, and get done() back from the event loop; they never know which
+ * backend answered.
+ */
+
+#ifndef _NGX_CEREBRO_STORE_H_INCLUDED_
+#define _NGX_CEREBRO_STORE_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+#include "cerebro_engine.h"
+#include "cerebro_records.h"
+#include "cerebro_sqlite.h"
+
+
+typedef enum {
+    NGX_CEREBRO_STORE_TABLES = 0,     /* Mesas (and groups) */
+    NGX_CEREBRO_STORE_FAQ,
+    NGX_CEREBRO_STORE_DAY,            /* bookings of op->date */
+    NGX_CEREBRO_STORE_BY_PHONE,       /* upcoming bookings of op->phone */
+    NGX_CEREBRO_STORE_GET,            /* booking op->id */
+    NGX_CEREBRO_STORE_CREATE,         /* op->booking, re-checked */
+    NGX_CEREBRO_STORE_UPDATE,         /* op->id, op->change, re-checked */
+    NGX_CEREBRO_STORE_CANCEL,         /* op->id */
+    NGX_CEREBRO_STORE_GUEST,          /* find or create op->phone */
+    NGX_CEREBRO_STORE_CALL_LOG        /* op->call_log, once per call id */
+} ngx_cerebro_store_kind_e;
+
+
+typedef struct ngx_cerebro_store_op_s  ngx_cerebro_store_op_t;
+
+typedef void (*ngx_cerebro_store_done_pt)(ngx_cerebro_store_op_t *op);
+
+
+#define NGX_CEREBRO_STORE_MAX_BOOKINGS  512
+
+
+struct ngx_cerebro_store_op_s {
+    /* the caller's */
+    ngx_http_request_t           *request;        /* the main request */
+    ngx_cerebro_store_kind_e      kind;
+    ngx_msec_t                    deadline;       /* 0: the default */
+    ngx_cerebro_store_done_pt     done;
+    void                         *data;
+
+    /* arguments, by kind */
+    cerebro_date_t                date;
+    char                          id[CEREBRO_REC_ID_LEN];
+    char                          phone[CEREBRO_REC_PHONE_LEN];
+    char                          name[CEREBRO_REC_NAME_LEN];
+    cerebro_booking_req_t         booking;
+    cerebro_booking_change_t      change;
+    cerebro_call_log_t            call_log;
+
+    /* the outcome */
+    cerebro_store_error_t         error;          /* kind OK on success */
+    int                           repeated;       /* create: same call */
+    int                           already;        /* cancel: was before */
+    cerebro_reservation_t        *bookings;       /* request's pool */
+    int                           nbookings;
+    cerebro_reservation_t         reservation;    /* create, update... */
+    cerebro_answer_t              answer;         /* create, update */
+    cerebro_table_rec_t          *tables;
+    int                           ntables;
+    cerebro_group_rec_t          *groups;
+    int                           ngroups;
+    cerebro_faq_t                *faq;
+    int                           nfaq;
+    cerebro_guest_t               guest;
+
+    /* private */
+    ngx_event_t                   wakeup;
+    void                         *backend;
+    unsigned                      finished:1;
+};
+
+
+/*
+ * A backend.  start() either finishes op (ngx_cerebro_store_finish) at
+ * once or later from the event loop; it returns NGX_ERROR only when it
+ * could not even begin (no memory), and then op is not finished.
+ */
+typedef struct {
+    const char   *name;
+    ngx_int_t   (*init_process)(ngx_cycle_t *cycle,
+                                ngx_cerebro_main_conf_t *mcf);
+    void        (*exit_process)(ngx_cycle_t *cycle,
+                                ngx_cerebro_main_conf_t *mcf);
+    ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
+} ngx_cerebro_store_backend_t;
+
+
+extern ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite;
+extern ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable;
+
+
+/* Starts op; done() runs later from the event loop, exactly once. */
+ngx_int_t ngx_cerebro_store_start(ngx_cerebro_store_op_t *op);
+
+/* Ends op with its outcome set: posts done() (backends call this). */
+void ngx_cerebro_store_finish(ngx_cerebro_store_op_t *op);
+
+/* The restaurant model of this configuration (rules, tables, zone). */
+const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
+
+/* "embedded" or "airtable", for /health and the logs. */
+const char *ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf);
+
+
+#endif /* _NGX_CEREBRO_STORE_H_INCLUDED_ */

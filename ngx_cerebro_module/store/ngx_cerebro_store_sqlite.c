@@ -1,0 +1,199 @@
+
+/*
+ * The embedded backend: each worker holds its own connection to the SQLite
+ * file under the data directory.  The calls are short (a few indexed rows,
+ * a busy timeout of a few ms), so they run inline; the dispatcher still
+ * answers from the event loop, as for Airtable.
+ */
+
+#include "ngx_cerebro_store.h"
+
+
+static ngx_int_t ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
+static void ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op);
+
+
+ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
+    "embedded",
+    ngx_cerebro_sqlite_init_process,
+    ngx_cerebro_sqlite_exit_process,
+    ngx_cerebro_sqlite_start
+};
+
+
+static ngx_int_t
+ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    cerebro_store_error_t  e;
+
+    mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
+                                      mcf->model,
+                                      (char *) mcf->restaurant_json.data,
+                                      mcf->restaurant_json.len, &e);
+
+    if (mcf->sqlite == NULL) {
+        /* the worker still serves: every operation answers "unavailable" */
+        ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
+                        "embedded store \"%V\" unavailable (%s): %s",
+                        &mcf->sqlite_path, cerebro_store_err_name(e.kind),
+                        e.message);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    if (mcf->sqlite) {
+        cerebro_sqlite_close(mcf->sqlite);
+        mcf->sqlite = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
+{
+    int                       n, inserted;
+    time_t                    now;
+    cerebro_sqlite_t         *db;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    db = mcf->sqlite;
+    now = ngx_time();
+
+    if (db == NULL) {
+        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                "the embedded store could not be opened");
+        ngx_cerebro_store_finish(op);
+        return NGX_OK;
+    }
+
+    if (ngx_cerebro_sqlite_alloc(op) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_TABLES:
+        if (cerebro_sqlite_tables(db, op->tables, CEREBRO_MAX_TABLES,
+                                  &op->ntables, &op->error)
+            == CEREBRO_STORE_OK)
+        {
+            (void) cerebro_sqlite_groups(db, op->groups, CEREBRO_MAX_GROUPS,
+                                         &op->ngroups, &op->error);
+        }
+        break;
+
+    case NGX_CEREBRO_STORE_FAQ:
+        (void) cerebro_sqlite_faq(db, op->faq, CEREBRO_MAX_INFO * 4,
+                                  &op->nfaq, &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_DAY:
+        (void) cerebro_sqlite_bookings_day(db, &op->date,
+                                           CEREBRO_SQLITE_WITH_CANCELLED,
+                                           op->bookings,
+                                           NGX_CEREBRO_STORE_MAX_BOOKINGS,
+                                           &op->nbookings, &n, &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_BY_PHONE:
+        (void) cerebro_sqlite_bookings_by_phone(db, op->phone,
+                                                CEREBRO_SQLITE_UPCOMING, now,
+                                                op->bookings,
+                                                NGX_CEREBRO_STORE_MAX_BOOKINGS,
+                                                &op->nbookings, &n,
+                                                &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_GET:
+        (void) cerebro_sqlite_booking_get(db, op->id, &op->reservation,
+                                          &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_CREATE:
+        (void) cerebro_sqlite_booking_create(db, &op->booking, now,
+                                             &op->reservation, &op->answer,
+                                             &op->repeated, &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_UPDATE:
+        (void) cerebro_sqlite_booking_update(db, op->id, &op->change, now,
+                                             &op->reservation, &op->answer,
+                                             &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_CANCEL:
+        (void) cerebro_sqlite_booking_cancel(db, op->id, now,
+                                             &op->reservation, &op->already,
+                                             &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_GUEST:
+        (void) cerebro_sqlite_guest_upsert(db, op->phone, op->name, NULL,
+                                           now, &op->guest, NULL,
+                                           &op->error);
+        break;
+
+    case NGX_CEREBRO_STORE_CALL_LOG:
+        if (cerebro_sqlite_call_log_insert(db, &op->call_log, now,
+                                           &inserted, &op->error)
+            == CEREBRO_STORE_OK)
+        {
+            op->repeated = !inserted;
+        }
+        break;
+
+    default:
+        cerebro_store_error_set(&op->error, CEREBRO_STORE_INVALID,
+                                "unknown store operation %d", (int) op->kind);
+    }
+
+    ngx_cerebro_store_finish(op);
+
+    return NGX_OK;
+}
+
+
+/* Lists land in the request's pool; sized for the kind only. */
+static ngx_int_t
+ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op)
+{
+    ngx_pool_t  *pool;
+
+    pool = op->request->pool;
+
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_TABLES:
+        op->tables = ngx_palloc(pool, CEREBRO_MAX_TABLES
+                                      * sizeof(cerebro_table_rec_t));
+        op->groups = ngx_palloc(pool, CEREBRO_MAX_GROUPS
+                                      * sizeof(cerebro_group_rec_t));
+        return (op->tables && op->groups) ? NGX_OK : NGX_ERROR;
+
+    case NGX_CEREBRO_STORE_FAQ:
+        op->faq = ngx_palloc(pool, CEREBRO_MAX_INFO * 4
+                                   * sizeof(cerebro_faq_t));
+        return op->faq ? NGX_OK : NGX_ERROR;
+
+    case NGX_CEREBRO_STORE_DAY:
+    case NGX_CEREBRO_STORE_BY_PHONE:
+        op->bookings = ngx_palloc(pool, NGX_CEREBRO_STORE_MAX_BOOKINGS
+                                        * sizeof(cerebro_reservation_t));
+        return op->bookings ? NGX_OK : NGX_ERROR;
+
+    default:
+        return NGX_OK;
+    }
+}
