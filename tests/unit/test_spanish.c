@@ -1,0 +1,603 @@
+/*
+ * The guest's Spanish dates and times. Expected dates are worked out by
+ * hand from the rules in cerebro_spanish.h (weekdays checked against
+ * Python's datetime): 2026-11-27 is a Friday, 2026-12-31 a Thursday,
+ * 2027-01-31 a Sunday, 2028-02-28 a Monday, 2028-02-29 a Tuesday.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cerebro_spanish.h"
+
+
+#define NY   CEREBRO_ES_DATE_NEXT_YEAR
+#define WT   CEREBRO_ES_DATE_WEEKDAY_TODAY
+#define AMB  CEREBRO_ES_TIME_AMBIGUOUS
+#define PER  CEREBRO_ES_TIME_PERIOD
+
+
+typedef struct {
+    const char       *in;
+    cerebro_es_rc_t   rc;
+    int               y, m, d;      /* when rc is OK or WEEKDAY_MISMATCH */
+    unsigned          flags;        /* NEXT_YEAR / WEEKDAY_TODAY, exact */
+} date_case_t;
+
+typedef struct {
+    const char       *in;
+    cerebro_es_rc_t   rc;
+    int               hh, mm;
+    unsigned          flags;        /* exact */
+} time_case_t;
+
+
+static void
+run_dates(const cerebro_date_t *today, const date_case_t *c, size_t n)
+{
+    cerebro_es_date_t  out;
+    cerebro_es_rc_t    rc;
+    size_t             i;
+    int                failed;
+
+    failed = 0;
+
+    for (i = 0; i < n; i++) {
+        rc = cerebro_es_parse_date(c[i].in, strlen(c[i].in), today, &out);
+
+        if (rc != c[i].rc) {
+            print_error("today %d-%02d-%02d \"%s\": got %s, want %s\n",
+                        today->year, today->month, today->day, c[i].in,
+                        cerebro_es_rc_name(rc), cerebro_es_rc_name(c[i].rc));
+            failed++;
+            continue;
+        }
+
+        if (rc != CEREBRO_ES_OK && rc != CEREBRO_ES_WEEKDAY_MISMATCH) {
+            continue;
+        }
+
+        if (out.date.year != c[i].y || out.date.month != c[i].m
+            || out.date.day != c[i].d
+            || (out.flags & (NY | WT)) != c[i].flags
+            || out.weekday != cerebro_weekday(&out.date))
+        {
+            print_error("today %d-%02d-%02d \"%s\": got %d-%02d-%02d f%x,"
+                        " want %d-%02d-%02d f%x\n", today->year,
+                        today->month, today->day, c[i].in, out.date.year,
+                        out.date.month, out.date.day, out.flags, c[i].y,
+                        c[i].m, c[i].d, c[i].flags);
+            failed++;
+        }
+    }
+
+    assert_int_equal(failed, 0);
+}
+
+
+static void
+run_times(const time_case_t *c, size_t n)
+{
+    cerebro_es_time_t  out;
+    cerebro_es_rc_t    rc;
+    size_t             i;
+    int                failed;
+
+    failed = 0;
+
+    for (i = 0; i < n; i++) {
+        rc = cerebro_es_parse_time(c[i].in, strlen(c[i].in), &out);
+
+        if (rc != c[i].rc) {
+            print_error("\"%s\": got %s, want %s\n", c[i].in,
+                        cerebro_es_rc_name(rc), cerebro_es_rc_name(c[i].rc));
+            failed++;
+            continue;
+        }
+
+        if (rc != CEREBRO_ES_OK) {
+            continue;
+        }
+
+        if (out.minutes != c[i].hh * 60 + c[i].mm || out.flags != c[i].flags)
+        {
+            print_error("\"%s\": got %02d:%02d f%x, want %02d:%02d f%x\n",
+                        c[i].in, out.minutes / 60, out.minutes % 60,
+                        out.flags, c[i].hh, c[i].mm, c[i].flags);
+            failed++;
+        }
+    }
+
+    assert_int_equal(failed, 0);
+}
+
+
+#define RUN_DATES(today, cases) \
+    run_dates(today, cases, sizeof(cases) / sizeof(cases[0]))
+
+
+static void
+test_dates_friday(void **state)
+{
+    static const cerebro_date_t  today = { 2026, 11, 27 };
+    static const date_case_t     cases[] = {
+        { "2026-11-28", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "2026/11/28", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "2026-11-28T21:00:00Z", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "hoy", CEREBRO_ES_OK, 2026, 11, 27, 0 },
+        { "HOY", CEREBRO_ES_OK, 2026, 11, 27, 0 },
+        { "esta noche", CEREBRO_ES_OK, 2026, 11, 27, 0 },
+        { "mañana", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "Mañana", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "MAÑANA", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "manana", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "mañana por la mañana", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "pasado mañana", CEREBRO_ES_OK, 2026, 11, 29, 0 },
+        { "pasado manana", CEREBRO_ES_OK, 2026, 11, 29, 0 },
+        /* weekday = today: "el viernes" is today, flagged */
+        { "viernes", CEREBRO_ES_OK, 2026, 11, 27, WT },
+        { "el viernes", CEREBRO_ES_OK, 2026, 11, 27, WT },
+        { "este viernes", CEREBRO_ES_OK, 2026, 11, 27, WT },
+        { "para el viernes, por favor", CEREBRO_ES_OK, 2026, 11, 27, WT },
+        { "el próximo viernes", CEREBRO_ES_OK, 2026, 12, 4, 0 },
+        { "el proximo viernes", CEREBRO_ES_OK, 2026, 12, 4, 0 },
+        { "el viernes próximo", CEREBRO_ES_OK, 2026, 12, 4, 0 },
+        { "el viernes que viene", CEREBRO_ES_OK, 2026, 12, 4, 0 },
+        { "el sábado", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el sabado", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "SÁBADO", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "sa\xcc\x81" "bado", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el próximo sábado", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el sábado que viene por la noche", CEREBRO_ES_OK, 2026, 11, 28,
+          0 },
+        { "el domingo", CEREBRO_ES_OK, 2026, 11, 29, 0 },
+        { "lunes", CEREBRO_ES_OK, 2026, 11, 30, 0 },
+        { "el martes", CEREBRO_ES_OK, 2026, 12, 1, 0 },
+        { "el miércoles", CEREBRO_ES_OK, 2026, 12, 2, 0 },
+        { "el miercoles", CEREBRO_ES_OK, 2026, 12, 2, 0 },
+        { "MIÉRCOLES", CEREBRO_ES_OK, 2026, 12, 2, 0 },
+        { "el jueves", CEREBRO_ES_OK, 2026, 12, 3, 0 },
+        { "el viernes de la semana que viene", CEREBRO_ES_OK, 2026, 12, 4,
+          0 },
+        { "el sábado de la semana que viene", CEREBRO_ES_OK, 2026, 12, 5,
+          0 },
+        { "la semana que viene, el lunes", CEREBRO_ES_OK, 2026, 11, 30, 0 },
+        { "el lunes de la próxima semana", CEREBRO_ES_OK, 2026, 11, 30, 0 },
+        { "el domingo de esta semana", CEREBRO_ES_OK, 2026, 11, 29, 0 },
+        { "el lunes de esta semana", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "28 de noviembre", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el 28 de noviembre", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el día 28 de noviembre", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "veintiocho de noviembre", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "27 de noviembre", CEREBRO_ES_OK, 2026, 11, 27, 0 },
+        { "26 de noviembre", CEREBRO_ES_OK, 2027, 11, 26, NY },
+        { "1 de enero", CEREBRO_ES_OK, 2027, 1, 1, NY },
+        { "el primero de diciembre", CEREBRO_ES_OK, 2026, 12, 1, 0 },
+        { "treinta y uno de diciembre", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "28 de noviembre de 2027", CEREBRO_ES_OK, 2027, 11, 28, 0 },
+        { "28 de noviembre del 2027", CEREBRO_ES_OK, 2027, 11, 28, 0 },
+        { "28/11", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "28-11", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "1/1", CEREBRO_ES_OK, 2027, 1, 1, NY },
+        { "28/11/2026", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "28-11-2026", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "28.11.2026", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "28/11/26", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el día 3", CEREBRO_ES_OK, 2026, 12, 3, 0 },
+        { "día 27", CEREBRO_ES_OK, 2026, 11, 27, 0 },
+        { "el dia 30", CEREBRO_ES_OK, 2026, 11, 30, 0 },
+        { "el día 31", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "el día tres", CEREBRO_ES_OK, 2026, 12, 3, 0 },
+        { "el 28 a las 9", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "para el 28", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el 5", CEREBRO_ES_OK, 2026, 12, 5, 0 },
+        { "el 9:30", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "el 4 personas", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "el sábado 28", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "el sábado 28 de noviembre", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "mañana sábado", CEREBRO_ES_OK, 2026, 11, 28, 0 },
+        { "mesa para 4 personas el sábado a las 21:30", CEREBRO_ES_OK,
+          2026, 11, 28, 0 },
+        { "el viernes 4 personas", CEREBRO_ES_OK, 2026, 11, 27, WT },
+        /* a weekday that disagrees with the date said with it */
+        { "el viernes 28 de noviembre", CEREBRO_ES_WEEKDAY_MISMATCH, 2026,
+          11, 28, 0 },
+        { "el viernes 28", CEREBRO_ES_WEEKDAY_MISMATCH, 2026, 11, 28, 0 },
+        { "mañana viernes", CEREBRO_ES_WEEKDAY_MISMATCH, 2026, 11, 28, 0 },
+        /* errors */
+        { "31 de febrero", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "30 de febrero", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "31 de abril", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "31/06", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "29/02/2027", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "29 de febrero", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "13/13", CEREBRO_ES_BAD_MONTH, 0, 0, 0, 0 },
+        { "28/13/2026", CEREBRO_ES_BAD_MONTH, 0, 0, 0, 0 },
+        { "2026-13-01", CEREBRO_ES_BAD_MONTH, 0, 0, 0, 0 },
+        { "2026-00-10", CEREBRO_ES_BAD_MONTH, 0, 0, 0, 0 },
+        { "28 de noviembr", CEREBRO_ES_BAD_MONTH, 0, 0, 0, 0 },
+        { "32 de enero", CEREBRO_ES_BAD_DAY, 0, 0, 0, 0 },
+        { "el día 32", CEREBRO_ES_BAD_DAY, 0, 0, 0, 0 },
+        { "el día 0", CEREBRO_ES_BAD_DAY, 0, 0, 0, 0 },
+        { "0/11", CEREBRO_ES_BAD_DAY, 0, 0, 0, 0 },
+        { "el próximo juebes", CEREBRO_ES_UNKNOWN_WEEKDAY, 0, 0, 0, 0 },
+        { "el biernes", CEREBRO_ES_UNKNOWN_WEEKDAY, 0, 0, 0, 0 },
+        { "el miercols que viene", CEREBRO_ES_UNKNOWN_WEEKDAY, 0, 0, 0, 0 },
+        { "el friday que viene", CEREBRO_ES_UNKNOWN_WEEKDAY, 0, 0, 0, 0 },
+        { "el viernes o el sábado", CEREBRO_ES_AMBIGUOUS, 0, 0, 0, 0 },
+        { "hoy o mañana", CEREBRO_ES_AMBIGUOUS, 0, 0, 0, 0 },
+        { "el 28 de noviembre o el 29 de noviembre", CEREBRO_ES_AMBIGUOUS,
+          0, 0, 0, 0 },
+        { "ayer", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "anteayer", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "2025-01-01", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "2026-11-26", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "26 de noviembre de 2026", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "26/11/2026", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "2031-11-28", CEREBRO_ES_OK, 2031, 11, 28, 0 },
+        { "2032-01-01", CEREBRO_ES_OUT_OF_RANGE, 0, 0, 0, 0 },
+        { "28 de noviembre de 2099", CEREBRO_ES_OUT_OF_RANGE, 0, 0, 0, 0 },
+        { "", CEREBRO_ES_EMPTY, 0, 0, 0, 0 },
+        { "   \t\r\n", CEREBRO_ES_EMPTY, 0, 0, 0, 0 },
+        { "hola", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "...", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "a las 9 de la noche", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "para 4 personas", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+        { "el finde", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0, 0 },
+    };
+
+    (void) state;
+
+    RUN_DATES(&today, cases);
+}
+
+
+static void
+test_dates_new_years_eve(void **state)
+{
+    static const cerebro_date_t  today = { 2026, 12, 31 };
+    static const date_case_t     cases[] = {
+        { "hoy", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "mañana", CEREBRO_ES_OK, 2027, 1, 1, 0 },
+        { "pasado mañana", CEREBRO_ES_OK, 2027, 1, 2, 0 },
+        { "31 de diciembre", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "1 de enero", CEREBRO_ES_OK, 2027, 1, 1, NY },
+        { "28 de noviembre", CEREBRO_ES_OK, 2027, 11, 28, NY },
+        { "28/11", CEREBRO_ES_OK, 2027, 11, 28, NY },
+        { "1 de enero de 2027", CEREBRO_ES_OK, 2027, 1, 1, 0 },
+        { "31/12/2026", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "30/12/2026", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+        { "el día 3", CEREBRO_ES_OK, 2027, 1, 3, 0 },
+        { "el día 31", CEREBRO_ES_OK, 2026, 12, 31, 0 },
+        { "el día 30", CEREBRO_ES_OK, 2027, 1, 30, 0 },
+        { "el viernes", CEREBRO_ES_OK, 2027, 1, 1, 0 },
+        { "el jueves", CEREBRO_ES_OK, 2026, 12, 31, WT },
+        { "el próximo jueves", CEREBRO_ES_OK, 2027, 1, 7, 0 },
+        { "el lunes de la semana que viene", CEREBRO_ES_OK, 2027, 1, 4, 0 },
+        { "29 de febrero", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "2031-12-31", CEREBRO_ES_OK, 2031, 12, 31, 0 },
+        { "2032-01-01", CEREBRO_ES_OUT_OF_RANGE, 0, 0, 0, 0 },
+    };
+
+    (void) state;
+
+    RUN_DATES(&today, cases);
+}
+
+
+static void
+test_dates_31st_and_leap(void **state)
+{
+    static const cerebro_date_t  jan31 = { 2027, 1, 31 };
+    static const cerebro_date_t  feb28 = { 2028, 2, 28 };
+    static const cerebro_date_t  feb29 = { 2028, 2, 29 };
+    static const date_case_t     c31[] = {
+        { "el día 31", CEREBRO_ES_OK, 2027, 1, 31, 0 },
+        /* February 2027 has no 30th nor 29th: March */
+        { "el día 30", CEREBRO_ES_OK, 2027, 3, 30, 0 },
+        { "el día 29", CEREBRO_ES_OK, 2027, 3, 29, 0 },
+        { "el día 1", CEREBRO_ES_OK, 2027, 2, 1, 0 },
+        { "mañana", CEREBRO_ES_OK, 2027, 2, 1, 0 },
+        { "el domingo", CEREBRO_ES_OK, 2027, 1, 31, WT },
+        { "el domingo que viene", CEREBRO_ES_OK, 2027, 2, 7, 0 },
+        { "30 de enero", CEREBRO_ES_OK, 2028, 1, 30, NY },
+    };
+    static const date_case_t     c28[] = {
+        { "mañana", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "pasado mañana", CEREBRO_ES_OK, 2028, 3, 1, 0 },
+        { "29 de febrero", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "29/02/2028", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "el día 29", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "el día 30", CEREBRO_ES_OK, 2028, 3, 30, 0 },
+        { "el martes", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "30 de febrero", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+    };
+    static const date_case_t     c29[] = {
+        { "hoy", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "mañana", CEREBRO_ES_OK, 2028, 3, 1, 0 },
+        { "29 de febrero", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "28 de febrero", CEREBRO_ES_OK, 2029, 2, 28, NY },
+        { "el día 29", CEREBRO_ES_OK, 2028, 2, 29, 0 },
+        { "el día 28", CEREBRO_ES_OK, 2028, 3, 28, 0 },
+        { "el martes", CEREBRO_ES_OK, 2028, 2, 29, WT },
+        { "29/2/2029", CEREBRO_ES_NONEXISTENT_DATE, 0, 0, 0, 0 },
+        { "28/02/2028", CEREBRO_ES_PAST, 0, 0, 0, 0 },
+    };
+
+    (void) state;
+
+    RUN_DATES(&jan31, c31);
+    RUN_DATES(&feb28, c28);
+    RUN_DATES(&feb29, c29);
+}
+
+
+static void
+test_date_out_fields(void **state)
+{
+    static const cerebro_date_t  today = { 2026, 11, 27 };
+    static const cerebro_date_t  bad = { 2026, 2, 30 };
+    cerebro_es_date_t            out;
+    char                         buf[64];
+
+    (void) state;
+
+    assert_int_equal(cerebro_es_parse_date("el viernes 28 de noviembre", 26,
+                                           &today, &out),
+                     CEREBRO_ES_WEEKDAY_MISMATCH);
+    assert_int_equal(out.weekday, 6);
+    assert_int_equal(out.weekday_said, 5);
+
+    assert_int_equal(cerebro_es_parse_date("el sábado", 10, &today, &out),
+                     CEREBRO_ES_OK);
+    assert_true(out.flags & CEREBRO_ES_DATE_RELATIVE);
+    cerebro_date_format_es(buf, sizeof(buf), &out.date, today.year);
+    assert_string_equal(buf, "sábado 28 de noviembre");
+
+    assert_int_equal(cerebro_es_parse_date("28/11", 5, &today, &out),
+                     CEREBRO_ES_OK);
+    assert_false(out.flags & CEREBRO_ES_DATE_RELATIVE);
+    assert_int_equal(out.weekday_said, -1);
+
+    /* a length shorter than the string: only the bytes given count */
+    assert_int_equal(cerebro_es_parse_date("28/11/2025", 5, &today, &out),
+                     CEREBRO_ES_OK);
+    assert_int_equal(out.date.year, 2026);
+    assert_int_equal(cerebro_es_parse_date("mañana", 3, &today, &out),
+                     CEREBRO_ES_NOT_UNDERSTOOD);
+
+    assert_int_equal(cerebro_es_parse_date("hoy", 3, &bad, &out),
+                     CEREBRO_ES_INVALID_ARG);
+    assert_int_equal(cerebro_es_parse_date("hoy", 3, NULL, &out),
+                     CEREBRO_ES_INVALID_ARG);
+    assert_int_equal(cerebro_es_parse_date("hoy", 3, &today, NULL),
+                     CEREBRO_ES_INVALID_ARG);
+    assert_int_equal(cerebro_es_parse_date(NULL, 0, &today, &out),
+                     CEREBRO_ES_EMPTY);
+}
+
+
+static void
+test_times(void **state)
+{
+    static const time_case_t  cases[] = {
+        { "21:00", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21:00:00", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21.30", CEREBRO_ES_OK, 21, 30, 0 },
+        { "21h", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21 h", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21 horas", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21h30", CEREBRO_ES_OK, 21, 30, 0 },
+        { "a las 21:00h", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21", CEREBRO_ES_OK, 21, 0, 0 },
+        { "00:00", CEREBRO_ES_OK, 0, 0, 0 },
+        { "24:00", CEREBRO_ES_OK, 0, 0, 0 },
+        { "09:30", CEREBRO_ES_OK, 9, 30, 0 },
+        { "9:30", CEREBRO_ES_OK, 9, 30, AMB },
+        { "9h", CEREBRO_ES_OK, 9, 0, AMB },
+        { "12:30", CEREBRO_ES_OK, 12, 30, 0 },
+        { "9 de la noche", CEREBRO_ES_OK, 21, 0, PER },
+        { "nueve de la noche", CEREBRO_ES_OK, 21, 0, PER },
+        { "9 de la mañana", CEREBRO_ES_OK, 9, 0, PER },
+        { "9 de la manana", CEREBRO_ES_OK, 9, 0, PER },
+        { "9:30 de la noche", CEREBRO_ES_OK, 21, 30, PER },
+        { "las nueve y media", CEREBRO_ES_OK, 9, 30, AMB },
+        { "las nueve y media de la noche", CEREBRO_ES_OK, 21, 30, PER },
+        { "nueve y cuarto", CEREBRO_ES_OK, 9, 15, AMB },
+        { "nueve menos cuarto", CEREBRO_ES_OK, 8, 45, AMB },
+        { "las nueve menos cuarto de la noche", CEREBRO_ES_OK, 20, 45, PER },
+        { "a las 3 de la tarde", CEREBRO_ES_OK, 15, 0, PER },
+        { "2 y cuarto de la tarde", CEREBRO_ES_OK, 14, 15, PER },
+        { "a las dos y cuarto de la tarde", CEREBRO_ES_OK, 14, 15, PER },
+        { "a mediodía", CEREBRO_ES_OK, 14, 0, PER },
+        { "a mediodia", CEREBRO_ES_OK, 14, 0, PER },
+        { "a medio día", CEREBRO_ES_OK, 14, 0, PER },
+        { "las doce del mediodía", CEREBRO_ES_OK, 12, 0, PER },
+        { "a la una del mediodía", CEREBRO_ES_OK, 13, 0, PER },
+        { "a mediodía, a la una", CEREBRO_ES_OK, 13, 0, PER },
+        { "medianoche", CEREBRO_ES_OK, 0, 0, PER },
+        { "las doce de la noche", CEREBRO_ES_OK, 0, 0, PER },
+        { "la una de la noche", CEREBRO_ES_OK, 1, 0, PER },
+        { "las 3 de la madrugada", CEREBRO_ES_OK, 3, 0, PER },
+        { "la una", CEREBRO_ES_OK, 1, 0, AMB },
+        { "la una menos cuarto", CEREBRO_ES_OK, 0, 45, AMB },
+        { "las doce", CEREBRO_ES_OK, 12, 0, 0 },
+        { "las veintiuna", CEREBRO_ES_OK, 21, 0, 0 },
+        { "las veintidós", CEREBRO_ES_OK, 22, 0, 0 },
+        { "las veintitrés", CEREBRO_ES_OK, 23, 0, 0 },
+        { "las veinticuatro", CEREBRO_ES_OK, 0, 0, 0 },
+        { "las trece y media", CEREBRO_ES_OK, 13, 30, 0 },
+        { "a las nueve en punto", CEREBRO_ES_OK, 9, 0, AMB },
+        { "a las 21 en punto", CEREBRO_ES_OK, 21, 0, 0 },
+        { "a las diez y veinte", CEREBRO_ES_OK, 10, 20, AMB },
+        { "las nueve y treinta y cinco", CEREBRO_ES_OK, 9, 35, AMB },
+        { "las 9 y 10", CEREBRO_ES_OK, 9, 10, AMB },
+        { "las 9 menos 10", CEREBRO_ES_OK, 8, 50, AMB },
+        { "nueve", CEREBRO_ES_OK, 9, 0, AMB },
+        { "a las 9 pm", CEREBRO_ES_OK, 21, 0, PER },
+        { "9 p.m.", CEREBRO_ES_OK, 21, 0, PER },
+        { "9 am", CEREBRO_ES_OK, 9, 0, PER },
+        { "esta noche a las 9", CEREBRO_ES_OK, 21, 0, PER },
+        { "el sábado por la noche, a las nueve", CEREBRO_ES_OK, 21, 0,
+          PER },
+        { "mañana por la tarde a las 5", CEREBRO_ES_OK, 17, 0, PER },
+        { "mañana a las 9", CEREBRO_ES_OK, 9, 0, AMB },
+        { "mesa para 4 personas el sábado a las 21:30", CEREBRO_ES_OK,
+          21, 30, 0 },
+        { "a las 9 y 4 personas", CEREBRO_ES_OK, 9, 0, AMB },
+        { "a las nueve y cuatro personas", CEREBRO_ES_OK, 9, 0, AMB },
+        { "somos 2 y un niño", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "somos 2 y tres", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "las nueve y cinco", CEREBRO_ES_OK, 9, 5, AMB },
+        { "el 28.11 a las 21:00", CEREBRO_ES_OK, 21, 0, 0 },
+        { "2026-11-28T21:00:00Z", CEREBRO_ES_OK, 21, 0, 0 },
+        { "las 9, las 21:00", CEREBRO_ES_OK, 21, 0, 0 },
+        { "21:00, a las 9 de la noche", CEREBRO_ES_OK, 21, 0, PER },
+        { "A LAS NUEVE Y MEDIA", CEREBRO_ES_OK, 9, 30, AMB },
+        /* errors */
+        { "a las 9 o a las 10", CEREBRO_ES_AMBIGUOUS, 0, 0, 0 },
+        { "por la noche", CEREBRO_ES_VAGUE_TIME, 0, 0, 0 },
+        { "esta tarde", CEREBRO_ES_VAGUE_TIME, 0, 0, 0 },
+        { "a las 25", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "25:00", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "21:75", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "24:30", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "15 de la mañana", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "las 10 del mediodía", CEREBRO_ES_BAD_TIME, 0, 0, 0 },
+        { "", CEREBRO_ES_EMPTY, 0, 0, 0 },
+        { "  \n", CEREBRO_ES_EMPTY, 0, 0, 0 },
+        { "hola", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "en punto", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "para 4 personas", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "somos las 4 personas", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "28/11", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+        { "mañana", CEREBRO_ES_NOT_UNDERSTOOD, 0, 0, 0 },
+    };
+
+    (void) state;
+
+    run_times(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+
+static void
+test_garbage_and_bounds(void **state)
+{
+    static const cerebro_date_t  today = { 2026, 11, 27 };
+    cerebro_es_date_t            d;
+    cerebro_es_time_t            t;
+    cerebro_es_rc_t              rc;
+    unsigned                     seed;
+    size_t                       i, n;
+    char                        *buf;
+
+    (void) state;
+
+    /* 10 KB: refused, whatever it holds */
+    n = 10 * 1024;
+    buf = malloc(n);
+    assert_non_null(buf);
+    memset(buf, 'a', n);
+    assert_int_equal(cerebro_es_parse_date(buf, n, &today, &d),
+                     CEREBRO_ES_TOO_LONG);
+    assert_int_equal(cerebro_es_parse_time(buf, n, &t),
+                     CEREBRO_ES_TOO_LONG);
+
+    /* the longest accepted input, as many tokens as possible */
+    for (i = 0; i < CEREBRO_ES_MAX_INPUT; i++) {
+        buf[i] = (i % 2) ? ' ' : '9';
+    }
+
+    assert_int_equal(cerebro_es_parse_date(buf, CEREBRO_ES_MAX_INPUT,
+                                           &today, &d),
+                     CEREBRO_ES_TOO_LONG);
+
+    /* random bytes: any documented code, dates valid, minutes in range */
+    seed = 12345;
+
+    for (n = 0; n < 2000; n++) {
+        size_t  len = n % CEREBRO_ES_MAX_INPUT;
+
+        for (i = 0; i < len; i++) {
+            seed = seed * 1103515245 + 12345;
+            buf[i] = (char) (seed >> 16);
+        }
+
+        rc = cerebro_es_parse_date(buf, len, &today, &d);
+        assert_true(rc <= CEREBRO_ES_INVALID_ARG);
+
+        if (rc == CEREBRO_ES_OK) {
+            assert_true(cerebro_date_valid(&d.date));
+            assert_true(cerebro_date_cmp(&d.date, &today) >= 0);
+        }
+
+        rc = cerebro_es_parse_time(buf, len, &t);
+        assert_true(rc <= CEREBRO_ES_INVALID_ARG);
+        assert_true(t.minutes >= 0 && t.minutes < 1440);
+    }
+
+    /* broken UTF-8 at the very end must not be read past */
+    memcpy(buf, "mañana", 7);
+    assert_int_equal(cerebro_es_parse_date(buf, 3, &today, &d),
+                     CEREBRO_ES_NOT_UNDERSTOOD);
+
+    free(buf);
+}
+
+
+static void
+test_reasons(void **state)
+{
+    int          rc, other;
+    const char  *a, *b;
+
+    (void) state;
+
+    for (rc = CEREBRO_ES_OK; rc <= CEREBRO_ES_INVALID_ARG; rc++) {
+        a = cerebro_es_reason((cerebro_es_rc_t) rc, CEREBRO_ES_KIND_DATE);
+        b = cerebro_es_reason((cerebro_es_rc_t) rc, CEREBRO_ES_KIND_TIME);
+        assert_non_null(a);
+        assert_true(strlen(a) > 5 && strlen(b) > 5);
+        assert_null(strchr(a, '\n'));
+        assert_true(strncmp(cerebro_es_rc_name((cerebro_es_rc_t) rc),
+                            "CEREBRO_ES_", 11) == 0);
+
+        /* every code reads differently from every other */
+        for (other = CEREBRO_ES_OK; other < rc; other++) {
+            assert_string_not_equal(a, cerebro_es_reason(
+                                        (cerebro_es_rc_t) other,
+                                        CEREBRO_ES_KIND_DATE));
+        }
+    }
+
+    assert_string_equal(cerebro_es_reason(CEREBRO_ES_PAST,
+                                          CEREBRO_ES_KIND_DATE),
+                        "esa fecha ya ha pasado");
+    assert_string_not_equal(cerebro_es_reason(CEREBRO_ES_EMPTY,
+                                              CEREBRO_ES_KIND_DATE),
+                            cerebro_es_reason(CEREBRO_ES_EMPTY,
+                                              CEREBRO_ES_KIND_TIME));
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_dates_friday),
+        cmocka_unit_test(test_dates_new_years_eve),
+        cmocka_unit_test(test_dates_31st_and_leap),
+        cmocka_unit_test(test_date_out_fields),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_garbage_and_bounds),
+        cmocka_unit_test(test_reasons),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
