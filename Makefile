@@ -69,7 +69,7 @@ $(NGX_BUILD)/Makefile: config $(SRC_LIST)
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) --builddir=$(NGX_BUILD) \
 	        > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
-	    || { tail -n 20 $(BUILD)/configure.log; exit 1; }
+	    || { tail -n 20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGX_BUILD)/Makefile $(MOD_SRCS) $(MOD_HDRS)
 	$(MAKE) -C $(BUILD)/nginx-src -f $(NGX_BUILD)/Makefile modules

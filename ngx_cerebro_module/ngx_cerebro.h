@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "cerebro_restaurant.h"
+#include "cerebro_signature.h"
 #include "cerebro_sqlite.h"
 
 
@@ -67,8 +68,20 @@ typedef struct {
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
 
+    /* the voice channel */
+    ngx_msec_t                 vapi_deadline;
+    ngx_str_t                  vapi_bearer_header;
+    ngx_str_t                  vapi_hmac_header;
+    ngx_str_t                  vapi_timestamp_header;
+    cerebro_hmac_opts_t        vapi_hmac;
+    ngx_str_t                  transfer_number;
+    ngx_str_t                  voice_prompt_file;
+    ngx_str_t                  voice_prompt;
+
     /* this worker's own, set in init_process */
     cerebro_sqlite_t          *sqlite;
+
+    void                      *kv;               /* net/ngx_cerebro_kv.c */
 } ngx_cerebro_main_conf_t;
 
 

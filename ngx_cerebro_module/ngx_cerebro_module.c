@@ -11,6 +11,9 @@
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_staff.h"
+#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_limiter.h"
+#include "ngx_cerebro_vapi.h"
 
 
 static ngx_int_t ngx_cerebro_preconfiguration(ngx_conf_t *cf);
@@ -112,6 +115,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, store_deadline),
       NULL },
 
+    { ngx_string("cerebro_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cerebro_kv_set_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("cerebro_reservations"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_reservations,
@@ -124,6 +134,48 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_cerebro_tables,
       0,
       0,
+      NULL },
+
+    { ngx_string("cerebro_vapi"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_vapi,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_vapi_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_deadline),
+      NULL },
+
+    { ngx_string("cerebro_vapi_bearer_header"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_bearer_header),
+      NULL },
+
+    { ngx_string("cerebro_vapi_hmac"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_cerebro_vapi_hmac,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_transfer_number"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, transfer_number),
+      NULL },
+
+    { ngx_string("cerebro_voice_prompt"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, voice_prompt_file),
       NULL },
 
     { ngx_string("cerebro_health"),
@@ -203,6 +255,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
 
     if (ngx_array_init(&mcf->endpoints, cf->pool, 8,
                        sizeof(ngx_cerebro_endpoint_t))
@@ -262,7 +315,9 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
-        || ngx_cerebro_init_store(cf, mcf) != NGX_OK)
+        || ngx_cerebro_init_store(cf, mcf) != NGX_OK
+        || ngx_cerebro_kv_init_conf(cf, mcf) != NGX_OK
+        || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
@@ -381,7 +436,11 @@ ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 
     mcf->store = &ngx_cerebro_store_sqlite;
 
-    return NGX_OK;
+    if (mcf->airtable_api_key.len && mcf->airtable_base_id.len) {
+        mcf->store = &ngx_cerebro_store_airtable;
+    }
+
+    return ngx_cerebro_limiter_init_conf(cf, mcf);
 }
 
 
@@ -446,7 +505,12 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
 
     backend = mcf->store;
 
-    return backend->init_process(cycle, mcf);
+    if (ngx_cerebro_kv_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return backend->init_process ? backend->init_process(cycle, mcf)
+                                 : NGX_OK;
 }
 
 
@@ -462,7 +526,12 @@ ngx_cerebro_exit_process(ngx_cycle_t *cycle)
     }
 
     backend = mcf->store;
-    backend->exit_process(cycle, mcf);
+
+    if (backend->exit_process) {
+        backend->exit_process(cycle, mcf);
+    }
+
+    ngx_cerebro_kv_exit_process(cycle);
 }
 
 

@@ -3,24 +3,98 @@
  * The store's dispatcher: picks the backend this configuration uses and
  * guarantees every caller the same contract — done() from the event loop,
  * exactly once, never from inside ngx_cerebro_store_start().
+ *
+ * In front of the backend sits the read cache of the key-value layer
+ * (Redis, or the host's shared memory): a day's bookings (short TTL) and
+ * the tables (long TTL) are read through it, every write that touches a
+ * day deletes that day's entry (both days when a booking moves), and
+ * concurrent misses of one key cause a single backend read (a lock on
+ * "...:fill:<key>"; the others poll the value for a bounded time, then
+ * read the backend themselves).  The backend runs on a private copy of the
+ * caller's op, so that the caller's op is finished only once, whole.
  */
 
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_kv.h"
 
 
+#define NGX_CEREBRO_CACHE_DAY_TTL     60000
+#define NGX_CEREBRO_CACHE_TABLES_TTL  3600000
+#define NGX_CEREBRO_CACHE_POLL        10
+#define NGX_CEREBRO_CACHE_WAIT_MAX    1000
+#define NGX_CEREBRO_CACHE_KEY_LEN     64
+
+#define NGX_CEREBRO_CACHE_MAGIC_DAY     0x31796164     /* "day1" */
+#define NGX_CEREBRO_CACHE_MAGIC_TABLES  0x31626174     /* "tab1" */
+
+
+typedef enum {
+    NGX_CEREBRO_CACHE_GET = 0,        /* looking the key up */
+    NGX_CEREBRO_CACHE_LOCK,           /* asking to be the one who fills */
+    NGX_CEREBRO_CACHE_RECHECK,        /* got the lock: filled meanwhile? */
+    NGX_CEREBRO_CACHE_WAIT,           /* another fills: polling the key */
+    NGX_CEREBRO_CACHE_READ,           /* the backend reads */
+    NGX_CEREBRO_CACHE_OLD,            /* a move: where the booking was */
+    NGX_CEREBRO_CACHE_WRITE,          /* the backend writes */
+    NGX_CEREBRO_CACHE_DEL             /* the days written are deleted */
+} ngx_cerebro_cache_phase_e;
+
+
+typedef struct {
+    ngx_cerebro_store_op_t      *op;           /* the caller's */
+    ngx_cerebro_store_op_t       inner;        /* what the backend runs */
+    ngx_cerebro_kv_op_t          kv;           /* GET, LOCK, DEL */
+    ngx_cerebro_kv_op_t          set;          /* fill: SET, then UNLOCK */
+    ngx_cerebro_kv_op_t          unlock;
+    ngx_cerebro_cache_phase_e    phase;
+    u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
+    u_char                       fill[NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_str_t                    prefix;
+    ngx_msec_t                   ttl;
+    ngx_msec_t                   give_up;
+    ngx_event_t                  poll;
+    ngx_str_t                    days[4];
+    u_char                       day_keys[4][NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_uint_t                   ndays;
+    unsigned                     locked:1;
+} ngx_cerebro_cache_t;
+
+
+static ngx_int_t ngx_cerebro_store_run(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_store_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_store_cleanup(void *data);
+static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_main_conf_t *mcf);
+static void ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv);
+static void ngx_cerebro_cache_noop(ngx_cerebro_kv_op_t *kv);
+static void ngx_cerebro_cache_poll(ngx_event_t *ev);
+static ngx_int_t ngx_cerebro_cache_backend(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_store_kind_e kind);
+static void ngx_cerebro_cache_backend_done(ngx_cerebro_store_op_t *inner);
+static void ngx_cerebro_cache_fill(ngx_cerebro_cache_t *cc);
+static void ngx_cerebro_cache_unlock(ngx_cerebro_cache_t *cc);
+static void ngx_cerebro_cache_invalidate(ngx_cerebro_cache_t *cc);
+static void ngx_cerebro_cache_add_day(ngx_cerebro_cache_t *cc,
+    const cerebro_date_t *date);
+static void ngx_cerebro_cache_add_start(ngx_cerebro_cache_t *cc,
+    int64_t start);
+static void ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc);
+static ngx_int_t ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_kv_kind_e kind, u_char *key);
+static void ngx_cerebro_cache_cleanup(void *data);
+static ngx_int_t ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op,
+    ngx_pool_t *pool, ngx_str_t *out);
+static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
+    ngx_pool_t *pool, ngx_str_t *in);
 
 
 ngx_int_t
 ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 {
-    ngx_pool_cleanup_t           *cln;
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_pool_cleanup_t       *cln;
+    ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    backend = mcf->store;
 
     cln = ngx_pool_cleanup_add(op->request->pool, 0);
     if (cln == NULL) {
@@ -41,6 +115,35 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     op->wakeup.handler = ngx_cerebro_store_wakeup;
     op->wakeup.data = op;
     op->wakeup.log = op->request->connection->log;
+
+    if (ngx_cerebro_kv_cache_enabled(mcf)) {
+        switch (op->kind) {
+
+        case NGX_CEREBRO_STORE_TABLES:
+        case NGX_CEREBRO_STORE_DAY:
+        case NGX_CEREBRO_STORE_CREATE:
+        case NGX_CEREBRO_STORE_UPDATE:
+        case NGX_CEREBRO_STORE_CANCEL:
+            return ngx_cerebro_cache_start(op, mcf);
+
+        default:
+            break;
+        }
+    }
+
+    return ngx_cerebro_store_run(op);
+}
+
+
+/* The backend itself; op's wakeup and cleanup are set. */
+static ngx_int_t
+ngx_cerebro_store_run(ngx_cerebro_store_op_t *op)
+{
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_store_backend_t  *backend;
+
+    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    backend = mcf->store;
 
     return backend->start(op);
 }
@@ -104,4 +207,799 @@ ngx_cerebro_store_cleanup(void *data)
     if (op->wakeup.posted) {
         ngx_delete_posted_event(&op->wakeup);
     }
+}
+
+
+static ngx_int_t
+ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    u_char               *p;
+    uint32_t              hash;
+    ngx_pool_cleanup_t   *cln;
+    ngx_cerebro_cache_t  *cc;
+
+    cc = ngx_pcalloc(op->request->pool, sizeof(ngx_cerebro_cache_t));
+    if (cc == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(op->request->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_cache_cleanup;
+    cln->data = cc;
+
+    cc->op = op;
+
+    cc->poll.handler = ngx_cerebro_cache_poll;
+    cc->poll.data = cc;
+    cc->poll.log = op->request->connection->log;
+
+    /* one restaurant's keys, one schema version: "cerebro:v1:9f86d081:" */
+    hash = ngx_crc32_short((u_char *) mcf->model->name,
+                           ngx_strlen(mcf->model->name));
+
+    cc->prefix.data = ngx_pnalloc(op->request->pool, 32);
+    if (cc->prefix.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    cc->prefix.len = ngx_sprintf(cc->prefix.data, "cerebro:v1:%08xD:", hash)
+                     - cc->prefix.data;
+
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_TABLES:
+    case NGX_CEREBRO_STORE_DAY:
+        if (op->kind == NGX_CEREBRO_STORE_TABLES) {
+            p = ngx_sprintf(cc->key, "%Vtables", &cc->prefix);
+            cc->ttl = NGX_CEREBRO_CACHE_TABLES_TTL;
+
+        } else {
+            if (!cerebro_date_valid(&op->date)) {
+                return ngx_cerebro_store_run(op);
+            }
+
+            p = ngx_sprintf(cc->key, "%Vday:%04d-%02d-%02d", &cc->prefix,
+                            op->date.year, op->date.month, op->date.day);
+            cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
+        }
+
+        *p = '\0';
+        *ngx_sprintf(cc->fill, "%Vfill:%s", &cc->prefix,
+                     cc->key + cc->prefix.len) = '\0';
+
+        cc->phase = NGX_CEREBRO_CACHE_GET;
+
+        if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
+            return ngx_cerebro_cache_backend(cc, op->kind);
+        }
+
+        return NGX_OK;
+
+    case NGX_CEREBRO_STORE_UPDATE:
+        /* a move touches the day it leaves: learn it first */
+        cc->phase = NGX_CEREBRO_CACHE_OLD;
+        return ngx_cerebro_cache_backend(cc, NGX_CEREBRO_STORE_GET);
+
+    default:
+        if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+            ngx_cerebro_cache_add_day(cc, &op->booking.when.date);
+        }
+
+        cc->phase = NGX_CEREBRO_CACHE_WRITE;
+        return ngx_cerebro_cache_backend(cc, op->kind);
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
+    u_char *key)
+{
+    ngx_cerebro_kv_op_t  *kv;
+
+    kv = &cc->kv;
+
+    ngx_memzero(kv, offsetof(ngx_cerebro_kv_op_t, token));
+
+    kv->request = cc->op->request;
+    kv->kind = kind;
+    kv->key.data = key;
+    kv->key.len = ngx_strlen(key);
+    kv->done = ngx_cerebro_cache_kv_done;
+    kv->data = cc;
+
+    if (kind == NGX_CEREBRO_KV_LOCK) {
+        /* a filler that dies frees the others when its lock expires */
+        kv->ttl = cc->op->deadline;
+    }
+
+    if (kind == NGX_CEREBRO_KV_DEL) {
+        kv->keys = cc->days;
+        kv->nkeys = cc->ndays;
+    }
+
+    return ngx_cerebro_kv_start(kv);
+}
+
+
+static void
+ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
+{
+    ngx_cerebro_cache_t  *cc = kv->data;
+
+    ngx_cerebro_store_op_t  *op;
+
+    op = cc->op;
+
+    switch (cc->phase) {
+
+    case NGX_CEREBRO_CACHE_GET:
+    case NGX_CEREBRO_CACHE_WAIT:
+
+        if (kv->rc == NGX_CEREBRO_KV_OK
+            && ngx_cerebro_cache_decode(op, op->request->pool, &kv->result)
+               == NGX_OK)
+        {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->request->connection->log,
+                           0, "cerebro: cache hit \"%s\" from %s", cc->key,
+                           kv->backend);
+            ngx_cerebro_store_finish(op);
+            return;
+        }
+
+        if (kv->rc == NGX_CEREBRO_KV_ERROR) {
+            break;
+        }
+
+        if (cc->phase == NGX_CEREBRO_CACHE_WAIT) {
+            if ((ngx_msec_int_t) (cc->give_up - ngx_current_msec) <= 0) {
+                /* the filler is slow or gone: read it ourselves */
+                break;
+            }
+
+            ngx_add_timer(&cc->poll, NGX_CEREBRO_CACHE_POLL);
+            return;
+        }
+
+        cc->phase = NGX_CEREBRO_CACHE_LOCK;
+
+        if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_LOCK, cc->fill) != NGX_OK)
+        {
+            break;
+        }
+
+        return;
+
+    case NGX_CEREBRO_CACHE_LOCK:
+
+        if (kv->rc == NGX_CEREBRO_KV_OK) {
+            cc->locked = 1;
+            ngx_memcpy(cc->unlock.token, kv->token, NGX_CEREBRO_KV_TOKEN_LEN);
+
+            /*
+             * The previous filler may have stored the value and released
+             * the lock between our miss and our lock: look once more.
+             */
+            cc->phase = NGX_CEREBRO_CACHE_RECHECK;
+
+            if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key)
+                == NGX_OK)
+            {
+                return;
+            }
+
+            break;
+        }
+
+        if (kv->rc == NGX_CEREBRO_KV_NONE) {
+            /* another worker or host fills it: wait for its value */
+            cc->phase = NGX_CEREBRO_CACHE_WAIT;
+            cc->give_up = ngx_current_msec
+                          + ngx_min(op->deadline / 2,
+                                    NGX_CEREBRO_CACHE_WAIT_MAX);
+            ngx_add_timer(&cc->poll, NGX_CEREBRO_CACHE_POLL);
+            return;
+        }
+
+        break;
+
+    case NGX_CEREBRO_CACHE_RECHECK:
+        if (kv->rc == NGX_CEREBRO_KV_OK
+            && ngx_cerebro_cache_decode(op, op->request->pool, &kv->result)
+               == NGX_OK)
+        {
+            ngx_cerebro_cache_unlock(cc);
+            ngx_cerebro_store_finish(op);
+            return;
+        }
+
+        break;
+
+    case NGX_CEREBRO_CACHE_DEL:
+        if (kv->rc == NGX_CEREBRO_KV_ERROR) {
+            ngx_log_error(NGX_LOG_WARN, op->request->connection->log, 0,
+                          "cerebro: cached days could not be invalidated "
+                          "(%s): they may be stale for up to %M s",
+                          kv->error ? kv->error : "error",
+                          (ngx_msec_t) NGX_CEREBRO_CACHE_DAY_TTL / 1000);
+        }
+
+        ngx_cerebro_cache_answer(cc);
+        return;
+
+    default:
+        return;
+    }
+
+    /* a miss (filling or not), or the cache failed: the backend reads */
+    cc->phase = NGX_CEREBRO_CACHE_READ;
+
+    if (ngx_cerebro_cache_backend(cc, op->kind) != NGX_OK) {
+        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                "no memory for the store operation");
+        ngx_cerebro_store_finish(op);
+    }
+}
+
+
+static void
+ngx_cerebro_cache_poll(ngx_event_t *ev)
+{
+    ngx_cerebro_cache_t *cc = ev->data;
+
+    if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
+        cc->phase = NGX_CEREBRO_CACHE_READ;
+
+        if (ngx_cerebro_cache_backend(cc, cc->op->kind) != NGX_OK) {
+            cerebro_store_error_set(&cc->op->error,
+                                    CEREBRO_STORE_UNAVAILABLE,
+                                    "no memory for the store operation");
+            ngx_cerebro_store_finish(cc->op);
+        }
+    }
+}
+
+
+/* The backend runs kind on a copy of the caller's arguments. */
+static ngx_int_t
+ngx_cerebro_cache_backend(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_store_kind_e kind)
+{
+    ngx_pool_cleanup_t      *cln;
+    ngx_cerebro_store_op_t  *inner;
+
+    inner = &cc->inner;
+
+    ngx_memcpy(inner, cc->op, sizeof(ngx_cerebro_store_op_t));
+
+    inner->kind = kind;
+    inner->done = ngx_cerebro_cache_backend_done;
+    inner->data = cc;
+    inner->finished = 0;
+    inner->backend = NULL;
+
+    ngx_memzero(&inner->wakeup, sizeof(ngx_event_t));
+    inner->wakeup.handler = ngx_cerebro_store_wakeup;
+    inner->wakeup.data = inner;
+    inner->wakeup.log = cc->op->request->connection->log;
+
+    cln = ngx_pool_cleanup_add(cc->op->request->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_store_cleanup;
+    cln->data = inner;
+
+    return ngx_cerebro_store_run(inner);
+}
+
+
+static void
+ngx_cerebro_cache_backend_done(ngx_cerebro_store_op_t *inner)
+{
+    ngx_cerebro_cache_t *cc = inner->data;
+
+    ngx_cerebro_store_op_t  *op;
+
+    op = cc->op;
+
+    switch (cc->phase) {
+
+    case NGX_CEREBRO_CACHE_OLD:
+        if (inner->error.kind == CEREBRO_STORE_OK) {
+            ngx_cerebro_cache_add_start(cc, inner->reservation.start);
+        }
+
+        cc->phase = NGX_CEREBRO_CACHE_WRITE;
+
+        if (ngx_cerebro_cache_backend(cc, NGX_CEREBRO_STORE_UPDATE)
+            != NGX_OK)
+        {
+            cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                    "no memory for the store operation");
+            ngx_cerebro_store_finish(op);
+        }
+
+        return;
+
+    case NGX_CEREBRO_CACHE_READ:
+        if (inner->error.kind == CEREBRO_STORE_OK) {
+            ngx_cerebro_cache_fill(cc);
+
+        } else if (cc->locked) {
+            ngx_cerebro_cache_unlock(cc);
+        }
+
+        ngx_cerebro_cache_answer(cc);
+        return;
+
+    case NGX_CEREBRO_CACHE_WRITE:
+        ngx_cerebro_cache_invalidate(cc);
+        return;
+
+    default:
+        return;
+    }
+}
+
+
+/*
+ * SET then UNLOCK, pipelined on one connection: the waiters see the value
+ * before the lock goes.  Nobody waits for their replies: the answer goes
+ * out now, and a request gone meanwhile leaves the commands to finish.
+ */
+static void
+ngx_cerebro_cache_fill(ngx_cerebro_cache_t *cc)
+{
+    ngx_str_t             value;
+    ngx_http_request_t   *r;
+    ngx_cerebro_kv_op_t  *set;
+
+    r = cc->op->request;
+    set = &cc->set;
+
+    if (ngx_cerebro_cache_encode(&cc->inner, r->pool, &value) == NGX_OK) {
+        ngx_memzero(set, offsetof(ngx_cerebro_kv_op_t, token));
+        set->request = r;
+        set->kind = NGX_CEREBRO_KV_SET;
+        set->key.data = cc->key;
+        set->key.len = ngx_strlen(cc->key);
+        set->value = value;
+        set->ttl = cc->ttl;
+        set->done = ngx_cerebro_cache_noop;
+
+        (void) ngx_cerebro_kv_start(set);
+    }
+
+    if (cc->locked) {
+        ngx_cerebro_cache_unlock(cc);
+    }
+}
+
+
+static void
+ngx_cerebro_cache_unlock(ngx_cerebro_cache_t *cc)
+{
+    ngx_cerebro_kv_op_t  *unlock;
+
+    unlock = &cc->unlock;
+
+    /* the token LOCK made stays: it is what proves the lock is ours */
+    ngx_memzero(unlock, offsetof(ngx_cerebro_kv_op_t, token));
+    unlock->request = cc->op->request;
+    unlock->kind = NGX_CEREBRO_KV_UNLOCK;
+    unlock->key.data = cc->fill;
+    unlock->key.len = ngx_strlen(cc->fill);
+    unlock->done = ngx_cerebro_cache_noop;
+
+    (void) ngx_cerebro_kv_start(unlock);
+    cc->locked = 0;
+}
+
+
+static void
+ngx_cerebro_cache_noop(ngx_cerebro_kv_op_t *kv)
+{
+}
+
+
+/*
+ * A write that succeeded, or whose outcome is unknown (it may have
+ * landed), deletes the days it touched before the caller hears of it, so
+ * that the caller's next read sees its own write.
+ */
+static void
+ngx_cerebro_cache_invalidate(ngx_cerebro_cache_t *cc)
+{
+    ngx_cerebro_store_op_t  *inner;
+
+    inner = &cc->inner;
+
+    if (inner->error.kind != CEREBRO_STORE_OK
+        && inner->error.kind != CEREBRO_STORE_UNAVAILABLE)
+    {
+        ngx_cerebro_cache_answer(cc);
+        return;
+    }
+
+    if (inner->error.kind == CEREBRO_STORE_OK) {
+        ngx_cerebro_cache_add_start(cc, inner->reservation.start);
+    }
+
+    if (cc->ndays == 0) {
+        ngx_cerebro_cache_answer(cc);
+        return;
+    }
+
+    cc->phase = NGX_CEREBRO_CACHE_DEL;
+
+    if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_DEL, cc->days[0].data)
+        != NGX_OK)
+    {
+        ngx_cerebro_cache_answer(cc);
+    }
+}
+
+
+static void
+ngx_cerebro_cache_add_start(ngx_cerebro_cache_t *cc, int64_t start)
+{
+    cerebro_local_t           local;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    if (start <= 0) {
+        return;
+    }
+
+    mcf = ngx_http_get_module_main_conf(cc->op->request, ngx_cerebro_module);
+
+    cerebro_tz_to_local(&mcf->model->tz, start, &local);
+
+    ngx_cerebro_cache_add_day(cc, &local.date);
+}
+
+
+static void
+ngx_cerebro_cache_add_day(ngx_cerebro_cache_t *cc, const cerebro_date_t *d)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    if (!cerebro_date_valid(d) || cc->ndays == 4) {
+        return;
+    }
+
+    p = cc->day_keys[cc->ndays];
+    cc->days[cc->ndays].data = p;
+    cc->days[cc->ndays].len = ngx_sprintf(p, "%Vday:%04d-%02d-%02d%Z",
+                                          &cc->prefix, d->year, d->month,
+                                          d->day) - p - 1;
+
+    for (i = 0; i < cc->ndays; i++) {
+        if (cc->days[i].len == cc->days[cc->ndays].len
+            && ngx_strcmp(cc->days[i].data, p) == 0)
+        {
+            return;
+        }
+    }
+
+    cc->ndays++;
+}
+
+
+/* The backend's outcome becomes the caller's, and the caller is told. */
+static void
+ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc)
+{
+    unsigned                 finished;
+    void                    *data, *backend;
+    ngx_msec_t               deadline;
+    ngx_event_t              wakeup;
+    ngx_http_request_t      *r;
+    ngx_cerebro_store_op_t  *op;
+    ngx_cerebro_store_kind_e kind;
+    ngx_cerebro_store_done_pt  done;
+
+    op = cc->op;
+
+    r = op->request;
+    kind = op->kind;
+    deadline = op->deadline;
+    done = op->done;
+    data = op->data;
+    wakeup = op->wakeup;
+    backend = op->backend;
+    finished = op->finished;
+
+    ngx_memcpy(op, &cc->inner, sizeof(ngx_cerebro_store_op_t));
+
+    op->request = r;
+    op->kind = kind;
+    op->deadline = deadline;
+    op->done = done;
+    op->data = data;
+    op->wakeup = wakeup;
+    op->backend = backend;
+    op->finished = finished;
+
+    ngx_cerebro_store_finish(op);
+}
+
+
+static void
+ngx_cerebro_cache_cleanup(void *data)
+{
+    ngx_cerebro_cache_t *cc = data;
+
+    if (cc->poll.timer_set) {
+        ngx_del_timer(&cc->poll);
+    }
+}
+
+
+/*
+ * The cached value: a compact binary form, read back only by this build
+ * (the key's "v1" and a magic number guard it), much smaller than JSON for
+ * a day of several hundred bookings and cheaper to read.
+ */
+
+typedef struct {
+    u_char  *p;
+    u_char  *last;
+} ngx_cerebro_cache_buf_t;
+
+
+static void
+ngx_cerebro_cache_put(ngx_cerebro_cache_buf_t *b, const void *data,
+    size_t len)
+{
+    b->p = ngx_cpymem(b->p, data, len);
+}
+
+
+static void
+ngx_cerebro_cache_put_str(ngx_cerebro_cache_buf_t *b, const char *s)
+{
+    uint16_t  len;
+
+    len = (uint16_t) ngx_strlen(s);
+    ngx_cerebro_cache_put(b, &len, sizeof(len));
+    ngx_cerebro_cache_put(b, s, len);
+}
+
+
+static ngx_int_t
+ngx_cerebro_cache_get(ngx_cerebro_cache_buf_t *b, void *out, size_t len)
+{
+    if ((size_t) (b->last - b->p) < len) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out, b->p, len);
+    b->p += len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_cache_get_str(ngx_cerebro_cache_buf_t *b, char *out,
+    size_t size)
+{
+    uint16_t  len;
+
+    if (ngx_cerebro_cache_get(b, &len, sizeof(len)) != NGX_OK
+        || len >= size || (size_t) (b->last - b->p) < len)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out, b->p, len);
+    out[len] = '\0';
+    b->p += len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
+    ngx_str_t *out)
+{
+    int                       i;
+    size_t                    size;
+    uint32_t                  u[5];
+    cerebro_reservation_t    *rec;
+    ngx_cerebro_cache_buf_t   b;
+
+    if (op->kind == NGX_CEREBRO_STORE_TABLES) {
+        if (op->ntables < 0 || op->ngroups < 0) {
+            return NGX_ERROR;
+        }
+
+        u[0] = NGX_CEREBRO_CACHE_MAGIC_TABLES;
+        u[1] = sizeof(cerebro_table_rec_t);
+        u[2] = sizeof(cerebro_group_rec_t);
+        u[3] = op->ntables;
+        u[4] = op->ngroups;
+
+        size = sizeof(u) + op->ntables * sizeof(cerebro_table_rec_t)
+               + op->ngroups * sizeof(cerebro_group_rec_t);
+
+        b.p = ngx_pnalloc(pool, size);
+        if (b.p == NULL) {
+            return NGX_ERROR;
+        }
+
+        out->data = b.p;
+        ngx_cerebro_cache_put(&b, u, sizeof(u));
+
+        if (op->ntables) {
+            ngx_cerebro_cache_put(&b, op->tables,
+                                  op->ntables * sizeof(cerebro_table_rec_t));
+        }
+
+        if (op->ngroups) {
+            ngx_cerebro_cache_put(&b, op->groups,
+                                  op->ngroups * sizeof(cerebro_group_rec_t));
+        }
+
+        out->len = b.p - out->data;
+        return NGX_OK;
+    }
+
+    /* a day: strings as a length and their bytes, numbers as they are */
+
+    size = 2 * sizeof(uint32_t);
+
+    for (i = 0; i < op->nbookings; i++) {
+        rec = &op->bookings[i];
+        size += 8 * sizeof(uint16_t) + 2 * sizeof(int64_t) + sizeof(int32_t)
+                + ngx_strlen(rec->id) + ngx_strlen(rec->client_name)
+                + ngx_strlen(rec->client_phone) + ngx_strlen(rec->table)
+                + ngx_strlen(rec->status) + ngx_strlen(rec->notes)
+                + ngx_strlen(rec->source) + ngx_strlen(rec->call_id);
+    }
+
+    b.p = ngx_pnalloc(pool, size);
+    if (b.p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = b.p;
+
+    u[0] = NGX_CEREBRO_CACHE_MAGIC_DAY;
+    u[1] = op->nbookings;
+    ngx_cerebro_cache_put(&b, u, 2 * sizeof(uint32_t));
+
+    for (i = 0; i < op->nbookings; i++) {
+        int32_t  pax;
+
+        rec = &op->bookings[i];
+        pax = rec->pax;
+
+        ngx_cerebro_cache_put_str(&b, rec->id);
+        ngx_cerebro_cache_put_str(&b, rec->client_name);
+        ngx_cerebro_cache_put_str(&b, rec->client_phone);
+        ngx_cerebro_cache_put_str(&b, rec->table);
+        ngx_cerebro_cache_put_str(&b, rec->status);
+        ngx_cerebro_cache_put_str(&b, rec->notes);
+        ngx_cerebro_cache_put_str(&b, rec->source);
+        ngx_cerebro_cache_put_str(&b, rec->call_id);
+        ngx_cerebro_cache_put(&b, &rec->start, sizeof(int64_t));
+        ngx_cerebro_cache_put(&b, &rec->created, sizeof(int64_t));
+        ngx_cerebro_cache_put(&b, &pax, sizeof(int32_t));
+    }
+
+    out->len = b.p - out->data;
+
+    return NGX_OK;
+}
+
+
+/* Anything unexpected is a miss, never a wrong answer. */
+static ngx_int_t
+ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
+    ngx_str_t *in)
+{
+    uint32_t                  u[5], i;
+    int32_t                   pax;
+    size_t                    n;
+    cerebro_reservation_t    *rec;
+    ngx_cerebro_cache_buf_t   b;
+
+    b.p = in->data;
+    b.last = in->data + in->len;
+
+    if (op->kind == NGX_CEREBRO_STORE_TABLES) {
+        if (ngx_cerebro_cache_get(&b, u, sizeof(u)) != NGX_OK
+            || u[0] != NGX_CEREBRO_CACHE_MAGIC_TABLES
+            || u[1] != sizeof(cerebro_table_rec_t)
+            || u[2] != sizeof(cerebro_group_rec_t)
+            || u[3] > CEREBRO_MAX_TABLES || u[4] > CEREBRO_MAX_GROUPS)
+        {
+            return NGX_ERROR;
+        }
+
+        op->tables = ngx_palloc(pool, CEREBRO_MAX_TABLES
+                                      * sizeof(cerebro_table_rec_t));
+        op->groups = ngx_palloc(pool, CEREBRO_MAX_GROUPS
+                                      * sizeof(cerebro_group_rec_t));
+        if (op->tables == NULL || op->groups == NULL
+            || ngx_cerebro_cache_get(&b, op->tables,
+                                     u[3] * sizeof(cerebro_table_rec_t))
+               != NGX_OK
+            || ngx_cerebro_cache_get(&b, op->groups,
+                                     u[4] * sizeof(cerebro_group_rec_t))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        op->ntables = u[3];
+        op->ngroups = u[4];
+        op->error.kind = CEREBRO_STORE_OK;
+
+        return NGX_OK;
+    }
+
+    if (ngx_cerebro_cache_get(&b, u, 2 * sizeof(uint32_t)) != NGX_OK
+        || u[0] != NGX_CEREBRO_CACHE_MAGIC_DAY
+        || u[1] > NGX_CEREBRO_STORE_MAX_BOOKINGS)
+    {
+        return NGX_ERROR;
+    }
+
+    n = u[1] ? u[1] : 1;
+
+    op->bookings = ngx_pcalloc(pool, n * sizeof(cerebro_reservation_t));
+    if (op->bookings == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < u[1]; i++) {
+        rec = &op->bookings[i];
+
+        if (ngx_cerebro_cache_get_str(&b, rec->id, sizeof(rec->id))
+            != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->client_name,
+                                         sizeof(rec->client_name)) != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->client_phone,
+                                         sizeof(rec->client_phone)) != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->table, sizeof(rec->table))
+               != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->status,
+                                         sizeof(rec->status)) != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->notes, sizeof(rec->notes))
+               != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->source,
+                                         sizeof(rec->source)) != NGX_OK
+            || ngx_cerebro_cache_get_str(&b, rec->call_id,
+                                         sizeof(rec->call_id)) != NGX_OK
+            || ngx_cerebro_cache_get(&b, &rec->start, sizeof(int64_t))
+               != NGX_OK
+            || ngx_cerebro_cache_get(&b, &rec->created, sizeof(int64_t))
+               != NGX_OK
+            || ngx_cerebro_cache_get(&b, &pax, sizeof(int32_t)) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rec->pax = pax;
+    }
+
+    if (b.p != b.last) {
+        return NGX_ERROR;
+    }
+
+    op->nbookings = u[1];
+    op->error.kind = CEREBRO_STORE_OK;
+
+    return NGX_OK;
 }

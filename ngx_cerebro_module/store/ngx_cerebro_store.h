@@ -26,7 +26,8 @@ typedef enum {
     NGX_CEREBRO_STORE_UPDATE,         /* op->id, op->change, re-checked */
     NGX_CEREBRO_STORE_CANCEL,         /* op->id */
     NGX_CEREBRO_STORE_GUEST,          /* find or create op->phone */
-    NGX_CEREBRO_STORE_CALL_LOG        /* op->call_log, once per call id */
+    NGX_CEREBRO_STORE_CALL_LOG,       /* op->call_log, once per call id */
+    NGX_CEREBRO_STORE_RANGE           /* bookings starting in [from, to) */
 } ngx_cerebro_store_kind_e;
 
 
@@ -48,6 +49,8 @@ struct ngx_cerebro_store_op_s {
 
     /* arguments, by kind */
     cerebro_date_t                date;
+    int64_t                       from;           /* UTC seconds */
+    int64_t                       to;
     char                          id[CEREBRO_REC_ID_LEN];
     char                          phone[CEREBRO_REC_PHONE_LEN];
     char                          name[CEREBRO_REC_NAME_LEN];

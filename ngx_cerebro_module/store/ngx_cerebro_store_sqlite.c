@@ -15,6 +15,16 @@ static void ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_sqlite_bookings(ngx_cerebro_store_op_t *op,
+    cerebro_sqlite_t *db, time_t now);
+
+
+/*
+ * Most days hold a few dozen bookings: a list starts that small, and is
+ * read again at its real size only when it did not fit, so that the hot
+ * path allocates tens of KB, not the maximum.
+ */
+#define NGX_CEREBRO_SQLITE_FIRST_READ  48
 
 
 ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
@@ -62,7 +72,7 @@ ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
 static ngx_int_t
 ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
 {
-    int                       n, inserted;
+    int                       inserted;
     time_t                    now;
     cerebro_sqlite_t         *db;
     ngx_cerebro_main_conf_t  *mcf;
@@ -100,20 +110,11 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
         break;
 
     case NGX_CEREBRO_STORE_DAY:
-        (void) cerebro_sqlite_bookings_day(db, &op->date,
-                                           CEREBRO_SQLITE_WITH_CANCELLED,
-                                           op->bookings,
-                                           NGX_CEREBRO_STORE_MAX_BOOKINGS,
-                                           &op->nbookings, &n, &op->error);
-        break;
-
+    case NGX_CEREBRO_STORE_RANGE:
     case NGX_CEREBRO_STORE_BY_PHONE:
-        (void) cerebro_sqlite_bookings_by_phone(db, op->phone,
-                                                CEREBRO_SQLITE_UPCOMING, now,
-                                                op->bookings,
-                                                NGX_CEREBRO_STORE_MAX_BOOKINGS,
-                                                &op->nbookings, &n,
-                                                &op->error);
+        if (ngx_cerebro_sqlite_bookings(op, db, now) != NGX_OK) {
+            return NGX_ERROR;
+        }
         break;
 
     case NGX_CEREBRO_STORE_GET:
@@ -187,13 +188,67 @@ ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op)
                                    * sizeof(cerebro_faq_t));
         return op->faq ? NGX_OK : NGX_ERROR;
 
-    case NGX_CEREBRO_STORE_DAY:
-    case NGX_CEREBRO_STORE_BY_PHONE:
-        op->bookings = ngx_palloc(pool, NGX_CEREBRO_STORE_MAX_BOOKINGS
-                                        * sizeof(cerebro_reservation_t));
-        return op->bookings ? NGX_OK : NGX_ERROR;
-
     default:
         return NGX_OK;
     }
+}
+
+
+static ngx_int_t
+ngx_cerebro_sqlite_bookings(ngx_cerebro_store_op_t *op, cerebro_sqlite_t *db,
+    time_t now)
+{
+    int                  max, total;
+    ngx_uint_t           attempt;
+    cerebro_store_err_t  rc;
+
+    max = NGX_CEREBRO_SQLITE_FIRST_READ;
+    rc = CEREBRO_STORE_OK;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        op->bookings = ngx_palloc(op->request->pool,
+                                  max * sizeof(cerebro_reservation_t));
+        if (op->bookings == NULL) {
+            return NGX_ERROR;
+        }
+
+        total = 0;
+
+        switch (op->kind) {
+
+        case NGX_CEREBRO_STORE_DAY:
+            rc = cerebro_sqlite_bookings_day(db, &op->date,
+                                             CEREBRO_SQLITE_WITH_CANCELLED,
+                                             op->bookings, max,
+                                             &op->nbookings, &total,
+                                             &op->error);
+            break;
+
+        case NGX_CEREBRO_STORE_RANGE:
+            rc = cerebro_sqlite_bookings_range(db, op->from, op->to,
+                                               CEREBRO_SQLITE_WITH_CANCELLED,
+                                               op->bookings, max,
+                                               &op->nbookings, &total,
+                                               &op->error);
+            break;
+
+        default: /* NGX_CEREBRO_STORE_BY_PHONE */
+            rc = cerebro_sqlite_bookings_by_phone(db, op->phone,
+                                                  CEREBRO_SQLITE_UPCOMING,
+                                                  now, op->bookings, max,
+                                                  &op->nbookings, &total,
+                                                  &op->error);
+        }
+
+        if (rc != CEREBRO_STORE_OK || total <= max
+            || max == NGX_CEREBRO_STORE_MAX_BOOKINGS)
+        {
+            break;
+        }
+
+        ngx_pfree(op->request->pool, op->bookings);
+        max = ngx_min(total, NGX_CEREBRO_STORE_MAX_BOOKINGS);
+    }
+
+    return NGX_OK;
 }

@@ -322,3 +322,13 @@ def test_harness_flags_alerts_and_crashed_workers(nginx_factory):
         "2026/11/27 21:00:02 [emerg] 1#1: bind() failed\n")
     assert len(n.bad_log_lines()) == 2
     n.error_log.write_text("")
+
+
+def test_setup_is_idempotent_and_quiet_when_all_is_installed():
+    p = subprocess.run([str(REPO / "scripts" / "setup.sh"), "--if-needed",
+                        "all"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0
+    assert p.stdout == "" and p.stderr == ""
+    p = subprocess.run([str(REPO / "scripts" / "setup.sh"), "bogus"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "unknown argument" in p.stderr

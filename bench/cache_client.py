@@ -1,0 +1,144 @@
+"""bench/cache: a day's bookings read through GET /cerebro/reservations
+served from Redis, from nginx shared memory (no REDIS_URL) and with the
+cache off ("cerebro_cache off;": SQLite every time), side by side, with
+wrk at 50 concurrent connections.  A benchmark: it prints figures, it
+asserts nothing.
+
+The day is seeded with the staff endpoint first (as many bookings as the
+restaurant's tables take), then topped up to the target straight into the
+SQLite file, since one evening of 14 tables cannot hold 300 bookings."""
+
+import argparse
+import datetime
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+from harness import Nginx, Redis, world_traversable_dir  # noqa: E402
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def bench_day():
+    d = datetime.datetime.now(MADRID).date() + datetime.timedelta(days=20)
+    while d.weekday() != 4:         # a Friday: lunch and a long dinner
+        d += datetime.timedelta(days=1)
+    return d.isoformat()
+
+
+def seed(n, date, target):
+    booked = 0
+    for i in range(400):
+        if booked >= target:
+            break
+        minutes = [13 * 60 + 15 * (i % 9), 20 * 60 + 15 * (i % 13)][i % 2]
+        body = {"client_name": f"Cliente {i}",
+                "client_phone": f"+346{i:08d}", "date": date,
+                "time": f"{minutes // 60:02d}:{minutes % 60:02d}",
+                "pax": 1 + i % 4}
+        r = n.request("POST", "/cerebro/reservations",
+                      body=json.dumps(body),
+                      headers={"Content-Type": "application/json"})
+        booked += r.status == 201
+    through_nginx = booked
+    db = sqlite3.connect(n.prefix / "data" / "cerebro.sqlite", timeout=5)
+    with db:
+        i = 0
+        while booked < target:
+            local = datetime.datetime.fromisoformat(
+                f"{date}T{20 + i % 4:02d}:{(i * 7) % 60:02d}").replace(
+                tzinfo=MADRID)
+            start = int(local.timestamp())
+            db.execute("INSERT INTO reservations (client_name, client_phone,"
+                       " start, pax, table_name, status, created, updated)"
+                       " VALUES (?, ?, ?, 2, 'T1', 'confirmed', ?, ?)",
+                       (f"Extra {i}", f"+347{i:08d}", start, start, start))
+            booked += 1
+            i += 1
+    db.close()
+    return through_nginx, booked
+
+
+def wrk(port, path, seconds, connections, threads):
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections),
+                          "-d", f"{seconds}s", "--latency",
+                          f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, check=True).stdout
+
+    def lat(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"p50": lat(50), "p99": lat(99), "rps": rps,
+            "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--bookings", type=int, default=300)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    base = world_traversable_dir("bench-cache")
+    redis = Redis(base / "redis").start()
+    date = bench_day()
+    path = f"/cerebro/reservations?date={date}"
+    rows = []
+    try:
+        setups = [("Redis", {"REDIS_URL": redis.url}, None),
+                  ("shared memory", {}, None),
+                  ("no cache (SQLite)", {}, "cerebro_cache off;")]
+        for name, env, directive in setups:
+            n = Nginx(base / name.split()[0].lower(), env=env,
+                      workers=args.workers)
+            n.render()
+            n.edit_conf("access_log", "access_log off; #")
+            if directive:
+                n.edit_conf("http {", "http {\n    " + directive)
+            n.start()
+            try:
+                time.sleep(0.3)
+                via, total = seed(n, date, args.bookings)
+                body = n.get(path).json()
+                count = len(body["reservations"])
+                wrk(n.port, path, 1, args.connections, args.threads)  # warm
+                res = wrk(n.port, path, args.seconds, args.connections,
+                          args.threads)
+                res.update(name=name, count=count, via=via,
+                           size=len(n.get(path).body))
+                rows.append(res)
+            finally:
+                n.stop()
+    finally:
+        redis.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+    print(f"GET {path.split('?')[0]}?date={date}: {rows[0]['count']} "
+          f"bookings ({rows[0]['via']} through the staff endpoint), "
+          f"{rows[0]['size']} bytes of JSON; wrk {args.connections} "
+          f"connections, {args.threads} threads, {args.seconds} s, "
+          f"{args.workers} nginx workers")
+    print(f"{'served from':<20}{'p50 ms':>10}{'p99 ms':>10}"
+          f"{'requests/s':>14}{'non-2xx':>10}")
+    for r in rows:
+        print(f"{r['name']:<20}{r['p50']:>10.3f}{r['p99']:>10.3f}"
+              f"{r['rps']:>14.0f}{r['non2xx']:>10}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,897 @@
+
+/*
+ * POST /vapi/webhook: every VAPI server message.  Authentication comes
+ * before anything is parsed; tool calls of one message run concurrently and
+ * are answered together, in order, before a deadline below VAPI's own, so
+ * that a slow store gives the guest an apology instead of dead air.
+ */
+
+#include "ngx_cerebro_http.h"
+#include "ngx_cerebro_vapi.h"
+#include "ngx_cerebro_tools.h"
+#include "cerebro_phone.h"
+
+
+typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
+
+
+typedef struct {
+    ngx_cerebro_tool_t         tool;
+    ngx_str_t                  id;
+    ngx_cerebro_vapi_ctx_t    *ctx;
+    unsigned                   done:1;
+} ngx_cerebro_vapi_call_t;
+
+
+struct ngx_cerebro_vapi_ctx_s {
+    ngx_http_request_t        *request;
+    cJSON                     *json;
+    ngx_cerebro_vapi_call_t   *calls;
+    ngx_uint_t                 ncalls;
+    ngx_uint_t                 pending;
+    ngx_event_t                deadline;
+    ngx_cerebro_store_op_t     op;
+    unsigned                   legacy:1;      /* function-call */
+    unsigned                   answered:1;
+};
+
+
+static ngx_int_t ngx_cerebro_vapi_handler(ngx_http_request_t *r);
+static void ngx_cerebro_vapi_body(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_vapi_message(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_cerebro_vapi_authenticate(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_table_elt_t *ngx_cerebro_vapi_header(ngx_http_request_t *r,
+    ngx_str_t *name);
+static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx,
+    cJSON *message);
+static ngx_int_t ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx,
+    cJSON *message);
+static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
+    ngx_cerebro_vapi_call_t *call, cJSON *message, cJSON *function,
+    const char *id);
+static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
+    cJSON *function);
+static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
+static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
+static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
+static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
+    cJSON *message);
+static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
+static const char *ngx_cerebro_vapi_string(cJSON *json, const char *path);
+static int64_t ngx_cerebro_vapi_time(cJSON *item);
+static void ngx_cerebro_vapi_cleanup(void *data);
+static void ngx_cerebro_json_cleanup(void *data);
+
+
+static const char  ngx_cerebro_vapi_slow[] =
+    "Lo siento, el sistema de reservas está tardando en responder. Puedo "
+    "pasarle con el restaurante o pedir que le llamen en unos minutos.";
+
+
+char *
+ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "vapi", ngx_cerebro_vapi_handler);
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_handler(ngx_http_request_t *r)
+{
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    type = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                      : NULL;
+
+    if (type == NULL
+        || type->len < sizeof("application/json") - 1
+        || ngx_strncasecmp(type->data, (u_char *) "application/json",
+                           sizeof("application/json") - 1)
+           != 0)
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r,
+                                      NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                      "VAPI server messages are "
+                                      "application/json");
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_cerebro_vapi_body);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_vapi_body(ngx_http_request_t *r)
+{
+    ngx_int_t     rc;
+    ngx_str_t     body;
+    ngx_chain_t  *cl;
+
+    /* the location's client_body_buffer_size keeps a webhook in memory */
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "the message is too large"));
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data = ngx_pnalloc(r->pool, body.len + 1);
+    if (body.data == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        ngx_memcpy(body.data + body.len, cl->buf->pos,
+                   cl->buf->last - cl->buf->pos);
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data[body.len] = '\0';
+
+    rc = ngx_cerebro_vapi_message(r, &body);
+
+    if (rc == NGX_DONE) {
+        /* answered later; read_client_request_body counted us already */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
+{
+    cJSON                   *json, *message, *type;
+    ngx_pool_cleanup_t      *cln;
+    ngx_cerebro_vapi_ctx_t  *ctx;
+
+    if (ngx_cerebro_vapi_authenticate(r, body) != NGX_OK) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "invalid or missing VAPI "
+                                           "credentials");
+    }
+
+    json = cJSON_ParseWithLength((char *) body->data, body->len);
+    if (json == NULL) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "the body is not valid JSON");
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_json_cleanup;
+    cln->data = json;
+
+    message = cJSON_GetObjectItemCaseSensitive(json, "message");
+    type = cJSON_GetObjectItemCaseSensitive(message, "type");
+
+    if (!cJSON_IsObject(message) || !cJSON_IsString(type)) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"message\" with a \"type\" is "
+                                           "missing");
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_vapi_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->json = json;
+
+    ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
+                            ngx_http_get_module_main_conf(r,
+                                                      ngx_cerebro_module)),
+                           r->connection->log, "VAPI \"%s\" message",
+                           type->valuestring);
+
+    if (ngx_strcmp(type->valuestring, "tool-calls") == 0) {
+        return ngx_cerebro_vapi_tool_calls(ctx, message);
+    }
+
+    if (ngx_strcmp(type->valuestring, "function-call") == 0) {
+        return ngx_cerebro_vapi_function_call(ctx, message);
+    }
+
+    if (ngx_strcmp(type->valuestring, "assistant-request") == 0) {
+        return ngx_cerebro_vapi_assistant(r, message);
+    }
+
+    if (ngx_strcmp(type->valuestring, "transfer-destination-request") == 0) {
+        return ngx_cerebro_vapi_transfer(r);
+    }
+
+    if (ngx_strcmp(type->valuestring, "end-of-call-report") == 0) {
+        return ngx_cerebro_vapi_end_of_call(ctx, message);
+    }
+
+    /* status-update, transcript, hang, and whatever VAPI adds tomorrow */
+    return ngx_cerebro_vapi_empty(r);
+}
+
+
+/*
+ * The legacy shared secret, a bearer credential, or an HMAC of the body:
+ * whichever the request carries, compared in constant time.
+ */
+static ngx_int_t
+ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
+{
+    ngx_table_elt_t          *h, *ts;
+    cerebro_sig_rc_t          rc;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    static ngx_str_t  legacy = ngx_string("X-Vapi-Secret");
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->vapi_secret.len == 0) {
+        return NGX_OK;
+    }
+
+    rc = CEREBRO_SIG_MISSING;
+
+    h = ngx_cerebro_vapi_header(r, &legacy);
+    if (h) {
+        rc = cerebro_secret_verify((char *) mcf->vapi_secret.data,
+                                   mcf->vapi_secret.len,
+                                   (char *) h->value.data, h->value.len);
+        goto done;
+    }
+
+    h = ngx_cerebro_vapi_header(r, &mcf->vapi_bearer_header);
+    if (h) {
+        rc = cerebro_bearer_verify((char *) mcf->vapi_secret.data,
+                                   mcf->vapi_secret.len,
+                                   (char *) h->value.data, h->value.len);
+        goto done;
+    }
+
+    h = ngx_cerebro_vapi_header(r, &mcf->vapi_hmac_header);
+    if (h) {
+        ts = ngx_cerebro_vapi_header(r, &mcf->vapi_timestamp_header);
+
+        rc = cerebro_hmac_verify(&mcf->vapi_hmac,
+                                 (char *) mcf->vapi_secret.data,
+                                 mcf->vapi_secret.len,
+                                 ts ? (char *) ts->value.data : NULL,
+                                 ts ? ts->value.len : 0,
+                                 (char *) body->data, body->len,
+                                 (char *) h->value.data, h->value.len,
+                                 ngx_time());
+    }
+
+done:
+
+    if (rc == CEREBRO_SIG_OK) {
+        return NGX_OK;
+    }
+
+    ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                    "VAPI webhook refused: %s", cerebro_sig_strerror(rc));
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_table_elt_t *
+ngx_cerebro_vapi_header(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == name->len
+            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
+{
+    int                       n, i;
+    cJSON                    *list, *item, *call, *id;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_request_t       *r;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    /* toolCallList, or the calls inside toolWithToolCallList */
+    list = cJSON_GetObjectItemCaseSensitive(message, "toolCallList");
+    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {
+        list = cJSON_GetObjectItemCaseSensitive(message,
+                                                "toolWithToolCallList");
+    }
+
+    n = cJSON_GetArraySize(list);
+
+    if (!cJSON_IsArray(list) || n == 0 || n > 32) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"toolCallList\" is missing, "
+                                           "empty or too long");
+    }
+
+    ctx->calls = ngx_pcalloc(r->pool, n * sizeof(ngx_cerebro_vapi_call_t));
+    if (ctx->calls == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_vapi_cleanup;
+    cln->data = ctx;
+
+    ctx->ncalls = n;
+    ctx->pending = n;
+
+    for (i = 0; i < n; i++) {
+        item = cJSON_GetArrayItem(list, i);
+
+        call = cJSON_GetObjectItemCaseSensitive(item, "toolCall");
+        if (!cJSON_IsObject(call)) {
+            call = item;
+        }
+
+        id = cJSON_GetObjectItemCaseSensitive(call, "id");
+
+        if (ngx_cerebro_vapi_start_call(ctx, &ctx->calls[i], message,
+                        cJSON_GetObjectItemCaseSensitive(call, "function"),
+                        cJSON_IsString(id) ? id->valuestring : "")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ctx->deadline.handler = ngx_cerebro_vapi_deadline;
+    ctx->deadline.data = ctx;
+    ctx->deadline.log = r->connection->log;
+    ngx_add_timer(&ctx->deadline, mcf->vapi_deadline);
+
+    /* the body handler's reference is released by the final answer */
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
+{
+    cJSON                    *function;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_request_t       *r;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    function = cJSON_GetObjectItemCaseSensitive(message, "functionCall");
+    if (!cJSON_IsObject(function)) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"functionCall\" is missing");
+    }
+
+    ctx->calls = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_vapi_call_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (ctx->calls == NULL || cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_vapi_cleanup;
+    cln->data = ctx;
+
+    ctx->legacy = 1;
+    ctx->ncalls = 1;
+    ctx->pending = 1;
+
+    if (ngx_cerebro_vapi_start_call(ctx, ctx->calls, message, function, "")
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->deadline.handler = ngx_cerebro_vapi_deadline;
+    ctx->deadline.data = ctx;
+    ctx->deadline.log = r->connection->log;
+    ngx_add_timer(&ctx->deadline, mcf->vapi_deadline);
+
+    /* the body handler's reference is released by the final answer */
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
+    ngx_cerebro_vapi_call_t *call, cJSON *message, cJSON *function,
+    const char *id)
+{
+    cJSON               *name;
+    const char          *number, *call_id;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    call->ctx = ctx;
+    call->id.len = ngx_strlen(id);
+    call->id.data = (u_char *) id;
+
+    call->tool.request = r;
+    call->tool.source = CEREBRO_SOURCE_VOICE;
+    call->tool.done = ngx_cerebro_vapi_tool_done;
+    call->tool.data = call;
+
+    name = cJSON_GetObjectItemCaseSensitive(function, "name");
+    if (cJSON_IsString(name)) {
+        call->tool.name.data = (u_char *) name->valuestring;
+        call->tool.name.len = ngx_strlen(name->valuestring);
+    }
+
+    call->tool.args = ngx_cerebro_vapi_arguments(r, function);
+
+    number = ngx_cerebro_vapi_string(message, "call.customer.number");
+    if (number == NULL) {
+        number = ngx_cerebro_vapi_string(message, "customer.number");
+    }
+
+    if (number == NULL
+        || cerebro_phone_normalize(number, ngx_strlen(number), "34",
+                                   call->tool.caller,
+                                   sizeof(call->tool.caller), NULL)
+           != CEREBRO_PHONE_OK)
+    {
+        call->tool.caller[0] = '\0';
+    }
+
+    call_id = ngx_cerebro_vapi_string(message, "call.id");
+    if (call_id) {
+        ngx_cpystrn((u_char *) call->tool.call_id, (u_char *) call_id,
+                    sizeof(call->tool.call_id));
+    }
+
+    return ngx_cerebro_tool_start(&call->tool);
+}
+
+
+/*
+ * "arguments" as an object (live traffic), as a JSON string (the SDK's
+ * type), or "parameters" (some docs): all three.
+ */
+static cJSON *
+ngx_cerebro_vapi_arguments(ngx_http_request_t *r, cJSON *function)
+{
+    cJSON               *args, *parsed;
+    ngx_pool_cleanup_t  *cln;
+
+    args = cJSON_GetObjectItemCaseSensitive(function, "arguments");
+    if (args == NULL) {
+        args = cJSON_GetObjectItemCaseSensitive(function, "parameters");
+    }
+
+    if (cJSON_IsObject(args)) {
+        return args;
+    }
+
+    if (!cJSON_IsString(args)) {
+        return NULL;
+    }
+
+    parsed = cJSON_Parse(args->valuestring);
+    if (parsed == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        cJSON_Delete(parsed);
+        return NULL;
+    }
+
+    cln->handler = ngx_cerebro_json_cleanup;
+    cln->data = parsed;
+
+    return cJSON_IsObject(parsed) ? parsed : NULL;
+}
+
+
+static void
+ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
+{
+    ngx_cerebro_vapi_call_t  *call;
+
+    call = tool->data;
+
+    if (call->done) {
+        return;
+    }
+
+    call->done = 1;
+    call->ctx->pending--;
+
+    if (call->ctx->pending == 0 && !call->ctx->answered) {
+        ngx_cerebro_vapi_answer_tools(call->ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_vapi_deadline(ngx_event_t *ev)
+{
+    ngx_cerebro_vapi_ctx_t  *ctx;
+
+    ctx = ev->data;
+
+    if (!ctx->answered) {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "VAPI tool calls: %ui of %ui still running at the "
+                        "deadline", ctx->pending, ctx->ncalls);
+
+        ngx_cerebro_vapi_answer_tools(ctx);
+    }
+}
+
+
+/* One result per call, in order, with the exact toolCallId; HTTP 200. */
+static void
+ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
+{
+    char                     *text;
+    cJSON                    *json, *results, *item;
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
+    ngx_http_request_t       *r;
+    ngx_cerebro_vapi_call_t  *call;
+
+    r = ctx->request;
+    ctx->answered = 1;
+
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
+
+    json = cJSON_CreateObject();
+    results = json ? cJSON_AddArrayToObject(json, "results") : NULL;
+
+    if (results == NULL) {
+        cJSON_Delete(json);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0; i < ctx->ncalls; i++) {
+        call = &ctx->calls[i];
+
+        if (call->done) {
+            text = ngx_cerebro_pstrdup0(r->pool, &call->tool.text);
+        } else {
+            text = (char *) ngx_cerebro_vapi_slow;
+        }
+
+        if (text == NULL) {
+            cJSON_Delete(json);
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        if (ctx->legacy) {
+            if (cJSON_AddStringToObject(json, "result", text) == NULL) {
+                cJSON_Delete(json);
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            cJSON_DeleteItemFromObject(json, "results");
+            break;
+        }
+
+        item = cJSON_CreateObject();
+        if (item == NULL) {
+            cJSON_Delete(json);
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        cJSON_AddItemToArray(results, item);
+
+        if (cJSON_AddStringToObject(item, "name",
+                   ngx_cerebro_pstrdup0(r->pool, &call->tool.name)) == NULL
+            || cJSON_AddStringToObject(item, "toolCallId",
+                   ngx_cerebro_pstrdup0(r->pool, &call->id)) == NULL
+            || cJSON_AddStringToObject(item,
+                   (call->done && call->tool.failed) ? "error" : "result",
+                   text) == NULL)
+        {
+            cJSON_Delete(json);
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    rc = ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_transfer(ngx_http_request_t *r)
+{
+    cJSON                    *json, *dest;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    json = cJSON_CreateObject();
+    dest = json ? cJSON_AddObjectToObject(json, "destination") : NULL;
+
+    if (dest == NULL
+        || cJSON_AddStringToObject(dest, "type", "number") == NULL
+        || cJSON_AddStringToObject(dest, "number",
+                          (char *) mcf->transfer_number.data) == NULL
+        || cJSON_AddStringToObject(dest, "message",
+                                   "Le paso con el restaurante.") == NULL)
+    {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/*
+ * One call-log entry per call id.  The report is read from "artifact" and
+ * "analysis" first, then from the older top-level fields.
+ */
+static ngx_int_t
+ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
+{
+    int                  i;
+    cJSON               *messages, *m, *name, *cost;
+    const char          *s;
+    cerebro_call_log_t  *log;
+
+    log = &ctx->op.call_log;
+
+    s = ngx_cerebro_vapi_string(message, "call.id");
+    if (s == NULL || s[0] == '\0') {
+        return ngx_cerebro_http_send_error(ctx->request, NGX_HTTP_BAD_REQUEST,
+                                           "end-of-call-report without "
+                                           "call.id");
+    }
+
+    cerebro_rec_copy(log->call_id, sizeof(log->call_id), s);
+
+    s = ngx_cerebro_vapi_string(message, "call.customer.number");
+    if (s == NULL) {
+        s = ngx_cerebro_vapi_string(message, "customer.number");
+    }
+
+    if (s == NULL
+        || cerebro_phone_normalize(s, ngx_strlen(s), "34", log->caller,
+                                   sizeof(log->caller), NULL)
+           != CEREBRO_PHONE_OK)
+    {
+        log->caller[0] = '\0';
+    }
+
+    s = ngx_cerebro_vapi_string(message, "endedReason");
+    cerebro_rec_copy(log->ended_reason, sizeof(log->ended_reason),
+                     s ? s : "");
+
+    s = ngx_cerebro_vapi_string(message, "analysis.summary");
+    if (s == NULL) {
+        s = ngx_cerebro_vapi_string(message, "summary");
+    }
+
+    cerebro_rec_copy(log->summary, sizeof(log->summary), s ? s : "");
+
+    log->started = ngx_cerebro_vapi_time(
+                       cJSON_GetObjectItemCaseSensitive(message, "startedAt"));
+    log->ended = ngx_cerebro_vapi_time(
+                       cJSON_GetObjectItemCaseSensitive(message, "endedAt"));
+
+    if (log->started && log->ended >= log->started) {
+        log->duration_s = (int) (log->ended - log->started);
+    }
+
+    cost = cJSON_GetObjectItemCaseSensitive(message, "cost");
+    if (cJSON_IsNumber(cost)) {
+        log->cost = cost->valuedouble;
+    }
+
+    /* what the call did, from the tool results it heard */
+    messages = cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetObjectItemCaseSensitive(message, "artifact"),
+                   "messages");
+    if (messages == NULL) {
+        messages = cJSON_GetObjectItemCaseSensitive(message, "messages");
+    }
+
+    for (i = 0; i < cJSON_GetArraySize(messages); i++) {
+        m = cJSON_GetArrayItem(messages, i);
+        name = cJSON_GetObjectItemCaseSensitive(m, "name");
+
+        if (!cJSON_IsString(name)) {
+            continue;
+        }
+
+        log->booked |= ngx_strcmp(name->valuestring, "create_reservation")
+                       == 0;
+        log->changed |= ngx_strcmp(name->valuestring, "modify_reservation")
+                        == 0;
+        log->cancelled |= ngx_strcmp(name->valuestring, "cancel_reservation")
+                          == 0;
+    }
+
+    ctx->op.request = ctx->request;
+    ctx->op.kind = NGX_CEREBRO_STORE_CALL_LOG;
+    ctx->op.done = ngx_cerebro_vapi_logged;
+    ctx->op.data = ctx;
+
+    if (ngx_cerebro_store_start(&ctx->op) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
+{
+    ngx_cerebro_vapi_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
+                        "call log of \"%s\" not written (%s): %s",
+                        op->call_log.call_id,
+                        cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+    }
+
+    /* VAPI does not retry a report: it gets 200 whatever happened */
+    ngx_http_finalize_request(ctx->request,
+                              ngx_cerebro_vapi_empty(ctx->request));
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_empty(ngx_http_request_t *r)
+{
+    cJSON  *json;
+
+    json = cJSON_CreateObject();
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/* A string at a dotted path ("call.customer.number"), or NULL. */
+static const char *
+ngx_cerebro_vapi_string(cJSON *json, const char *path)
+{
+    char         key[64];
+    size_t       len;
+    const char  *dot;
+
+    while ((dot = ngx_strchr(path, '.')) != NULL) {
+        len = dot - path;
+        if (len >= sizeof(key)) {
+            return NULL;
+        }
+
+        ngx_memcpy(key, path, len);
+        key[len] = '\0';
+
+        json = cJSON_GetObjectItemCaseSensitive(json, key);
+        path = dot + 1;
+    }
+
+    json = cJSON_GetObjectItemCaseSensitive(json, path);
+
+    return cJSON_IsString(json) ? json->valuestring : NULL;
+}
+
+
+/* An ISO 8601 string or a number of (milli)seconds, to UTC seconds. */
+static int64_t
+ngx_cerebro_vapi_time(cJSON *item)
+{
+    struct tm   tm;
+    const char  *p;
+
+    if (cJSON_IsNumber(item)) {
+        return item->valuedouble > 1e11 ? (int64_t) (item->valuedouble / 1000)
+                                        : (int64_t) item->valuedouble;
+    }
+
+    if (!cJSON_IsString(item)) {
+        return 0;
+    }
+
+    ngx_memzero(&tm, sizeof(struct tm));
+
+    p = strptime(item->valuestring, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL) {
+        return 0;
+    }
+
+    return (int64_t) timegm(&tm);
+}
+
+
+static void
+ngx_cerebro_vapi_cleanup(void *data)
+{
+    ngx_cerebro_vapi_ctx_t *ctx = data;
+
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
+}
+
+
+static void
+ngx_cerebro_json_cleanup(void *data)
+{
+    cJSON_Delete(data);
+}

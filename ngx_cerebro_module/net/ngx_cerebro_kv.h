@@ -1,0 +1,121 @@
+
+/*
+ * The key-value layer every part of the module uses for its shared state:
+ * cache, single flight, locks, idempotency keys, counters and conversation
+ * memory.  Redis (REDIS_URL) when it is configured and answering; the
+ * host's shared memory zone otherwise, operation by operation, so that no
+ * request fails because Redis did.
+ *
+ * Asynchronous, like the store: fill an op, ngx_cerebro_kv_start(op), and
+ * op->done(op) runs later from the event loop, exactly once, never from
+ * inside start.  From a request: set op->request (its pool and log are
+ * used, and everything is undone if the request goes away first).  From a
+ * worker timer: op->request NULL, op->pool and op->log set; destroying
+ * op->pool likewise cancels the op.
+ */
+
+#ifndef _NGX_CEREBRO_KV_H_INCLUDED_
+#define _NGX_CEREBRO_KV_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+/* a local Redis answers in well under a millisecond */
+#define NGX_CEREBRO_KV_TIMEOUT     300
+#define NGX_CEREBRO_KV_TOKEN_LEN   32          /* hex of 16 random bytes */
+
+
+typedef enum {
+    NGX_CEREBRO_KV_GET = 0,
+    NGX_CEREBRO_KV_SET,            /* value, ttl (0: none), nx */
+    NGX_CEREBRO_KV_DEL,            /* key, or keys[nkeys] */
+    NGX_CEREBRO_KV_LOCK,           /* SET key <random token> NX PX ttl */
+    NGX_CEREBRO_KV_UNLOCK,         /* delete key if it still holds token */
+    NGX_CEREBRO_KV_INCR,           /* +1; expires ttl after it is made */
+    NGX_CEREBRO_KV_PUSH,           /* list: append value, keep the last
+                                      cap items, expire ttl from now */
+    NGX_CEREBRO_KV_RANGE           /* list: the last cap items (0: all) */
+} ngx_cerebro_kv_kind_e;
+
+
+typedef enum {
+    NGX_CEREBRO_KV_OK = 0,
+    NGX_CEREBRO_KV_NONE,           /* not found, NX not set, lock held by
+                                      another, unlock of a lock not ours */
+    NGX_CEREBRO_KV_ERROR
+} ngx_cerebro_kv_rc_e;
+
+
+typedef struct ngx_cerebro_kv_op_s  ngx_cerebro_kv_op_t;
+
+typedef void (*ngx_cerebro_kv_done_pt)(ngx_cerebro_kv_op_t *op);
+
+
+struct ngx_cerebro_kv_op_s {
+    /* the caller's */
+    ngx_http_request_t        *request;
+    ngx_pool_t                *pool;       /* request NULL: results land */
+    ngx_log_t                 *log;        /* here, and this log is used */
+    ngx_cerebro_kv_kind_e      kind;
+    ngx_str_t                  key;
+    ngx_str_t                 *keys;       /* DEL of several keys */
+    ngx_uint_t                 nkeys;
+    ngx_str_t                  value;
+    ngx_msec_t                 ttl;
+    ngx_uint_t                 nx;
+    ngx_uint_t                 cap;
+    ngx_msec_t                 timeout;    /* 0: NGX_CEREBRO_KV_TIMEOUT */
+    ngx_cerebro_kv_done_pt     done;
+    void                      *data;
+
+    /* LOCK makes it, UNLOCK needs it: reuse the op, or copy it */
+    u_char                     token[NGX_CEREBRO_KV_TOKEN_LEN];
+
+    /* the outcome */
+    ngx_cerebro_kv_rc_e        rc;
+    ngx_str_t                  result;     /* GET, NUL-terminated */
+    int64_t                    number;     /* INCR: value; DEL: deleted;
+                                              PUSH: the list's length */
+    ngx_array_t               *items;      /* RANGE: ngx_str_t, oldest
+                                              first */
+    const char                *backend;    /* "redis", "shared memory" */
+    const char                *error;      /* why not Redis, or why ERROR */
+
+    /* private */
+    ngx_event_t                wakeup;
+    void                      *cmd;
+    void                      *kv;
+    unsigned                   eval:1;     /* EVALSHA unknown: EVAL sent */
+    unsigned                   finished:1;
+};
+
+
+/*
+ * Configuration time: parses REDIS_URL (resolving its host now), adds the
+ * shared memory zone, sets mcf->kv.  After the store is initialised.
+ */
+ngx_int_t ngx_cerebro_kv_init_conf(ngx_conf_t *cf,
+    ngx_cerebro_main_conf_t *mcf);
+
+/* The worker's Redis connection: opened, closed. */
+ngx_int_t ngx_cerebro_kv_init_process(ngx_cycle_t *cycle);
+void ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle);
+
+/* Starts op; NGX_ERROR only when it could not begin (no memory). */
+ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
+
+/*
+ * For /health: "redis", "shared memory" (no Redis configured) or
+ * "degraded" (Redis configured but down: *reason says why).
+ */
+const char *ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf,
+    const char **reason);
+
+/* "cerebro_cache on|off": the store's read cache (on by default). */
+char *ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
+
+
+#endif /* _NGX_CEREBRO_KV_H_INCLUDED_ */

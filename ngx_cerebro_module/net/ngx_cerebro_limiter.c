@@ -1,0 +1,523 @@
+
+/*
+ * The shared memory zone "cerebro_limiter": fixed tables, no allocation
+ * after the zone is made, every access under the slab pool's mutex.  Times
+ * are ngx_current_msec, nginx's monotonic clock, which every worker of the
+ * host reads from the same source.
+ */
+
+#include "ngx_cerebro_limiter.h"
+
+
+/* room for the trip from us to the upstream's own clock */
+#define NGX_CEREBRO_LIMITER_MARGIN     100
+#define NGX_CEREBRO_LOCK_POLL_MIN      10
+#define NGX_CEREBRO_LOCK_POLL_MAX      50
+
+
+typedef struct {
+    u_char          key[NGX_CEREBRO_LIMITER_KEY_LEN];
+    size_t          len;
+    ngx_msec_t      sent[NGX_CEREBRO_LIMITER_MAX_RATE];  /* ring */
+    ngx_uint_t      next;
+    ngx_uint_t      used;
+    ngx_msec_t      paused_until;
+} ngx_cerebro_limiter_key_t;
+
+
+typedef struct {
+    u_char          key[NGX_CEREBRO_LIMITER_KEY_LEN];
+    size_t          len;
+    ngx_pid_t       pid;
+    uint64_t        token;
+    ngx_msec_t      expires;
+} ngx_cerebro_lock_slot_t;
+
+
+typedef struct {
+    uint64_t                    tokens;
+    ngx_uint_t                  nkeys;
+    ngx_cerebro_limiter_key_t   keys[NGX_CEREBRO_LIMITER_NKEYS];
+    ngx_cerebro_lock_slot_t     locks[NGX_CEREBRO_LOCK_NLOCKS];
+} ngx_cerebro_limiter_sh_t;
+
+
+typedef struct {
+    ngx_cerebro_limiter_sh_t   *sh;
+    ngx_slab_pool_t            *shpool;
+} ngx_cerebro_limiter_t;
+
+
+static ngx_int_t ngx_cerebro_limiter_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_cerebro_limiter_key_t *ngx_cerebro_limiter_key(
+    ngx_cerebro_limiter_sh_t *sh, ngx_str_t *key, ngx_uint_t create);
+static ngx_int_t ngx_cerebro_lock_try(ngx_cerebro_lock_t *lk);
+static void ngx_cerebro_lock_wake(ngx_event_t *ev);
+static ngx_cerebro_lock_slot_t *ngx_cerebro_lock_find(
+    ngx_cerebro_limiter_t *lim, ngx_cerebro_lock_t *lk);
+static ngx_int_t ngx_cerebro_limiter_ready(ngx_cerebro_limiter_t *lim);
+
+
+#define ngx_cerebro_msec_before(a, b)  ((ngx_msec_int_t) ((a) - (b)) < 0)
+
+
+static ngx_str_t  ngx_cerebro_limiter_zone_name =
+    ngx_string("cerebro_limiter");
+
+
+ngx_int_t
+ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_shm_zone_t         *shm_zone;
+    ngx_cerebro_limiter_t  *lim;
+    size_t                  size;
+
+    lim = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_limiter_t));
+    if (lim == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the slab pool's own pages come on top of our table */
+    size = 8 * ngx_pagesize + ngx_align(sizeof(ngx_cerebro_limiter_sh_t),
+                                        ngx_pagesize);
+
+    shm_zone = ngx_shared_memory_add(cf, &ngx_cerebro_limiter_zone_name,
+                                     size, &ngx_cerebro_module);
+    if (shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: shared zone \"%V\" is already in use",
+                           &ngx_cerebro_limiter_zone_name);
+        return NGX_ERROR;
+    }
+
+    shm_zone->init = ngx_cerebro_limiter_init_zone;
+    shm_zone->data = lim;
+
+    mcf->limiter = lim;
+
+    return NGX_OK;
+}
+
+
+/*
+ * On reload the zone (same name and size) is kept: the pause after a 429
+ * and the locks of requests still running in old workers stay valid.
+ */
+static ngx_int_t
+ngx_cerebro_limiter_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_cerebro_limiter_t  *olim = data;
+
+    ngx_cerebro_limiter_t  *lim;
+
+    lim = shm_zone->data;
+
+    if (olim) {
+        lim->sh = olim->sh;
+        lim->shpool = olim->shpool;
+        return NGX_OK;
+    }
+
+    lim->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        lim->sh = lim->shpool->data;
+        return NGX_OK;
+    }
+
+    lim->sh = ngx_slab_calloc(lim->shpool, sizeof(ngx_cerebro_limiter_sh_t));
+    if (lim->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    lim->shpool->data = lim->sh;
+    lim->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_limiter_ready(ngx_cerebro_limiter_t *lim)
+{
+    return (lim != NULL && lim->sh != NULL) ? NGX_OK : NGX_ERROR;
+}
+
+
+/* under the mutex */
+static ngx_cerebro_limiter_key_t *
+ngx_cerebro_limiter_key(ngx_cerebro_limiter_sh_t *sh, ngx_str_t *key,
+    ngx_uint_t create)
+{
+    ngx_uint_t                  i;
+    ngx_cerebro_limiter_key_t  *k;
+
+    if (key->len == 0 || key->len > NGX_CEREBRO_LIMITER_KEY_LEN) {
+        return NULL;
+    }
+
+    for (i = 0; i < sh->nkeys; i++) {
+        k = &sh->keys[i];
+        if (k->len == key->len && ngx_memcmp(k->key, key->data, key->len) == 0)
+        {
+            return k;
+        }
+    }
+
+    if (!create || sh->nkeys == NGX_CEREBRO_LIMITER_NKEYS) {
+        return NULL;
+    }
+
+    k = &sh->keys[sh->nkeys++];
+    ngx_memzero(k, sizeof(ngx_cerebro_limiter_key_t));
+    ngx_memcpy(k->key, key->data, key->len);
+    k->len = key->len;
+
+    return k;
+}
+
+
+ngx_int_t
+ngx_cerebro_limiter_reserve(void *limiter, ngx_str_t *key, ngx_uint_t rate,
+    ngx_msec_t window, ngx_msec_t max_wait, ngx_msec_t *delay)
+{
+    ngx_cerebro_limiter_t *lim = limiter;
+
+    ngx_int_t                   rc;
+    ngx_msec_t                  now, at, oldest;
+    ngx_cerebro_limiter_key_t  *k;
+
+    *delay = 0;
+
+    if (ngx_cerebro_limiter_ready(lim) != NGX_OK
+        || rate == 0 || rate > NGX_CEREBRO_LIMITER_MAX_RATE)
+    {
+        return NGX_ERROR;
+    }
+
+    now = ngx_current_msec;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    k = ngx_cerebro_limiter_key(lim->sh, key, 1);
+    if (k == NULL) {
+        ngx_shmtx_unlock(&lim->shpool->mutex);
+        return NGX_ERROR;
+    }
+
+    if (k->paused_until && ngx_cerebro_msec_before(now, k->paused_until)) {
+        *delay = k->paused_until - now;
+        ngx_shmtx_unlock(&lim->shpool->mutex);
+        return NGX_BUSY;
+    }
+
+    /*
+     * The ring holds the last `rate` reserved send times, oldest at next:
+     * the new request goes a window (and a margin) after the oldest one.
+     */
+    at = now;
+
+    if (k->used >= rate) {
+        oldest = k->sent[k->next % rate];
+        if (ngx_cerebro_msec_before(at, oldest + window
+                                        + NGX_CEREBRO_LIMITER_MARGIN))
+        {
+            at = oldest + window + NGX_CEREBRO_LIMITER_MARGIN;
+        }
+    }
+
+    /* a later reservation of another worker may be ahead of `at` */
+    if (k->used) {
+        oldest = k->sent[(k->next + rate - 1) % rate];
+        if (ngx_cerebro_msec_before(at, oldest)) {
+            at = oldest;
+        }
+    }
+
+    if (at - now > max_wait) {
+        *delay = at - now;
+        rc = NGX_DECLINED;
+
+    } else {
+        k->sent[k->next % rate] = at;
+        k->next = (k->next + 1) % rate;
+        if (k->used < rate) {
+            k->used++;
+        }
+
+        *delay = at - now;
+        rc = *delay ? NGX_AGAIN : NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+
+    return rc;
+}
+
+
+void
+ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms)
+{
+    ngx_cerebro_limiter_t *lim = limiter;
+
+    ngx_msec_t                  until;
+    ngx_cerebro_limiter_key_t  *k;
+
+    if (ngx_cerebro_limiter_ready(lim) != NGX_OK) {
+        return;
+    }
+
+    until = ngx_current_msec + ms;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    k = ngx_cerebro_limiter_key(lim->sh, key, 1);
+    if (k && (k->paused_until == 0
+              || ngx_cerebro_msec_before(k->paused_until, until)))
+    {
+        k->paused_until = until;
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+}
+
+
+ngx_msec_t
+ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key)
+{
+    ngx_cerebro_limiter_t *lim = limiter;
+
+    ngx_msec_t                  left, now;
+    ngx_cerebro_limiter_key_t  *k;
+
+    if (ngx_cerebro_limiter_ready(lim) != NGX_OK) {
+        return 0;
+    }
+
+    left = 0;
+    now = ngx_current_msec;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    k = ngx_cerebro_limiter_key(lim->sh, key, 0);
+    if (k && k->paused_until && ngx_cerebro_msec_before(now, k->paused_until))
+    {
+        left = k->paused_until - now;
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+
+    return left;
+}
+
+
+ngx_int_t
+ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk)
+{
+    if (ngx_cerebro_limiter_ready(lk->limiter) != NGX_OK
+        || lk->key.len == 0 || lk->key.len > NGX_CEREBRO_LIMITER_KEY_LEN)
+    {
+        return NGX_ERROR;
+    }
+
+    lk->held = 0;
+    lk->waiting = 1;
+    lk->token = 0;
+    lk->give_up = ngx_current_msec + lk->wait;
+
+    lk->retry.handler = ngx_cerebro_lock_wake;
+    lk->retry.data = lk;
+    lk->retry.log = lk->log;
+
+    /* the first try too runs from the event loop: handler never nests */
+    ngx_post_event(&lk->retry, &ngx_posted_events);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_lock_wake(ngx_event_t *ev)
+{
+    ngx_int_t            rc;
+    ngx_msec_t           poll, left;
+    ngx_cerebro_lock_t  *lk;
+
+    lk = ev->data;
+
+    if (!lk->waiting) {
+        return;
+    }
+
+    rc = ngx_cerebro_lock_try(lk);
+
+    if (rc == NGX_BUSY
+        && ngx_cerebro_msec_before(ngx_current_msec, lk->give_up))
+    {
+        /* polling with jitter: waiters of several workers do not align */
+        poll = NGX_CEREBRO_LOCK_POLL_MIN
+               + ngx_random() % (NGX_CEREBRO_LOCK_POLL_MAX
+                                 - NGX_CEREBRO_LOCK_POLL_MIN);
+        left = lk->give_up - ngx_current_msec;
+
+        ngx_add_timer(&lk->retry, ngx_min(poll, left));
+        return;
+    }
+
+    lk->waiting = 0;
+    lk->held = (rc == NGX_OK);
+
+    lk->handler(lk, rc);
+}
+
+
+static ngx_int_t
+ngx_cerebro_lock_try(ngx_cerebro_lock_t *lk)
+{
+    ngx_cerebro_limiter_t *lim = lk->limiter;
+
+    ngx_int_t                  rc;
+    ngx_uint_t                 i;
+    ngx_msec_t                 now;
+    ngx_cerebro_lock_slot_t   *s, *free;
+
+    now = ngx_current_msec;
+    free = NULL;
+    rc = NGX_OK;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    for (i = 0; i < NGX_CEREBRO_LOCK_NLOCKS; i++) {
+        s = &lim->sh->locks[i];
+
+        if (s->len && !ngx_cerebro_msec_before(now, s->expires)) {
+            if (s->pid != ngx_pid) {
+                ngx_cerebro_log(NGX_LOG_WARN, lk->log, 0,
+                                "lock \"%*s\" of process %P expired",
+                                s->len, s->key, s->pid);
+            }
+
+            s->len = 0;
+        }
+
+        if (s->len == 0) {
+            if (free == NULL) {
+                free = s;
+            }
+
+            continue;
+        }
+
+        if (s->len == lk->key.len
+            && ngx_memcmp(s->key, lk->key.data, s->len) == 0)
+        {
+            rc = NGX_BUSY;
+            break;
+        }
+    }
+
+    if (rc == NGX_OK) {
+        if (free == NULL) {
+            /* more days being booked at once than slots: wait for one */
+            rc = NGX_BUSY;
+
+        } else {
+            ngx_memcpy(free->key, lk->key.data, lk->key.len);
+            free->len = lk->key.len;
+            free->pid = ngx_pid;
+            free->token = ++lim->sh->tokens;
+            free->expires = now + lk->ttl;
+            lk->token = free->token;
+        }
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+
+    return rc;
+}
+
+
+static ngx_cerebro_lock_slot_t *
+ngx_cerebro_lock_find(ngx_cerebro_limiter_t *lim, ngx_cerebro_lock_t *lk)
+{
+    ngx_uint_t                i;
+    ngx_cerebro_lock_slot_t  *s;
+
+    for (i = 0; i < NGX_CEREBRO_LOCK_NLOCKS; i++) {
+        s = &lim->sh->locks[i];
+
+        if (s->len && s->token == lk->token && s->pid == ngx_pid
+            && s->len == lk->key.len
+            && ngx_memcmp(s->key, lk->key.data, s->len) == 0)
+        {
+            return s;
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_cerebro_lock_release(ngx_cerebro_lock_t *lk)
+{
+    ngx_cerebro_limiter_t *lim = lk->limiter;
+
+    ngx_cerebro_lock_slot_t  *s;
+
+    if (lk->waiting) {
+        lk->waiting = 0;
+
+        if (lk->retry.timer_set) {
+            ngx_del_timer(&lk->retry);
+        }
+
+        if (lk->retry.posted) {
+            ngx_delete_posted_event(&lk->retry);
+        }
+    }
+
+    if (!lk->held || ngx_cerebro_limiter_ready(lim) != NGX_OK) {
+        return;
+    }
+
+    lk->held = 0;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    s = ngx_cerebro_lock_find(lim, lk);
+    if (s) {
+        s->len = 0;
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+}
+
+
+void
+ngx_cerebro_lock_expire_in(ngx_cerebro_lock_t *lk, ngx_msec_t ms)
+{
+    ngx_cerebro_limiter_t *lim = lk->limiter;
+
+    ngx_cerebro_lock_slot_t  *s;
+
+    if (!lk->held || ngx_cerebro_limiter_ready(lim) != NGX_OK) {
+        return;
+    }
+
+    lk->held = 0;
+
+    ngx_shmtx_lock(&lim->shpool->mutex);
+
+    s = ngx_cerebro_lock_find(lim, lk);
+    if (s) {
+        s->expires = ngx_current_msec + ms;
+    }
+
+    ngx_shmtx_unlock(&lim->shpool->mutex);
+}

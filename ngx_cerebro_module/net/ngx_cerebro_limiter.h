@@ -1,0 +1,108 @@
+
+/*
+ * Host-wide coordination of the workers in one nginx shared memory zone:
+ * a request-rate limiter per upstream key (Airtable: 5 requests/s per
+ * base, and a pause for every worker after a 429), and short-lived named
+ * locks (a booking day) with an owner pid and an expiry, so that a crashed
+ * worker's lock goes away by itself.
+ *
+ * The lock is asynchronous on purpose: the Redis issue replaces its inside
+ * with SET NX PX / a compare-and-delete script without touching callers.
+ */
+
+#ifndef _NGX_CEREBRO_LIMITER_H_INCLUDED_
+#define _NGX_CEREBRO_LIMITER_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+#define NGX_CEREBRO_LIMITER_KEY_LEN    64
+#define NGX_CEREBRO_LIMITER_NKEYS      8
+#define NGX_CEREBRO_LIMITER_MAX_RATE   16
+#define NGX_CEREBRO_LOCK_NLOCKS        128
+
+/* Airtable: 5 requests per second per base; 429 means wait 30 s */
+#define NGX_CEREBRO_AIRTABLE_RATE      5
+#define NGX_CEREBRO_AIRTABLE_WINDOW    1000
+#define NGX_CEREBRO_AIRTABLE_PAUSE     30000
+
+
+/*
+ * Creates the zone "cerebro_limiter" and sets mcf->limiter; called from
+ * the module's init_main_conf.
+ */
+ngx_int_t ngx_cerebro_limiter_init_conf(ngx_conf_t *cf,
+    ngx_cerebro_main_conf_t *mcf);
+
+
+/*
+ * Reserves the next request slot of key: at most rate requests in any
+ * window of window ms (a sliding window kept as the last rate send times,
+ * plus a safety margin for the trip to the upstream).
+ *
+ *   NGX_OK        *delay = 0: send now
+ *   NGX_AGAIN     a slot is reserved *delay ms from now: send then
+ *   NGX_BUSY      the key is paused (a 429) for *delay ms more; nothing
+ *                 reserved
+ *   NGX_DECLINED  the reserved slot would lie beyond max_wait ms; nothing
+ *                 reserved (the caller's deadline comes first)
+ *   NGX_ERROR     no zone, or no room for another key
+ */
+ngx_int_t ngx_cerebro_limiter_reserve(void *limiter, ngx_str_t *key,
+    ngx_uint_t rate, ngx_msec_t window, ngx_msec_t max_wait,
+    ngx_msec_t *delay);
+
+/* Pauses key for every worker of the host for ms from now. */
+void ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms);
+
+/* ms the key remains paused, or 0 */
+ngx_msec_t ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key);
+
+
+typedef struct ngx_cerebro_lock_s  ngx_cerebro_lock_t;
+
+/* rc: NGX_OK (held), NGX_BUSY (not before the deadline), NGX_ERROR */
+typedef void (*ngx_cerebro_lock_handler_pt)(ngx_cerebro_lock_t *lk,
+    ngx_int_t rc);
+
+struct ngx_cerebro_lock_s {
+    /* the caller's */
+    void                         *limiter;     /* mcf->limiter */
+    ngx_str_t                     key;         /* "airtable:appX:2026-11-28" */
+    ngx_msec_t                    ttl;         /* expiry if never released */
+    ngx_msec_t                    wait;        /* give up after, from now */
+    ngx_log_t                    *log;
+    ngx_cerebro_lock_handler_pt   handler;
+    void                         *data;
+
+    /* private */
+    ngx_event_t                   retry;
+    ngx_msec_t                    give_up;
+    uint64_t                      token;
+    unsigned                      held:1;
+    unsigned                      waiting:1;
+};
+
+
+/*
+ * Starts taking the lock; handler runs later from the event loop, exactly
+ * once (never from inside this call).  NGX_ERROR when it cannot start.
+ * The caller keeps lk alive until handler ran or release was called, and
+ * must call release in every path (a pool cleanup is the safe place):
+ * release also stops a pending wait.
+ */
+ngx_int_t ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk);
+
+/* Releases a held lock (only ours: the token is checked); idempotent. */
+void ngx_cerebro_lock_release(ngx_cerebro_lock_t *lk);
+
+/*
+ * Leaves a held lock to expire ms from now instead of releasing it: a
+ * write whose outcome is unknown may still land, and the next writer must
+ * not read before it does.
+ */
+void ngx_cerebro_lock_expire_in(ngx_cerebro_lock_t *lk, ngx_msec_t ms);
+
+
+#endif /* _NGX_CEREBRO_LIMITER_H_INCLUDED_ */

@@ -1,0 +1,2250 @@
+
+/*
+ * The Airtable backend: each store operation is a small state machine of
+ * HTTP exchanges (ngx_cerebro_at_t), each exchange passing the host-wide
+ * limiter, then the subrequest client, then the error policy:
+ *
+ *   2xx           the step's handler, with the parsed JSON
+ *   429           the base is paused for every worker; RATE_LIMITED
+ *   5xx, no answer   retried with capped, jittered backoff (a timer)
+ *                 while the operation's deadline allows; UNAVAILABLE
+ *   other 4xx     the step's handler, which may recover (an unknown field,
+ *                 a missing optional table) or fail with the mapped kind
+ *
+ * Bookings hold the day lock from before the re-read until the write is
+ * answered, so that two workers never book from the same stale read.
+ */
+
+#include "ngx_cerebro_airtable.h"
+#include "ngx_cerebro_upstream.h"
+#include "ngx_cerebro_limiter.h"
+#include "cerebro_formula.h"
+
+
+#define NGX_CEREBRO_AT_DEFAULT_DEADLINE  5000
+#define NGX_CEREBRO_AT_PAGE_SIZE         100
+#define NGX_CEREBRO_AT_FORMULA_LEN       2048
+#define NGX_CEREBRO_AT_BACKOFF_BASE      100
+#define NGX_CEREBRO_AT_BACKOFF_CAP       1000
+/* a write whose answer never came may still land: readers wait this long */
+#define NGX_CEREBRO_AT_UNKNOWN_WRITE     10000
+#define NGX_CEREBRO_AT_MAX_FAQ           128
+/* alternatives on following days need their bookings too */
+#define NGX_CEREBRO_AT_WIDE_DAYS         CEREBRO_ENGINE_NEXT_DAY_SEARCH
+
+
+typedef struct ngx_cerebro_at_s  ngx_cerebro_at_t;
+
+typedef void (*ngx_cerebro_at_step_pt)(ngx_cerebro_at_t *at,
+    ngx_uint_t status, cJSON *json);
+typedef void (*ngx_cerebro_at_next_pt)(ngx_cerebro_at_t *at);
+typedef ngx_int_t (*ngx_cerebro_at_map_pt)(ngx_cerebro_at_t *at,
+    cJSON *rec);
+
+
+struct ngx_cerebro_at_s {
+    ngx_cerebro_store_op_t     *op;
+    ngx_http_request_t         *r;
+    ngx_cerebro_main_conf_t    *mcf;
+    ngx_log_t                  *log;
+    ngx_msec_t                  deadline;          /* ngx_current_msec */
+
+    /* the exchange under way */
+    ngx_uint_t                  method;
+    const char                 *table;
+    ngx_str_t                   path;
+    ngx_str_t                   args;
+    ngx_str_t                   body;
+    ngx_str_t                   offset;            /* list paging */
+    ngx_cerebro_at_step_pt      step;
+    ngx_uint_t                  attempts;
+    ngx_cerebro_call_t         *call;
+    ngx_event_t                 timer;
+    ngx_cerebro_at_next_pt      timer_next;
+    char                        last_error[NGX_CEREBRO_AT_MSG_LEN];
+    unsigned                    unsafe:1;          /* a create: POST */
+    unsigned                    finished:1;
+
+    /* a list being gathered */
+    ngx_cerebro_at_map_pt       map;
+    ngx_cerebro_at_next_pt      list_done;
+    ngx_cerebro_at_next_pt      list_failed;       /* NULL: op fails */
+    ngx_uint_t                  listed;            /* records seen */
+
+    cerebro_reservation_t      *res;
+    ngx_uint_t                  nres;
+    ngx_uint_t                  nalloc;
+
+    /* bookings */
+    ngx_cerebro_lock_t          lock;
+    u_char                      lock_key[NGX_CEREBRO_LIMITER_KEY_LEN];
+    cerebro_reservation_t       cur;               /* update, cancel */
+    cerebro_request_t           want;
+    int64_t                     start;
+    int                         pax;
+    const char                 *notes;
+    cerebro_date_t              day;
+    ngx_uint_t                  nday;              /* res of the day */
+    unsigned                    extras:1;
+    unsigned                    wide:1;
+};
+
+
+static ngx_int_t ngx_cerebro_at_init_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
+static void ngx_cerebro_at_exit_process(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_at_start(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_at_cleanup(void *data);
+static void ngx_cerebro_at_finish(ngx_cerebro_at_t *at,
+    cerebro_store_err_t kind, const char *fmt, ...);
+static void ngx_cerebro_at_ok(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+static ngx_int_t ngx_cerebro_at_request(ngx_cerebro_at_t *at,
+    ngx_uint_t method, const char *table, const char *id, ngx_str_t *args,
+    ngx_str_t *body, ngx_cerebro_at_step_pt step);
+static void ngx_cerebro_at_send(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_call(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_call_done(ngx_cerebro_call_t *call);
+static void ngx_cerebro_at_retry(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_timer(ngx_event_t *ev);
+static void ngx_cerebro_at_wait(ngx_cerebro_at_t *at, ngx_msec_t delay,
+    ngx_cerebro_at_next_pt next);
+static ngx_msec_t ngx_cerebro_at_left(ngx_cerebro_at_t *at);
+
+static ngx_int_t ngx_cerebro_at_list(ngx_cerebro_at_t *at, const char *table,
+    ngx_str_t *formula, ngx_cerebro_at_map_pt map,
+    ngx_cerebro_at_next_pt done);
+static void ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+static ngx_int_t ngx_cerebro_at_formula(ngx_cerebro_at_t *at,
+    cerebro_formula_t *f, ngx_str_t *out);
+static ngx_int_t ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec);
+static ngx_int_t ngx_cerebro_at_valid_id(const char *id);
+
+static void ngx_cerebro_at_tables(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec);
+static void ngx_cerebro_at_tables_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec);
+static void ngx_cerebro_at_faq_done(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
+    ngx_uint_t with_cancelled, ngx_cerebro_at_next_pt done);
+static void ngx_cerebro_at_day_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_range_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_by_phone_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_get(ngx_cerebro_at_t *at,
+    ngx_cerebro_at_step_pt step);
+static void ngx_cerebro_at_get_done(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+
+static void ngx_cerebro_at_create(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_lock(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc);
+static void ngx_cerebro_at_reread(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_decide(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_engine(ngx_cerebro_at_t *at,
+    cerebro_answer_t *answer);
+static void ngx_cerebro_at_wide_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_refuse(ngx_cerebro_at_t *at);
+static const char *ngx_cerebro_at_method(ngx_uint_t method);
+static void ngx_cerebro_at_write(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+static ngx_int_t ngx_cerebro_at_unknown_field(ngx_cerebro_at_t *at,
+    ngx_uint_t status, cJSON *json);
+
+static void ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+static void ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json);
+
+static void ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec);
+static void ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at,
+    ngx_uint_t status, cJSON *json);
+
+static void ngx_cerebro_at_call_log(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_call(ngx_cerebro_at_t *at, cJSON *rec);
+static void ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_call_log_missing(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at,
+    ngx_uint_t status, cJSON *json);
+static ngx_int_t ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json);
+
+
+ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
+    "airtable",
+    ngx_cerebro_at_init_process,
+    ngx_cerebro_at_exit_process,
+    ngx_cerebro_at_start
+};
+
+
+/*
+ * This worker's knowledge of the base, learnt from its answers: a base
+ * made by the original guide lacks our extra fields and the call log.
+ */
+static ngx_uint_t  ngx_cerebro_at_no_extras;
+static ngx_uint_t  ngx_cerebro_at_no_call_log;
+
+
+static ngx_int_t
+ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_at_no_extras = 0;
+    ngx_cerebro_at_no_call_log = 0;
+
+    if (mcf->limiter == NULL) {
+        ngx_cerebro_log(NGX_LOG_WARN, cycle->log, 0,
+                        "airtable: no shared limiter zone, requests are "
+                        "not rate limited across workers");
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Nothing to close: a worker holds no connection of its own (nginx's
+ * upstream keepalive pool does) and every operation lives in a request.
+ */
+static void
+ngx_cerebro_at_exit_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+{
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
+{
+    ngx_msec_t           deadline;
+    ngx_cerebro_at_t    *at;
+    ngx_pool_cleanup_t  *cln;
+
+    at = ngx_pcalloc(op->request->pool, sizeof(ngx_cerebro_at_t));
+    if (at == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(op->request->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    at->op = op;
+    at->r = op->request;
+    at->mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    at->log = op->request->connection->log;
+
+    deadline = op->deadline ? op->deadline
+                            : (at->mcf->store_deadline
+                               ? at->mcf->store_deadline
+                               : NGX_CEREBRO_AT_DEFAULT_DEADLINE);
+    at->deadline = ngx_current_msec + deadline;
+
+    at->timer.handler = ngx_cerebro_at_timer;
+    at->timer.data = at;
+    at->timer.log = at->log;
+
+    at->lock.retry.log = at->log;
+
+    cln->handler = ngx_cerebro_at_cleanup;
+    cln->data = at;
+
+    op->backend = at;
+    op->repeated = 0;
+    op->already = 0;
+    op->nbookings = 0;
+    op->ntables = 0;
+    op->ngroups = 0;
+    op->nfaq = 0;
+
+    if (at->mcf->airtable_base_id.len == 0) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no base id configured");
+        return NGX_OK;
+    }
+
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_TABLES:
+        ngx_cerebro_at_tables(at);
+        break;
+
+    case NGX_CEREBRO_STORE_FAQ:
+        ngx_cerebro_at_faq_start(at);
+        break;
+
+    case NGX_CEREBRO_STORE_DAY:
+        at->day = op->date;
+        if (ngx_cerebro_at_list_day(at, 1, ngx_cerebro_at_day_done)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+        break;
+
+    case NGX_CEREBRO_STORE_RANGE:
+        ngx_cerebro_at_range(at);
+        break;
+
+    case NGX_CEREBRO_STORE_BY_PHONE:
+        ngx_cerebro_at_by_phone(at);
+        break;
+
+    case NGX_CEREBRO_STORE_GET:
+        ngx_cerebro_at_get(at, ngx_cerebro_at_get_done);
+        break;
+
+    case NGX_CEREBRO_STORE_CREATE:
+        ngx_cerebro_at_create(at);
+        break;
+
+    case NGX_CEREBRO_STORE_UPDATE:
+        ngx_cerebro_at_get(at, ngx_cerebro_at_update);
+        break;
+
+    case NGX_CEREBRO_STORE_CANCEL:
+        ngx_cerebro_at_get(at, ngx_cerebro_at_cancel);
+        break;
+
+    case NGX_CEREBRO_STORE_GUEST:
+        ngx_cerebro_at_guest_start(at);
+        break;
+
+    case NGX_CEREBRO_STORE_CALL_LOG:
+        ngx_cerebro_at_call_log(at);
+        break;
+
+    default:
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: unknown operation %d",
+                              (int) op->kind);
+    }
+
+    return NGX_OK;
+}
+
+
+/* The request is going away, finished or terminated: nothing may stay. */
+static void
+ngx_cerebro_at_cleanup(void *data)
+{
+    ngx_cerebro_at_t *at = data;
+
+    at->finished = 1;
+
+    if (at->timer.timer_set) {
+        ngx_del_timer(&at->timer);
+    }
+
+    if (at->timer.posted) {
+        ngx_delete_posted_event(&at->timer);
+    }
+
+    if (at->lock.limiter) {
+        ngx_cerebro_lock_release(&at->lock);
+    }
+}
+
+
+static void
+ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
+    const char *fmt, ...)
+{
+    u_char                  *p, *last;
+    va_list                  args;
+    cerebro_answer_t        *answer;
+    ngx_cerebro_store_op_t  *op;
+
+    if (at->finished) {
+        return;
+    }
+
+    at->finished = 1;
+    op = at->op;
+
+    if (at->timer.timer_set) {
+        ngx_del_timer(&at->timer);
+    }
+
+    if (at->lock.limiter) {
+        ngx_cerebro_lock_release(&at->lock);
+    }
+
+    op->error.kind = kind;
+    op->error.message[0] = '\0';
+
+    if (fmt) {
+        p = (u_char *) op->error.message;
+        last = p + sizeof(op->error.message) - 1;
+
+        va_start(args, fmt);
+        p = ngx_vslprintf(p, last, fmt, args);
+        va_end(args);
+
+        *p = '\0';
+    }
+
+    if (at->wide && kind != CEREBRO_STORE_OK
+        && kind != CEREBRO_STORE_CONFLICT && kind != CEREBRO_STORE_INVALID)
+    {
+        /*
+         * The slot was refused already; only the following days could
+         * not be read: the guest still hears the same day's alternatives.
+         */
+        answer = &op->answer;
+        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+                        "store: following days unread (%s)",
+                        op->error.message);
+
+        answer->nalts = answer->nsame;
+        kind = CEREBRO_STORE_CONFLICT;
+        op->error.kind = kind;
+        p = ngx_snprintf((u_char *) op->error.message,
+                         sizeof(op->error.message) - 1,
+                         "airtable: slot refused: %s",
+                         cerebro_reason_name(answer->reason));
+        *p = '\0';
+    }
+
+    /* the caller logs the outcome; this is the backend's own detail */
+    ngx_cerebro_log_detail(at->mcf, at->log, "airtable: %s: %s",
+                           cerebro_store_err_name(kind), op->error.message);
+
+    ngx_cerebro_store_finish(op);
+}
+
+
+static void
+ngx_cerebro_at_ok(ngx_cerebro_at_t *at)
+{
+    ngx_cerebro_at_finish(at, CEREBRO_STORE_OK, NULL);
+}
+
+
+static const char *
+ngx_cerebro_at_method(ngx_uint_t method)
+{
+    switch (method) {
+    case NGX_HTTP_POST:
+        return "POST";
+    case NGX_HTTP_PATCH:
+        return "PATCH";
+    case NGX_HTTP_DELETE:
+        return "DELETE";
+    default:
+        return "GET";
+    }
+}
+
+
+static ngx_msec_t
+ngx_cerebro_at_left(ngx_cerebro_at_t *at)
+{
+    ngx_msec_int_t  left;
+
+    left = (ngx_msec_int_t) (at->deadline - ngx_current_msec);
+
+    return left > 0 ? (ngx_msec_t) left : 0;
+}
+
+
+/* The default meaning of an Airtable answer that is not a success. */
+static void
+ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    cerebro_store_err_t     kind;
+    ngx_cerebro_at_error_t  err;
+
+    ngx_cerebro_at_parse_error(json, &err);
+
+    switch (status) {
+
+    case NGX_HTTP_NOT_FOUND:
+        kind = CEREBRO_STORE_NOT_FOUND;
+        break;
+
+    case NGX_HTTP_UNAUTHORIZED:
+    case NGX_HTTP_FORBIDDEN:
+        /* the key itself is never logged, only that it was refused */
+        ngx_cerebro_log(NGX_LOG_ERR, at->log, 0,
+                        "airtable refused the credentials for base \"%V\" "
+                        "(%ui %s): check AIRTABLE_API_KEY and its scopes",
+                        &at->mcf->airtable_base_id, status, err.type);
+        kind = CEREBRO_STORE_UNAVAILABLE;
+        break;
+
+    case NGX_HTTP_CONFLICT:
+        kind = CEREBRO_STORE_CONFLICT;
+        break;
+
+    case 429:
+        kind = CEREBRO_STORE_RATE_LIMITED;
+        break;
+
+    default:
+        kind = (status >= 400 && status < 500) ? CEREBRO_STORE_INVALID
+                                               : CEREBRO_STORE_UNAVAILABLE;
+    }
+
+    ngx_cerebro_at_finish(at, kind, "airtable %s %s: %ui %s%s%s",
+                          ngx_cerebro_at_method(at->method), at->table,
+                          status, err.type[0] ? err.type : "error",
+                          err.message[0] ? ": " : "", err.message);
+}
+
+
+/*
+ * Sets up one exchange with Airtable: /v0/<base>/<table>[/<id>].
+ * args and body are copied by reference: they must live in the pool.
+ */
+static ngx_int_t
+ngx_cerebro_at_request(ngx_cerebro_at_t *at, ngx_uint_t method,
+    const char *table, const char *id, ngx_str_t *args, ngx_str_t *body,
+    ngx_cerebro_at_step_pt step)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("/v0//") - 1 + at->mcf->airtable_base_id.len
+          + ngx_strlen(table) + (id ? 1 + ngx_strlen(id) : 0);
+
+    p = ngx_pnalloc(at->r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    at->path.data = p;
+    p = ngx_sprintf(p, "/v0/%V/%s", &at->mcf->airtable_base_id, table);
+    if (id) {
+        p = ngx_sprintf(p, "/%s", id);
+    }
+    at->path.len = p - at->path.data;
+
+    at->method = method;
+    at->table = table;
+    at->step = step;
+    at->attempts = 0;
+    at->unsafe = 0;
+    ngx_str_null(&at->offset);
+
+    if (args) {
+        at->args = *args;
+    } else {
+        ngx_str_null(&at->args);
+    }
+
+    if (body) {
+        at->body = *body;
+    } else {
+        ngx_str_null(&at->body);
+    }
+
+    return NGX_OK;
+}
+
+
+/* Through the limiter: now, after a wait, or refused. */
+static void
+ngx_cerebro_at_send(ngx_cerebro_at_t *at)
+{
+    ngx_int_t   rc;
+    ngx_msec_t  left, delay;
+
+    if (at->finished) {
+        return;
+    }
+
+    left = ngx_cerebro_at_left(at);
+
+    if (left == 0) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: deadline passed%s%s", at->table,
+                              at->last_error[0] ? " after " : "",
+                              at->last_error);
+        return;
+    }
+
+    if (at->mcf->limiter == NULL) {
+        ngx_cerebro_at_call(at);
+        return;
+    }
+
+    rc = ngx_cerebro_limiter_reserve(at->mcf->limiter,
+                                     &at->mcf->airtable_base_id,
+                                     NGX_CEREBRO_AIRTABLE_RATE,
+                                     NGX_CEREBRO_AIRTABLE_WINDOW,
+                                     left, &delay);
+
+    switch (rc) {
+
+    case NGX_OK:
+        ngx_cerebro_at_call(at);
+        return;
+
+    case NGX_AGAIN:
+        ngx_cerebro_log_detail(at->mcf, at->log,
+                               "airtable %s: queued %M ms by the limiter",
+                               at->table, delay);
+        ngx_cerebro_at_wait(at, delay, ngx_cerebro_at_call);
+        return;
+
+    case NGX_BUSY:
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
+                              "airtable %s: base paused after a 429 for "
+                              "%ui ms more", at->table, (ngx_uint_t) delay);
+        return;
+
+    case NGX_DECLINED:
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
+                              "airtable %s: the request queue (%ui ms) "
+                              "outlasts the deadline", at->table,
+                              (ngx_uint_t) delay);
+        return;
+
+    default:
+        /* a full key table: better unthrottled than refused */
+        ngx_cerebro_at_call(at);
+        return;
+    }
+}
+
+
+static void
+ngx_cerebro_at_wait(ngx_cerebro_at_t *at, ngx_msec_t delay,
+    ngx_cerebro_at_next_pt next)
+{
+    at->timer_next = next;
+
+    if (delay == 0) {
+        ngx_post_event(&at->timer, &ngx_posted_events);
+        return;
+    }
+
+    ngx_add_timer(&at->timer, delay);
+}
+
+
+static void
+ngx_cerebro_at_timer(ngx_event_t *ev)
+{
+    ngx_connection_t  *c;
+    ngx_cerebro_at_t  *at;
+
+    at = ev->data;
+    c = at->r->connection;
+
+    if (at->finished) {
+        return;
+    }
+
+    at->timer_next(at);
+
+    /* a subrequest started from a timer must be run by hand */
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_cerebro_at_call(ngx_cerebro_at_t *at)
+{
+    u_char              *p;
+    ngx_msec_t           left;
+    ngx_cerebro_call_t  *call;
+
+    if (at->finished) {
+        return;
+    }
+
+    left = ngx_cerebro_at_left(at);
+
+    if (left == 0) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: deadline passed in the queue",
+                              at->table);
+        return;
+    }
+
+    /* a fresh call each time: a late answer of the last one goes to it */
+    call = ngx_pcalloc(at->r->pool, sizeof(ngx_cerebro_call_t));
+    if (call == NULL) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    call->request = at->r;
+    call->service = NGX_CEREBRO_AIRTABLE;
+    call->method = at->method;
+    call->path = at->path;
+    call->args = at->args;
+    call->timeout = left;
+    call->done = ngx_cerebro_at_call_done;
+    call->data = at;
+
+    if (at->offset.len) {
+        call->args.len = at->args.len + sizeof("&offset=") - 1
+                         + 3 * at->offset.len;
+        call->args.data = ngx_pnalloc(at->r->pool, call->args.len);
+        if (call->args.data == NULL) {
+            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                                  "airtable: no memory");
+            return;
+        }
+
+        p = ngx_cpymem(call->args.data, at->args.data, at->args.len);
+        p = ngx_cpymem(p, "&offset=", sizeof("&offset=") - 1);
+        p = (u_char *) ngx_escape_uri(p, at->offset.data, at->offset.len,
+                                      NGX_ESCAPE_URI_COMPONENT);
+        call->args.len = p - call->args.data;
+    }
+
+    if (at->body.len) {
+        call->body = at->body;
+        ngx_str_set(&call->content_type, "application/json");
+    }
+
+    at->call = call;
+    at->attempts++;
+
+    if (ngx_cerebro_call_start(call) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: the subrequest did not start",
+                              at->table);
+    }
+}
+
+
+static void
+ngx_cerebro_at_call_done(ngx_cerebro_call_t *call)
+{
+    cJSON             *json;
+    ngx_uint_t         status;
+    ngx_msec_t         pause;
+    ngx_cerebro_at_t  *at;
+
+    at = call->data;
+
+    if (at->finished || call != at->call) {
+        return;
+    }
+
+    status = call->status;
+
+    ngx_cerebro_log_detail(at->mcf, at->log,
+                           "airtable %s: %ui in %M ms (attempt %ui)%s",
+                           at->table, status, call->elapsed, at->attempts,
+                           call->timed_out ? ", timed out" : "");
+
+    if (call->error) {
+        snprintf(at->last_error, sizeof(at->last_error), "%s",
+                 call->timed_out ? "no answer before the deadline"
+                                 : "no answer (connection failed)");
+
+        if (at->unsafe) {
+            /*
+             * A create that may have been written: never sent again
+             * blindly.  Refused at once (nothing sent), the day is read
+             * again and the repeat check finds it if it landed; with no
+             * answer at all the lock stays until a late write would show.
+             */
+            if (call->timed_out || ngx_cerebro_at_left(at) == 0) {
+                ngx_cerebro_lock_expire_in(&at->lock,
+                                           NGX_CEREBRO_AT_UNKNOWN_WRITE);
+                ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                                      "airtable %s: %s, the write may "
+                                      "have landed", at->table,
+                                      at->last_error);
+                return;
+            }
+
+            at->unsafe = 0;
+            ngx_cerebro_at_wait(at, 0, ngx_cerebro_at_reread);
+            return;
+        }
+
+        ngx_cerebro_at_retry(at);
+        return;
+    }
+
+    if (status == 429) {
+        pause = ngx_max(call->retry_after, NGX_CEREBRO_AIRTABLE_PAUSE);
+
+        if (at->mcf->limiter) {
+            ngx_cerebro_limiter_pause(at->mcf->limiter,
+                                      &at->mcf->airtable_base_id, pause);
+        }
+
+        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+                        "airtable answered 429: base \"%V\" paused for "
+                        "%M ms on every worker",
+                        &at->mcf->airtable_base_id, pause);
+
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
+                              "airtable %s: 429 rate limit reached",
+                              at->table);
+        return;
+    }
+
+    if (status == NGX_HTTP_INTERNAL_SERVER_ERROR
+        || status == NGX_HTTP_BAD_GATEWAY
+        || status == NGX_HTTP_SERVICE_UNAVAILABLE
+        || status == NGX_HTTP_GATEWAY_TIME_OUT)
+    {
+        snprintf(at->last_error, sizeof(at->last_error), "HTTP %u",
+                 (unsigned) status);
+        ngx_cerebro_at_retry(at);
+        return;
+    }
+
+    json = cJSON_ParseWithLength((const char *) call->response.data,
+                                 call->response.len);
+
+    if (json == NULL && status >= 200 && status < 300) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: %ui with a body that is not "
+                              "JSON", at->table, status);
+        return;
+    }
+
+    if (status < 200 || (status >= 300 && status < 400) || status >= 500) {
+        cJSON_Delete(json);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: unexpected status %ui",
+                              at->table, status);
+        return;
+    }
+
+    at->step(at, status, json);
+
+    cJSON_Delete(json);
+}
+
+
+/* Capped exponential backoff with jitter, inside the deadline. */
+static void
+ngx_cerebro_at_retry(ngx_cerebro_at_t *at)
+{
+    ngx_msec_t  backoff, delay;
+
+    backoff = NGX_CEREBRO_AT_BACKOFF_BASE
+              << ngx_min(at->attempts > 0 ? at->attempts - 1 : 0, 4);
+    backoff = ngx_min(backoff, NGX_CEREBRO_AT_BACKOFF_CAP);
+
+    delay = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+
+    if (delay >= ngx_cerebro_at_left(at)) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: %s, no time left for attempt "
+                              "%ui", at->table, at->last_error,
+                              at->attempts + 1);
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_INFO, at->log, 0,
+                    "airtable %s: %s, retrying in %M ms", at->table,
+                    at->last_error, delay);
+
+    ngx_cerebro_at_wait(at, delay, ngx_cerebro_at_send);
+}
+
+
+/* ---- lists -------------------------------------------------------------- */
+
+
+static ngx_int_t
+ngx_cerebro_at_formula(ngx_cerebro_at_t *at, cerebro_formula_t *f,
+    ngx_str_t *out)
+{
+    size_t                 len;
+    cerebro_formula_rc_t   rc;
+
+    rc = cerebro_formula_finish(f, &len);
+
+    if (rc != CEREBRO_FORMULA_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: formula: %s",
+                              cerebro_formula_strerror(rc));
+        return NGX_ERROR;
+    }
+
+    out->data = ngx_pnalloc(at->r->pool, len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out->data, f->buf, len);
+    out->len = len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_list(ngx_cerebro_at_t *at, const char *table,
+    ngx_str_t *formula, ngx_cerebro_at_map_pt map, ngx_cerebro_at_next_pt done)
+{
+    u_char     *p;
+    ngx_str_t   args;
+
+    args.len = sizeof("pageSize=100&filterByFormula=") - 1
+               + (formula ? 3 * formula->len : 0);
+    args.data = ngx_pnalloc(at->r->pool, args.len);
+    if (args.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(args.data, "pageSize=%d", NGX_CEREBRO_AT_PAGE_SIZE);
+
+    if (formula && formula->len) {
+        p = ngx_cpymem(p, "&filterByFormula=",
+                       sizeof("&filterByFormula=") - 1);
+        p = (u_char *) ngx_escape_uri(p, formula->data, formula->len,
+                                      NGX_ESCAPE_URI_COMPONENT);
+    }
+
+    args.len = p - args.data;
+
+    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, table, NULL, &args, NULL,
+                               ngx_cerebro_at_list_page)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    at->map = map;
+    at->list_done = done;
+    at->listed = 0;
+
+    ngx_cerebro_at_send(at);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    size_t      len;
+    cJSON      *records, *rec, *offset;
+    ngx_int_t   rc;
+
+    if (status != NGX_HTTP_OK) {
+        if (at->list_failed) {
+            at->list_failed(at);
+            return;
+        }
+
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    records = cJSON_GetObjectItemCaseSensitive(json, "records");
+    if (!cJSON_IsArray(records)) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable %s: an answer without records",
+                              at->table);
+        return;
+    }
+
+    cJSON_ArrayForEach(rec, records) {
+        at->listed++;
+
+        rc = at->map(at, rec);
+
+        if (rc == NGX_ERROR) {
+            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                                  "airtable: no memory");
+            return;
+        }
+
+        if (rc == NGX_DONE) {
+            /* as many as we keep: the rest is not read */
+            ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+                            "airtable %s: more records than the %d kept",
+                            at->table, NGX_CEREBRO_STORE_MAX_BOOKINGS);
+            at->list_done(at);
+            return;
+        }
+    }
+
+    offset = cJSON_GetObjectItemCaseSensitive(json, "offset");
+
+    if (!cJSON_IsString(offset) || offset->valuestring[0] == '\0') {
+        at->list_done(at);
+        return;
+    }
+
+    len = ngx_strlen(offset->valuestring);
+    at->offset.data = ngx_pnalloc(at->r->pool, len);
+    if (at->offset.data == NULL) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    ngx_memcpy(at->offset.data, offset->valuestring, len);
+    at->offset.len = len;
+    at->attempts = 0;
+
+    /* the next page is one more request: through the limiter again */
+    ngx_cerebro_at_send(at);
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec)
+{
+    ngx_uint_t              n;
+    cerebro_reservation_t  *res;
+
+    if (at->nres == at->nalloc) {
+        if (at->nalloc == NGX_CEREBRO_STORE_MAX_BOOKINGS) {
+            return NGX_DONE;
+        }
+
+        n = at->nalloc ? ngx_min(at->nalloc * 2,
+                                 NGX_CEREBRO_STORE_MAX_BOOKINGS)
+                       : 32;
+
+        res = ngx_palloc(at->r->pool, n * sizeof(cerebro_reservation_t));
+        if (res == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (at->nres) {
+            ngx_memcpy(res, at->res,
+                       at->nres * sizeof(cerebro_reservation_t));
+        }
+
+        at->res = res;
+        at->nalloc = n;
+    }
+
+    if (ngx_cerebro_at_reservation(rec, &at->res[at->nres]) == NGX_OK) {
+        at->nres++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Bookings of at->day in the restaurant's zone. */
+static ngx_int_t
+ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
+    ngx_cerebro_at_next_pt done)
+{
+    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
+    cerebro_formula_date_eq(&f, "date_time", at->mcf->model->timezone,
+                            &at->day);
+    if (!with_cancelled) {
+        cerebro_formula_cmp_str(&f, "status", "!=", CEREBRO_STATUS_CANCELLED,
+                                sizeof(CEREBRO_STATUS_CANCELLED) - 1);
+    }
+    cerebro_formula_close(&f);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK) {
+        return at->finished ? NGX_OK : NGX_ERROR;
+    }
+
+    return ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+                               ngx_cerebro_at_map_res, done);
+}
+
+
+static int
+ngx_cerebro_at_cmp_start(const void *a, const void *b)
+{
+    const cerebro_reservation_t  *x = a, *y = b;
+
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+
+/* By start; with from > 0 only the active ones from then on. */
+static void
+ngx_cerebro_at_publish(ngx_cerebro_at_t *at, int64_t from)
+{
+    ngx_uint_t               i, n;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+    n = 0;
+
+    for (i = 0; i < at->nres; i++) {
+        if (from
+            && (cerebro_booking_status_from_string(at->res[i].status)
+                == CEREBRO_BOOKING_CANCELLED
+                || at->res[i].start < from))
+        {
+            continue;
+        }
+
+        at->res[n++] = at->res[i];
+    }
+
+    if (n > 1) {
+        ngx_qsort(at->res, n, sizeof(cerebro_reservation_t),
+                  ngx_cerebro_at_cmp_start);
+    }
+
+    op->bookings = at->res;
+    op->nbookings = n;
+}
+
+
+static void
+ngx_cerebro_at_day_done(ngx_cerebro_at_t *at)
+{
+    ngx_cerebro_at_publish(at, 0);
+    ngx_cerebro_at_ok(at);
+}
+
+
+/*
+ * Bookings starting in [from, to): the local days that span it, as the
+ * formula builder writes them, then cut to the exact instants here.
+ */
+static void
+ngx_cerebro_at_range(ngx_cerebro_at_t *at)
+{
+    char                     buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t                formula;
+    cerebro_local_t          from, to;
+    cerebro_formula_t        f;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+
+    if (op->to <= op->from) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    cerebro_tz_to_local(&at->mcf->model->tz, op->from, &from);
+    cerebro_tz_to_local(&at->mcf->model->tz, op->to - 1, &to);
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_date_range(&f, "date_time", at->mcf->model->timezone,
+                               &from.date, &to.date);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+                               ngx_cerebro_at_map_res,
+                               ngx_cerebro_at_range_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_range_done(ngx_cerebro_at_t *at)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < at->nres; i++) {
+        if (at->res[i].start >= at->op->from && at->res[i].start < at->op->to)
+        {
+            at->res[n++] = at->res[i];
+        }
+    }
+
+    at->nres = n;
+
+    ngx_cerebro_at_publish(at, 0);
+    ngx_cerebro_at_ok(at);
+}
+
+
+static void
+ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
+{
+    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    if (at->op->phone[0] == '\0') {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: no phone to look up");
+        return;
+    }
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
+    cerebro_formula_cmp_str(&f, "client_phone", "=", at->op->phone,
+                            ngx_strlen(at->op->phone));
+    cerebro_formula_cmp_str(&f, "status", "!=", CEREBRO_STATUS_CANCELLED,
+                            sizeof(CEREBRO_STATUS_CANCELLED) - 1);
+    cerebro_formula_close(&f);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+                               ngx_cerebro_at_map_res,
+                               ngx_cerebro_at_by_phone_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_by_phone_done(ngx_cerebro_at_t *at)
+{
+    /* upcoming: from now on */
+    ngx_cerebro_at_publish(at, (int64_t) ngx_time());
+    ngx_cerebro_at_ok(at);
+}
+
+
+static void
+ngx_cerebro_at_tables(ngx_cerebro_at_t *at)
+{
+    at->op->tables = ngx_pcalloc(at->r->pool,
+                                 CEREBRO_MAX_TABLES
+                                 * sizeof(cerebro_table_rec_t));
+
+    if (at->op->tables == NULL
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_MESAS, NULL,
+                               ngx_cerebro_at_map_table,
+                               ngx_cerebro_at_tables_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec)
+{
+    ngx_cerebro_store_op_t  *op = at->op;
+
+    if (op->ntables == CEREBRO_MAX_TABLES) {
+        return NGX_DONE;
+    }
+
+    if (ngx_cerebro_at_table(rec, &op->tables[op->ntables]) == NGX_OK) {
+        op->ntables++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Groups are no table of the original base: they come from the model. */
+static void
+ngx_cerebro_at_tables_done(ngx_cerebro_at_t *at)
+{
+    int                          i, j;
+    cerebro_group_rec_t         *g;
+    ngx_cerebro_store_op_t      *op;
+    const cerebro_restaurant_t  *model;
+
+    op = at->op;
+    model = at->mcf->model;
+
+    if (model->ngroups) {
+        op->groups = ngx_pcalloc(at->r->pool,
+                                 model->ngroups * sizeof(cerebro_group_rec_t));
+        if (op->groups == NULL) {
+            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                                  "airtable: no memory");
+            return;
+        }
+    }
+
+    for (i = 0; i < model->ngroups; i++) {
+        g = &op->groups[op->ngroups++];
+
+        ngx_memcpy(g->name, model->groups[i].name, CEREBRO_NAME_LEN);
+        g->capacity_min = model->groups[i].capacity_min;
+        g->capacity_max = model->groups[i].capacity_max;
+        g->ntables = model->groups[i].ntables;
+
+        for (j = 0; j < g->ntables; j++) {
+            ngx_memcpy(g->members[j], model->groups[i].members[j],
+                       CEREBRO_NAME_LEN);
+        }
+    }
+
+    ngx_cerebro_at_ok(at);
+}
+
+
+static void
+ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at)
+{
+    at->op->faq = ngx_pcalloc(at->r->pool,
+                              NGX_CEREBRO_AT_MAX_FAQ * sizeof(cerebro_faq_t));
+
+    if (at->op->faq == NULL
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_FAQ, NULL,
+                               ngx_cerebro_at_map_faq,
+                               ngx_cerebro_at_faq_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec)
+{
+    ngx_cerebro_store_op_t  *op = at->op;
+
+    if (op->nfaq == NGX_CEREBRO_AT_MAX_FAQ) {
+        return NGX_DONE;
+    }
+
+    if (ngx_cerebro_at_faq(rec, &op->faq[op->nfaq]) == NGX_OK) {
+        op->nfaq++;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_at_faq_done(ngx_cerebro_at_t *at)
+{
+    ngx_cerebro_at_ok(at);
+}
+
+
+/* ---- one booking -------------------------------------------------------- */
+
+
+/* Airtable's ids are "rec" + 14 letters and digits: nothing else is sent. */
+static ngx_int_t
+ngx_cerebro_at_valid_id(const char *id)
+{
+    size_t  i;
+
+    if (ngx_strncmp(id, "rec", 3) != 0) {
+        return NGX_ERROR;
+    }
+
+    for (i = 3; id[i]; i++) {
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z')
+              || (id[i] >= '0' && id[i] <= '9'))
+            || i >= CEREBRO_REC_ID_LEN - 1)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return i > 3 ? NGX_OK : NGX_ERROR;
+}
+
+
+static void
+ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_step_pt step)
+{
+    if (ngx_cerebro_at_valid_id(at->op->id) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_NOT_FOUND,
+                              "airtable: no booking \"%s\"", at->op->id);
+        return;
+    }
+
+    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, NGX_CEREBRO_AT_RESERVAS,
+                               at->op->id, NULL, NULL, step)
+        != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    ngx_cerebro_at_send(at);
+}
+
+
+static void
+ngx_cerebro_at_get_done(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+{
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    if (ngx_cerebro_at_reservation(json, &at->op->reservation) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: a booking without date_time");
+        return;
+    }
+
+    ngx_cerebro_at_ok(at);
+}
+
+
+static void
+ngx_cerebro_at_create(ngx_cerebro_at_t *at)
+{
+    cerebro_booking_req_t  *b;
+
+    b = &at->op->booking;
+
+    if (b->client_name == NULL || b->client_name[0] == '\0'
+        || ngx_strlen(b->client_name) >= CEREBRO_REC_NAME_LEN
+        || b->client_phone == NULL || b->client_phone[0] == '\0'
+        || ngx_strlen(b->client_phone) >= CEREBRO_REC_PHONE_LEN
+        || (b->notes && ngx_strlen(b->notes) >= CEREBRO_REC_NOTES_LEN)
+        || (b->call_id && ngx_strlen(b->call_id) >= CEREBRO_REC_CALL_ID_LEN)
+        || !cerebro_date_valid(&b->when.date)
+        || b->when.minutes < 0 || b->when.minutes >= 1440
+        || b->when.party < 1)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: a booking needs a name, a phone, "
+                              "a date, a time and a party");
+        return;
+    }
+
+    at->want = b->when;
+    at->pax = b->when.party;
+    at->notes = b->notes;
+    at->day = b->when.date;
+    at->start = cerebro_tz_from_local(&at->mcf->model->tz, &at->day,
+                                      at->want.minutes, NULL);
+
+    ngx_cerebro_at_lock(at);
+}
+
+
+/* The day's lock: host-wide now, cluster-wide once Redis holds it. */
+static void
+ngx_cerebro_at_lock(ngx_cerebro_at_t *at)
+{
+    u_char      *p;
+    ngx_msec_t   left;
+
+    left = ngx_cerebro_at_left(at);
+
+    if (at->mcf->limiter == NULL) {
+        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+                        "airtable: booking without the day lock (no "
+                        "shared zone)");
+        ngx_cerebro_at_reread(at);
+        return;
+    }
+
+    p = ngx_snprintf(at->lock_key, sizeof(at->lock_key),
+                     "at:%V:%04d-%02d-%02d", &at->mcf->airtable_base_id,
+                     at->day.year, at->day.month, at->day.day);
+
+    at->lock.limiter = at->mcf->limiter;
+    at->lock.key.data = at->lock_key;
+    at->lock.key.len = p - at->lock_key;
+    at->lock.ttl = left + 1000;
+    at->lock.wait = left;
+    at->lock.log = at->log;
+    at->lock.handler = ngx_cerebro_at_locked;
+    at->lock.data = at;
+
+    if (ngx_cerebro_lock_acquire(&at->lock) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: the day lock \"%V\" is unusable",
+                              &at->lock.key);
+    }
+}
+
+
+static void
+ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc)
+{
+    ngx_connection_t  *c;
+    ngx_cerebro_at_t  *at;
+
+    at = lk->data;
+    c = at->r->connection;
+
+    if (at->finished) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: the day %V stayed locked by other "
+                              "bookings until the deadline", &lk->key);
+        return;
+    }
+
+    ngx_cerebro_at_reread(at);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* Under the lock: the day as it is now. */
+static void
+ngx_cerebro_at_reread(ngx_cerebro_at_t *at)
+{
+    at->nres = 0;
+    at->wide = 0;
+    at->list_failed = NULL;
+
+    if (ngx_cerebro_at_list_day(at, 0, ngx_cerebro_at_decide) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
+{
+    ngx_uint_t               i;
+    const char              *call_id;
+    cerebro_answer_t        *answer;
+    cerebro_reservation_t   *res;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+    answer = &op->answer;
+
+    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+        call_id = op->booking.call_id;
+
+        for (i = 0; call_id && call_id[0] && i < at->nres; i++) {
+            res = &at->res[i];
+
+            if (res->start != at->start
+                || ngx_strcmp(res->client_phone, op->booking.client_phone)
+                   != 0
+                || cerebro_booking_status_from_string(res->status)
+                   == CEREBRO_BOOKING_CANCELLED)
+            {
+                continue;
+            }
+
+            /* a base without call_id: same guest, same time is the same */
+            if (ngx_strcmp(res->call_id, call_id) == 0
+                || (res->call_id[0] == '\0' && ngx_cerebro_at_no_extras))
+            {
+                op->reservation = *res;
+                op->repeated = 1;
+                ngx_cerebro_at_ok(at);
+                return;
+            }
+        }
+    }
+
+    at->nday = at->nres;
+
+    ngx_cerebro_at_engine(at, answer);
+
+    if (answer->reason == CEREBRO_AVAIL_OK) {
+        ngx_cerebro_at_write(at);
+        return;
+    }
+
+    if (answer->nalts > answer->nsame) {
+        /* the following days' alternatives, from their own bookings */
+        at->wide = 1;
+        at->day = cerebro_date_add_days(&at->want.date, 1);
+
+        {
+            char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+            ngx_str_t          formula;
+            cerebro_date_t     to;
+            cerebro_formula_t  f;
+
+            to = cerebro_date_add_days(&at->want.date,
+                                       NGX_CEREBRO_AT_WIDE_DAYS);
+
+            cerebro_formula_init(&f, buf, sizeof(buf));
+            cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
+            cerebro_formula_date_range(&f, "date_time",
+                                       at->mcf->model->timezone, &at->day,
+                                       &to);
+            cerebro_formula_cmp_str(&f, "status", "!=",
+                                    CEREBRO_STATUS_CANCELLED,
+                                    sizeof(CEREBRO_STATUS_CANCELLED) - 1);
+            cerebro_formula_close(&f);
+
+            if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+                || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+                                       ngx_cerebro_at_map_res,
+                                       ngx_cerebro_at_wide_done)
+                   != NGX_OK)
+            {
+                ngx_cerebro_at_refuse(at);
+            }
+        }
+
+        return;
+    }
+
+    ngx_cerebro_at_refuse(at);
+}
+
+
+static void
+ngx_cerebro_at_engine(ngx_cerebro_at_t *at, cerebro_answer_t *answer)
+{
+    ngx_uint_t                   i;
+    cerebro_booking_t           *b;
+    const cerebro_restaurant_t  *model;
+
+    model = at->mcf->model;
+
+    b = ngx_pcalloc(at->r->pool, (at->nres + 1) * sizeof(cerebro_booking_t));
+    if (b == NULL) {
+        ngx_memzero(answer, sizeof(cerebro_answer_t));
+        answer->reason = CEREBRO_AVAIL_INVALID;
+        return;
+    }
+
+    for (i = 0; i < at->nres; i++) {
+        if (at->op->kind == NGX_CEREBRO_STORE_UPDATE
+            && ngx_strcmp(at->res[i].id, at->cur.id) == 0)
+        {
+            /* the booking being moved does not block itself */
+            b[i].status = CEREBRO_BOOKING_CANCELLED;
+            continue;
+        }
+
+        b[i].start = at->res[i].start;
+        b[i].party = at->res[i].pax;
+        b[i].status = cerebro_booking_status_from_string(at->res[i].status);
+
+        /* a table name unknown to the model still counts for pacing */
+        if (cerebro_engine_tables_for_name(model, at->res[i].table,
+                                           &b[i].tables, NULL, 0)
+            < 0)
+        {
+            b[i].tables = 0;
+        }
+    }
+
+    at->want.party = at->pax;
+
+    cerebro_engine_query(model, b, (int) at->nres, (int64_t) ngx_time(),
+                         &at->want, answer);
+}
+
+
+static void
+ngx_cerebro_at_wide_done(ngx_cerebro_at_t *at)
+{
+    ngx_cerebro_at_engine(at, &at->op->answer);
+
+    if (at->op->answer.reason == CEREBRO_AVAIL_OK) {
+        /* cannot be: the asked day's bookings are the same; refuse */
+        at->op->answer.reason = CEREBRO_AVAIL_FULL;
+    }
+
+    ngx_cerebro_at_refuse(at);
+}
+
+
+static void
+ngx_cerebro_at_refuse(ngx_cerebro_at_t *at)
+{
+    cerebro_answer_t  *answer;
+
+    answer = &at->op->answer;
+
+    /* refused for good: a failure from now on cannot change that */
+    at->wide = 0;
+
+    if (answer->reason == CEREBRO_AVAIL_INVALID) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: the engine refused the request "
+                              "as invalid");
+        return;
+    }
+
+    ngx_cerebro_at_finish(at, CEREBRO_STORE_CONFLICT,
+                          "airtable: slot refused: %s",
+                          cerebro_reason_name(answer->reason));
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
+{
+    char                     iso[32];
+    cJSON                   *fields;
+    ngx_int_t                rc;
+    const char              *table, *id;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+    table = op->answer.slot.name;
+    at->extras = !ngx_cerebro_at_no_extras;
+
+    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+        fields = ngx_cerebro_at_booking_fields(&op->booking,
+                                               op->answer.slot.start, table,
+                                               at->extras);
+        id = NULL;
+
+    } else {
+        /* an update: only what changes */
+        fields = cJSON_CreateObject();
+        ngx_cerebro_at_format_iso(op->answer.slot.start, iso, sizeof(iso));
+
+        if (fields
+            && (cJSON_AddStringToObject(fields, "date_time", iso) == NULL
+                || cJSON_AddNumberToObject(fields, "pax", at->pax) == NULL
+                || cJSON_AddStringToObject(fields, "table", table) == NULL
+                || (at->extras && at->notes
+                    && cJSON_AddStringToObject(fields, "notes", at->notes)
+                       == NULL)))
+        {
+            cJSON_Delete(fields);
+            fields = NULL;
+        }
+
+        id = at->cur.id;
+    }
+
+    if (fields == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_cerebro_at_records_body(at->r->pool, id, fields, &at->body);
+    cJSON_Delete(fields);
+
+    return rc;
+}
+
+
+static void
+ngx_cerebro_at_write(ngx_cerebro_at_t *at)
+{
+    ngx_str_t    body;
+    ngx_uint_t   create;
+
+    create = (at->op->kind == NGX_CEREBRO_STORE_CREATE);
+
+    if (ngx_cerebro_at_build_write(at) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    body = at->body;
+
+    if (ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
+                               NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                               ngx_cerebro_at_written)
+        != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    at->unsafe = create;
+
+    ngx_cerebro_at_send(at);
+}
+
+
+/* 422 UNKNOWN_FIELD_NAME for one of our extra fields: once without them. */
+static ngx_int_t
+ngx_cerebro_at_unknown_field(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    ngx_cerebro_at_error_t  err;
+
+    if (status != 422 || !at->extras) {
+        return NGX_DECLINED;
+    }
+
+    ngx_cerebro_at_parse_error(json, &err);
+
+    if (ngx_strcmp(err.type, "UNKNOWN_FIELD_NAME") != 0) {
+        return NGX_DECLINED;
+    }
+
+    if (!ngx_cerebro_at_no_extras) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, at->log, 0,
+                        "airtable: the base has no field of ours (%s): "
+                        "notes, source and call_id are not written",
+                        err.message);
+        ngx_cerebro_at_no_extras = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+{
+    cJSON                   *rec;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+
+    if (ngx_cerebro_at_unknown_field(at, status, json) == NGX_OK) {
+        ngx_cerebro_at_write(at);
+        return;
+    }
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json,
+                                                              "records"), 0);
+
+    if (ngx_cerebro_at_reservation(rec, &op->reservation) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: the written booking came back "
+                              "without date_time");
+        return;
+    }
+
+    ngx_cerebro_at_ok(at);
+}
+
+
+static void
+ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+{
+    ngx_uint_t                 check;
+    cerebro_local_t            local;
+    cerebro_booking_change_t  *ch;
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    if (ngx_cerebro_at_reservation(json, &at->cur) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: a booking without date_time");
+        return;
+    }
+
+    if (cerebro_booking_status_from_string(at->cur.status)
+        == CEREBRO_BOOKING_CANCELLED)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: booking %s is cancelled",
+                              at->cur.id);
+        return;
+    }
+
+    ch = &at->op->change;
+
+    if (ch->notes && ngx_strlen(ch->notes) >= CEREBRO_REC_NOTES_LEN) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: notes too long");
+        return;
+    }
+
+    cerebro_tz_to_local(&at->mcf->model->tz, at->cur.start, &local);
+
+    at->want.date = ch->set_time ? ch->date : local.date;
+    at->want.minutes = ch->set_time ? ch->minutes : local.minutes;
+    at->want.location = ch->location;
+    at->pax = ch->pax ? ch->pax : at->cur.pax;
+    at->notes = ch->notes;
+    at->day = at->want.date;
+
+    check = ch->set_time || at->pax != at->cur.pax;
+
+    at->op->reservation = at->cur;
+
+    if (!check) {
+        ngx_cerebro_at_patch_notes(at);
+        return;
+    }
+
+    at->start = cerebro_tz_from_local(&at->mcf->model->tz, &at->day,
+                                      at->want.minutes, NULL);
+
+    ngx_cerebro_at_lock(at);
+}
+
+
+static void
+ngx_cerebro_at_patch_notes_done(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    if (ngx_cerebro_at_unknown_field(at, status, json) == NGX_OK) {
+        /* nothing else was asked: the booking stays as it is */
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    ngx_cerebro_at_written(at, status, json);
+}
+
+
+static void
+ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
+{
+    cJSON      *fields;
+    ngx_str_t   body;
+
+    if (at->notes == NULL || ngx_cerebro_at_no_extras) {
+        /* nothing to change, or nowhere to write it */
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    at->extras = 1;
+
+    fields = cJSON_CreateObject();
+    if (fields == NULL
+        || cJSON_AddStringToObject(fields, "notes", at->notes) == NULL
+        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
+                                       &body)
+           != NGX_OK
+        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
+                                  NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                                  ngx_cerebro_at_patch_notes_done)
+           != NGX_OK)
+    {
+        cJSON_Delete(fields);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    cJSON_Delete(fields);
+
+    ngx_cerebro_at_send(at);
+}
+
+
+static void
+ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+{
+    cJSON      *fields;
+    ngx_str_t   body;
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    if (ngx_cerebro_at_reservation(json, &at->cur) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: a booking without date_time");
+        return;
+    }
+
+    at->op->reservation = at->cur;
+
+    if (cerebro_booking_status_from_string(at->cur.status)
+        == CEREBRO_BOOKING_CANCELLED)
+    {
+        at->op->already = 1;
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    at->extras = 0;
+
+    fields = cJSON_CreateObject();
+    if (fields == NULL
+        || cJSON_AddStringToObject(fields, "status", CEREBRO_STATUS_CANCELLED)
+           == NULL
+        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
+                                       &body)
+           != NGX_OK
+        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
+                                  NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                                  ngx_cerebro_at_written)
+           != NGX_OK)
+    {
+        cJSON_Delete(fields);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    cJSON_Delete(fields);
+
+    ngx_cerebro_at_send(at);
+}
+
+
+/* ---- guests ------------------------------------------------------------- */
+
+
+static void
+ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
+{
+    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    if (at->op->phone[0] == '\0') {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: a guest needs a phone");
+        return;
+    }
+
+    at->op->guest.id[0] = '\0';
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_cmp_str(&f, "phone", "=", at->op->phone,
+                            ngx_strlen(at->op->phone));
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_CLIENTES, &formula,
+                               ngx_cerebro_at_map_guest,
+                               ngx_cerebro_at_guest_found)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec)
+{
+    if (at->op->guest.id[0] == '\0') {
+        (void) ngx_cerebro_at_guest(rec, &at->op->guest);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
+{
+    cJSON                   *fields;
+    ngx_str_t                body;
+    ngx_uint_t               create;
+    ngx_cerebro_store_op_t  *op;
+
+    op = at->op;
+    create = (op->guest.id[0] == '\0');
+
+    /* a known guest keeps the name it has */
+    if (!create && (op->guest.name[0] || op->name[0] == '\0')) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    fields = cJSON_CreateObject();
+    if (fields == NULL
+        || (op->name[0]
+            && cJSON_AddStringToObject(fields, "name", op->name) == NULL)
+        || (create
+            && cJSON_AddStringToObject(fields, "phone", op->phone) == NULL)
+        || ngx_cerebro_at_records_body(at->r->pool,
+                                       create ? NULL : op->guest.id,
+                                       fields, &body)
+           != NGX_OK
+        || ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
+                                  NGX_CEREBRO_AT_CLIENTES, NULL, NULL, &body,
+                                  ngx_cerebro_at_guest_written)
+           != NGX_OK)
+    {
+        cJSON_Delete(fields);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    cJSON_Delete(fields);
+
+    ngx_cerebro_at_send(at);
+}
+
+
+static void
+ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    cJSON  *rec;
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_at_fail_http(at, status, json);
+        return;
+    }
+
+    rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json,
+                                                              "records"), 0);
+
+    if (ngx_cerebro_at_guest(rec, &at->op->guest) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: the guest came back without id");
+        return;
+    }
+
+    ngx_cerebro_at_ok(at);
+}
+
+
+/* ---- the call log (an optional table) ----------------------------------- */
+
+
+static ngx_int_t
+ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json)
+{
+    ngx_cerebro_at_error_t  err;
+
+    ngx_cerebro_at_parse_error(json, &err);
+
+    return (status == NGX_HTTP_NOT_FOUND
+            && (ngx_strcmp(err.type, "NOT_FOUND") == 0
+                || ngx_strcmp(err.type, "TABLE_NOT_FOUND") == 0))
+           || (status == NGX_HTTP_FORBIDDEN
+               && ngx_strcmp(err.type,
+                             "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND") == 0);
+}
+
+
+static void
+ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
+{
+    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    if (ngx_cerebro_at_no_call_log) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    if (at->op->call_log.call_id[0] == '\0') {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
+                              "airtable: a call log entry needs a call id");
+        return;
+    }
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_cmp_str(&f, "call_id", "=", at->op->call_log.call_id,
+                            ngx_strlen(at->op->call_log.call_id));
+
+    at->list_failed = ngx_cerebro_at_call_log_missing;
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_CALL_LOG, &formula,
+                               ngx_cerebro_at_map_call,
+                               ngx_cerebro_at_call_log_found)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_map_call(ngx_cerebro_at_t *at, cJSON *rec)
+{
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_at_call_log_missing(ngx_cerebro_at_t *at)
+{
+    cJSON       *json;
+    ngx_uint_t   status;
+
+    status = at->call->status;
+    json = cJSON_ParseWithLength((const char *) at->call->response.data,
+                                 at->call->response.len);
+
+    if (ngx_cerebro_at_no_table(status, json)) {
+        cJSON_Delete(json);
+        ngx_cerebro_at_call_log_written(at, NGX_HTTP_NOT_FOUND, NULL);
+        return;
+    }
+
+    ngx_cerebro_at_fail_http(at, status, json);
+    cJSON_Delete(json);
+}
+
+
+static void
+ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at)
+{
+    cJSON      *fields;
+    ngx_str_t   body;
+
+    if (at->listed) {
+        /* logged already: a second end-of-call report */
+        at->op->repeated = 1;
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    at->list_failed = NULL;
+
+    fields = ngx_cerebro_at_call_log_fields(&at->op->call_log);
+    if (fields == NULL
+        || ngx_cerebro_at_records_body(at->r->pool, NULL, fields, &body)
+           != NGX_OK
+        || ngx_cerebro_at_request(at, NGX_HTTP_POST, NGX_CEREBRO_AT_CALL_LOG,
+                                  NULL, NULL, &body,
+                                  ngx_cerebro_at_call_log_written)
+           != NGX_OK)
+    {
+        cJSON_Delete(fields);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    cJSON_Delete(fields);
+
+    ngx_cerebro_at_send(at);
+}
+
+
+static void
+ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
+    cJSON *json)
+{
+    if (status == NGX_HTTP_OK) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    if (json == NULL || ngx_cerebro_at_no_table(status, json)) {
+        if (!ngx_cerebro_at_no_call_log) {
+            ngx_cerebro_log(NGX_LOG_NOTICE, at->log, 0,
+                            "airtable: no table \"%s\" in the base: calls "
+                            "are not logged there",
+                            NGX_CEREBRO_AT_CALL_LOG);
+            ngx_cerebro_at_no_call_log = 1;
+        }
+
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    ngx_cerebro_at_fail_http(at, status, json);
+}

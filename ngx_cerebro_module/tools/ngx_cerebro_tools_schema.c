@@ -1,0 +1,166 @@
+
+/*
+ * The tools as the assistant sees them: OpenAI-style function schemas in
+ * strict mode (every property required, optional ones nullable, nothing
+ * else allowed), shared by VAPI's assistant and the WhatsApp agents.
+ */
+
+#include "ngx_cerebro_tools.h"
+
+
+typedef struct {
+    const char  *name;
+    const char  *type;          /* "string", "integer" */
+    ngx_uint_t   optional;
+    const char  *description;
+} ngx_cerebro_param_t;
+
+
+typedef struct {
+    const char                 *name;
+    const char                 *description;
+    ngx_cerebro_param_t         params[8];
+} ngx_cerebro_tool_schema_t;
+
+
+static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
+
+    { "check_availability",
+      "Comprueba si hay mesa libre para un día, hora y número de personas, "
+      "y si no, propone alternativas.",
+      { { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD "
+                               "(\"mañana\", \"el viernes\")." },
+        { "time", "string", 0, "Hora (\"21:00\", \"a las nueve\")." },
+        { "party_size", "integer", 0, "Número de personas." },
+        { "location", "string", 1, "Preferencia: \"sala\" o \"terraza\"." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "create_reservation",
+      "Reserva una mesa. Confirme antes día, hora, personas y nombre.",
+      { { "name", "string", 0, "Nombre para la reserva." },
+        { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD." },
+        { "time", "string", 0, "Hora." },
+        { "party_size", "integer", 0, "Número de personas." },
+        { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
+        { "notes", "string", 1, "Alergias, trona, celebración..." },
+        { "location", "string", 1, "Preferencia: \"sala\" o \"terraza\"." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "find_reservations",
+      "Busca las próximas reservas del cliente por su teléfono.",
+      { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "modify_reservation",
+      "Cambia el día, la hora, las personas o las notas de una reserva.",
+      { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
+        { "date", "string", 1, "Día de la reserva actual, si tiene varias." },
+        { "new_date", "string", 1, "Nuevo día." },
+        { "new_time", "string", 1, "Nueva hora." },
+        { "new_party_size", "integer", 1, "Nuevo número de personas." },
+        { "notes", "string", 1, "Nuevas notas." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "cancel_reservation",
+      "Cancela una reserva del cliente. Confirme antes cuál.",
+      { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
+        { "date", "string", 1, "Día de la reserva, si tiene varias." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "get_restaurant_info",
+      "Horario, dirección, teléfono, carta, alérgenos, aparcamiento y "
+      "otras preguntas sobre el restaurante.",
+      { { "topic", "string", 1, "Sobre qué pregunta el cliente." },
+        { NULL, NULL, 0, NULL } } },
+
+    { "transfer_to_human",
+      "Pasa la llamada a una persona: grupos grandes, alergias que la "
+      "información no resuelve, si el cliente lo pide o está molesto.",
+      { { "reason", "string", 0, "Por qué." },
+        { NULL, NULL, 0, NULL } } },
+
+    { NULL, NULL, { { NULL, NULL, 0, NULL } } }
+};
+
+
+cJSON *
+ngx_cerebro_tools_schema(void)
+{
+    cJSON                      *list, *tool, *fn, *params, *props, *prop;
+    cJSON                      *required, *type;
+    ngx_cerebro_param_t        *p;
+    ngx_cerebro_tool_schema_t  *s;
+
+    list = cJSON_CreateArray();
+    if (list == NULL) {
+        return NULL;
+    }
+
+    for (s = ngx_cerebro_schemas; s->name; s++) {
+        tool = cJSON_CreateObject();
+        if (tool == NULL) {
+            goto failed;
+        }
+
+        cJSON_AddItemToArray(list, tool);
+
+        fn = cJSON_AddObjectToObject(tool, "function");
+        if (cJSON_AddStringToObject(tool, "type", "function") == NULL
+            || fn == NULL
+            || cJSON_AddStringToObject(fn, "name", s->name) == NULL
+            || cJSON_AddStringToObject(fn, "description", s->description)
+               == NULL
+            || cJSON_AddTrueToObject(fn, "strict") == NULL)
+        {
+            goto failed;
+        }
+
+        params = cJSON_AddObjectToObject(fn, "parameters");
+        props = params ? cJSON_AddObjectToObject(params, "properties") : NULL;
+        required = params ? cJSON_AddArrayToObject(params, "required") : NULL;
+
+        if (props == NULL || required == NULL
+            || cJSON_AddStringToObject(params, "type", "object") == NULL
+            || cJSON_AddFalseToObject(params, "additionalProperties")
+               == NULL)
+        {
+            goto failed;
+        }
+
+        for (p = s->params; p->name; p++) {
+            prop = cJSON_AddObjectToObject(props, p->name);
+            if (prop == NULL
+                || cJSON_AddStringToObject(prop, "description",
+                                           p->description)
+                   == NULL)
+            {
+                goto failed;
+            }
+
+            if (p->optional) {
+                type = cJSON_CreateArray();
+                if (type == NULL) {
+                    goto failed;
+                }
+
+                cJSON_AddItemToObject(prop, "type", type);
+                cJSON_AddItemToArray(type, cJSON_CreateString(p->type));
+                cJSON_AddItemToArray(type, cJSON_CreateString("null"));
+
+            } else if (cJSON_AddStringToObject(prop, "type", p->type)
+                       == NULL)
+            {
+                goto failed;
+            }
+
+            cJSON_AddItemToArray(required, cJSON_CreateString(p->name));
+        }
+    }
+
+    return list;
+
+failed:
+
+    cJSON_Delete(list);
+    return NULL;
+}

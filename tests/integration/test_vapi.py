@@ -1,0 +1,415 @@
+"""Issue 6: the voice channel, POST /vapi/webhook, against the embedded
+store (and the Airtable fake for the slow-store deadline)."""
+
+import concurrent.futures
+import datetime
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from harness import REPO
+from tests.fakes.airtable import AirtableFake
+
+FIXTURES = REPO / "tests" / "fixtures" / "vapi"
+SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
+MADRID = ZoneInfo("Europe/Madrid")
+SECRET = "vapi-test-secret-7731"
+WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
+            "domingo"]
+MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+          "agosto", "septiembre", "octubre", "noviembre", "diciembre"]
+
+
+def day(n=7):
+    return datetime.datetime.now(MADRID).date() + datetime.timedelta(days=n)
+
+
+def spoken(d):
+    """How the answers read a date back: "sábado 5 de diciembre"."""
+    return f"{WEEKDAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]}"
+
+
+def fixture(name, when=None):
+    text = (FIXTURES / name).read_text()
+    return text.replace("{{DATE}}", (when or day()).isoformat())
+
+
+def start(nginx_factory, env=None, conf="", workers=2):
+    n = nginx_factory(env=env, workers=workers)
+    n.render()
+    n.edit_conf("http {", f"http {{\n    cerebro_restaurant {SMALL};\n{conf}")
+    return n.start()
+
+
+def post(n, body, headers=None):
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    if not isinstance(body, str):
+        body = json.dumps(body)
+    return n.request("POST", "/vapi/webhook", body=body, headers=h)
+
+
+def tool_call(name, args, call_id="c-1", tool_id=None, caller="+34600111222"):
+    return {"message": {
+        "type": "tool-calls",
+        "toolCallList": [{"id": tool_id or f"t-{name}", "type": "function",
+                          "function": {"name": name, "arguments": args}}],
+        "call": {"id": call_id, "customer": {"number": caller}}}}
+
+
+def result_of(resp):
+    assert resp.status == 200, resp.body
+    results = resp.json()["results"]
+    assert len(results) == 1
+    text = results[0].get("result", results[0].get("error"))
+    assert "\n" not in text
+    return text
+
+
+@pytest.fixture
+def vapi(nginx_factory):
+    return start(nginx_factory)
+
+
+# --- message shapes --------------------------------------------------------------
+
+def test_tool_calls_with_object_arguments(vapi):
+    r = post(vapi, fixture("tool-calls-object.json"))
+    assert r.status == 200
+    results = r.json()["results"]
+    assert results == [{"name": "check_availability",
+                        "toolCallId": "call_avail_1",
+                        "result": results[0]["result"]}]
+    assert "Sí" in results[0]["result"]
+    assert spoken(day()) in results[0]["result"]
+
+
+def test_tool_calls_with_string_arguments_run_in_order(vapi):
+    r = post(vapi, fixture("tool-calls-string-args.json"))
+    results = r.json()["results"]
+    assert [x["toolCallId"] for x in results] == ["call_str_1", "call_str_2"]
+    assert [x["name"] for x in results] == ["check_availability",
+                                            "get_restaurant_info"]
+    # "las nueve de la noche" is 21:00
+    assert "21:00" in results[0]["result"]
+    assert results[1]["result"]
+
+
+def test_tool_calls_with_parameters_and_no_tool_call_list(vapi):
+    r = post(vapi, fixture("tool-calls-parameters.json"))
+    results = r.json()["results"]
+    assert results[0]["toolCallId"] == "call_par_1"
+    assert "aparcamiento" in results[0]["result"] \
+        or "parking" in results[0]["result"]
+
+
+def test_legacy_function_call(vapi):
+    r = post(vapi, fixture("function-call.json"))
+    assert r.status == 200
+    body = r.json()
+    assert set(body) == {"result"}
+    assert spoken(day()) in body["result"]
+
+
+@pytest.mark.parametrize("name", ["status-update-in-progress.json",
+                                  "status-update-ended.json",
+                                  "speech-update.json",
+                                  "unknown-future-type.json"])
+def test_fire_and_forget_messages_get_an_empty_200(vapi, name):
+    r = post(vapi, fixture(name))
+    assert r.status == 200 and r.json() == {}
+
+
+def test_transfer_destination(vapi):
+    r = post(vapi, fixture("transfer-destination-request.json"))
+    dest = r.json()["destination"]
+    assert dest["type"] == "number"
+    assert dest["number"] == "+34941000000"
+    assert dest["message"]
+
+
+def test_assistant_request_gives_the_whole_assistant(nginx_factory):
+    n = start(nginx_factory, env={"VAPI_WEBHOOK_SECRET": SECRET,
+                                  "PUBLIC_URL": "https://cerebro.example.com"})
+    r = post(n, fixture("assistant-request.json"),
+             headers={"X-Vapi-Secret": SECRET})
+    a = r.json()["assistant"]
+    prompt = a["model"]["messages"][0]["content"]
+    today = datetime.datetime.now(MADRID).date()
+    assert today.isoformat() in prompt and spoken(today) in prompt
+    assert "Europe/Madrid" in prompt and "{{" not in prompt
+    names = [t["function"]["name"] for t in a["model"]["tools"]]
+    assert names == ["check_availability", "create_reservation",
+                     "find_reservations", "modify_reservation",
+                     "cancel_reservation", "get_restaurant_info",
+                     "transfer_to_human"]
+    for t in a["model"]["tools"]:
+        params = t["function"]["parameters"]
+        assert t["function"]["strict"] is True
+        assert params["additionalProperties"] is False
+        assert sorted(params["required"]) == sorted(params["properties"])
+        assert t["server"]["url"] == \
+            "https://cerebro.example.com/vapi/webhook"
+        assert t["server"]["headers"] == {"X-Vapi-Secret": SECRET}
+    assert a["server"]["url"] == "https://cerebro.example.com/vapi/webhook"
+    assert "secret" not in a["server"] and "serverUrlSecret" not in a
+
+
+def test_assistant_request_with_a_stored_assistant(nginx_factory):
+    aid = "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f"
+    n = start(nginx_factory, env={"VAPI_ASSISTANT_ID": aid})
+    body = post(n, fixture("assistant-request.json")).json()
+    assert body["assistantId"] == aid
+    values = body["assistantOverrides"]["variableValues"]
+    assert values["date_iso"] == datetime.datetime.now(MADRID).date() \
+        .isoformat()
+    assert values["timezone"] == "Europe/Madrid"
+
+
+# --- the scripted phone call --------------------------------------------------------
+
+def test_a_whole_phone_call(vapi):
+    caller = "+34600999888"
+    d, later = day(7), day(8)
+
+    def say(name, args, tool_id):
+        return result_of(post(vapi, tool_call(name, args, "c-script-1",
+                                              tool_id, caller)))
+
+    assert post(vapi, fixture("status-update-in-progress.json")).json() == {}
+
+    text = say("check_availability", {"date": d.isoformat(), "time": "21:00",
+                                      "party_size": 2}, "t1")
+    assert text.startswith("Sí") and spoken(d) in text
+
+    text = say("create_reservation", {"name": "Lucía", "date": d.isoformat(),
+                                      "time": "21:00", "party_size": 2,
+                                      "notes": "sin gluten"}, "t2")
+    assert "Lucía" in text and spoken(d) in text and "21:00" in text
+
+    text = say("find_reservations", {}, "t3")
+    assert "Lucía" in text and spoken(d) in text
+
+    text = say("modify_reservation", {"new_date": later.isoformat(),
+                                      "new_time": "20:30",
+                                      "new_party_size": 3}, "t4")
+    assert spoken(later) in text and "20:30" in text
+
+    book = vapi.get(f"/cerebro/reservations?date={later.isoformat()}").json()
+    [rec] = book["reservations"]
+    assert (rec["client_name"], rec["client_phone"], rec["time"],
+            rec["pax"], rec["notes"], rec["source"]) == \
+        ("Lucía", caller, "20:30", 3, "sin gluten", "voice")
+
+    text = say("cancel_reservation", {}, "t5")
+    assert "cancel" in text.lower() and spoken(later) in text
+    book = vapi.get(f"/cerebro/reservations?date={later.isoformat()}").json()
+    assert book["reservations"][0]["status"] == "cancelled"
+
+    assert post(vapi, fixture("status-update-ended.json")).json() == {}
+    assert post(vapi, fixture("end-of-call-report.json")).json() == {}
+    # sent twice (VAPI may): one entry
+    assert post(vapi, fixture("end-of-call-report.json")).json() == {}
+
+    db = sqlite3.connect(vapi.prefix / "data" / "cerebro.sqlite")
+    rows = db.execute("SELECT call_id, caller, duration_s, ended_reason, "
+                      "summary, cost, booked, changed, cancelled "
+                      "FROM call_log").fetchall()
+    db.close()
+    assert rows == [("c-script-1", caller, 210, "customer-ended-call",
+                     "Reservó, cambió y canceló una mesa.", 0.1234, 1, 1, 1)]
+
+
+def test_old_end_of_call_layout(vapi):
+    assert post(vapi, fixture("end-of-call-report-old.json")).json() == {}
+    db = sqlite3.connect(vapi.prefix / "data" / "cerebro.sqlite")
+    rows = db.execute("SELECT call_id, summary, duration_s FROM call_log") \
+        .fetchall()
+    db.close()
+    assert rows == [("c-old-1", "Preguntó por el horario.", 60)]
+
+
+# --- what the assistant is told to ask ----------------------------------------------
+
+@pytest.mark.parametrize("args, words", [
+    ({"time": "21:00", "party_size": 2}, "día"),
+    ({"date": "mañana", "party_size": 2}, "hora"),
+    ({"date": "mañana", "time": "21:00"}, "personas"),
+    ({"date": "31 de febrero", "time": "21:00", "party_size": 2}, "fecha"),
+    ({"date": "mañana", "time": "25:00", "party_size": 2}, "hora"),
+    ({"date": "mañana", "time": "21:00", "party_size": 0}, "personas"),
+])
+def test_missing_or_invalid_arguments_say_what_to_ask(vapi, args, words):
+    text = result_of(post(vapi, tool_call("check_availability", args)))
+    assert words in text
+
+
+def test_create_without_a_name_asks_for_it(vapi):
+    text = result_of(post(vapi, tool_call("create_reservation", {
+        "date": day().isoformat(), "time": "21:00", "party_size": 2})))
+    assert "nombre" in text
+    assert vapi.get(f"/cerebro/reservations?date={day().isoformat()}") \
+        .json()["reservations"] == []
+
+
+def test_large_group_is_handed_over(vapi):
+    text = result_of(post(vapi, tool_call("check_availability", {
+        "date": day().isoformat(), "time": "21:00", "party_size": 12})))
+    assert "persona del restaurante" in text
+    assert vapi.get(f"/cerebro/reservations?date={day().isoformat()}") \
+        .json()["reservations"] == []
+
+
+def test_unknown_tool_is_an_error_result(vapi):
+    r = post(vapi, tool_call("order_pizza", {}))
+    assert r.status == 200
+    assert "order_pizza" in r.json()["results"][0]["error"]
+
+
+# --- never double-book, never book twice --------------------------------------------
+
+def test_a_retried_tool_call_books_once(vapi):
+    msg = tool_call("create_reservation", {"name": "Ana",
+                                           "date": day().isoformat(),
+                                           "time": "21:00", "party_size": 2},
+                    call_id="c-retry", tool_id="t-retry")
+    first, second = result_of(post(vapi, msg)), result_of(post(vapi, msg))
+    assert "Ana" in first and "Ana" in second
+    book = vapi.get(f"/cerebro/reservations?date={day().isoformat()}").json()
+    assert len(book["reservations"]) == 1
+
+
+def test_concurrent_creates_for_the_last_tables(vapi):
+    def create(i):
+        return result_of(post(vapi, tool_call(
+            "create_reservation", {"name": f"Cliente {i}",
+                                   "date": day().isoformat(),
+                                   "time": "21:00", "party_size": 2},
+            call_id=f"c-{i}", caller=f"+3460012{i:04d}")))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        texts = list(pool.map(create, range(12)))
+
+    confirmed = [t for t in texts if t.startswith("Reserva confirmada")]
+    assert len(confirmed) == 2, texts
+    book = vapi.get(f"/cerebro/reservations?date={day().isoformat()}").json()
+    assert sorted(r["table"] for r in book["reservations"]) == ["T1", "T2"]
+
+
+# --- authentication ------------------------------------------------------------------
+
+@pytest.fixture
+def locked(nginx_factory):
+    return start(nginx_factory, env={"VAPI_WEBHOOK_SECRET": SECRET})
+
+
+def signed(body, secret=SECRET, ts=None):
+    ts = str(int(time.time()) if ts is None else ts)
+    sig = hmac.new(secret.encode(), f"{ts}.{body}".encode(),
+                   hashlib.sha256).hexdigest()
+    return {"x-signature": sig, "x-timestamp": ts}
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"X-Vapi-Secret": "wrong"},
+    {"X-Vapi-Secret": SECRET + "x"},
+    {"Authorization": "Bearer wrong"},
+    {"Authorization": "Basic " + SECRET},
+])
+def test_wrong_or_missing_credentials_get_401(locked, headers):
+    r = post(locked, fixture("speech-update.json"), headers=headers)
+    assert r.status == 401
+    assert r.json()["error"]
+
+
+def test_stale_or_tampered_hmac_gets_401(locked):
+    body = fixture("speech-update.json")
+    assert post(locked, body, signed(body, ts=int(time.time()) - 3600)) \
+        .status == 401
+    assert post(locked, body.replace("c-x", "c-y"), signed(body)).status \
+        == 401
+
+
+@pytest.mark.parametrize("how", ["legacy", "bearer", "hmac"])
+def test_each_credential_shape_is_accepted(locked, how):
+    body = fixture("tool-calls-object.json")
+    headers = {"legacy": {"X-Vapi-Secret": SECRET},
+               "bearer": {"Authorization": f"Bearer {SECRET}"},
+               "hmac": signed(body)}[how]
+    r = post(locked, body, headers)
+    assert r.status == 200
+    assert r.json()["results"][0]["toolCallId"] == "call_avail_1"
+
+
+def test_refusals_never_log_the_secret(locked):
+    post(locked, fixture("speech-update.json"),
+         headers={"X-Vapi-Secret": "wrong"})
+    locked.stop()
+    assert SECRET not in locked.log_text()
+    assert "VAPI webhook refused" in locked.log_text()
+
+
+# --- bad input -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, status", [
+    ("not json", 400),
+    ('{"message": {"type": "tool-calls", "toolCallList": [', 400),
+    ('{"hello": 1}', 400),
+    ('{"message": {"type": "tool-calls"}}', 400),
+    ('{"message": {"type": "tool-calls", "toolCallList": []}}', 400),
+    ('{"message": {"type": "end-of-call-report"}}', 400),
+])
+def test_bad_messages_get_a_json_4xx(vapi, body, status):
+    r = post(vapi, body)
+    assert r.status == status
+    assert r.json()["error"]
+    assert vapi.get("/health").status == 200
+
+
+def test_wrong_content_type_gets_415(vapi):
+    r = vapi.request("POST", "/vapi/webhook", body="{}",
+                     headers={"Content-Type": "text/plain"})
+    assert r.status == 415 and r.json()["error"]
+
+
+def test_oversized_body_gets_a_json_413(vapi):
+    r = post(vapi, '{"message": {"type": "x", "pad": "' + "a" * (2 << 20)
+             + '"}}')
+    assert r.status == 413
+    assert r.json()["error"]
+
+
+def test_get_is_not_allowed(vapi):
+    r = vapi.get("/vapi/webhook")
+    assert r.status == 405 and r.header("allow") == "POST, OPTIONS"
+
+
+# --- the deadline ----------------------------------------------------------------------
+
+def test_a_slow_store_gives_an_apology_before_the_deadline(nginx_factory,
+                                                            prefixes):
+    fake = AirtableFake(token="patSLOW", rate_pause=1.0)
+    fake.start()
+    try:
+        fake.set_latency(5.0)
+        n = nginx_factory(env={"AIRTABLE_API_KEY": "patSLOW",
+                               "AIRTABLE_BASE_ID": fake.base_id,
+                               "AIRTABLE_API_URL": fake.url})
+        n.render()
+        n.edit_conf("http {", "http {\n    cerebro_vapi_timeout 1s;")
+        n.start()
+        t0 = time.monotonic()
+        text = result_of(post(n, tool_call("check_availability", {
+            "date": day().isoformat(), "time": "21:00", "party_size": 2})))
+        elapsed = time.monotonic() - t0
+        assert elapsed < 3.0
+        assert "tardando" in text or "no puedo consultar" in text
+        assert fake.records("Reservas") == []
+    finally:
+        fake.stop()
