@@ -7,6 +7,8 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_health.h"
+#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store.h"
 
 
 static ngx_int_t ngx_cerebro_health_handler(ngx_http_request_t *r);
@@ -33,8 +35,9 @@ ngx_cerebro_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_health_handler(ngx_http_request_t *r)
 {
+    cJSON                    *json, *checks;
     ngx_int_t                 rc;
-    cJSON                    *json;
+    const char               *cache, *reason;
     ngx_cerebro_main_conf_t  *mcf;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
@@ -49,11 +52,35 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
+    reason = NULL;
+    cache = ngx_cerebro_kv_state(mcf, &reason);
+
     json = cJSON_CreateObject();
 
+    /*
+     * still HTTP 200 when degraded: the service answers guests, from one
+     * host's memory; a load balancer must not take it out for that
+     */
     if (json == NULL
-        || cJSON_AddStringToObject(json, "status", "healthy") == NULL
+        || cJSON_AddStringToObject(json, "status",
+                                   ngx_strcmp(cache, "degraded") == 0
+                                   ? "degraded" : "healthy")
+           == NULL
         || ngx_cerebro_add_identity(json, mcf) == NULL)
+    {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    checks = cJSON_AddObjectToObject(json, "checks");
+
+    if (checks == NULL
+        || cJSON_AddStringToObject(checks, "store",
+                                   ngx_cerebro_store_backend_name(mcf))
+           == NULL
+        || cJSON_AddStringToObject(checks, "cache", cache) == NULL
+        || (reason
+            && cJSON_AddStringToObject(checks, "reason", reason) == NULL))
     {
         cJSON_Delete(json);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

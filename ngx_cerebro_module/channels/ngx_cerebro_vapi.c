@@ -9,7 +9,12 @@
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_tools.h"
+#include "ngx_cerebro_kv.h"
 #include "cerebro_phone.h"
+
+
+/* a retried toolCallId gets the first answer for this long */
+#define NGX_CEREBRO_VAPI_REPLAY_TTL  (24 * 60 * 60 * 1000)
 
 
 typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
@@ -19,7 +24,9 @@ typedef struct {
     ngx_cerebro_tool_t         tool;
     ngx_str_t                  id;
     ngx_cerebro_vapi_ctx_t    *ctx;
+    ngx_cerebro_kv_op_t        kv;
     unsigned                   done:1;
+    unsigned                   replayed:1;
 } ngx_cerebro_vapi_call_t;
 
 
@@ -54,6 +61,9 @@ static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
 static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
+static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
+static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r);
@@ -502,7 +512,99 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
                     sizeof(call->tool.call_id));
     }
 
-    return ngx_cerebro_tool_start(&call->tool);
+    if (call->id.len == 0 || call->id.len > 128) {
+        return ngx_cerebro_tool_start(&call->tool);
+    }
+
+    /* a toolCallId seen before gets its first answer, and books nothing */
+
+    call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
+    if (call->kv.key.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    call->kv.key.len = ngx_sprintf(call->kv.key.data,
+                                   "cerebro:v1:vapi:tool:%V", &call->id)
+                       - call->kv.key.data;
+    call->kv.request = r;
+    call->kv.kind = NGX_CEREBRO_KV_GET;
+    call->kv.done = ngx_cerebro_vapi_replay;
+    call->kv.data = call;
+
+    return ngx_cerebro_kv_start(&call->kv);
+}
+
+
+static void
+ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_vapi_call_t  *call;
+
+    call = op->data;
+
+    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 2
+        && op->result.data[1] == '|')
+    {
+        call->replayed = 1;
+        call->tool.failed = (op->result.data[0] == '1');
+        call->tool.text.data = op->result.data + 2;
+        call->tool.text.len = op->result.len - 2;
+
+        ngx_cerebro_vapi_tool_done(&call->tool);
+        return;
+    }
+
+    if (ngx_cerebro_tool_start(&call->tool) != NGX_OK) {
+        ngx_str_set(&call->tool.text, "Ha ocurrido un error interno.");
+        call->tool.failed = 1;
+        call->replayed = 1;
+        ngx_cerebro_vapi_tool_done(&call->tool);
+    }
+}
+
+
+static void
+ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
+{
+    u_char  *p;
+
+    if (call->replayed || call->kv.key.len == 0) {
+        return;
+    }
+
+    p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
+    if (p == NULL) {
+        return;
+    }
+
+    p[0] = call->tool.failed ? '1' : '0';
+    p[1] = '|';
+    ngx_memcpy(p + 2, call->tool.text.data, call->tool.text.len);
+
+    call->kv.kind = NGX_CEREBRO_KV_SET;
+    call->kv.value.data = p;
+    call->kv.value.len = call->tool.text.len + 2;
+    call->kv.ttl = NGX_CEREBRO_VAPI_REPLAY_TTL;
+    call->kv.nx = 1;
+    call->kv.done = ngx_cerebro_vapi_remembered;
+
+    (void) ngx_cerebro_kv_start(&call->kv);
+}
+
+
+static void
+ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_vapi_call_t  *call;
+
+    call = op->data;
+
+    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+        ngx_cerebro_log(NGX_LOG_WARN,
+                        call->ctx->request->connection->log, 0,
+                        "tool answer not kept for replays: %s",
+                        op->error ? op->error : "unknown error");
+    }
 }
 
 
@@ -559,6 +661,8 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
     }
 
     call->done = 1;
+
+    ngx_cerebro_vapi_remember(call);
     call->ctx->pending--;
 
     if (call->ctx->pending == 0 && !call->ctx->answered) {

@@ -8,6 +8,7 @@ import hmac
 import json
 import sqlite3
 import time
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,7 +58,8 @@ def post(n, body, headers=None):
 def tool_call(name, args, call_id="c-1", tool_id=None, caller="+34600111222"):
     return {"message": {
         "type": "tool-calls",
-        "toolCallList": [{"id": tool_id or f"t-{name}", "type": "function",
+        "toolCallList": [{"id": tool_id or f"t-{uuid.uuid4().hex}",
+                          "type": "function",
                           "function": {"name": name, "arguments": args}}],
         "call": {"id": call_id, "customer": {"number": caller}}}}
 
@@ -282,6 +284,29 @@ def test_a_retried_tool_call_books_once(vapi):
     assert "Ana" in first and "Ana" in second
     book = vapi.get(f"/cerebro/reservations?date={day().isoformat()}").json()
     assert len(book["reservations"]) == 1
+
+
+@pytest.mark.parametrize("with_redis", [False, True])
+def test_a_replayed_tool_call_id_gets_the_first_answer(nginx_factory,
+                                                       redis_server,
+                                                       with_redis):
+    n = start(nginx_factory,
+              env={"REDIS_URL": redis_server.url} if with_redis else None)
+    msg = tool_call("create_reservation", {"name": "Ana",
+                                           "date": day().isoformat(),
+                                           "time": "21:00", "party_size": 2},
+                    call_id="c-replay", tool_id="t-replay-1")
+    first = result_of(post(n, msg))
+    [rec] = n.get(f"/cerebro/reservations?date={day().isoformat()}") \
+        .json()["reservations"]
+    # staff cancel it; a replay of the same delivery must not book again
+    n.request("DELETE", f"/cerebro/reservations/{rec['id']}")
+    assert result_of(post(n, msg)) == first
+    book = n.get(f"/cerebro/reservations?date={day().isoformat()}").json()
+    assert [r["status"] for r in book["reservations"]] == ["cancelled"]
+    if with_redis:
+        assert redis_server.cli("EXISTS", "cerebro:v1:vapi:tool:t-replay-1") \
+            == "1"
 
 
 def test_concurrent_creates_for_the_last_tables(vapi):
