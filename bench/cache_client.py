@@ -1,8 +1,9 @@
-"""bench/cache: a day's bookings read through GET /cerebro/reservations
-served from Redis, from nginx shared memory (no REDIS_URL) and with the
-cache off ("cerebro_cache off;": SQLite every time), side by side, with
-wrk at 50 concurrent connections.  A benchmark: it prints figures, it
-asserts nothing.
+"""bench/cache: a day's availability — the check_availability tool call
+VAPI makes, and the day's book through GET /cerebro/reservations — served
+from Redis, from nginx shared memory (no REDIS_URL) and with the cache off
+("cerebro_cache off;": SQLite every time), side by side, with wrk at 50
+concurrent connections.  A benchmark: it prints figures, it asserts
+nothing.
 
 The day is seeded with the staff endpoint first (as many bookings as the
 restaurant's tables take), then topped up to the target straight into the
@@ -68,9 +69,35 @@ def seed(n, date, target):
     return through_nginx, booked
 
 
-def wrk(port, path, seconds, connections, threads):
+def tool_script(base, date):
+    """A wrk script posting check_availability tool calls, each with a new
+    toolCallId (a repeated one would be answered from the replay store)."""
+    body = json.dumps({"message": {
+        "type": "tool-calls",
+        "call": {"id": "bench", "customer": {"number": "+34600111222"}},
+        "toolCallList": [{"id": "TOOLCALLID", "type": "function",
+                          "function": {
+            "name": "check_availability",
+            "arguments": {"date": date, "time": "21:00",
+                          "party_size": 2}}}]}})
+    path = base / "tool.lua"
+    path.write_text('wrk.method = "POST"\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n'
+                    f"local body = {json.dumps(body)}\n"
+                    "local n = 0\n"
+                    "local tag = tostring(math.random(1, 1000000000))\n"
+                    "request = function()\n"
+                    "  n = n + 1\n"
+                    "  local b = body:gsub('TOOLCALLID', 't' .. tag .. '-' .. n)\n"
+                    "  return wrk.format(nil, nil, nil, b)\n"
+                    "end\n")
+    return path
+
+
+def wrk(port, path, seconds, connections, threads, script=None):
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections),
                           "-d", f"{seconds}s", "--latency",
+                          *(["-s", str(script)] if script else []),
                           f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, check=True).stdout
 
@@ -98,7 +125,9 @@ def main():
     redis = Redis(base / "redis").start()
     date = bench_day()
     path = f"/cerebro/reservations?date={date}"
+    script = tool_script(base, date)
     rows = []
+    tools = []
     try:
         setups = [("Redis", {"REDIS_URL": redis.url}, None),
                   ("shared memory", {}, None),
@@ -122,12 +151,27 @@ def main():
                 res.update(name=name, count=count, via=via,
                            size=len(n.get(path).body))
                 rows.append(res)
+                wrk(n.port, "/vapi/webhook", 1, args.connections,
+                    args.threads, script)
+                res = wrk(n.port, "/vapi/webhook", args.seconds,
+                          args.connections, args.threads, script)
+                res.update(name=name)
+                tools.append(res)
             finally:
                 n.stop()
     finally:
         redis.stop()
         shutil.rmtree(base, ignore_errors=True)
 
+    print(f"check_availability tool call (POST /vapi/webhook) for {date} "
+          f"21:00, 2 people, a full evening: wrk {args.connections} "
+          f"connections, {args.threads} threads, {args.seconds} s")
+    print(f"{'served from':<20}{'p50 ms':>10}{'p99 ms':>10}"
+          f"{'requests/s':>14}{'non-2xx':>10}")
+    for r in tools:
+        print(f"{r['name']:<20}{r['p50']:>10.3f}{r['p99']:>10.3f}"
+              f"{r['rps']:>14.0f}{r['non2xx']:>10}")
+    print()
     print(f"GET {path.split('?')[0]}?date={date}: {rows[0]['count']} "
           f"bookings ({rows[0]['via']} through the staff endpoint), "
           f"{rows[0]['size']} bytes of JSON; wrk {args.connections} "

@@ -7,6 +7,7 @@
  */
 
 #include "ngx_cerebro_tools.h"
+#include "ngx_cerebro_outbox.h"
 #include "cerebro_phone.h"
 #include "cerebro_sentence.h"
 #include "cerebro_spanish.h"
@@ -58,6 +59,8 @@ static ngx_int_t ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool,
     const char *date_key, const char *time_key, cerebro_request_t *req,
     unsigned *missing, unsigned *has_date, unsigned *has_time);
 static ngx_int_t ngx_cerebro_tool_phone(ngx_cerebro_tool_t *tool);
+static void ngx_cerebro_check_day_done(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n);
 static int ngx_cerebro_pick_booking(ngx_cerebro_tool_t *tool);
@@ -153,12 +156,9 @@ ngx_cerebro_tools_today(const cerebro_restaurant_t *model,
 static ngx_int_t
 ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
 {
-    unsigned                     missing, has_date, has_time;
-    ngx_int_t                    rc;
-    cerebro_date_t               day;
-    const cerebro_restaurant_t  *model;
-
-    model = ngx_cerebro_store_model(tool->request);
+    int        i;
+    unsigned   missing, has_date, has_time;
+    ngx_int_t  rc;
 
     rc = ngx_cerebro_parse_when(tool, "date", "time", &tool->want, &missing,
                                 &has_date, &has_time);
@@ -170,29 +170,75 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         return rc == NGX_DONE ? NGX_OK : rc;
     }
 
-    /* the engine needs the bookings that can overlap the day, and the
-     * following days for "the same time another day" */
-    day = cerebro_date_add_days(&tool->want.date, -1);
-    tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
-    day = cerebro_date_add_days(&tool->want.date,
-                                CEREBRO_ENGINE_NEXT_DAY_SEARCH + 1);
-    tool->op.to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+    /*
+     * The day asked and its neighbours (a service may cross midnight): three
+     * reads the store's cache answers.  The following days are read only
+     * when the answer offers them as alternatives.
+     */
+    for (i = 0; i < 3; i++) {
+        tool->days[i].request = tool->request;
+        tool->days[i].kind = NGX_CEREBRO_STORE_DAY;
+        tool->days[i].date = cerebro_date_add_days(&tool->want.date, i - 1);
+        tool->days[i].done = ngx_cerebro_check_day_done;
+        tool->days[i].data = tool;
+    }
 
-    return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_RANGE);
+    tool->pending = 3;
+
+    for (i = 0; i < 3; i++) {
+        if (ngx_cerebro_store_start(&tool->days[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_check_day_done(ngx_cerebro_store_op_t *op)
+{
+    ngx_cerebro_tool_t  *tool;
+
+    tool = op->data;
+
+    if (--tool->pending > 0 || tool->finished) {
+        return;
+    }
+
+    if (ngx_cerebro_check_answer(tool) != NGX_OK && !tool->finished) {
+        ngx_str_set(&tool->text, "Ha ocurrido un error interno.");
+        ngx_cerebro_tool_finish(tool, 1);
+    }
+}
+
+
+/* after the following days were read */
+static ngx_int_t
+ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool)
+{
+    return ngx_cerebro_check_answer(tool);
 }
 
 
 static ngx_int_t
-ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool)
+ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
 {
-    int                          n;
+    int                          n, i;
     u_char                      *text;
-    cerebro_date_t               today;
+    cerebro_date_t               today, day;
     cerebro_answer_t             answer;
     cerebro_booking_t           *bookings;
     const cerebro_restaurant_t  *model;
 
-    if (tool->op.error.kind != CEREBRO_STORE_OK) {
+    for (i = 0; i < 3; i++) {
+        if (tool->days[i].error.kind != CEREBRO_STORE_OK) {
+            tool->op.error = tool->days[i].error;
+            return ngx_cerebro_tool_store_failed(tool);
+        }
+    }
+
+    if (tool->extended && tool->op.error.kind != CEREBRO_STORE_OK) {
         return ngx_cerebro_tool_store_failed(tool);
     }
 
@@ -204,6 +250,19 @@ ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool)
 
     cerebro_engine_query(model, bookings, n, ngx_time(), &tool->want,
                          &answer);
+
+    if (answer.nalts > answer.nsame && !tool->extended) {
+        /* alternatives on the following days: check them against their
+         * own bookings before the guest hears them */
+        tool->extended = 1;
+        day = cerebro_date_add_days(&tool->want.date, 2);
+        tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+        day = cerebro_date_add_days(&tool->want.date,
+                                    CEREBRO_ENGINE_NEXT_DAY_SEARCH + 1);
+        tool->op.to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+
+        return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_RANGE);
+    }
 
     text = ngx_pnalloc(tool->request->pool, NGX_CEREBRO_TOOL_TEXT_LEN);
     if (text == NULL) {
@@ -782,6 +841,9 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     tool->finished = 1;
     tool->failed = failed;
 
+    /* the WhatsApp confirmation, queued durably before the guest hears */
+    ngx_cerebro_outbox_confirm(tool);
+
     /* VAPI's parser breaks on line breaks */
     for (p = tool->text.data; p < tool->text.data + tool->text.len; p++) {
         if (*p == '\n' || *p == '\r' || *p == '\t') {
@@ -1063,39 +1125,55 @@ static ngx_int_t
 ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n)
 {
-    int                          i;
+    int                          i, k, total;
     uint64_t                     mask;
     cerebro_booking_t           *b;
     cerebro_reservation_t       *rec;
+    ngx_cerebro_store_op_t      *ops[4];
     const cerebro_restaurant_t  *model;
 
     model = ngx_cerebro_store_model(tool->request);
 
+    ops[0] = &tool->days[0];
+    ops[1] = &tool->days[1];
+    ops[2] = &tool->days[2];
+    ops[3] = tool->extended ? &tool->op : NULL;
+
+    total = 0;
+    for (k = 0; k < 4 && ops[k]; k++) {
+        total += ops[k]->nbookings;
+    }
+
     b = ngx_palloc(tool->request->pool,
-                   (tool->op.nbookings + 1) * sizeof(cerebro_booking_t));
+                   (total + 1) * sizeof(cerebro_booking_t));
     if (b == NULL) {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < tool->op.nbookings; i++) {
-        rec = &tool->op.bookings[i];
+    *n = 0;
 
-        /* an unknown table name still counts towards pacing */
-        if (cerebro_engine_tables_for_name(model, rec->table, &mask, NULL, 0)
-            < 0)
-        {
-            mask = 0;
+    for (k = 0; k < 4 && ops[k]; k++) {
+        for (i = 0; i < ops[k]->nbookings; i++) {
+            rec = &ops[k]->bookings[i];
+
+            /* an unknown table name still counts towards pacing */
+            if (cerebro_engine_tables_for_name(model, rec->table, &mask,
+                                               NULL, 0)
+                < 0)
+            {
+                mask = 0;
+            }
+
+            b[*n].start = rec->start;
+            b[*n].end = 0;
+            b[*n].party = rec->pax;
+            b[*n].tables = mask;
+            b[*n].status = cerebro_booking_status_from_string(rec->status);
+            (*n)++;
         }
-
-        b[i].start = rec->start;
-        b[i].end = 0;
-        b[i].party = rec->pax;
-        b[i].tables = mask;
-        b[i].status = cerebro_booking_status_from_string(rec->status);
     }
 
     *out = b;
-    *n = tool->op.nbookings;
 
     return NGX_OK;
 }

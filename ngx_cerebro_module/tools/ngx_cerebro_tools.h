@@ -48,6 +48,9 @@ struct ngx_cerebro_tool_s {
 
     /* private */
     ngx_cerebro_store_op_t     op;
+    ngx_cerebro_store_op_t     days[3];       /* the day before, of, after */
+    ngx_uint_t                 pending;
+    unsigned                   extended:1;    /* op: the following days */
     cerebro_request_t          want;          /* date, minutes, party */
     cerebro_request_t          move_to;
     unsigned                   has_date:1;
