@@ -51,28 +51,16 @@ deps:
 
 module: $(MODULE)
 
-# nginx's configure writes a Makefile into the directory it runs from, so it
-# runs in a private copy of the packaged source tree, never in /usr/share.
 # config finds the module's sources by globbing, so configure runs again
-# whenever a source file is added or removed.
+# whenever a source file is added or removed (scripts/build-module).
 SRC_LIST     := $(BUILD)/sources.list
 $(shell mkdir -p $(BUILD); echo $(MOD_SRCS) $(MOD_HDRS) \
     | cmp -s - $(SRC_LIST) 2>/dev/null \
     || echo $(MOD_SRCS) $(MOD_HDRS) > $(SRC_LIST))
 
-$(NGX_BUILD)/Makefile: config $(SRC_LIST)
+$(MODULE): config $(SRC_LIST) $(MOD_SRCS) $(MOD_HDRS)
 	@scripts/setup.sh --if-needed build
-	rm -rf $(BUILD)/nginx-src $(NGX_BUILD)
-	mkdir -p $(BUILD)
-	cp -a $(NGX_SRC) $(BUILD)/nginx-src
-	cd $(BUILD)/nginx-src && . ./conf_flags && \
-	    ./configure "$${NGX_CONF_FLAGS[@]}" \
-	        --add-dynamic-module=$(CURDIR) --builddir=$(NGX_BUILD) \
-	        > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
-	    || { tail -n 20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
-
-$(MODULE): $(NGX_BUILD)/Makefile $(MOD_SRCS) $(MOD_HDRS)
-	$(MAKE) -C $(BUILD)/nginx-src -f $(NGX_BUILD)/Makefile modules
+	flock $(BUILD)/.build.lock scripts/build-module $(BUILD) $(NGX_SRC)
 
 run: $(MODULE)
 	@scripts/setup.sh --if-needed runtime

@@ -82,6 +82,23 @@ typedef struct {
     cerebro_sqlite_t          *sqlite;
 
     void                      *kv;               /* net/ngx_cerebro_kv.c */
+
+    /* outgoing WhatsApp: channels/ngx_cerebro_outbox.c, _jobs.c */
+    ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
+    ngx_int_t                  reminder_hour;         /* local, 0..23 */
+    ngx_int_t                  reminder_days_before;  /* 0: that morning */
+    ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 jobs_interval;
+    ngx_flag_t                 jobs;                  /* a jobs location */
+    ngx_flag_t                 outbox_own_sqlite;     /* opened it */
+
+    /* inbound WhatsApp and its brain: channels/ngx_cerebro_whatsapp.c,
+     * tools/ngx_cerebro_agents.c (agent_prompts by NGX_CEREBRO_AGENT_*) */
+    ngx_msec_t                 whatsapp_budget;       /* inline TwiML */
+    ngx_msec_t                 whatsapp_timeout;      /* the whole brain */
+    ngx_str_t                  openai_model;
+    ngx_str_t                  agents_dir;
+    ngx_str_t                  agent_prompts[4];
 } ngx_cerebro_main_conf_t;
 
 
@@ -112,6 +129,14 @@ extern ngx_module_t  ngx_cerebro_module;
 /* Sets the location's content handler and lists it in "GET /". */
 char *ngx_cerebro_set_endpoint(ngx_conf_t *cf, char *name,
     ngx_http_handler_pt handler);
+
+/*
+ * A file of the configuration (restaurant, prompts) read whole, with a NUL
+ * after it: NGX_OK; NGX_DECLINED when it does not exist; NGX_ERROR, logged
+ * naming the file and the directive, otherwise.
+ */
+ngx_int_t ngx_cerebro_read_conf_file(ngx_conf_t *cf, ngx_str_t *path,
+    size_t max, const char *directive, ngx_str_t *out);
 
 /* A NUL-terminated copy, for libraries that take C strings. */
 char *ngx_cerebro_pstrdup0(ngx_pool_t *pool, ngx_str_t *s);

@@ -14,6 +14,9 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_limiter.h"
 #include "ngx_cerebro_vapi.h"
+#include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_whatsapp.h"
+#include "ngx_cerebro_jobs.h"
 
 
 static ngx_int_t ngx_cerebro_preconfiguration(ngx_conf_t *cf);
@@ -178,6 +181,97 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, voice_prompt_file),
       NULL },
 
+    { ngx_string("cerebro_outbox"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_outbox,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_whatsapp"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_whatsapp,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_whatsapp_inline_budget"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, whatsapp_budget),
+      NULL },
+
+    { ngx_string("cerebro_whatsapp_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, whatsapp_timeout),
+      NULL },
+
+    { ngx_string("cerebro_openai_model"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, openai_model),
+      NULL },
+
+    { ngx_string("cerebro_agents_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, agents_dir),
+      NULL },
+
+    { ngx_string("cerebro_whatsapp_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_whatsapp_status,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_jobs"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_jobs,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_whatsapp_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, whatsapp_template),
+      NULL },
+
+    { ngx_string("cerebro_reminder_hour"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, reminder_hour),
+      NULL },
+
+    { ngx_string("cerebro_reminder_days_before"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, reminder_days_before),
+      NULL },
+
+    { ngx_string("cerebro_outbox_retry"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, outbox_retry),
+      NULL },
+
+    { ngx_string("cerebro_jobs_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, jobs_interval),
+      NULL },
+
     { ngx_string("cerebro_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_health,
@@ -256,6 +350,12 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->reminder_hour = NGX_CONF_UNSET;
+    mcf->reminder_days_before = NGX_CONF_UNSET;
+    mcf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
+    mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
+    mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
 
     if (ngx_array_init(&mcf->endpoints, cf->pool, 8,
                        sizeof(ngx_cerebro_endpoint_t))
@@ -317,7 +417,9 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK
         || ngx_cerebro_kv_init_conf(cf, mcf) != NGX_OK
-        || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK)
+        || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
+        || ngx_cerebro_outbox_init_conf(cf, mcf) != NGX_OK
+        || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
@@ -342,9 +444,6 @@ static ngx_int_t
 ngx_cerebro_load_restaurant(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 {
     char                 err[256];
-    ssize_t              n;
-    ngx_fd_t             fd;
-    ngx_file_info_t      fi;
     ngx_pool_cleanup_t  *cln;
 
     if (mcf->restaurant_file.data == NULL) {
@@ -355,44 +454,23 @@ ngx_cerebro_load_restaurant(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    fd = ngx_open_file(mcf->restaurant_file.data, NGX_FILE_RDONLY,
-                       NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "cerebro: cannot open the restaurant file \"%V\" "
-                           "(\"cerebro_restaurant\")", &mcf->restaurant_file);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 4 * 1024 * 1024)
+    switch (ngx_cerebro_read_conf_file(cf, &mcf->restaurant_file,
+                                       4 * 1024 * 1024, "cerebro_restaurant",
+                                       &mcf->restaurant_json))
     {
+    case NGX_OK:
+        break;
+
+    case NGX_DECLINED:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: the restaurant file \"%V\" is not a "
-                           "readable file under 4 MB", &mcf->restaurant_file);
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    mcf->restaurant_json.len = ngx_file_size(&fi);
-    mcf->restaurant_json.data = ngx_pnalloc(cf->pool,
-                                            mcf->restaurant_json.len + 1);
-    if (mcf->restaurant_json.data == NULL) {
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    n = ngx_read_fd(fd, mcf->restaurant_json.data, mcf->restaurant_json.len);
-    (void) ngx_close_file(fd);
-
-    if (n != (ssize_t) mcf->restaurant_json.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "cerebro: cannot read \"%V\"",
+                           "cerebro: the restaurant file \"%V\" does not "
+                           "exist (\"cerebro_restaurant\")",
                            &mcf->restaurant_file);
+        /* fall through */
+
+    default:
         return NGX_ERROR;
     }
-
-    mcf->restaurant_json.data[n] = '\0';
 
     mcf->model = cerebro_restaurant_load((char *) mcf->restaurant_json.data,
                                          mcf->restaurant_json.len, NULL,
@@ -509,8 +587,20 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return backend->init_process ? backend->init_process(cycle, mcf)
-                                 : NGX_OK;
+    if (backend->init_process
+        && backend->init_process(cycle, mcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* after the store: the outbox shares its SQLite file */
+    if (ngx_cerebro_outbox_init_process(cycle) != NGX_OK
+        || ngx_cerebro_jobs_init_process(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -526,6 +616,8 @@ ngx_cerebro_exit_process(ngx_cycle_t *cycle)
     }
 
     backend = mcf->store;
+
+    ngx_cerebro_outbox_exit_process(cycle);
 
     if (backend->exit_process) {
         backend->exit_process(cycle, mcf);
@@ -647,6 +739,61 @@ ngx_cerebro_set_endpoint(ngx_conf_t *cf, char *name,
     ep->name = name;
 
     return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_read_conf_file(ngx_conf_t *cf, ngx_str_t *path, size_t max,
+    const char *directive, ngx_str_t *out)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_err_t        err;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+
+        if (err == NGX_ENOENT) {
+            return NGX_DECLINED;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                           "cerebro: cannot open \"%V\" (\"%s\")", path,
+                           directive);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || (size_t) ngx_file_size(&fi) > max)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"%V\" (\"%s\") is not a readable "
+                           "file of at most %uz bytes", path, directive, max);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    out->len = ngx_file_size(&fi);
+    out->data = ngx_pnalloc(cf->pool, out->len + 1);
+
+    n = out->data ? ngx_read_fd(fd, out->data, out->len) : -1;
+    err = ngx_errno;
+
+    (void) ngx_close_file(fd);
+
+    if (n != (ssize_t) out->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                           "cerebro: cannot read \"%V\" (\"%s\")", path,
+                           directive);
+        return NGX_ERROR;
+    }
+
+    out->data[n] = '\0';
+
+    return NGX_OK;
 }
 
 

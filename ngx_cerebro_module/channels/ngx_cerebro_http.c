@@ -11,8 +11,7 @@ static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
 static ngx_int_t ngx_cerebro_http_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 static ngx_str_t *ngx_cerebro_http_allowed_origin(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_cerebro_http_find_header(ngx_http_request_t *r,
-    ngx_str_t *name);
+static void ngx_cerebro_http_json_cleanup(void *data);
 
 
 typedef struct {
@@ -74,7 +73,7 @@ ngx_cerebro_http_check_method(ngx_http_request_t *r, ngx_uint_t allowed)
 
     origin = ngx_cerebro_http_allowed_origin(r);
 
-    if (origin && ngx_cerebro_http_find_header(r, &request_method)) {
+    if (origin && ngx_cerebro_http_header(r, &request_method)) {
 
         if (ngx_cerebro_http_cors(r) != NGX_OK
             || ngx_cerebro_http_add_header(r, "Access-Control-Allow-Methods",
@@ -87,7 +86,7 @@ ngx_cerebro_http_check_method(ngx_http_request_t *r, ngx_uint_t allowed)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        requested = ngx_cerebro_http_find_header(r, &request_headers);
+        requested = ngx_cerebro_http_header(r, &request_headers);
 
         if (requested
             && ngx_cerebro_http_add_header(r, "Access-Control-Allow-Headers",
@@ -296,7 +295,7 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
 
     static ngx_str_t  origin_header = ngx_string("Origin");
 
-    origin = ngx_cerebro_http_find_header(r, &origin_header);
+    origin = ngx_cerebro_http_header(r, &origin_header);
     if (origin == NULL || origin->value.len == 0) {
         return NULL;
     }
@@ -325,8 +324,8 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
 }
 
 
-static ngx_table_elt_t *
-ngx_cerebro_http_find_header(ngx_http_request_t *r, ngx_str_t *name)
+ngx_table_elt_t *
+ngx_cerebro_http_header(ngx_http_request_t *r, ngx_str_t *name)
 {
     ngx_uint_t        i;
     ngx_list_part_t  *part;
@@ -353,4 +352,66 @@ ngx_cerebro_http_find_header(ngx_http_request_t *r, ngx_str_t *name)
             return &h[i];
         }
     }
+}
+
+
+ngx_int_t
+ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    u_char       *p;
+    ngx_chain_t  *cl;
+
+    ngx_str_null(body);
+
+    if (r->request_body == NULL) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->temp_file) {
+        return NGX_DECLINED;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        body->len += cl->buf->last - cl->buf->pos;
+    }
+
+    p = ngx_pnalloc(r->pool, body->len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_http_keep_json(ngx_http_request_t *r, cJSON *json)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        cJSON_Delete(json);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_http_json_cleanup;
+    cln->data = json;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_http_json_cleanup(void *data)
+{
+    cJSON_Delete(data);
 }

@@ -28,6 +28,20 @@ ngx_int_t ngx_cerebro_http_cors(ngx_http_request_t *r);
 ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, cJSON *json);
 
+/*
+ * The request body in one NUL-terminated piece: NGX_OK; NGX_DECLINED when
+ * it went to a temporary file (larger than the location's
+ * client_body_buffer_size); NGX_ERROR without memory.
+ */
+ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
+
+/* A request header by name, case-insensitive; NULL when absent. */
+ngx_table_elt_t *ngx_cerebro_http_header(ngx_http_request_t *r,
+    ngx_str_t *name);
+
+/* Frees a parsed cJSON document with the request. */
+ngx_int_t ngx_cerebro_http_keep_json(ngx_http_request_t *r, cJSON *json);
+
 /* {"error": "<message>"} with the status. */
 ngx_int_t ngx_cerebro_http_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);

@@ -183,33 +183,17 @@ ngx_cerebro_reservations_body(ngx_http_request_t *r)
     ngx_int_t                rc;
     ngx_str_t                body;
     const char              *why;
-    ngx_chain_t             *cl;
     ngx_cerebro_store_op_t  *op;
 
-    /* a staff booking is small: one buffer, in memory */
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        ngx_http_finalize_request(r,
-            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        "the body is too large"));
+    rc = ngx_cerebro_http_body(r, &body);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc == NGX_DECLINED
+            ? ngx_cerebro_http_send_error(r,
+                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                          "the body is too large")
+            : NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
-    }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data = ngx_pnalloc(r->pool, body.len + 1);
-    if (body.data == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        ngx_memcpy(body.data + body.len, cl->buf->pos,
-                   cl->buf->last - cl->buf->pos);
-        body.len += cl->buf->last - cl->buf->pos;
     }
 
     json = cJSON_ParseWithLength((char *) body.data, body.len);

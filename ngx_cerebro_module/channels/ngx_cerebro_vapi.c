@@ -49,8 +49,6 @@ static ngx_int_t ngx_cerebro_vapi_message(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_cerebro_vapi_authenticate(ngx_http_request_t *r,
     ngx_str_t *body);
-static ngx_table_elt_t *ngx_cerebro_vapi_header(ngx_http_request_t *r,
-    ngx_str_t *name);
 static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx,
@@ -62,7 +60,8 @@ static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
-static void ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
+static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
+static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
@@ -74,7 +73,6 @@ static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
 static const char *ngx_cerebro_vapi_string(cJSON *json, const char *path);
 static int64_t ngx_cerebro_vapi_time(cJSON *item);
 static void ngx_cerebro_vapi_cleanup(void *data);
-static void ngx_cerebro_json_cleanup(void *data);
 
 
 static const char  ngx_cerebro_vapi_slow[] =
@@ -134,35 +132,18 @@ ngx_cerebro_vapi_body(ngx_http_request_t *r)
 {
     ngx_int_t     rc;
     ngx_str_t     body;
-    ngx_chain_t  *cl;
 
     /* the location's client_body_buffer_size keeps a webhook in memory */
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        ngx_http_finalize_request(r,
-            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        "the message is too large"));
+    rc = ngx_cerebro_http_body(r, &body);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc == NGX_DECLINED
+            ? ngx_cerebro_http_send_error(r,
+                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                          "the message is too large")
+            : NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data = ngx_pnalloc(r->pool, body.len + 1);
-    if (body.data == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        ngx_memcpy(body.data + body.len, cl->buf->pos,
-                   cl->buf->last - cl->buf->pos);
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data[body.len] = '\0';
 
     rc = ngx_cerebro_vapi_message(r, &body);
 
@@ -179,7 +160,6 @@ static ngx_int_t
 ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
 {
     cJSON                   *json, *message, *type;
-    ngx_pool_cleanup_t      *cln;
     ngx_cerebro_vapi_ctx_t  *ctx;
 
     if (ngx_cerebro_vapi_authenticate(r, body) != NGX_OK) {
@@ -194,14 +174,9 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
                                            "the body is not valid JSON");
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        cJSON_Delete(json);
+    if (ngx_cerebro_http_keep_json(r, json) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    cln->handler = ngx_cerebro_json_cleanup;
-    cln->data = json;
 
     message = cJSON_GetObjectItemCaseSensitive(json, "message");
     type = cJSON_GetObjectItemCaseSensitive(message, "type");
@@ -272,7 +247,7 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
 
     rc = CEREBRO_SIG_MISSING;
 
-    h = ngx_cerebro_vapi_header(r, &legacy);
+    h = ngx_cerebro_http_header(r, &legacy);
     if (h) {
         rc = cerebro_secret_verify((char *) mcf->vapi_secret.data,
                                    mcf->vapi_secret.len,
@@ -280,7 +255,7 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
         goto done;
     }
 
-    h = ngx_cerebro_vapi_header(r, &mcf->vapi_bearer_header);
+    h = ngx_cerebro_http_header(r, &mcf->vapi_bearer_header);
     if (h) {
         rc = cerebro_bearer_verify((char *) mcf->vapi_secret.data,
                                    mcf->vapi_secret.len,
@@ -288,9 +263,9 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
         goto done;
     }
 
-    h = ngx_cerebro_vapi_header(r, &mcf->vapi_hmac_header);
+    h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
     if (h) {
-        ts = ngx_cerebro_vapi_header(r, &mcf->vapi_timestamp_header);
+        ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
 
         rc = cerebro_hmac_verify(&mcf->vapi_hmac,
                                  (char *) mcf->vapi_secret.data,
@@ -312,37 +287,6 @@ done:
                     "VAPI webhook refused: %s", cerebro_sig_strerror(rc));
 
     return NGX_DECLINED;
-}
-
-
-static ngx_table_elt_t *
-ngx_cerebro_vapi_header(ngx_http_request_t *r, ngx_str_t *name)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == name->len
-            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
-        {
-            return &h[i];
-        }
-    }
 }
 
 
@@ -563,18 +507,19 @@ ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
 }
 
 
-static void
+/* NGX_OK: the key is being written, and answered() follows */
+static ngx_int_t
 ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
 {
     u_char  *p;
 
     if (call->replayed || call->kv.key.len == 0) {
-        return;
+        return NGX_DECLINED;
     }
 
     p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
     if (p == NULL) {
-        return;
+        return NGX_DECLINED;
     }
 
     p[0] = call->tool.failed ? '1' : '0';
@@ -588,7 +533,8 @@ ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
     call->kv.nx = 1;
     call->kv.done = ngx_cerebro_vapi_remembered;
 
-    (void) ngx_cerebro_kv_start(&call->kv);
+    return ngx_cerebro_kv_start(&call->kv) == NGX_OK ? NGX_OK
+                                                      : NGX_DECLINED;
 }
 
 
@@ -605,6 +551,8 @@ ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
                         "tool answer not kept for replays: %s",
                         op->error ? op->error : "unknown error");
     }
+
+    ngx_cerebro_vapi_call_answered(call);
 }
 
 
@@ -615,8 +563,7 @@ ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
 static cJSON *
 ngx_cerebro_vapi_arguments(ngx_http_request_t *r, cJSON *function)
 {
-    cJSON               *args, *parsed;
-    ngx_pool_cleanup_t  *cln;
+    cJSON  *args, *parsed;
 
     args = cJSON_GetObjectItemCaseSensitive(function, "arguments");
     if (args == NULL) {
@@ -632,18 +579,9 @@ ngx_cerebro_vapi_arguments(ngx_http_request_t *r, cJSON *function)
     }
 
     parsed = cJSON_Parse(args->valuestring);
-    if (parsed == NULL) {
+    if (parsed == NULL || ngx_cerebro_http_keep_json(r, parsed) != NGX_OK) {
         return NULL;
     }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        cJSON_Delete(parsed);
-        return NULL;
-    }
-
-    cln->handler = ngx_cerebro_json_cleanup;
-    cln->data = parsed;
 
     return cJSON_IsObject(parsed) ? parsed : NULL;
 }
@@ -662,7 +600,21 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
 
     call->done = 1;
 
-    ngx_cerebro_vapi_remember(call);
+    /*
+     * the answer waits for the replay key (bounded by the kv's own
+     * timeout): a retry that reaches another worker right after must find it
+     */
+    if (ngx_cerebro_vapi_remember(call) == NGX_OK) {
+        return;
+    }
+
+    ngx_cerebro_vapi_call_answered(call);
+}
+
+
+static void
+ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call)
+{
     call->ctx->pending--;
 
     if (call->ctx->pending == 0 && !call->ctx->answered) {
@@ -991,11 +943,4 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
-}
-
-
-static void
-ngx_cerebro_json_cleanup(void *data)
-{
-    cJSON_Delete(data);
 }

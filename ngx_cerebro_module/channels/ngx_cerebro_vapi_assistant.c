@@ -11,24 +11,12 @@
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_tools.h"
+#include "ngx_cerebro_prompt.h"
 #include "cerebro_phone.h"
 
 
-typedef struct {
-    const char  *name;
-    char         value[160];
-} ngx_cerebro_var_t;
-
-
-static ngx_int_t ngx_cerebro_vapi_vars(ngx_http_request_t *r,
-    ngx_cerebro_var_t *vars);
-static char *ngx_cerebro_vapi_prompt(ngx_http_request_t *r,
-    ngx_cerebro_var_t *vars);
 static char *ngx_cerebro_vapi_server_url(ngx_http_request_t *r);
 static cJSON *ngx_cerebro_vapi_server(ngx_http_request_t *r);
-
-
-#define NGX_CEREBRO_NVARS  6
 
 
 ngx_int_t
@@ -38,14 +26,12 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
     cJSON                    *json, *a, *model, *messages, *m, *tools, *t;
     cJSON                    *overrides, *values, *tr;
     ngx_uint_t                i;
-    ngx_cerebro_var_t         vars[NGX_CEREBRO_NVARS];
+    ngx_cerebro_var_t         vars[NGX_CEREBRO_PROMPT_NVARS];
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (ngx_cerebro_vapi_vars(r, vars) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_cerebro_prompt_vars(r, vars);
 
     json = cJSON_CreateObject();
     if (json == NULL) {
@@ -65,7 +51,7 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
             goto failed;
         }
 
-        for (i = 0; i < NGX_CEREBRO_NVARS; i++) {
+        for (i = 0; i < NGX_CEREBRO_PROMPT_NVARS; i++) {
             if (cJSON_AddStringToObject(values, vars[i].name, vars[i].value)
                 == NULL)
             {
@@ -76,7 +62,7 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
         return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
     }
 
-    prompt = ngx_cerebro_vapi_prompt(r, vars);
+    prompt = ngx_cerebro_prompt_render(r, &mcf->voice_prompt, vars);
     if (prompt == NULL) {
         goto failed;
     }
@@ -167,104 +153,6 @@ failed:
 
     cJSON_Delete(json);
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
-}
-
-
-static ngx_int_t
-ngx_cerebro_vapi_vars(ngx_http_request_t *r, ngx_cerebro_var_t *vars)
-{
-    int                          minutes;
-    cerebro_date_t               today;
-    const cerebro_restaurant_t  *model;
-
-    model = ngx_cerebro_store_model(r);
-    ngx_cerebro_tools_today(model, &today, &minutes);
-
-    vars[0].name = "restaurant";
-    ngx_cpystrn((u_char *) vars[0].value, (u_char *) model->name,
-                sizeof(vars[0].value));
-
-    vars[1].name = "address";
-    ngx_cpystrn((u_char *) vars[1].value, (u_char *) model->address,
-                sizeof(vars[1].value));
-
-    vars[2].name = "today";
-    cerebro_date_format_es(vars[2].value, sizeof(vars[2].value), &today, 0);
-
-    vars[3].name = "date_iso";
-    cerebro_date_format_iso(vars[3].value, sizeof(vars[3].value), &today);
-
-    vars[4].name = "time";
-    ngx_sprintf((u_char *) vars[4].value, "%02d:%02d%Z", minutes / 60,
-                minutes % 60);
-
-    vars[5].name = "timezone";
-    ngx_cpystrn((u_char *) vars[5].value, (u_char *) model->timezone,
-                sizeof(vars[5].value));
-
-    return NGX_OK;
-}
-
-
-/* The prompt with {{name}} replaced by the values of today. */
-static char *
-ngx_cerebro_vapi_prompt(ngx_http_request_t *r, ngx_cerebro_var_t *vars)
-{
-    u_char                   *out, *p, *last, *src, *end, *close;
-    size_t                    size, len, n;
-    ngx_uint_t                i, found;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    /* room for every value a few times over; beyond that it is cut */
-    size = mcf->voice_prompt.len + 4 * NGX_CEREBRO_NVARS
-                                   * sizeof(vars[0].value) + 1;
-
-    out = ngx_pnalloc(r->pool, size);
-    if (out == NULL) {
-        return NULL;
-    }
-
-    p = out;
-    last = out + size - 1;
-    src = mcf->voice_prompt.data;
-    end = src + mcf->voice_prompt.len;
-
-    while (src < end) {
-        found = 0;
-
-        if (end - src > 3 && src[0] == '{' && src[1] == '{') {
-            close = ngx_strlcasestrn(src + 2, end, (u_char *) "}}", 1);
-
-            for (i = 0; close && i < NGX_CEREBRO_NVARS; i++) {
-                len = ngx_strlen(vars[i].name);
-
-                if ((size_t) (close - src - 2) == len
-                    && ngx_strncmp(src + 2, vars[i].name, len) == 0)
-                {
-                    n = ngx_min(ngx_strlen(vars[i].value),
-                                (size_t) (last - p));
-                    p = ngx_cpymem(p, vars[i].value, n);
-                    src = close + 2;
-                    found = 1;
-                    break;
-                }
-            }
-        }
-
-        if (!found) {
-            if (p < last) {
-                *p++ = *src;
-            }
-
-            src++;
-        }
-    }
-
-    *p = '\0';
-
-    return (char *) out;
 }
 
 
@@ -434,10 +322,7 @@ invalid:
 ngx_int_t
 ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 {
-    char                 phone[CEREBRO_REC_PHONE_LEN];
-    ssize_t              n;
-    ngx_fd_t             fd;
-    ngx_file_info_t      fi;
+    char  phone[CEREBRO_REC_PHONE_LEN];
 
     static u_char  fallback[] =
         "Eres la recepcionista telefónica de {{restaurant}} ({{address}}). "
@@ -496,37 +381,22 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    fd = ngx_open_file(mcf->voice_prompt_file.data, NGX_FILE_RDONLY,
-                       NGX_FILE_OPEN, 0);
+    switch (ngx_cerebro_read_conf_file(cf, &mcf->voice_prompt_file,
+                                       64 * 1024, "cerebro_voice_prompt",
+                                       &mcf->voice_prompt))
+    {
+    case NGX_OK:
+        break;
 
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
+    case NGX_DECLINED:
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "cerebro: no voice prompt \"%V\", using the "
                            "built-in one", &mcf->voice_prompt_file);
         mcf->voice_prompt.data = fallback;
         mcf->voice_prompt.len = sizeof(fallback) - 1;
-        return NGX_OK;
-    }
+        break;
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 64 * 1024)
-    {
-        (void) ngx_close_file(fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: the voice prompt \"%V\" is not a file "
-                           "under 64 KB", &mcf->voice_prompt_file);
-        return NGX_ERROR;
-    }
-
-    mcf->voice_prompt.len = ngx_file_size(&fi);
-    mcf->voice_prompt.data = ngx_pnalloc(cf->pool, mcf->voice_prompt.len);
-
-    n = mcf->voice_prompt.data
-        ? ngx_read_fd(fd, mcf->voice_prompt.data, mcf->voice_prompt.len) : -1;
-
-    (void) ngx_close_file(fd);
-
-    if (n != (ssize_t) mcf->voice_prompt.len) {
+    default:
         return NGX_ERROR;
     }
 

@@ -5,6 +5,13 @@ import pytest
 from harness import MODULE, Nginx, Redis, world_traversable_dir
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Lets fixtures know whether the test itself failed."""
+    outcome = yield
+    setattr(item, "rep_" + call.when, outcome.get_result())
+
+
 def pytest_sessionstart(session):
     if not MODULE.exists():
         raise pytest.UsageError(f"{MODULE} is not built: run 'make test'")
@@ -18,7 +25,7 @@ def prefixes():
 
 
 @pytest.fixture
-def nginx_factory(prefixes):
+def nginx_factory(prefixes, request):
     """Makes nginx instances; at the end stops them and fails the test on
     any [alert] or [emerg] line, or a worker that exited on a signal."""
     made = []
@@ -32,8 +39,13 @@ def nginx_factory(prefixes):
     yield make
 
     problems = []
+    failed = getattr(request.node, "rep_call", None)
     for n in made:
         code = n.stop()
+        if failed is not None and failed.failed:
+            # what nginx said, next to the failed assertion
+            print(f"--- {n.prefix}/logs/error.log (last 40 lines)")
+            print("\n".join(n.log_text().splitlines()[-40:]))
         bad = n.bad_log_lines()
         if bad:
             problems.append(f"{n.prefix}: " + "\n".join(bad))

@@ -1,0 +1,1203 @@
+
+/*
+ * The outbox: every WhatsApp message we send is a row of the SQLite file
+ * before it is a request to Twilio, and becomes "sent" only with Twilio's
+ * sid.  A new message is leased to the request that queued it (its
+ * next_attempt is a little ahead) while that request makes the first
+ * attempt; the jobs run (channels/ngx_cerebro_jobs.c) sends whatever is
+ * due after that: retries, messages queued while Twilio was not
+ * configured or down, and those a stopped nginx left behind.
+ *
+ *   GET  /cerebro/outbox[?limit=N&status=pending]   the staff's view
+ *   POST /whatsapp/status                           Twilio's callbacks
+ */
+
+#include <sqlite3.h>
+
+#include "ngx_cerebro_http.h"
+#include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_store.h"
+#include "ngx_cerebro_tools.h"
+#include "cerebro_civil.h"
+
+
+/* the first attempt's lease: longer than any answer of Twilio's */
+#define NGX_CEREBRO_OUTBOX_LEASE         60
+#define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
+#define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
+#define NGX_CEREBRO_OUTBOX_PAGE          100
+#define NGX_CEREBRO_OUTBOX_MAX_PAGE      500
+#define NGX_CEREBRO_OUTBOX_TEXT_LEN      1024
+
+
+struct ngx_cerebro_outbox_attempt_s {
+    ngx_http_request_t            *request;
+    cerebro_outbox_msg_t           msg;
+    ngx_cerebro_twilio_send_t      send;
+    ngx_cerebro_outbox_done_pt     done;
+    void                          *data;
+};
+
+
+static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
+    ngx_uint_t *result);
+static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
+static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
+    cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
+static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
+    const cerebro_outbox_msg_t *m, const char *sid);
+static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
+static cJSON *ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
+    cerebro_outbox_msg_t *m);
+static ngx_int_t ngx_cerebro_status_handler(ngx_http_request_t *r);
+static void ngx_cerebro_status_body(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_status_record(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_cerebro_status_rank(const char *status);
+static sqlite3_stmt *ngx_cerebro_outbox_sql(ngx_cerebro_main_conf_t *mcf,
+    const char *sql);
+static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
+    char *phone, size_t size);
+
+
+static const char  ngx_cerebro_outbox_schema[] =
+    "CREATE TABLE IF NOT EXISTS outbox_delivery ("
+    "  twilio_sid TEXT PRIMARY KEY,"
+    "  outbox_id INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL,"
+    "  rank INTEGER NOT NULL,"
+    "  error_code TEXT NOT NULL DEFAULT '',"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);";
+
+
+/* ---- configuration and process ------------------------------------------ */
+
+
+ngx_int_t
+ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    ngx_conf_init_value(mcf->reminder_hour, 10);
+    ngx_conf_init_value(mcf->reminder_days_before, 0);
+    ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
+
+    if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value %i of "
+                           "\"cerebro_reminder_hour\": expected an hour "
+                           "from 0 to 23", mcf->reminder_hour);
+        return NGX_ERROR;
+    }
+
+    if (mcf->reminder_days_before < 0 || mcf->reminder_days_before > 30) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value %i of "
+                           "\"cerebro_reminder_days_before\": expected 0 "
+                           "to 30", mcf->reminder_days_before);
+        return NGX_ERROR;
+    }
+
+    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "\"cerebro_jobs_interval\" take 1s at least");
+        return NGX_ERROR;
+    }
+
+    if (mcf->whatsapp_template.len == 0) {
+        return NGX_OK;
+    }
+
+    p = mcf->whatsapp_template.data;
+
+    if (mcf->whatsapp_template.len != 34 || p[0] != 'H' || p[1] != 'X') {
+        goto invalid;
+    }
+
+    for (i = 2; i < 34; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+        {
+            goto invalid;
+        }
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "cerebro: invalid value \"%V\" of "
+                       "\"cerebro_whatsapp_template\": expected a Content "
+                       "SID, \"HX\" and 32 hex digits",
+                       &mcf->whatsapp_template);
+    return NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
+{
+    char                     *err;
+    sqlite3                  *conn;
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+    if (mcf == NULL) {
+        return NGX_OK;
+    }
+
+    /* with Airtable as the store the outbox (and opt-outs) stay ours */
+    if (mcf->sqlite == NULL && mcf->store != &ngx_cerebro_store_sqlite) {
+        mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
+                                          mcf->model,
+                                          (char *) mcf->restaurant_json.data,
+                                          mcf->restaurant_json.len, &e);
+        if (mcf->sqlite == NULL) {
+            ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
+                            "the outbox \"%V\" is unavailable (%s): %s",
+                            &mcf->sqlite_path,
+                            cerebro_store_err_name(e.kind), e.message);
+            return NGX_OK;
+        }
+
+        mcf->outbox_own_sqlite = 1;
+    }
+
+    if (mcf->sqlite == NULL) {
+        return NGX_OK;
+    }
+
+    /* every worker may do this at once: wait for the others */
+    cerebro_sqlite_set_busy_timeout(mcf->sqlite,
+                                    CEREBRO_SQLITE_OPEN_TIMEOUT_MS);
+
+    conn = cerebro_sqlite_handle(mcf->sqlite);
+    err = NULL;
+
+    if (sqlite3_exec(conn, ngx_cerebro_outbox_schema, NULL, NULL, &err)
+        != SQLITE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
+                        "the outbox's delivery table: %s",
+                        err ? err : "unknown error");
+        sqlite3_free(err);
+    }
+
+    cerebro_sqlite_set_busy_timeout(mcf->sqlite, 0);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+
+    if (mcf && mcf->outbox_own_sqlite && mcf->sqlite) {
+        cerebro_sqlite_close(mcf->sqlite);
+        mcf->sqlite = NULL;
+        mcf->outbox_own_sqlite = 0;
+    }
+}
+
+
+/* ---- queueing ------------------------------------------------------------ */
+
+
+ngx_int_t
+ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
+    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate)
+{
+    int                    dup, opted;
+    char                   phone[CEREBRO_REC_PHONE_LEN];
+    time_t                 now;
+    cerebro_store_error_t  e;
+
+    *duplicate = 0;
+
+    if (mcf->sqlite == NULL) {
+        ngx_cerebro_log(NGX_LOG_ERR, log, 0,
+                        "outbox unavailable: message to %s not queued",
+                        m->to);
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+    m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
+
+    if (cerebro_sqlite_outbox_enqueue(mcf->sqlite, m, now, m, &dup, &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, log, 0,
+                        "outbox: message to %s not queued (%s): %s", m->to,
+                        cerebro_store_err_name(e.kind), e.message);
+        return NGX_ERROR;
+    }
+
+    if (dup) {
+        *duplicate = 1;
+        return NGX_OK;
+    }
+
+    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
+
+    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+        == CEREBRO_STORE_OK
+        && opted)
+    {
+        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+                                                 "opted out", now, &e);
+        m->status = CEREBRO_OUTBOX_FAILED;
+    }
+
+    ngx_cerebro_log_detail(mcf, log, "outbox: %s %L to %s queued%s",
+                           m->kind, m->id, m->to,
+                           m->status == CEREBRO_OUTBOX_FAILED
+                           ? " (opted out: not sent)" : "");
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
+    const char *body, const char *kind, const char *dedupe_key,
+    const char *reservation_id)
+{
+    ngx_uint_t                dup, live;
+    cerebro_outbox_msg_t     *m;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    r = r->main;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (to_e164 == NULL || to_e164[0] != '+' || body == NULL
+        || ngx_strlen(to_e164) + sizeof("whatsapp:") > sizeof(m->to))
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: not an E.164 number: \"%s\"",
+                        to_e164 ? to_e164 : "");
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", to_e164);
+    (void) cerebro_rec_copy(m->body, sizeof(m->body), body);
+    (void) cerebro_rec_copy(m->kind, sizeof(m->kind), kind ? kind : "");
+    (void) cerebro_rec_copy(m->dedupe_key, sizeof(m->dedupe_key),
+                            dedupe_key ? dedupe_key : "");
+    (void) cerebro_rec_copy(m->reservation_id, sizeof(m->reservation_id),
+                            reservation_id ? reservation_id : "");
+
+    live = ngx_cerebro_twilio_configured(mcf);
+
+    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, live, &dup)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (dup || !live || m->status != CEREBRO_OUTBOX_PENDING) {
+        return NGX_OK;
+    }
+
+    /* queued is what counts: if this fails, the jobs run sends it later */
+    (void) ngx_cerebro_outbox_attempt(r, m, NULL, NULL);
+
+    return NGX_OK;
+}
+
+
+/* ---- sending ------------------------------------------------------------- */
+
+
+ngx_int_t
+ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
+    ngx_cerebro_outbox_done_pt done, void *data)
+{
+    int                            opted;
+    char                           phone[CEREBRO_REC_PHONE_LEN];
+    cerebro_store_error_t          e;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+        return NGX_DECLINED;
+    }
+
+    /* STOP may have come after the message was queued */
+    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
+
+    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+        == CEREBRO_STORE_OK
+        && opted)
+    {
+        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+                                                 "opted out", ngx_time(),
+                                                 &e);
+        return NGX_DECLINED;
+    }
+
+    a = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_outbox_attempt_t));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    a->request = r;
+    a->msg = *m;
+    a->done = done;
+    a->data = data;
+    a->send.done = ngx_cerebro_outbox_answered;
+    a->send.data = a;
+
+    if (ngx_cerebro_twilio_send(r, &a->send, &a->msg) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * The request may have answered already (the voice channel does not
+     * wait for WhatsApp): it must live until Twilio's answer is written.
+     */
+    r->main->count++;
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
+{
+    ngx_int_t                      rc;
+    ngx_uint_t                     result;
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    a = s->data;
+    result = NGX_CEREBRO_OUTBOX_FAILED;
+
+    rc = ngx_cerebro_outbox_sent(a, &result);
+
+    /* NGX_AGAIN: a template went out in its place, and that one reports */
+    if (rc != NGX_AGAIN && a->done) {
+        a->done(a->data, result);
+    }
+
+    ngx_http_finalize_request(a->request, NGX_DONE);
+}
+
+
+/*
+ * Writes the outcome of Twilio's answer on the row.  NGX_AGAIN when a
+ * template resend took over (and will call done itself).
+ */
+static ngx_int_t
+ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
+{
+    char                       reason[CEREBRO_REC_ERROR_LEN];
+    u_char                     buf[CEREBRO_REC_ERROR_LEN], *last;
+    time_t                     now, delay;
+    ngx_int_t                  rc;
+    ngx_log_t                 *log;
+    ngx_uint_t                 n;
+    cerebro_store_err_t        err;
+    cerebro_store_error_t      e;
+    cerebro_outbox_msg_t      *m, *t;
+    ngx_cerebro_main_conf_t   *mcf;
+    ngx_cerebro_twilio_send_t *s;
+
+    mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    log = a->request->connection->log;
+    m = &a->msg;
+    s = &a->send;
+    now = ngx_time();
+    err = CEREBRO_STORE_OK;
+
+    switch (s->outcome) {
+
+    case NGX_CEREBRO_TWILIO_SENT:
+        *result = NGX_CEREBRO_OUTBOX_SENT;
+        err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, s->sid,
+                                              now, &e);
+        ngx_cerebro_outbox_delivery_sent(mcf, m, s->sid);
+        ngx_cerebro_log_detail(mcf, log, "outbox: %L sent as %s", m->id,
+                               s->sid);
+        break;
+
+    case NGX_CEREBRO_TWILIO_RETRY:
+        n = m->attempts + 1;
+
+        if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+            *result = NGX_CEREBRO_OUTBOX_FAILED;
+            last = ngx_snprintf(buf, sizeof(buf) - 1,
+                                "gave up after %ui attempts: %s", n,
+                                s->reason);
+            *last = '\0';
+            err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+                                                    (char *) buf, now, &e);
+            break;
+        }
+
+        /* capped exponential backoff, or longer if Twilio asked */
+        delay = (mcf->outbox_retry / 1000) << ngx_min(n - 1, 16);
+        delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
+        delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
+
+        *result = NGX_CEREBRO_OUTBOX_RETRY;
+        err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id, s->reason,
+                                          now + delay, now, &e);
+        ngx_cerebro_log(NGX_LOG_WARN, log, 0,
+                        "outbox: %L to be retried in %T s: %s", m->id,
+                        delay, s->reason);
+        break;
+
+    case NGX_CEREBRO_TWILIO_WINDOW:
+        *result = NGX_CEREBRO_OUTBOX_FAILED;
+
+        t = ngx_pcalloc(a->request->pool, sizeof(cerebro_outbox_msg_t));
+        if (t == NULL) {
+            return NGX_ERROR;
+        }
+
+        rc = ngx_cerebro_outbox_template(a->request, m, t);
+
+        last = ngx_snprintf(buf, sizeof(buf) - 1, "%s%s", s->reason,
+                            rc == NGX_OK ? ": resent as template"
+                            : (rc == NGX_DECLINED
+                               ? ": no cerebro_whatsapp_template" : ""));
+        *last = '\0';
+        (void) cerebro_rec_copy(reason, sizeof(reason), (char *) buf);
+
+        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id, reason,
+                                                now, &e);
+
+        if (rc == NGX_OK && t->status == CEREBRO_OUTBOX_PENDING) {
+            rc = ngx_cerebro_outbox_attempt(a->request, t, a->done, a->data);
+            if (rc == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+        }
+
+        break;
+
+    default: /* NGX_CEREBRO_TWILIO_FAILED */
+        *result = NGX_CEREBRO_OUTBOX_FAILED;
+        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+                                                s->reason, now, &e);
+        ngx_cerebro_log(NGX_LOG_WARN, log, 0,
+                        "outbox: %L to %s failed: %s", m->id, m->to,
+                        s->reason);
+        break;
+    }
+
+    if (err != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, log, 0,
+                        "outbox: the outcome of %L was not recorded (%s): "
+                        "%s", m->id, cerebro_store_err_name(e.kind),
+                        e.message);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Outside WhatsApp's 24-hour window free text is refused: the same words
+ * go out as the configured template's first variable, in a new row (the
+ * refused one stays, failed, with the reason).  NGX_DECLINED without a
+ * template, or when m was a template already.
+ */
+static ngx_int_t
+ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
+    cerebro_outbox_msg_t *out)
+{
+    char                     *vars, *p;
+    size_t                    cut;
+    cJSON                    *json;
+    ngx_uint_t                dup;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->whatsapp_template.len == 0 || m->template_sid[0] != '\0') {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(out->to, m->to, sizeof(out->to));
+    ngx_memcpy(out->kind, m->kind, sizeof(out->kind));
+    ngx_memcpy(out->reservation_id, m->reservation_id,
+               sizeof(out->reservation_id));
+    ngx_sprintf((u_char *) out->template_sid, "%V%Z",
+                &mcf->whatsapp_template);
+    ngx_sprintf((u_char *) out->dedupe_key, "template:%L%Z", m->id);
+
+    /* a template variable takes no line breaks, and the row 512 bytes */
+    for (p = m->body; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *p = ' ';
+        }
+    }
+
+    cut = ngx_strlen(m->body);
+
+    for ( ;; ) {
+        m->body[cut] = '\0';
+
+        json = cJSON_CreateObject();
+        if (json == NULL
+            || cJSON_AddStringToObject(json, "1", m->body) == NULL)
+        {
+            cJSON_Delete(json);
+            return NGX_ERROR;
+        }
+
+        vars = cJSON_PrintUnformatted(json);
+        cJSON_Delete(json);
+
+        if (vars == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_strlen(vars) < sizeof(out->variables)) {
+            ngx_cpystrn((u_char *) out->variables, (u_char *) vars,
+                        sizeof(out->variables));
+            cJSON_free(vars);
+            break;
+        }
+
+        cJSON_free(vars);
+
+        /* shorten at a character boundary and try again */
+        cut = cut > 64 ? cut - 64 : 0;
+
+        while (cut > 0 && ((u_char) m->body[cut] & 0xc0) == 0x80) {
+            cut--;
+        }
+    }
+
+    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, out, 1, &dup)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return dup ? NGX_DECLINED : NGX_OK;
+}
+
+
+/* ---- delivery status ----------------------------------------------------- */
+
+
+static sqlite3_stmt *
+ngx_cerebro_outbox_sql(ngx_cerebro_main_conf_t *mcf, const char *sql)
+{
+    sqlite3_stmt  *st;
+
+    if (mcf->sqlite == NULL) {
+        return NULL;
+    }
+
+    if (sqlite3_prepare_v2(cerebro_sqlite_handle(mcf->sqlite), sql, -1, &st,
+                           NULL)
+        != SQLITE_OK)
+    {
+        return NULL;
+    }
+
+    return st;
+}
+
+
+static void
+ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
+    const cerebro_outbox_msg_t *m, const char *sid)
+{
+    sqlite3_stmt  *st;
+
+    /* a callback may have come before this: then only the row id is new */
+    st = ngx_cerebro_outbox_sql(mcf,
+             "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
+             " rank, updated) VALUES (?1, ?2, 'queued', 0, ?3)"
+             " ON CONFLICT (twilio_sid) DO UPDATE"
+             " SET outbox_id = excluded.outbox_id");
+    if (st == NULL) {
+        return;
+    }
+
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, m->id);
+    sqlite3_bind_int64(st, 3, ngx_time());
+    (void) sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+
+/* callbacks may come out of order: a status never goes back */
+static ngx_int_t
+ngx_cerebro_status_rank(const char *status)
+{
+    static const char  *ranks[] = {
+        "accepted", "queued", "sending", "sent", "delivered", "read",
+        "undelivered", "failed", NULL
+    };
+
+    static const ngx_int_t  rank[] = { 0, 0, 1, 2, 3, 4, 5, 5 };
+
+    ngx_uint_t  i;
+
+    for (i = 0; ranks[i]; i++) {
+        if (ngx_strcmp(ranks[i], status) == 0) {
+            return rank[i];
+        }
+    }
+
+    return -1;
+}
+
+
+char *
+ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "whatsapp_status",
+                                    ngx_cerebro_status_handler);
+}
+
+
+static ngx_int_t
+ngx_cerebro_status_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_cerebro_status_body);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_status_body(ngx_http_request_t *r)
+{
+    ngx_str_t     body;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "the callback is too large"));
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data = ngx_pnalloc(r->pool, body.len + 1);
+    if (body.data == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        ngx_memcpy(body.data + body.len, cl->buf->pos,
+                   cl->buf->last - cl->buf->pos);
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data[body.len] = '\0';
+
+    ngx_http_finalize_request(r, ngx_cerebro_status_record(r, &body));
+}
+
+
+static ngx_int_t
+ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
+{
+    int                       rc;
+    int64_t                   id;
+    ngx_int_t                 rank;
+    const char               *sid, *status, *code;
+    ngx_array_t              *params;
+    sqlite3_stmt             *st;
+    cerebro_store_error_t     e;
+    cerebro_outbox_msg_t     *m, *t;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (ngx_cerebro_twilio_form(r->pool, body, &params) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_cerebro_twilio_verify_request(r, params, body) != NGX_OK) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
+                                           "invalid or missing "
+                                           "X-Twilio-Signature");
+    }
+
+    sid = ngx_cerebro_twilio_param(params, "MessageSid");
+    status = ngx_cerebro_twilio_param(params, "MessageStatus");
+    code = ngx_cerebro_twilio_param(params, "ErrorCode");
+
+    if (status == NULL) {
+        status = ngx_cerebro_twilio_param(params, "SmsStatus");
+    }
+
+    if (sid == NULL || sid[0] == '\0' || status == NULL
+        || ngx_strlen(sid) >= CEREBRO_REC_SID_LEN
+        || ngx_strlen(status) > 16
+        || (code && ngx_strlen(code) > 16))
+    {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "MessageSid and MessageStatus "
+                                           "are required");
+    }
+
+    rank = ngx_cerebro_status_rank(status);
+    if (rank < 0) {
+        /* a status Twilio added later: acknowledged, not recorded */
+        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
+                                          cJSON_CreateObject());
+    }
+
+    st = ngx_cerebro_outbox_sql(mcf,
+             "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
+             " rank, error_code, updated)"
+             " VALUES (?1, COALESCE((SELECT id FROM outbox"
+             " WHERE twilio_sid = ?1), 0), ?2, ?3, ?4, ?5)"
+             " ON CONFLICT (twilio_sid) DO UPDATE"
+             " SET status = excluded.status, rank = excluded.rank,"
+             " error_code = CASE WHEN excluded.error_code <> ''"
+             " THEN excluded.error_code ELSE error_code END,"
+             " updated = excluded.updated"
+             " WHERE excluded.rank >= outbox_delivery.rank");
+    if (st == NULL) {
+        return ngx_cerebro_http_send_error(r,
+                                           NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the outbox is unavailable");
+    }
+
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, rank);
+    sqlite3_bind_text(st, 4, code ? code : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, ngx_time());
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+
+    if (rc != SQLITE_DONE) {
+        /* Twilio retries a callback that failed */
+        return ngx_cerebro_http_send_error(r,
+                                           NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the status was not recorded");
+    }
+
+    ngx_cerebro_log_detail(mcf, r->connection->log,
+                           "outbox: %s is %s%s%s", sid, status,
+                           code ? ", error " : "", code ? code : "");
+
+    if (code == NULL || ngx_strcmp(code, "63016") != 0) {
+        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
+                                          cJSON_CreateObject());
+    }
+
+    /* outside the 24-hour window, known only now: the template */
+
+    id = 0;
+    st = ngx_cerebro_outbox_sql(mcf, "SELECT id FROM outbox"
+                                     " WHERE twilio_sid = ?1");
+    if (st) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            id = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    t = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    if (m == NULL || t == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (id && cerebro_sqlite_outbox_get(mcf->sqlite, id, m, &e)
+              == CEREBRO_STORE_OK
+        && ngx_cerebro_outbox_template(r, m, t) == NGX_OK
+        && t->status == CEREBRO_OUTBOX_PENDING)
+    {
+        ngx_cerebro_log_detail(mcf, r->connection->log,
+                               "outbox: %L outside the window, resent as "
+                               "template %L", id, t->id);
+        (void) ngx_cerebro_outbox_attempt(r, t, NULL, NULL);
+
+    } else if (id && mcf->whatsapp_template.len == 0) {
+        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                        "outbox: %L was refused outside WhatsApp's 24-hour "
+                        "window and no cerebro_whatsapp_template is set",
+                        id);
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, cJSON_CreateObject());
+}
+
+
+/* ---- the staff's view ---------------------------------------------------- */
+
+
+char *
+ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "outbox",
+                                    ngx_cerebro_outbox_handler);
+}
+
+
+static ngx_int_t
+ngx_cerebro_outbox_handler(ngx_http_request_t *r)
+{
+    int                       i, n;
+    ngx_int_t                 rc, limit, want;
+    ngx_str_t                 value;
+    cJSON                    *json, *list, *counts, *item;
+    sqlite3_stmt             *st;
+    cerebro_store_error_t     e;
+    cerebro_outbox_msg_t     *msgs;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->sqlite == NULL) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the outbox is unavailable");
+    }
+
+    limit = NGX_CEREBRO_OUTBOX_PAGE;
+
+    if (ngx_http_arg(r, (u_char *) "limit", 5, &value) == NGX_OK) {
+        limit = ngx_atoi(value.data, value.len);
+        if (limit <= 0 || limit > NGX_CEREBRO_OUTBOX_MAX_PAGE) {
+            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                               "limit is 1 to 500");
+        }
+    }
+
+    want = -1;
+
+    if (ngx_http_arg(r, (u_char *) "status", 6, &value) == NGX_OK) {
+        for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
+            if (value.len == ngx_strlen(cerebro_outbox_status_name(i))
+                && ngx_strncmp(value.data, cerebro_outbox_status_name(i),
+                               value.len) == 0)
+            {
+                want = i;
+            }
+        }
+
+        if (want < 0) {
+            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                               "status is pending, sent or "
+                                               "failed");
+        }
+    }
+
+    msgs = ngx_palloc(r->pool, NGX_CEREBRO_OUTBOX_MAX_PAGE
+                               * sizeof(cerebro_outbox_msg_t));
+    if (msgs == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* a status filter reads the whole page and keeps the matches */
+    if (cerebro_sqlite_outbox_recent(mcf->sqlite, msgs,
+                                     want < 0 ? (int) limit
+                                              : NGX_CEREBRO_OUTBOX_MAX_PAGE,
+                                     &n, &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: %s", e.message);
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the outbox is unavailable");
+    }
+
+    json = cJSON_CreateObject();
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cJSON_AddBoolToObject(json, "twilio", ngx_cerebro_twilio_configured(mcf));
+    counts = cJSON_AddObjectToObject(json, "counts");
+    list = cJSON_AddArrayToObject(json, "messages");
+
+    if (counts == NULL || list == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
+        cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i), 0);
+    }
+
+    st = ngx_cerebro_outbox_sql(mcf, "SELECT status, COUNT(*) FROM outbox"
+                                     " GROUP BY status");
+    if (st) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            item = cJSON_GetObjectItemCaseSensitive(counts,
+                       (const char *) sqlite3_column_text(st, 0));
+            if (item) {
+                cJSON_SetNumberValue(item, sqlite3_column_int64(st, 1));
+            }
+        }
+        sqlite3_finalize(st);
+    }
+
+    for (i = 0; i < n && cJSON_GetArraySize(list) < limit; i++) {
+        if (want >= 0 && (ngx_int_t) msgs[i].status != want) {
+            continue;
+        }
+
+        item = ngx_cerebro_outbox_json(mcf, &msgs[i]);
+        if (item == NULL) {
+            cJSON_Delete(json);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cJSON_AddItemToArray(list, item);
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+static cJSON *
+ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
+    cerebro_outbox_msg_t *m)
+{
+    cJSON         *o, *vars;
+    sqlite3_stmt  *st;
+
+    o = cJSON_CreateObject();
+    if (o == NULL) {
+        return NULL;
+    }
+
+    cJSON_AddNumberToObject(o, "id", (double) m->id);
+    cJSON_AddStringToObject(o, "to", m->to);
+    cJSON_AddStringToObject(o, "kind", m->kind);
+    cJSON_AddStringToObject(o, "status",
+                            cerebro_outbox_status_name(m->status));
+
+    if (m->template_sid[0]) {
+        cJSON_AddStringToObject(o, "template_sid", m->template_sid);
+        vars = cJSON_Parse(m->variables);
+        cJSON_AddItemToObject(o, "variables",
+                              vars ? vars : cJSON_CreateObject());
+
+    } else {
+        cJSON_AddStringToObject(o, "body", m->body);
+    }
+
+    cJSON_AddNumberToObject(o, "attempts", m->attempts);
+    cJSON_AddNumberToObject(o, "next_attempt", (double) m->next_attempt);
+    cJSON_AddStringToObject(o, "last_error", m->last_error);
+    cJSON_AddStringToObject(o, "twilio_sid", m->twilio_sid);
+    cJSON_AddStringToObject(o, "reservation_id", m->reservation_id);
+    cJSON_AddStringToObject(o, "dedupe_key", m->dedupe_key);
+    cJSON_AddNumberToObject(o, "created", (double) m->created);
+
+    if (m->twilio_sid[0] == '\0') {
+        return o;
+    }
+
+    st = ngx_cerebro_outbox_sql(mcf, "SELECT status, error_code, updated"
+                                     " FROM outbox_delivery"
+                                     " WHERE twilio_sid = ?1");
+    if (st == NULL) {
+        return o;
+    }
+
+    sqlite3_bind_text(st, 1, m->twilio_sid, -1, SQLITE_STATIC);
+
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        cJSON_AddStringToObject(o, "delivery",
+                                (const char *) sqlite3_column_text(st, 0));
+        cJSON_AddStringToObject(o, "error_code",
+                                (const char *) sqlite3_column_text(st, 1));
+        cJSON_AddNumberToObject(o, "delivery_updated",
+                                (double) sqlite3_column_int64(st, 2));
+    }
+
+    sqlite3_finalize(st);
+
+    return o;
+}
+
+
+/* ---- confirmations and the CANCELAR reply -------------------------------- */
+
+
+void
+ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
+{
+    u_char                      *p, *last;
+    const char                  *kind, *phone;
+    cerebro_date_t               today;
+    cerebro_local_t              local;
+    cerebro_reservation_t       *rec;
+    const cerebro_restaurant_t  *model;
+    u_char                       text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
+    u_char                       date[64], key[CEREBRO_REC_DEDUPE_LEN];
+
+    if (!(tool->did & (NGX_CEREBRO_TOOL_BOOKED|NGX_CEREBRO_TOOL_CHANGED
+                       |NGX_CEREBRO_TOOL_CANCELLED)))
+    {
+        return;
+    }
+
+    rec = &tool->reservation;
+    phone = rec->client_phone[0] ? rec->client_phone : tool->caller;
+
+    if (phone[0] != '+' || rec->id[0] == '\0') {
+        /* a caller with a hidden number: nobody to write to */
+        return;
+    }
+
+    model = ngx_cerebro_store_model(tool->request);
+    ngx_cerebro_tools_today(model, &today, NULL);
+    cerebro_tz_to_local(&model->tz, rec->start, &local);
+    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
+                                  today.year);
+
+    last = text + sizeof(text) - 1;
+
+    if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
+        kind = "cancelled";
+        p = ngx_slprintf(text, last,
+                         "Su reserva en %s del %s a las %02d:%02d a nombre "
+                         "de %s ha quedado anulada. Esperamos verle pronto.",
+                         model->name, date, local.minutes / 60,
+                         local.minutes % 60, rec->client_name);
+
+    } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
+        kind = "changed";
+        p = ngx_slprintf(text, last,
+                         "Su reserva en %s ha cambiado: el %s a las "
+                         "%02d:%02d, mesa para %d a nombre de %s. Para "
+                         "cualquier cambio, escríbanos por aquí.",
+                         model->name, date, local.minutes / 60,
+                         local.minutes % 60, rec->pax, rec->client_name);
+
+    } else {
+        kind = "booked";
+        p = ngx_slprintf(text, last,
+                         "Reserva confirmada en %s: el %s a las %02d:%02d, "
+                         "mesa para %d a nombre de %s. Para cambiarla o "
+                         "anularla, escríbanos por aquí.",
+                         model->name, date, local.minutes / 60,
+                         local.minutes % 60, rec->pax, rec->client_name);
+    }
+
+    *p = '\0';
+
+    p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
+                     kind, (int64_t) rec->start);
+    *p = '\0';
+
+    if (ngx_cerebro_outbox_send(tool->request, phone, (char *) text,
+                                CEREBRO_OUTBOX_KIND_CONFIRMATION,
+                                (char *) key, rec->id)
+        != NGX_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, tool->request->connection->log, 0,
+                        "outbox: the confirmation of %s was not queued",
+                        rec->id);
+    }
+}
+
+
+ngx_int_t
+ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
+    time_t max_age, char *id, size_t id_size)
+{
+    u_char         to[CEREBRO_REC_TO_LEN];
+    ngx_int_t      rc;
+    sqlite3_stmt  *st;
+
+    if (ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(to)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_sprintf(to, "whatsapp:%s%Z", phone);
+
+    st = ngx_cerebro_outbox_sql(mcf,
+             "SELECT reservation_id FROM outbox"
+             " WHERE recipient = ?1 AND kind = 'reminder'"
+             " AND status = 'sent' AND reservation_id <> ''"
+             " AND created >= ?2 ORDER BY created DESC, id DESC LIMIT 1");
+    if (st == NULL) {
+        return NGX_DECLINED;
+    }
+
+    sqlite3_bind_text(st, 1, (char *) to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, ngx_time() - max_age);
+
+    rc = NGX_DECLINED;
+
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        ngx_cpystrn((u_char *) id, (u_char *) sqlite3_column_text(st, 0),
+                    id_size);
+        rc = NGX_OK;
+    }
+
+    sqlite3_finalize(st);
+
+    return rc;
+}
+
+
+/* "whatsapp:+34600111222" -> "+34600111222" */
+static void
+ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m, char *phone,
+    size_t size)
+{
+    const char  *p;
+
+    p = m->to;
+
+    if (ngx_strncmp(p, "whatsapp:", 9) == 0) {
+        p += 9;
+    }
+
+    ngx_cpystrn((u_char *) phone, (u_char *) p, size);
+}

@@ -1,0 +1,94 @@
+
+/*
+ * Outgoing WhatsApp that is never lost: every message is first written to
+ * the outbox (a table of the SQLite file, whatever the store backend), and
+ * marked sent only when Twilio answered 201 with a sid.  Retries, the
+ * 24-hour-window template fallback, delivery status callbacks, the staff's
+ * view and the confirmations and reminders of bookings live here.
+ */
+
+#ifndef _NGX_CEREBRO_OUTBOX_H_INCLUDED_
+#define _NGX_CEREBRO_OUTBOX_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+struct ngx_cerebro_tool_s;
+
+
+/*
+ * Queues body for to_e164 ("+34600111222") durably and starts a send
+ * attempt as a background subrequest of r (the main request).  kind is
+ * "confirmation", "reminder", "reply"...; dedupe_key (may be NULL) makes a
+ * repeat a no-op; reservation_id may be NULL.  NGX_OK once the message is
+ * in the outbox (or was already, or the number opted out); NGX_ERROR when
+ * it could not be stored.
+ */
+ngx_int_t ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
+    const char *body, const char *kind, const char *dedupe_key,
+    const char *reservation_id);
+
+/*
+ * After a tool booked, changed or cancelled (tool->did): queues the
+ * Spanish confirmation to the booking's phone, once per reservation, kind
+ * and start.  Errors are logged, never returned: the booking stands.
+ */
+void ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool);
+
+/*
+ * The reservation the latest reminder sent to phone (E.164) was about,
+ * within the last max_age seconds: how a "CANCELAR" reply finds its
+ * booking.  NGX_OK with id filled (id_size bytes, NUL-terminated),
+ * NGX_DECLINED when there is none.
+ */
+ngx_int_t ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf,
+    const char *phone, time_t max_age, char *id, size_t id_size);
+
+
+/* for the jobs run and the reminders */
+
+#define NGX_CEREBRO_OUTBOX_SENT     0
+#define NGX_CEREBRO_OUTBOX_RETRY    1
+#define NGX_CEREBRO_OUTBOX_FAILED   2
+
+typedef struct ngx_cerebro_outbox_attempt_s  ngx_cerebro_outbox_attempt_t;
+
+typedef void (*ngx_cerebro_outbox_done_pt)(void *data, ngx_uint_t result);
+
+/*
+ * Writes m (to, body or template, kind, dedupe_key, reservation_id) into
+ * the outbox, due now or, with lease, after the first attempt's lease;
+ * m gets the stored row.  A number that opted out gets its message
+ * marked failed at once.  *duplicate = 1 when the dedupe key was queued
+ * before (m is then that row).
+ */
+ngx_int_t ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf,
+    ngx_log_t *log, cerebro_outbox_msg_t *m, ngx_uint_t lease,
+    ngx_uint_t *duplicate);
+
+/*
+ * One attempt to send the pending row m as a background subrequest of the
+ * main request r.  NGX_AGAIN: done(data, NGX_CEREBRO_OUTBOX_*) runs later
+ * (done may be NULL); NGX_DECLINED: nothing to do now (Twilio not
+ * configured, or the number opted out, which marks it failed); NGX_ERROR.
+ */
+ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
+    cerebro_outbox_msg_t *m, ngx_cerebro_outbox_done_pt done, void *data);
+
+
+/* directives */
+char *ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* configuration defaults, after the settings were read */
+ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
+    ngx_cerebro_main_conf_t *mcf);
+
+/* the outbox's SQLite handle when the store is Airtable; its own table */
+ngx_int_t ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle);
+void ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle);
+
+
+#endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */

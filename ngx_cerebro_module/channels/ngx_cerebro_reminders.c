@@ -1,0 +1,178 @@
+
+/*
+ * The reminders of a day's bookings, queued in the outbox by the jobs run
+ * (which then sends them with everything else that is due).  The day's
+ * book comes through the store interface, so Airtable works as well.
+ */
+
+#include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_store.h"
+#include "cerebro_civil.h"
+
+
+#define NGX_CEREBRO_REMINDER_TEXT_LEN  1024
+
+
+typedef struct {
+    ngx_cerebro_store_op_t           op;
+    cerebro_date_t                   today;
+    ngx_cerebro_reminders_done_pt    done;
+    void                            *data;
+} ngx_cerebro_reminders_ctx_t;
+
+
+static void ngx_cerebro_reminders_day(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
+    cerebro_reservation_t *rec);
+
+
+ngx_int_t
+ngx_cerebro_reminders_run(ngx_http_request_t *r,
+    ngx_cerebro_reminders_done_pt done, void *data)
+{
+    cerebro_local_t               local;
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_reminders_ctx_t  *ctx;
+    const cerebro_restaurant_t   *model;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    model = ngx_cerebro_store_model(r);
+
+    cerebro_tz_to_local(&model->tz, ngx_time(), &local);
+
+    if (local.minutes < mcf->reminder_hour * 60) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_reminders_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->today = local.date;
+    ctx->done = done;
+    ctx->data = data;
+
+    ctx->op.request = r;
+    ctx->op.kind = NGX_CEREBRO_STORE_DAY;
+    ctx->op.date = cerebro_date_add_days(&local.date,
+                                         (int) mcf->reminder_days_before);
+    ctx->op.done = ngx_cerebro_reminders_day;
+    ctx->op.data = ctx;
+
+    if (ngx_cerebro_store_start(&ctx->op) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_reminders_day(ngx_cerebro_store_op_t *op)
+{
+    int                           i;
+    time_t                        now;
+    ngx_uint_t                    queued;
+    ngx_cerebro_reminders_ctx_t  *ctx;
+    cerebro_reservation_t        *rec;
+
+    ctx = op->data;
+    now = ngx_time();
+    queued = 0;
+
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, op->request->connection->log, 0,
+                        "reminders: the day's bookings could not be read "
+                        "(%s): %s", cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+        ctx->done(ctx->data, 0);
+        return;
+    }
+
+    for (i = 0; i < op->nbookings; i++) {
+        rec = &op->bookings[i];
+
+        if (ngx_strcmp(rec->status, CEREBRO_STATUS_CONFIRMED) != 0
+            || rec->start <= now
+            || rec->client_phone[0] != '+'
+            || rec->start - rec->created < NGX_CEREBRO_REMINDER_MIN_LEAD)
+        {
+            continue;
+        }
+
+        if (ngx_cerebro_reminders_queue(ctx, rec) == NGX_OK) {
+            queued++;
+        }
+    }
+
+    ctx->done(ctx->data, queued);
+}
+
+
+/* NGX_OK when a new reminder was queued, NGX_DECLINED when it was before */
+static ngx_int_t
+ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
+    cerebro_reservation_t *rec)
+{
+    u_char                      *p, *last;
+    const char                  *when;
+    ngx_uint_t                   dup;
+    cerebro_date_t               tomorrow;
+    cerebro_local_t              local;
+    ngx_http_request_t          *r;
+    cerebro_outbox_msg_t        *m;
+    ngx_cerebro_main_conf_t     *mcf;
+    const cerebro_restaurant_t  *model;
+    u_char                       date[64];
+
+    r = ctx->op.request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    model = ngx_cerebro_store_model(r);
+
+    m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    cerebro_tz_to_local(&model->tz, rec->start, &local);
+    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
+                                  ctx->today.year);
+
+    tomorrow = cerebro_date_add_days(&ctx->today, 1);
+
+    if (cerebro_date_cmp(&local.date, &ctx->today) == 0) {
+        when = "hoy, ";
+    } else if (cerebro_date_cmp(&local.date, &tomorrow) == 0) {
+        when = "mañana, ";
+    } else {
+        when = "el ";
+    }
+
+    last = (u_char *) m->body + NGX_CEREBRO_REMINDER_TEXT_LEN - 1;
+    p = ngx_slprintf((u_char *) m->body, last,
+                     "Le recordamos su reserva en %s %s%s%s a las "
+                     "%02d:%02d: mesa para %d a nombre de %s. Responda "
+                     "CANCELAR para anular.",
+                     model->name, when, date, when[0] == 'e' ? "" : ",",
+                     local.minutes / 60, local.minutes % 60, rec->pax,
+                     rec->client_name);
+    *p = '\0';
+
+    ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", rec->client_phone);
+    ngx_cpystrn((u_char *) m->kind, (u_char *) CEREBRO_OUTBOX_KIND_REMINDER,
+                sizeof(m->kind));
+    ngx_cpystrn((u_char *) m->reservation_id, (u_char *) rec->id,
+                sizeof(m->reservation_id));
+    ngx_snprintf((u_char *) m->dedupe_key, sizeof(m->dedupe_key) - 1,
+                 "remind:%s:%L%Z", rec->id, (int64_t) rec->start);
+
+    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, 0, &dup)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return dup ? NGX_DECLINED : NGX_OK;
+}

@@ -1,0 +1,1153 @@
+
+/*
+ * POST /whatsapp/webhook: one inbound WhatsApp message from Twilio.
+ *
+ * The signature is checked before anything else is looked at; MessageSid
+ * makes the webhook idempotent (Twilio retries); STOP/BAJA and START/ALTA
+ * are handled here, before any brain.  The brain (OpenAI agents, or the
+ * rule-based dialogue) runs as part of this request: when it answers
+ * within cerebro_whatsapp_inline_budget the reply is the TwiML answer
+ * itself; otherwise Twilio gets an empty <Response/> at the budget, the
+ * request stays alive, and the reply goes out through the outbox.
+ */
+
+#include "ngx_cerebro_http.h"
+#include "ngx_cerebro_whatsapp.h"
+#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_agents.h"
+#include "ngx_cerebro_dialogue.h"
+#include "ngx_cerebro_outbox.h"
+#include "cerebro_phone.h"
+
+
+#define NGX_CEREBRO_WA_MAX_PARAMS    128
+#define NGX_CEREBRO_WA_DAY           (24 * 60 * 60 * 1000)
+#define NGX_CEREBRO_WA_HISTORY       12
+#define NGX_CEREBRO_WA_MAX_TEXT      1600     /* WhatsApp's own limit */
+
+
+typedef struct {
+    ngx_http_request_t        *request;
+    ngx_cerebro_brain_t        brain;
+    ngx_str_t                  sid;
+    ngx_str_t                  text;
+    char                       phone[CEREBRO_PHONE_E164_SIZE];
+    ngx_str_t                  key_sid;
+    ngx_str_t                  key_conv;
+    ngx_cerebro_kv_op_t        once;
+    ngx_cerebro_kv_op_t        seen;
+    ngx_cerebro_kv_op_t        load;
+    ngx_cerebro_kv_op_t        save;
+    ngx_cerebro_kv_op_t        mark;
+    cJSON                     *memory;
+    ngx_str_t                  reply;
+    ngx_event_t                budget;
+    unsigned                   answered:1;
+    unsigned                   late:1;
+} ngx_cerebro_whatsapp_ctx_t;
+
+
+static ngx_int_t ngx_cerebro_whatsapp_handler(ngx_http_request_t *r);
+static void ngx_cerebro_whatsapp_body(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_whatsapp_message(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_cerebro_whatsapp_parse(ngx_http_request_t *r,
+    ngx_str_t *body, cerebro_param_t *params, ngx_uint_t *n);
+static ngx_int_t ngx_cerebro_whatsapp_verify(ngx_http_request_t *r,
+    ngx_str_t *body, cerebro_param_t *params, ngx_uint_t n);
+static ngx_str_t *ngx_cerebro_whatsapp_param(cerebro_param_t *params,
+    ngx_uint_t n, const char *name, ngx_str_t *out);
+static void ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx);
+static ngx_int_t ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx,
+    int out);
+static void ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_brain_done(ngx_cerebro_brain_t *brain);
+static void ngx_cerebro_whatsapp_saved(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
+    const char *text);
+static void ngx_cerebro_whatsapp_marked(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_deliver(ngx_cerebro_whatsapp_ctx_t *ctx);
+static void ngx_cerebro_whatsapp_budget(ngx_event_t *ev);
+static ngx_int_t ngx_cerebro_whatsapp_send(ngx_cerebro_whatsapp_ctx_t *ctx,
+    const char *text);
+static ngx_int_t ngx_cerebro_whatsapp_twiml(ngx_http_request_t *r,
+    ngx_str_t *text);
+static ngx_int_t ngx_cerebro_whatsapp_history(ngx_cerebro_whatsapp_ctx_t *ctx,
+    const char *role, const char *text);
+static void ngx_cerebro_whatsapp_cleanup(void *data);
+static void ngx_cerebro_whatsapp_json_cleanup(void *data);
+
+
+static const char  ngx_cerebro_wa_stopped[] =
+    "Hecho: no le enviaremos más mensajes por WhatsApp. Si cambia de idea, "
+    "escriba ALTA.";
+
+static const char  ngx_cerebro_wa_started[] =
+    "¡Bienvenido de nuevo! Volverá a recibir nuestras confirmaciones y "
+    "recordatorios. ¿En qué puedo ayudarle?";
+
+static const char  ngx_cerebro_wa_media[] =
+    "Por ahora solo puedo leer mensajes de texto. ¿En qué puedo ayudarle?";
+
+
+char *
+ngx_cerebro_whatsapp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "whatsapp",
+                                    ngx_cerebro_whatsapp_handler);
+}
+
+
+ngx_int_t
+ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_conf_init_msec_value(mcf->whatsapp_budget, 3000);
+    ngx_conf_init_msec_value(mcf->whatsapp_timeout, 60000);
+
+    if (mcf->whatsapp_budget > 14000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"cerebro_whatsapp_inline_budget\" "
+                           "must be under Twilio's 15 s");
+        return NGX_ERROR;
+    }
+
+    if (mcf->whatsapp_timeout < mcf->whatsapp_budget) {
+        mcf->whatsapp_timeout = mcf->whatsapp_budget;
+    }
+
+    return ngx_cerebro_agents_init_conf(cf, mcf);
+}
+
+
+static ngx_int_t
+ngx_cerebro_whatsapp_handler(ngx_http_request_t *r)
+{
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    type = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                      : NULL;
+
+    if (type == NULL
+        || type->len < sizeof("application/x-www-form-urlencoded") - 1
+        || ngx_strncasecmp(type->data,
+                           (u_char *) "application/x-www-form-urlencoded",
+                           sizeof("application/x-www-form-urlencoded") - 1)
+           != 0)
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r,
+                                      NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                      "Twilio webhooks are "
+                                      "application/x-www-form-urlencoded");
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_cerebro_whatsapp_body);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_whatsapp_body(ngx_http_request_t *r)
+{
+    ngx_int_t     rc;
+    ngx_str_t     body;
+    ngx_chain_t  *cl;
+
+    /* the location's client_body_buffer_size keeps a webhook in memory */
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "the message is too large"));
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data = ngx_pnalloc(r->pool, body.len + 1);
+    if (body.data == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    body.len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        ngx_memcpy(body.data + body.len, cl->buf->pos,
+                   cl->buf->last - cl->buf->pos);
+        body.len += cl->buf->last - cl->buf->pos;
+    }
+
+    body.data[body.len] = '\0';
+
+    rc = ngx_cerebro_whatsapp_message(r, &body);
+
+    if (rc == NGX_DONE) {
+        /* answered later; read_client_request_body counted us already */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
+{
+    ngx_str_t                    from, text, sid;
+    ngx_uint_t                   n;
+    cerebro_param_t             *params;
+    ngx_pool_cleanup_t          *cln;
+    ngx_cerebro_main_conf_t     *mcf;
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    params = ngx_palloc(r->pool,
+                        NGX_CEREBRO_WA_MAX_PARAMS * sizeof(cerebro_param_t));
+    if (params == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_cerebro_whatsapp_parse(r, body, params, &n) != NGX_OK) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "the form has too many fields");
+    }
+
+    /* before anything else is believed */
+    if (ngx_cerebro_whatsapp_verify(r, body, params, n) != NGX_OK) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
+                                           "invalid or missing "
+                                           "X-Twilio-Signature");
+    }
+
+    if (body->len == 0) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "the body is empty: Twilio "
+                                           "sends From, Body, MessageSid");
+    }
+
+    if (ngx_cerebro_whatsapp_param(params, n, "From", &from) == NULL
+        || from.len == 0)
+    {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"From\" is missing");
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_whatsapp_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (cerebro_phone_normalize((char *) from.data, from.len, "34",
+                                ctx->phone, sizeof(ctx->phone), NULL)
+        != CEREBRO_PHONE_OK)
+    {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"From\" is not a telephone "
+                                           "number");
+    }
+
+    if (ngx_cerebro_whatsapp_param(params, n, "Body", &text) == NULL) {
+        ngx_str_null(&text);
+    }
+
+    /* blanks around the text do not matter; a novel is cut */
+    while (text.len && (text.data[0] == ' ' || text.data[0] == '\n'
+                        || text.data[0] == '\r' || text.data[0] == '\t'))
+    {
+        text.data++;
+        text.len--;
+    }
+
+    while (text.len && (text.data[text.len - 1] == ' '
+                        || text.data[text.len - 1] == '\n'
+                        || text.data[text.len - 1] == '\r'
+                        || text.data[text.len - 1] == '\t'))
+    {
+        text.len--;
+    }
+
+    if (text.len > NGX_CEREBRO_WA_MAX_TEXT) {
+        text.len = NGX_CEREBRO_WA_MAX_TEXT;
+    }
+
+    ctx->text.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &text);
+    ctx->text.len = text.len;
+
+    if (ngx_cerebro_whatsapp_param(params, n, "MessageSid", &sid) == NULL
+        && ngx_cerebro_whatsapp_param(params, n, "SmsMessageSid", &sid)
+           == NULL)
+    {
+        ngx_str_null(&sid);
+    }
+
+    if (sid.len > 64) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"MessageSid\" is too long");
+    }
+
+    ctx->sid.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &sid);
+    ctx->sid.len = sid.len;
+
+    if (ctx->text.data == NULL || ctx->sid.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_whatsapp_cleanup;
+    cln->data = ctx;
+
+    ctx->budget.handler = ngx_cerebro_whatsapp_budget;
+    ctx->budget.data = ctx;
+    ctx->budget.log = r->connection->log;
+
+    /* the guest waits from now: so does the budget */
+    ngx_add_timer(&ctx->budget, mcf->whatsapp_budget);
+
+    ctx->key_conv.data = ngx_pnalloc(r->pool,
+                                     sizeof("cerebro:wa:conv:") - 1
+                                     + sizeof(ctx->phone));
+    if (ctx->key_conv.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->key_conv.len = ngx_sprintf(ctx->key_conv.data, "cerebro:wa:conv:%s",
+                                    ctx->phone)
+                        - ctx->key_conv.data;
+
+    ngx_cerebro_log_detail(mcf, r->connection->log,
+                           "WhatsApp message %V from %s, %uz bytes",
+                           &ctx->sid, ctx->phone, ctx->text.len);
+
+    if (ctx->sid.len == 0) {
+        ngx_cerebro_whatsapp_process(ctx);
+        return NGX_DONE;
+    }
+
+    /* Twilio retries: the first delivery of a MessageSid does the work */
+    ctx->key_sid.data = ngx_pnalloc(r->pool, sizeof("cerebro:wa:sid:") - 1
+                                             + ctx->sid.len);
+    if (ctx->key_sid.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->key_sid.len = ngx_sprintf(ctx->key_sid.data, "cerebro:wa:sid:%V",
+                                   &ctx->sid)
+                       - ctx->key_sid.data;
+
+    ctx->once.request = r;
+    ctx->once.kind = NGX_CEREBRO_KV_SET;
+    ctx->once.key = ctx->key_sid;
+    ngx_str_set(&ctx->once.value, "pending");
+    ctx->once.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->once.nx = 1;
+    ctx->once.done = ngx_cerebro_whatsapp_once;
+    ctx->once.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->once) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* name=value&... into params, URL-decoded ('+' is a blank) in place */
+static ngx_int_t
+ngx_cerebro_whatsapp_parse(ngx_http_request_t *r, ngx_str_t *body,
+    cerebro_param_t *params, ngx_uint_t *n)
+{
+    u_char  *p, *end, *amp, *eq, *src, *dst, *copy;
+    size_t   i;
+
+    *n = 0;
+
+    /* the raw body stays intact for the bodySHA256 variant */
+    copy = ngx_pnalloc(r->pool, body->len + 1);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(copy, body->data, body->len);
+    copy[body->len] = '\0';
+
+    p = copy;
+    end = copy + body->len;
+
+    while (p < end) {
+        amp = ngx_strlchr(p, end, '&');
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        if (amp == p) {
+            p++;
+            continue;
+        }
+
+        if (*n == NGX_CEREBRO_WA_MAX_PARAMS) {
+            return NGX_ERROR;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        for (i = 0; p + i < amp; i++) {
+            if (p[i] == '+') {
+                p[i] = ' ';
+            }
+        }
+
+        /* name */
+        src = p;
+        dst = p;
+        ngx_unescape_uri(&dst, &src, (eq ? eq : amp) - p, 0);
+        params[*n].name = (char *) p;
+        params[*n].name_len = dst - p;
+
+        /* value */
+        if (eq) {
+            src = eq + 1;
+            dst = eq + 1;
+            ngx_unescape_uri(&dst, &src, amp - (eq + 1), 0);
+            params[*n].value = (char *) eq + 1;
+            params[*n].value_len = dst - (eq + 1);
+
+        } else {
+            params[*n].value = "";
+            params[*n].value_len = 0;
+        }
+
+        (*n)++;
+        p = amp + 1;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_str_t *
+ngx_cerebro_whatsapp_param(cerebro_param_t *params, ngx_uint_t n,
+    const char *name, ngx_str_t *out)
+{
+    size_t      len;
+    ngx_uint_t  i;
+
+    len = ngx_strlen(name);
+
+    for (i = 0; i < n; i++) {
+        if (params[i].name_len == len
+            && ngx_strncmp(params[i].name, name, len) == 0)
+        {
+            out->data = (u_char *) params[i].value;
+            out->len = params[i].value_len;
+            return out;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The URL Twilio called is the public one (TLS ends in front of us):
+ * cerebro_public_url + the request URI; without it, this request's own
+ * scheme and Host.  Without an auth token (development) nothing is
+ * checked.
+ */
+static ngx_int_t
+ngx_cerebro_whatsapp_verify(ngx_http_request_t *r, ngx_str_t *body,
+    cerebro_param_t *params, ngx_uint_t n)
+{
+    u_char                   *url, *p;
+    size_t                    len, base;
+    ngx_str_t                *host;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h, *sig;
+    ngx_uint_t                i;
+    cerebro_sig_rc_t          rc;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (mcf->twilio_auth_token.len == 0) {
+        return NGX_OK;
+    }
+
+    sig = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("X-Twilio-Signature") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Twilio-Signature",
+                               sizeof("X-Twilio-Signature") - 1) == 0)
+        {
+            sig = &h[i];
+            break;
+        }
+    }
+
+    if (sig == NULL) {
+        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                        "WhatsApp webhook refused: no X-Twilio-Signature");
+        return NGX_DECLINED;
+    }
+
+    host = r->headers_in.host ? &r->headers_in.host->value : NULL;
+    base = mcf->public_url.len;
+
+    while (base && mcf->public_url.data[base - 1] == '/') {
+        base--;
+    }
+
+    len = (base ? base : sizeof("https://") - 1 + (host ? host->len : 0))
+          + r->unparsed_uri.len;
+
+    url = ngx_pnalloc(r->pool, len + 1);
+    if (url == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (base) {
+        p = ngx_cpymem(url, mcf->public_url.data, base);
+
+    } else {
+#if (NGX_HTTP_SSL)
+        p = ngx_cpymem(url, r->connection->ssl ? "https://" : "http://",
+                       r->connection->ssl ? 8 : 7);
+#else
+        p = ngx_cpymem(url, "http://", 7);
+#endif
+        if (host) {
+            p = ngx_cpymem(p, host->data, host->len);
+        }
+    }
+
+    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
+    *p = '\0';
+
+    rc = cerebro_twilio_verify((char *) mcf->twilio_auth_token.data,
+                               mcf->twilio_auth_token.len, (char *) url,
+                               p - url, params, n, (char *) body->data,
+                               body->len, (char *) sig->value.data,
+                               sig->value.len);
+
+    if (rc == CEREBRO_SIG_OK) {
+        return NGX_OK;
+    }
+
+    ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                    "WhatsApp webhook refused: %s (URL \"%s\")",
+                    cerebro_sig_strerror(rc), url);
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc == NGX_CEREBRO_KV_NONE) {
+        /* a retry: the answer of the first delivery, or none yet */
+        ctx->seen.request = ctx->request;
+        ctx->seen.kind = NGX_CEREBRO_KV_GET;
+        ctx->seen.key = ctx->key_sid;
+        ctx->seen.done = ngx_cerebro_whatsapp_seen;
+        ctx->seen.data = ctx;
+
+        if (ngx_cerebro_kv_start(&ctx->seen) != NGX_OK) {
+            ngx_cerebro_whatsapp_deliver(ctx);
+        }
+
+        return;
+    }
+
+    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "WhatsApp message %V: idempotency key not set (%s)",
+                        &ctx->sid, op->error ? op->error : "error");
+    }
+
+    ngx_cerebro_whatsapp_process(ctx);
+}
+
+
+static void
+ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                    "WhatsApp message %V delivered again: not processed "
+                    "twice", &ctx->sid);
+
+    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len > 5
+        && ngx_strncmp(op->result.data, "done:", 5) == 0)
+    {
+        ctx->reply.data = op->result.data + 5;
+        ctx->reply.len = op->result.len - 5;
+    }
+
+    ngx_cerebro_whatsapp_deliver(ctx);
+}
+
+
+static void
+ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
+{
+    int                       opted;
+    cerebro_store_error_t     e;
+    cerebro_dlg_intent_t      intent;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+
+    intent = cerebro_dlg_intent((char *) ctx->text.data, ctx->text.len);
+
+    if (intent == CEREBRO_DLG_STOP || intent == CEREBRO_DLG_START) {
+        if (ngx_cerebro_whatsapp_opt(ctx, intent == CEREBRO_DLG_STOP)
+            != NGX_OK)
+        {
+            ngx_cerebro_whatsapp_finish(ctx,
+                                  "Lo siento, no he podido guardar su "
+                                  "preferencia. Inténtelo de nuevo.");
+            return;
+        }
+
+        ngx_cerebro_whatsapp_finish(ctx, intent == CEREBRO_DLG_STOP
+                                         ? ngx_cerebro_wa_stopped
+                                         : ngx_cerebro_wa_started);
+        return;
+    }
+
+    opted = 0;
+
+    if (mcf->sqlite
+        && cerebro_sqlite_opt_out_get(mcf->sqlite, ctx->phone, &opted, &e)
+           != CEREBRO_STORE_OK)
+    {
+        opted = 0;
+    }
+
+    if (opted) {
+        /* the guest asked for no messages: none, until ALTA */
+        ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                        "WhatsApp message from %s, who opted out: not "
+                        "answered", ctx->phone);
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+        return;
+    }
+
+    if (ctx->text.len == 0) {
+        ngx_cerebro_whatsapp_finish(ctx, ngx_cerebro_wa_media);
+        return;
+    }
+
+    ctx->load.request = ctx->request;
+    ctx->load.kind = NGX_CEREBRO_KV_GET;
+    ctx->load.key = ctx->key_conv;
+    ctx->load.done = ngx_cerebro_whatsapp_loaded;
+    ctx->load.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->load) != NGX_OK) {
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+    }
+}
+
+
+/* STOP/BAJA and START/ALTA, in the table the outbox reads */
+static ngx_int_t
+ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx, int out)
+{
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+
+    if (mcf->sqlite == NULL
+        || cerebro_sqlite_opt_out_set(mcf->sqlite, ctx->phone, out,
+                                      (int64_t) ngx_time(), &e)
+           != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                        "WhatsApp opt-%s of %s not stored: %s",
+                        out ? "out" : "in", ctx->phone,
+                        mcf->sqlite ? e.message : "no SQLite handle");
+        return NGX_ERROR;
+    }
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
+                    "WhatsApp: %s opted %s", ctx->phone, out ? "out" : "in");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op)
+{
+    ngx_int_t                    rc;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_request_t          *r;
+    ngx_cerebro_brain_t         *brain;
+    ngx_cerebro_main_conf_t     *mcf;
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len) {
+        ctx->memory = cJSON_ParseWithLength((char *) op->result.data,
+                                            op->result.len);
+    }
+
+    if (!cJSON_IsObject(ctx->memory)) {
+        cJSON_Delete(ctx->memory);
+        ctx->memory = cJSON_CreateObject();
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (ctx->memory == NULL || cln == NULL) {
+        cJSON_Delete(ctx->memory);
+        ctx->memory = NULL;
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+        return;
+    }
+
+    cln->handler = ngx_cerebro_whatsapp_json_cleanup;
+    cln->data = ctx->memory;
+
+    brain = &ctx->brain;
+    brain->request = r;
+    ngx_cpystrn((u_char *) brain->phone, (u_char *) ctx->phone,
+                sizeof(brain->phone));
+    ngx_cpystrn((u_char *) brain->message_id, ctx->sid.data,
+                sizeof(brain->message_id));
+    brain->text = ctx->text;
+    brain->memory = ctx->memory;
+    brain->deadline = ngx_current_msec + mcf->whatsapp_timeout;
+    brain->done = ngx_cerebro_whatsapp_brain_done;
+    brain->data = ctx;
+
+    if (ngx_cerebro_brain_init(brain) != NGX_OK) {
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+        return;
+    }
+
+    rc = mcf->openai_api_key.len ? ngx_cerebro_agents_start(brain)
+                                 : ngx_cerebro_dialogue_start(brain);
+
+    if (rc != NGX_OK && !brain->finished) {
+        (void) ngx_cerebro_brain_reply(brain, "", 0);
+        ngx_cerebro_brain_finish(brain);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_brain_done(ngx_cerebro_brain_t *brain)
+{
+    char                        *text, *json;
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = brain->data;
+
+    text = ngx_cerebro_pstrdup0(ctx->request->pool, &brain->reply);
+
+    ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
+                            ngx_http_get_module_main_conf(ctx->request,
+                                                      ngx_cerebro_module)),
+                           ctx->request->connection->log,
+                           "WhatsApp %V answered by %s (%s)%s",
+                           &ctx->sid, brain->by,
+                           brain->intent ? brain->intent : "-",
+                           ctx->late ? ", late: through the outbox" : "");
+
+    if (text == NULL
+        || ngx_cerebro_whatsapp_history(ctx, "user",
+                                        (char *) ctx->text.data) != NGX_OK
+        || ngx_cerebro_whatsapp_history(ctx, "assistant", text) != NGX_OK)
+    {
+        ngx_cerebro_whatsapp_finish(ctx, text);
+        return;
+    }
+
+    ctx->reply.data = (u_char *) text;
+    ctx->reply.len = ngx_strlen(text);
+
+    json = cJSON_PrintUnformatted(ctx->memory);
+    if (json == NULL) {
+        ngx_cerebro_whatsapp_finish(ctx, text);
+        return;
+    }
+
+    ctx->save.value.len = ngx_strlen(json);
+    ctx->save.value.data = ngx_pnalloc(ctx->request->pool,
+                                       ctx->save.value.len);
+    if (ctx->save.value.data == NULL) {
+        cJSON_free(json);
+        ngx_cerebro_whatsapp_finish(ctx, text);
+        return;
+    }
+
+    ngx_memcpy(ctx->save.value.data, json, ctx->save.value.len);
+    cJSON_free(json);
+
+    /* the WhatsApp session window: 24 h after the guest's last message */
+    ctx->save.request = ctx->request;
+    ctx->save.kind = NGX_CEREBRO_KV_SET;
+    ctx->save.key = ctx->key_conv;
+    ctx->save.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->save.done = ngx_cerebro_whatsapp_saved;
+    ctx->save.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->save) != NGX_OK) {
+        ngx_cerebro_whatsapp_finish(ctx, text);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_saved(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc != NGX_CEREBRO_KV_OK) {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "WhatsApp conversation of %s not saved (%s)",
+                        ctx->phone, op->error ? op->error : "error");
+    }
+
+    ngx_cerebro_whatsapp_finish(ctx, (char *) ctx->reply.data);
+}
+
+
+/* The last messages of both sides, the memory the next message reads. */
+static ngx_int_t
+ngx_cerebro_whatsapp_history(ngx_cerebro_whatsapp_ctx_t *ctx,
+    const char *role, const char *text)
+{
+    cJSON  *history, *m;
+
+    history = cJSON_GetObjectItemCaseSensitive(ctx->memory, "history");
+
+    if (!cJSON_IsArray(history)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(ctx->memory, "history");
+        history = cJSON_AddArrayToObject(ctx->memory, "history");
+        if (history == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    while (cJSON_GetArraySize(history) >= NGX_CEREBRO_WA_HISTORY) {
+        cJSON_DeleteItemFromArray(history, 0);
+    }
+
+    m = cJSON_CreateObject();
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    cJSON_AddItemToArray(history, m);
+
+    if (cJSON_AddStringToObject(m, "role", role) == NULL
+        || cJSON_AddStringToObject(m, "content", text) == NULL
+        || cJSON_AddNumberToObject(m, "at", (double) ngx_time()) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The reply is known (NULL: none).  The MessageSid's key keeps it, so
+ * that a retry of this webhook gets the same answer and runs nothing.
+ */
+static void
+ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
+    const char *text)
+{
+    u_char  *p;
+    size_t   len;
+
+    if (text != (char *) ctx->reply.data) {
+        if (text) {
+            ctx->reply.data = (u_char *) text;
+            ctx->reply.len = ngx_strlen(text);
+
+        } else {
+            ngx_str_null(&ctx->reply);
+        }
+    }
+
+    if (ctx->sid.len == 0) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
+    }
+
+    /* late: Twilio had <Response/>, the outbox has the reply */
+    len = sizeof("done:") - 1 + (ctx->late ? 0 : ctx->reply.len);
+
+    p = ngx_pnalloc(ctx->request->pool, len);
+    if (p == NULL) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
+    }
+
+    ngx_memcpy(p, "done:", sizeof("done:") - 1);
+    if (!ctx->late && ctx->reply.len) {
+        ngx_memcpy(p + sizeof("done:") - 1, ctx->reply.data,
+                   ctx->reply.len);
+    }
+
+    ctx->mark.request = ctx->request;
+    ctx->mark.kind = NGX_CEREBRO_KV_SET;
+    ctx->mark.key = ctx->key_sid;
+    ctx->mark.value.data = p;
+    ctx->mark.value.len = len;
+    ctx->mark.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->mark.done = ngx_cerebro_whatsapp_marked;
+    ctx->mark.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->mark) != NGX_OK) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_marked(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_deliver(op->data);
+}
+
+
+/* The reply in the TwiML answer, or, past the budget, through the outbox. */
+static void
+ngx_cerebro_whatsapp_deliver(ngx_cerebro_whatsapp_ctx_t *ctx)
+{
+    char                *text;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    if (ctx->budget.timer_set) {
+        ngx_del_timer(&ctx->budget);
+    }
+
+    if (!ctx->answered) {
+        ctx->answered = 1;
+        ngx_http_finalize_request(r,
+                      ngx_cerebro_whatsapp_twiml(r, ctx->reply.len
+                                                    ? &ctx->reply : NULL));
+        return;
+    }
+
+    if (ctx->reply.len) {
+        text = ngx_cerebro_pstrdup0(r->pool, &ctx->reply);
+
+        if (text == NULL || ngx_cerebro_whatsapp_send(ctx, text) != NGX_OK) {
+            ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                            "WhatsApp reply to %s (message %V) could not "
+                            "be queued", ctx->phone, &ctx->sid);
+        }
+    }
+
+    /* the reference taken at the budget */
+    ngx_http_finalize_request(r, NGX_DONE);
+}
+
+
+/*
+ * Twilio waits 15 s at most: at the budget it gets an empty answer, and
+ * the request lives on (one more reference) until the brain is done.
+ */
+static void
+ngx_cerebro_whatsapp_budget(ngx_event_t *ev)
+{
+    ngx_http_request_t          *r;
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = ev->data;
+    r = ctx->request;
+
+    if (ctx->answered) {
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_INFO, r->connection->log, 0,
+                    "WhatsApp message %V: no reply within the budget, it "
+                    "will go through the outbox", &ctx->sid);
+
+    ctx->answered = 1;
+    ctx->late = 1;
+
+    r->main->count++;
+
+    ngx_http_finalize_request(r, ngx_cerebro_whatsapp_twiml(r, NULL));
+}
+
+
+static ngx_int_t
+ngx_cerebro_whatsapp_send(ngx_cerebro_whatsapp_ctx_t *ctx, const char *text)
+{
+    u_char  key[CEREBRO_REC_DEDUPE_LEN];
+
+    /* one reply per inbound message, whatever happens twice */
+    ngx_snprintf(key, sizeof(key) - 1, "wa-reply:%V%Z", &ctx->sid);
+    key[sizeof(key) - 1] = '\0';
+
+    return ngx_cerebro_outbox_send(ctx->request, ctx->phone, text,
+                                   CEREBRO_OUTBOX_KIND_REPLY,
+                                   ctx->sid.len ? (char *) key : NULL, NULL);
+}
+
+
+/* TwiML with the text XML-escaped; NULL: the empty <Response/>. */
+static ngx_int_t
+ngx_cerebro_whatsapp_twiml(ngx_http_request_t *r, ngx_str_t *text)
+{
+    u_char       *p, c;
+    size_t        len, i;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    static const char  head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+    len = sizeof(head) - 1 + sizeof("<Response/>\n") - 1;
+
+    if (text) {
+        len += sizeof("<Response><Message></Message></Response>\n") - 1
+               + text->len * 6;
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(b->last, head, sizeof(head) - 1);
+
+    if (text == NULL) {
+        p = ngx_cpymem(p, "<Response/>\n", sizeof("<Response/>\n") - 1);
+
+    } else {
+        p = ngx_cpymem(p, "<Response><Message>",
+                       sizeof("<Response><Message>") - 1);
+
+        for (i = 0; i < text->len; i++) {
+            c = text->data[i];
+
+            switch (c) {
+            case '&':
+                p = ngx_cpymem(p, "&amp;", 5);
+                break;
+            case '<':
+                p = ngx_cpymem(p, "&lt;", 4);
+                break;
+            case '>':
+                p = ngx_cpymem(p, "&gt;", 4);
+                break;
+            case '"':
+                p = ngx_cpymem(p, "&quot;", 6);
+                break;
+            case '\'':
+                p = ngx_cpymem(p, "&apos;", 6);
+                break;
+            default:
+                /* XML 1.0 has no other control characters */
+                if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') {
+                    *p++ = c;
+                }
+            }
+        }
+
+        p = ngx_cpymem(p, "</Message></Response>\n",
+                       sizeof("</Message></Response>\n") - 1);
+    }
+
+    b->last = p;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "text/xml; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/xml") - 1;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static void
+ngx_cerebro_whatsapp_cleanup(void *data)
+{
+    ngx_cerebro_whatsapp_ctx_t *ctx = data;
+
+    if (ctx->budget.timer_set) {
+        ngx_del_timer(&ctx->budget);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_json_cleanup(void *data)
+{
+    cJSON_Delete(data);
+}

@@ -1,0 +1,103 @@
+
+/*
+ * The assistants' prompts (voice and WhatsApp agents) are files read with
+ * the configuration; per message their {{placeholders}} get today's date
+ * and time in the restaurant's zone, so that "este viernes" resolves
+ * against the right day.
+ */
+
+#include "ngx_cerebro_prompt.h"
+#include "ngx_cerebro_tools.h"
+
+
+void
+ngx_cerebro_prompt_vars(ngx_http_request_t *r, ngx_cerebro_var_t *vars)
+{
+    int                          minutes;
+    cerebro_date_t               today;
+    const cerebro_restaurant_t  *model;
+
+    model = ngx_cerebro_store_model(r);
+    ngx_cerebro_tools_today(model, &today, &minutes);
+
+    vars[0].name = "restaurant";
+    ngx_cpystrn((u_char *) vars[0].value, (u_char *) model->name,
+                sizeof(vars[0].value));
+
+    vars[1].name = "address";
+    ngx_cpystrn((u_char *) vars[1].value, (u_char *) model->address,
+                sizeof(vars[1].value));
+
+    vars[2].name = "today";
+    cerebro_date_format_es(vars[2].value, sizeof(vars[2].value), &today, 0);
+
+    vars[3].name = "date_iso";
+    cerebro_date_format_iso(vars[3].value, sizeof(vars[3].value), &today);
+
+    vars[4].name = "time";
+    ngx_sprintf((u_char *) vars[4].value, "%02d:%02d%Z", minutes / 60,
+                minutes % 60);
+
+    vars[5].name = "timezone";
+    ngx_cpystrn((u_char *) vars[5].value, (u_char *) model->timezone,
+                sizeof(vars[5].value));
+}
+
+
+char *
+ngx_cerebro_prompt_render(ngx_http_request_t *r, ngx_str_t *tmpl,
+    ngx_cerebro_var_t *vars)
+{
+    u_char      *out, *p, *last, *src, *end, *close;
+    size_t       size, len, n;
+    ngx_uint_t   i, found;
+
+    /* room for every value a few times over; beyond that it is cut */
+    size = tmpl->len + 4 * NGX_CEREBRO_PROMPT_NVARS
+                       * sizeof(vars[0].value) + 1;
+
+    out = ngx_pnalloc(r->pool, size);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    p = out;
+    last = out + size - 1;
+    src = tmpl->data;
+    end = src + tmpl->len;
+
+    while (src < end) {
+        found = 0;
+
+        if (end - src > 3 && src[0] == '{' && src[1] == '{') {
+            close = ngx_strlcasestrn(src + 2, end, (u_char *) "}}", 1);
+
+            for (i = 0; close && i < NGX_CEREBRO_PROMPT_NVARS; i++) {
+                len = ngx_strlen(vars[i].name);
+
+                if ((size_t) (close - src - 2) == len
+                    && ngx_strncmp(src + 2, vars[i].name, len) == 0)
+                {
+                    n = ngx_min(ngx_strlen(vars[i].value),
+                                (size_t) (last - p));
+                    p = ngx_cpymem(p, vars[i].value, n);
+                    src = close + 2;
+                    found = 1;
+                    break;
+                }
+            }
+        }
+
+        if (!found) {
+            if (p < last) {
+                *p++ = *src;
+            }
+
+            src++;
+        }
+    }
+
+    *p = '\0';
+
+    return (char *) out;
+}

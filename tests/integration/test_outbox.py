@@ -1,0 +1,383 @@
+"""Issue 7, outbound: the durable outbox, Twilio's Messages API (the fake),
+retries, the 24-hour-window template, status callbacks, confirmations of
+voice bookings, reminders, opt-outs and restarts."""
+
+import base64
+import datetime
+import json
+import sqlite3
+import time
+import urllib.parse
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from harness import REPO
+from tests.fakes import twilio_sign
+from tests.fakes.twilio import DEFAULT_SID, DEFAULT_TOKEN, TwilioFake
+
+SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
+MADRID = ZoneInfo("Europe/Madrid")
+PUBLIC = "https://cerebro.example.com"
+SENDER = "whatsapp:+14155238886"
+GUEST = "+34600111222"
+TEMPLATE = "HX" + "0123456789abcdef" * 2
+WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
+            "domingo"]
+MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+          "agosto", "septiembre", "octubre", "noviembre", "diciembre"]
+MESSAGES = f"/2010-04-01/Accounts/{DEFAULT_SID}/Messages.json"
+
+
+def day(n=7):
+    return datetime.datetime.now(MADRID).date() + datetime.timedelta(days=n)
+
+
+def spoken(d):
+    return f"{WEEKDAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]}"
+
+
+@pytest.fixture
+def twilio():
+    fake = TwilioFake(window_numbers=[GUEST])
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def twilio_env(fake):
+    return {"TWILIO_ACCOUNT_SID": DEFAULT_SID,
+            "TWILIO_AUTH_TOKEN": DEFAULT_TOKEN,
+            "TWILIO_WHATSAPP_NUMBER": SENDER,
+            "TWILIO_API_URL": fake.url,
+            "PUBLIC_URL": PUBLIC}
+
+
+KNOBS = ("    cerebro_jobs_interval 1s;\n"
+         "    cerebro_outbox_retry 1s;\n")
+
+
+def configure(n, conf=""):
+    n.render()
+    n.edit_conf("http {", f"http {{\n    cerebro_restaurant {SMALL};\n"
+                f"{KNOBS}{conf}")
+
+
+def start(nginx_factory, fake=None, conf="", env=None):
+    e = twilio_env(fake) if fake else {}
+    e.update(env or {})
+    n = nginx_factory(env=e)
+    if fake:
+        # the callbacks go to the public URL; here it is this nginx
+        fake.configure(callback_rewrite={PUBLIC: f"http://127.0.0.1:{n.port}"})
+    configure(n, conf)
+    return n.start()
+
+
+def book(n, name="Ana", when=None, time_="21:00", party=2, call_id="c-1",
+         caller=GUEST):
+    msg = {"message": {
+        "type": "tool-calls",
+        "toolCallList": [{"id": f"t-{call_id}", "type": "function",
+                          "function": {"name": "create_reservation",
+                                       "arguments": {
+                                           "name": name,
+                                           "date": (when or day()).isoformat(),
+                                           "time": time_,
+                                           "party_size": party}}}],
+        "call": {"id": call_id, "customer": {"number": caller}}}}
+    r = n.request("POST", "/vapi/webhook", body=json.dumps(msg),
+                  headers={"Content-Type": "application/json"})
+    assert r.status == 200, r.body
+    text = r.json()["results"][0]["result"]
+    assert name in text, text
+    return text
+
+
+def outbox(n, query=""):
+    r = n.get("/cerebro/outbox" + query)
+    assert r.status == 200, r.body
+    return r.json()
+
+
+def wait_for(what, timeout=10.0):
+    end = time.monotonic() + timeout
+    while True:
+        value = what()
+        if value or time.monotonic() > end:
+            return value
+        time.sleep(0.05)
+
+
+def row_where(n, pred, timeout=10.0):
+    def find():
+        return [m for m in outbox(n)["messages"] if pred(m)]
+    return wait_for(find, timeout)
+
+
+def sends(fake):
+    return [r for r in fake.requests(path=MESSAGES, method="POST")]
+
+
+# --- the first send ----------------------------------------------------------
+
+def test_voice_booking_sends_one_confirmation(nginx_factory, twilio):
+    n = start(nginx_factory, twilio)
+    book(n)
+
+    msgs = wait_for(lambda: twilio.messages(GUEST))
+    assert len(msgs) == 1
+    sent = msgs[0]
+    assert sent["to"] == f"whatsapp:{GUEST}"
+    assert sent["from"] == SENDER
+    assert "Reserva confirmada" in sent["body"]
+    assert "Ana" in sent["body"] and spoken(day()) in sent["body"]
+    assert "21:00" in sent["body"]
+
+    [req] = sends(twilio)
+    auth = base64.b64decode(req["headers"]["authorization"][6:]).decode()
+    assert req["headers"]["authorization"].startswith("Basic ")
+    assert auth == f"{DEFAULT_SID}:{DEFAULT_TOKEN}"
+    assert req["form"]["StatusCallback"] == [PUBLIC + "/whatsapp/status"]
+
+    [row] = row_where(n, lambda m: m["status"] == "sent")
+    assert row["twilio_sid"] == sent["sid"]
+    assert row["kind"] == "confirmation" and row["attempts"] == 1
+    assert row["dedupe_key"].startswith("confirm:")
+
+    # the fake's signed callbacks (sent, delivered) are recorded
+    assert row_where(n, lambda m: m.get("delivery") == "delivered")
+    assert all(c["status"] == 200 for c in twilio.delivered_callbacks())
+
+    # later jobs runs send nothing more
+    time.sleep(2.5)
+    assert len(twilio.messages()) == 1
+    assert len(sends(twilio)) == 1
+
+
+def test_a_retried_booking_confirms_once(nginx_factory, twilio):
+    n = start(nginx_factory, twilio)
+    book(n, call_id="c-same")
+    book(n, call_id="c-same")
+    wait_for(lambda: twilio.messages(GUEST))
+    time.sleep(2)
+    assert len(twilio.messages()) == 1
+    assert len(outbox(n)["messages"]) == 1
+
+
+def test_without_twilio_the_message_waits_in_the_outbox(nginx_factory):
+    n = start(nginx_factory)
+    book(n)
+    time.sleep(1.5)
+    box = outbox(n)
+    assert box["twilio"] is False
+    [row] = box["messages"]
+    assert row["status"] == "pending" and row["attempts"] == 0
+    assert row["to"] == f"whatsapp:{GUEST}"
+    assert "Reserva confirmada" in row["body"]
+    assert box["counts"] == {"pending": 1, "sent": 0, "failed": 0}
+    assert outbox(n, "?status=sent")["messages"] == []
+    assert n.get("/cerebro/outbox?limit=0").status == 400
+
+
+# --- retries -------------------------------------------------------------------
+
+def test_429_is_retried_then_sent_once(nginx_factory, twilio):
+    twilio.too_many_requests(1)
+    n = start(nginx_factory, twilio)
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "sent")
+    assert row["attempts"] == 2
+    assert [r["status"] for r in sends(twilio)] == [429, 201]
+    time.sleep(2)
+    assert len(twilio.messages()) == 1
+
+
+def test_server_errors_are_retried_with_backoff(nginx_factory, twilio):
+    twilio.server_error(2, status=503)
+    n = start(nginx_factory, twilio)
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "sent", timeout=15)
+    assert row["attempts"] == 3
+    statuses = [r["status"] for r in sends(twilio)]
+    assert statuses == [503, 503, 201]
+    times = [r["time"] for r in sends(twilio)]
+    # 1 s then 2 s (capped exponential), give or take a jobs tick
+    assert times[2] - times[1] > times[1] - times[0] - 0.5
+    assert len(twilio.messages()) == 1
+
+
+def test_invalid_number_fails_for_good(nginx_factory, twilio):
+    twilio.configure(invalid_numbers=[GUEST])
+    n = start(nginx_factory, twilio)
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "failed")
+    assert row["last_error"].startswith("21211")
+    time.sleep(2)
+    assert len(sends(twilio)) == 1
+    assert twilio.messages() == []
+
+
+# --- the 24-hour window ----------------------------------------------------------
+
+def test_63016_at_once_resends_as_template(nginx_factory, twilio):
+    twilio.configure(window_numbers=[], window_mode="sync",
+                     templates={TEMPLATE: "Mensaje de En Las Nubes: {{1}}"})
+    n = start(nginx_factory, twilio,
+              conf=f"    cerebro_whatsapp_template {TEMPLATE};\n")
+    book(n)
+    [tpl] = row_where(n, lambda m: m["status"] == "sent")
+    [first] = [m for m in outbox(n)["messages"] if m["status"] == "failed"]
+    assert first["last_error"].startswith("63016")
+    assert "resent as template" in first["last_error"]
+    assert tpl["template_sid"] == TEMPLATE
+    assert "Reserva confirmada" in tpl["variables"]["1"]
+    [msg] = twilio.messages()
+    assert msg["body"].startswith("Mensaje de En Las Nubes: Reserva")
+    form = sends(twilio)[-1]["form"]
+    assert form["ContentSid"] == [TEMPLATE] and "Body" not in form
+    assert json.loads(form["ContentVariables"][0])["1"] \
+        == tpl["variables"]["1"]
+
+
+def test_63016_in_the_status_callback_resends_as_template(nginx_factory,
+                                                          twilio):
+    twilio.configure(window_numbers=[])
+    n = start(nginx_factory, twilio,
+              conf=f"    cerebro_whatsapp_template {TEMPLATE};\n")
+    book(n)
+    [tpl] = row_where(n, lambda m: m.get("template_sid") == TEMPLATE
+                      and m["status"] == "sent")
+    [free] = [m for m in outbox(n)["messages"] if "body" in m]
+    assert free["status"] == "sent"
+    wait_for(lambda: [m for m in outbox(n)["messages"]
+                      if m.get("error_code") == "63016"])
+    [free] = [m for m in outbox(n)["messages"] if "body" in m]
+    assert free["delivery"] == "failed" and free["error_code"] == "63016"
+    msgs = twilio.messages()
+    assert len(msgs) == 2 and msgs[1]["_request"]["ContentSid"] == TEMPLATE
+    time.sleep(2)
+    assert len(twilio.messages()) == 2
+
+
+def test_63016_without_a_template_is_a_failure(nginx_factory, twilio):
+    twilio.configure(window_numbers=[], window_mode="sync")
+    n = start(nginx_factory, twilio)
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "failed")
+    assert "no cerebro_whatsapp_template" in row["last_error"]
+    assert len(outbox(n)["messages"]) == 1
+
+
+# --- status callbacks ------------------------------------------------------------
+
+def status_post(n, params, signature):
+    body = urllib.parse.urlencode(params)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    return n.request("POST", "/whatsapp/status", body=body, headers=headers)
+
+
+def test_status_callbacks_are_signed_and_recorded(nginx_factory, twilio):
+    twilio.configure(callbacks=False)
+    n = start(nginx_factory, twilio)
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "sent")
+    params = {"MessageSid": row["twilio_sid"], "MessageStatus": "read",
+              "AccountSid": DEFAULT_SID, "To": f"whatsapp:{GUEST}"}
+    url = PUBLIC + "/whatsapp/status"
+    good = twilio_sign.compute_signature(DEFAULT_TOKEN, url, params)
+
+    assert status_post(n, params, None).status == 403
+    assert status_post(n, params, "AAAA" + good[4:]).status == 403
+    tampered = dict(params, MessageStatus="failed")
+    assert status_post(n, tampered, good).status == 403
+    assert outbox(n)["messages"][0].get("delivery") == "queued"
+
+    assert status_post(n, params, good).status == 200
+    assert outbox(n)["messages"][0]["delivery"] == "read"
+
+    # an older status arriving late does not go back
+    late = dict(params, MessageStatus="delivered")
+    sig = twilio_sign.compute_signature(DEFAULT_TOKEN, url, late)
+    assert status_post(n, late, sig).status == 200
+    assert outbox(n)["messages"][0]["delivery"] == "read"
+
+    missing = {"MessageStatus": "sent"}
+    sig = twilio_sign.compute_signature(DEFAULT_TOKEN, url, missing)
+    assert status_post(n, missing, sig).status == 400
+
+
+# --- restarts, reminders, opt-outs -------------------------------------------------
+
+def test_pending_messages_are_sent_after_a_restart(nginx_factory, twilio):
+    n = nginx_factory()
+    configure(n)
+    n.start()
+    book(n)
+    [row] = outbox(n)["messages"]
+    assert row["status"] == "pending"
+    assert n.stop() == 0
+    assert twilio.messages() == []
+
+    # the same prefix (and SQLite file), now with Twilio configured
+    n.env.update(twilio_env(twilio))
+    twilio.configure(callback_rewrite={PUBLIC: f"http://127.0.0.1:{n.port}"})
+    configure(n)
+    n.start()
+    [row] = row_where(n, lambda m: m["status"] == "sent")
+    [msg] = twilio.messages()
+    assert row["twilio_sid"] == msg["sid"]
+    assert "Reserva confirmada" in msg["body"]
+
+
+def test_reminders_fire_once(nginx_factory, twilio):
+    # "the morning of the booking" moved to today, from midnight on
+    n = start(nginx_factory, twilio,
+              conf="    cerebro_reminder_hour 0;\n"
+                   "    cerebro_reminder_days_before 7;\n")
+    book(n, when=day(7))
+    book(n, name="Bea", when=day(8), call_id="c-2", caller="+34600333444")
+
+    def reminders():
+        return [m for m in twilio.messages() if "CANCELAR" in m["body"]]
+
+    [rem] = wait_for(reminders)
+    assert rem["to"] == f"whatsapp:{GUEST}"
+    assert rem["body"].endswith("Responda CANCELAR para anular.")
+    assert "Ana" in rem["body"] and spoken(day(7)) in rem["body"]
+    assert "21:00" in rem["body"]
+    time.sleep(3)
+    assert len(reminders()) == 1
+    rows = [m for m in outbox(n)["messages"] if m["kind"] == "reminder"]
+    assert len(rows) == 1 and rows[0]["dedupe_key"].startswith("remind:")
+    assert rows[0]["reservation_id"]
+    # two confirmations and one reminder, nothing else
+    assert len(twilio.messages()) == 3
+
+
+def test_an_opted_out_number_gets_nothing(nginx_factory, twilio):
+    n = start(nginx_factory, twilio)
+    assert outbox(n)["messages"] == []      # a worker made the schema
+    db = sqlite3.connect(n.prefix / "data" / "cerebro.sqlite")
+    db.execute("INSERT INTO opt_out (phone, opted_out, updated)"
+               " VALUES (?, 1, 0)", (GUEST,))
+    db.commit()
+    db.close()
+    book(n)
+    [row] = row_where(n, lambda m: m["status"] == "failed")
+    assert row["last_error"] == "opted out"
+    time.sleep(2)
+    assert twilio.messages() == [] and sends(twilio) == []
+
+
+def test_bad_directive_values_fail_nginx_t(nginx_factory):
+    for conf in ("    cerebro_reminder_hour 24;\n",
+                 "    cerebro_whatsapp_template HXnope;\n"):
+        n = nginx_factory()
+        configure(n, conf)
+        code, out = n.test_config()
+        assert code != 0
+        assert "cerebro_reminder_hour" in out or \
+            "cerebro_whatsapp_template" in out
