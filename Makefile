@@ -5,6 +5,7 @@
 #   make test     unit tests (cmocka) then integration tests (pytest)
 #   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
 #   make bench    build the benchmark programs under build/bench/
+#   make valgrind-redis   Redis traffic, reconnects included, under valgrind
 
 SHELL := /bin/bash
 
@@ -39,7 +40,8 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all module deps run test unit integration fuzz bench clean
+.PHONY: all module deps run test unit integration fuzz bench clean \
+        valgrind-redis
 
 # Keep the core objects: every test, fuzzer and benchmark links them.
 .SECONDARY: $(CORE_OBJS)
@@ -106,6 +108,10 @@ $(BUILD)/bench/%: bench/%.c $(CORE_OBJS)
 	$(CC) $(CORE_CFLAGS) $< $(CORE_OBJS) -o $@ $(CORE_LIBS)
 
 bench: $(BENCH_BINS)
+
+# The Redis tests' traffic against one nginx process under memcheck.
+valgrind-redis: deps $(MODULE)
+	scripts/valgrind-redis
 
 clean:
 	rm -rf $(BUILD)

@@ -5,6 +5,13 @@ from Redis, from nginx shared memory (no REDIS_URL) and with the cache off
 concurrent connections.  A benchmark: it prints figures, it asserts
 nothing.
 
+Two loads.  Saturating: each of the 50 connections sends its next request
+as soon as the last is answered, which gives the throughput; but then
+latency is only 50 / throughput, whatever the server does (and wrk takes
+one of the two cores).  Paced: the same 50 connections open at once, each
+sending at a random interval (--paced-rate requests/s in all), which
+measures what one request costs while 50 clients are connected.
+
 The day is seeded with the staff endpoint first (as many bookings as the
 restaurant's tables take), then topped up to the target straight into the
 SQLite file, since one evening of 14 tables cannot hold 300 bookings."""
@@ -69,7 +76,22 @@ def seed(n, date, target):
     return through_nginx, booked
 
 
-def tool_script(base, date):
+def pacing(rate, connections):
+    """wrk's delay(): a random wait (ms) between one connection's requests
+    so that all of them together send about rate requests/s."""
+    mean = max(1, round(1000 * connections / rate))
+    return ("delay = function()\n"
+            f"  return math.random(1, {2 * mean - 1})\n"
+            "end\n")
+
+
+def get_script(base, rate, connections):
+    path = base / "get-paced.lua"
+    path.write_text(pacing(rate, connections))
+    return path
+
+
+def tool_script(base, date, rate=None, connections=50):
     """A wrk script posting check_availability tool calls, each with a new
     toolCallId (a repeated one would be answered from the replay store)."""
     body = json.dumps({"message": {
@@ -80,15 +102,17 @@ def tool_script(base, date):
             "name": "check_availability",
             "arguments": {"date": date, "time": "21:00",
                           "party_size": 2}}}]}})
-    path = base / "tool.lua"
-    path.write_text('wrk.method = "POST"\n'
+    path = base / ("tool-paced.lua" if rate else "tool.lua")
+    path.write_text((pacing(rate, connections) if rate else "")
+                    + 'wrk.method = "POST"\n'
                     'wrk.headers["Content-Type"] = "application/json"\n'
                     f"local body = {json.dumps(body)}\n"
                     "local n = 0\n"
                     "local tag = tostring(math.random(1, 1000000000))\n"
                     "request = function()\n"
                     "  n = n + 1\n"
-                    "  local b = body:gsub('TOOLCALLID', 't' .. tag .. '-' .. n)\n"
+                    "  local b = body:gsub('TOOLCALLID',\n"
+                    "                      't' .. tag .. '-' .. n)\n"
                     "  return wrk.format(nil, nil, nil, b)\n"
                     "end\n")
     return path
@@ -119,6 +143,12 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--bookings", type=int, default=300)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--paced-rate", type=int, default=2000,
+                    help="requests/s of the paced tool calls, all "
+                         "connections")
+    ap.add_argument("--paced-get-rate", type=int, default=300,
+                    help="requests/s of the paced GETs (each encodes the "
+                         "whole day as JSON)")
     args = ap.parse_args()
 
     base = world_traversable_dir("bench-cache")
@@ -126,8 +156,11 @@ def main():
     date = bench_day()
     path = f"/cerebro/reservations?date={date}"
     script = tool_script(base, date)
+    paced_tool = tool_script(base, date, args.paced_rate, args.connections)
+    paced_get = get_script(base, args.paced_get_rate, args.connections)
     rows = []
     tools = []
+    paced = []
     try:
         setups = [("Redis", {"REDIS_URL": redis.url}, None),
                   ("shared memory", {}, None),
@@ -157,6 +190,11 @@ def main():
                           args.connections, args.threads, script)
                 res.update(name=name)
                 tools.append(res)
+                res = wrk(n.port, "/vapi/webhook", args.seconds,
+                          args.connections, args.threads, paced_tool)
+                get = wrk(n.port, path, args.seconds, args.connections,
+                          args.threads, paced_get)
+                paced.append({"name": name, "tool": res, "get": get})
             finally:
                 n.stop()
     finally:
@@ -171,6 +209,18 @@ def main():
     for r in tools:
         print(f"{r['name']:<20}{r['p50']:>10.3f}{r['p99']:>10.3f}"
               f"{r['rps']:>14.0f}{r['non2xx']:>10}")
+    print()
+    print(f"paced: {args.connections} connections open at once, "
+          f"tool calls at {args.paced_rate} requests/s in all, GETs at "
+          f"{args.paced_get_rate}, {args.seconds} s")
+    print(f"{'served from':<20}{'tool p50':>10}{'tool p99':>10}"
+          f"{'req/s':>8}{'GET p50':>10}{'GET p99':>10}{'req/s':>8}"
+          f"{'non-2xx':>9}")
+    for r in paced:
+        t, g = r["tool"], r["get"]
+        print(f"{r['name']:<20}{t['p50']:>10.3f}{t['p99']:>10.3f}"
+              f"{t['rps']:>8.0f}{g['p50']:>10.3f}{g['p99']:>10.3f}"
+              f"{g['rps']:>8.0f}{t['non2xx'] + g['non2xx']:>9}")
     print()
     print(f"GET {path.split('?')[0]}?date={date}: {rows[0]['count']} "
           f"bookings ({rows[0]['via']} through the staff endpoint), "

@@ -35,6 +35,10 @@ static ngx_int_t ngx_cerebro_init_store(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_create_data_dir(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_give_to_workers(ngx_cycle_t *cycle,
+    u_char *path);
+static ngx_int_t ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle,
+    ngx_cerebro_main_conf_t *mcf);
 
 
 #define ngx_cerebro_setting_command(directive, field, setting)               \
@@ -529,9 +533,7 @@ ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_create_data_dir(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 {
-    u_char           *dir;
-    ngx_file_info_t   fi;
-    ngx_core_conf_t  *ccf;
+    u_char  *dir;
 
     dir = (u_char *) ngx_cerebro_pstrdup0(cycle->pool, &mcf->data_dir);
     if (dir == NULL) {
@@ -548,25 +550,77 @@ ngx_cerebro_create_data_dir(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
+    return ngx_cerebro_give_to_workers(cycle, dir);
+}
+
+
+/* chown to the workers' user when the master runs as root */
+static ngx_int_t
+ngx_cerebro_give_to_workers(ngx_cycle_t *cycle, u_char *path)
+{
+    ngx_file_info_t   fi;
+    ngx_core_conf_t  *ccf;
+
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 
     if (geteuid() != 0 || ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
         return NGX_OK;
     }
 
-    if (ngx_file_info(dir, &fi) == NGX_FILE_ERROR) {
-        return NGX_ERROR;
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        /* a WAL file that SQLite removed at close */
+        return ngx_errno == NGX_ENOENT ? NGX_OK : NGX_ERROR;
     }
 
     if (fi.st_uid != ccf->user
-        && chown((const char *) dir, ccf->user, (gid_t) -1) == -1)
+        && chown((const char *) path, ccf->user, (gid_t) -1) == -1)
     {
         ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                        "chown(\"%s\", %d) failed", dir, ccf->user);
+                        "chown(\"%s\", %d) failed", path, ccf->user);
         return NGX_ERROR;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The master creates, migrates and seeds the SQLite file once, before the
+ * workers start: otherwise every worker would race to do it at once, and
+ * the losers would start without their store.
+ */
+static ngx_int_t
+ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+{
+    u_char                 path[NGX_MAX_PATH];
+    cerebro_sqlite_t      *db;
+    cerebro_store_error_t  e;
+
+    db = cerebro_sqlite_open((char *) mcf->sqlite_path.data, mcf->model,
+                             (char *) mcf->restaurant_json.data,
+                             mcf->restaurant_json.len, &e);
+    if (db == NULL) {
+        ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, 0,
+                        "cannot open the embedded store \"%V\" "
+                        "(CEREBRO_DATA_DIR): %s", &mcf->sqlite_path,
+                        e.message);
+        return NGX_ERROR;
+    }
+
+    cerebro_sqlite_close(db);
+
+    if (ngx_cerebro_give_to_workers(cycle, mcf->sqlite_path.data) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_snprintf(path, sizeof(path), "%V-wal%Z", &mcf->sqlite_path);
+    if (ngx_cerebro_give_to_workers(cycle, path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_snprintf(path, sizeof(path), "%V-shm%Z", &mcf->sqlite_path);
+
+    return ngx_cerebro_give_to_workers(cycle, path);
 }
 
 
@@ -641,7 +695,9 @@ ngx_cerebro_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_cerebro_create_data_dir(cycle, mcf) != NGX_OK) {
+    if (ngx_cerebro_create_data_dir(cycle, mcf) != NGX_OK
+        || ngx_cerebro_prepare_sqlite(cycle, mcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

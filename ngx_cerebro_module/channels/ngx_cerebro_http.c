@@ -356,6 +356,52 @@ ngx_cerebro_http_header(ngx_http_request_t *r, ngx_str_t *name)
 
 
 ngx_int_t
+ngx_cerebro_http_read_post(ngx_http_request_t *r, const char *content_type,
+    ngx_http_client_body_handler_pt handler)
+{
+    size_t      len;
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+    u_char      message[128];
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    len = ngx_strlen(content_type);
+    type = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                      : NULL;
+
+    /* "application/json; charset=utf-8" is application/json */
+    if (type == NULL || type->len < len
+        || ngx_strncasecmp(type->data, (u_char *) content_type, len) != 0
+        || (type->len > len && type->data[len] != ';'
+            && type->data[len] != ' '))
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        *ngx_snprintf(message, sizeof(message) - 1, "this endpoint takes %s",
+                      content_type) = '\0';
+
+        return ngx_cerebro_http_send_error(r,
+                                           NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                           (char *) message);
+    }
+
+    rc = ngx_http_read_client_request_body(r, handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+ngx_int_t
 ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
 {
     u_char       *p;
@@ -368,7 +414,10 @@ ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     if (r->request_body->temp_file) {
-        return NGX_DECLINED;
+        return ngx_cerebro_http_send_error(r,
+                                           NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                           "the body is larger than this "
+                                           "endpoint takes");
     }
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
@@ -377,7 +426,7 @@ ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
 
     p = ngx_pnalloc(r->pool, body->len + 1);
     if (p == NULL) {
-        return NGX_ERROR;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     body->data = p;

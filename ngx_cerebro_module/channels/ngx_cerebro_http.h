@@ -29,9 +29,16 @@ ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, cJSON *json);
 
 /*
- * The request body in one NUL-terminated piece: NGX_OK; NGX_DECLINED when
- * it went to a temporary file (larger than the location's
- * client_body_buffer_size); NGX_ERROR without memory.
+ * A POST of the given content type (415 otherwise), its body read before
+ * handler runs; what a content handler returns.
+ */
+ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
+    const char *content_type, ngx_http_client_body_handler_pt handler);
+
+/*
+ * The request body in one NUL-terminated piece: NGX_OK; otherwise the
+ * status to finalize with (a JSON 413 already sent when the body went to a
+ * temporary file: larger than the location's client_body_buffer_size).
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
 

@@ -679,54 +679,22 @@ ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_status_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
-
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    rc = ngx_http_read_client_request_body(r, ngx_cerebro_status_body);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
+                                      ngx_cerebro_status_body);
 }
 
 
 static void
 ngx_cerebro_status_body(ngx_http_request_t *r)
 {
+    ngx_int_t     rc;
     ngx_str_t     body;
-    ngx_chain_t  *cl;
 
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        ngx_http_finalize_request(r,
-            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        "the callback is too large"));
+    rc = ngx_cerebro_http_body(r, &body);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
         return;
     }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data = ngx_pnalloc(r->pool, body.len + 1);
-    if (body.data == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        ngx_memcpy(body.data + body.len, cl->buf->pos,
-                   cl->buf->last - cl->buf->pos);
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data[body.len] = '\0';
 
     ngx_http_finalize_request(r, ngx_cerebro_status_record(r, &body));
 }

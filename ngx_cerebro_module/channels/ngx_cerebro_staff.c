@@ -186,13 +186,8 @@ ngx_cerebro_reservations_body(ngx_http_request_t *r)
     ngx_cerebro_store_op_t  *op;
 
     rc = ngx_cerebro_http_body(r, &body);
-
     if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc == NGX_DECLINED
-            ? ngx_cerebro_http_send_error(r,
-                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                          "the body is too large")
-            : NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_finalize_request(r, rc);
         return;
     }
 

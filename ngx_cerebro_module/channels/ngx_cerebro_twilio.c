@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "ngx_cerebro_http.h"
 #include "ngx_cerebro_twilio.h"
 
 
@@ -16,8 +17,6 @@ static void ngx_cerebro_twilio_classify(ngx_cerebro_twilio_send_t *s,
 static size_t ngx_cerebro_twilio_encoded_len(const char *s);
 static ngx_uint_t ngx_cerebro_twilio_unescape(u_char *dst, u_char *src,
     size_t len);
-static ngx_table_elt_t *ngx_cerebro_twilio_header(ngx_http_request_t *r,
-    const char *name);
 
 
 #define NGX_CEREBRO_TWILIO_PATH_LEN  128
@@ -440,13 +439,15 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
     ngx_table_elt_t          *h;
     ngx_cerebro_main_conf_t  *mcf;
 
+    static ngx_str_t  signature_header = ngx_string("X-Twilio-Signature");
+
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     if (mcf->twilio_auth_token.len == 0) {
         return NGX_OK;
     }
 
-    h = ngx_cerebro_twilio_header(r, "X-Twilio-Signature");
+    h = ngx_cerebro_http_header(r, &signature_header);
     if (h == NULL) {
         return NGX_DECLINED;
     }
@@ -499,34 +500,3 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
 }
 
 
-static ngx_table_elt_t *
-ngx_cerebro_twilio_header(ngx_http_request_t *r, const char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}

@@ -90,40 +90,8 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
-    ngx_int_t   rc;
-    ngx_str_t  *type;
-
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    type = r->headers_in.content_type ? &r->headers_in.content_type->value
-                                      : NULL;
-
-    if (type == NULL
-        || type->len < sizeof("application/json") - 1
-        || ngx_strncasecmp(type->data, (u_char *) "application/json",
-                           sizeof("application/json") - 1)
-           != 0)
-    {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_cerebro_http_send_error(r,
-                                      NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                      "VAPI server messages are "
-                                      "application/json");
-    }
-
-    rc = ngx_http_read_client_request_body(r, ngx_cerebro_vapi_body);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_cerebro_http_read_post(r, "application/json",
+                                      ngx_cerebro_vapi_body);
 }
 
 
@@ -135,13 +103,8 @@ ngx_cerebro_vapi_body(ngx_http_request_t *r)
 
     /* the location's client_body_buffer_size keeps a webhook in memory */
     rc = ngx_cerebro_http_body(r, &body);
-
     if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc == NGX_DECLINED
-            ? ngx_cerebro_http_send_error(r,
-                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                          "the message is too large")
-            : NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_finalize_request(r, rc);
         return;
     }
 

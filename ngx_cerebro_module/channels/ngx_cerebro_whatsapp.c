@@ -124,41 +124,8 @@ ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_whatsapp_handler(ngx_http_request_t *r)
 {
-    ngx_int_t   rc;
-    ngx_str_t  *type;
-
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    type = r->headers_in.content_type ? &r->headers_in.content_type->value
-                                      : NULL;
-
-    if (type == NULL
-        || type->len < sizeof("application/x-www-form-urlencoded") - 1
-        || ngx_strncasecmp(type->data,
-                           (u_char *) "application/x-www-form-urlencoded",
-                           sizeof("application/x-www-form-urlencoded") - 1)
-           != 0)
-    {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_cerebro_http_send_error(r,
-                                      NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                      "Twilio webhooks are "
-                                      "application/x-www-form-urlencoded");
-    }
-
-    rc = ngx_http_read_client_request_body(r, ngx_cerebro_whatsapp_body);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
+                                      ngx_cerebro_whatsapp_body);
 }
 
 
@@ -167,35 +134,12 @@ ngx_cerebro_whatsapp_body(ngx_http_request_t *r)
 {
     ngx_int_t     rc;
     ngx_str_t     body;
-    ngx_chain_t  *cl;
 
-    /* the location's client_body_buffer_size keeps a webhook in memory */
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        ngx_http_finalize_request(r,
-            ngx_cerebro_http_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        "the message is too large"));
+    rc = ngx_cerebro_http_body(r, &body);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
         return;
     }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data = ngx_pnalloc(r->pool, body.len + 1);
-    if (body.data == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    body.len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        ngx_memcpy(body.data + body.len, cl->buf->pos,
-                   cl->buf->last - cl->buf->pos);
-        body.len += cl->buf->last - cl->buf->pos;
-    }
-
-    body.data[body.len] = '\0';
 
     rc = ngx_cerebro_whatsapp_message(r, &body);
 

@@ -7,6 +7,7 @@
  */
 
 #include "ngx_cerebro_limiter.h"
+#include "ngx_cerebro_kv.h"
 
 
 /* room for the trip from us to the upstream's own clock */
@@ -57,6 +58,26 @@ static void ngx_cerebro_lock_wake(ngx_event_t *ev);
 static ngx_cerebro_lock_slot_t *ngx_cerebro_lock_find(
     ngx_cerebro_limiter_t *lim, ngx_cerebro_lock_t *lk);
 static ngx_int_t ngx_cerebro_limiter_ready(ngx_cerebro_limiter_t *lim);
+static ngx_int_t ngx_cerebro_lock_remote_start(ngx_cerebro_lock_t *lk);
+static void ngx_cerebro_lock_remote_try(ngx_cerebro_lock_t *lk);
+static void ngx_cerebro_lock_remote_done(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_lock_remote_release(void *state);
+
+
+/*
+ * A Redis lock's state lives in a pool of its own, not in the caller's
+ * lock: a LOCK or UNLOCK still in flight when the caller lets go (and
+ * frees its lock) must find live memory, and a LOCK that lands after the
+ * caller left is released by the state alone.
+ */
+typedef struct {
+    ngx_cerebro_lock_t   *lk;          /* NULL: the caller let go */
+    ngx_pool_t           *pool;
+    ngx_cerebro_kv_op_t   op;
+    u_char                key[NGX_CEREBRO_LIMITER_KEY_LEN + 32];
+    unsigned              busy:1;      /* a command in flight */
+    unsigned              held:1;      /* ours in Redis (or the zone) */
+} ngx_cerebro_lock_remote_t;
 
 
 #define ngx_cerebro_msec_before(a, b)  ((ngx_msec_int_t) ((a) - (b)) < 0)
@@ -319,6 +340,9 @@ ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key)
 ngx_int_t
 ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk)
 {
+    const char               *reason;
+    ngx_cerebro_main_conf_t  *mcf;
+
     if (ngx_cerebro_limiter_ready(lk->limiter) != NGX_OK
         || lk->key.len == 0 || lk->key.len > NGX_CEREBRO_LIMITER_KEY_LEN)
     {
@@ -328,11 +352,22 @@ ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk)
     lk->held = 0;
     lk->waiting = 1;
     lk->token = 0;
+    lk->remote = NULL;
     lk->give_up = ngx_current_msec + lk->wait;
 
     lk->retry.handler = ngx_cerebro_lock_wake;
     lk->retry.data = lk;
     lk->retry.log = lk->log;
+
+    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cerebro_module);
+
+    if (mcf && mcf->kv
+        && ngx_strcmp(ngx_cerebro_kv_state(mcf, &reason), "shared memory")
+           != 0)
+    {
+        /* REDIS_URL is set: one lock for every host */
+        return ngx_cerebro_lock_remote_start(lk);
+    }
 
     /* the first try too runs from the event loop: handler never nests */
     ngx_post_event(&lk->retry, &ngx_posted_events);
@@ -351,6 +386,11 @@ ngx_cerebro_lock_wake(ngx_event_t *ev)
     lk = ev->data;
 
     if (!lk->waiting) {
+        return;
+    }
+
+    if (lk->remote) {
+        ngx_cerebro_lock_remote_try(lk);
         return;
     }
 
@@ -468,7 +508,8 @@ ngx_cerebro_lock_release(ngx_cerebro_lock_t *lk)
 {
     ngx_cerebro_limiter_t *lim = lk->limiter;
 
-    ngx_cerebro_lock_slot_t  *s;
+    ngx_cerebro_lock_slot_t    *s;
+    ngx_cerebro_lock_remote_t  *st;
 
     if (lk->waiting) {
         lk->waiting = 0;
@@ -480,6 +521,14 @@ ngx_cerebro_lock_release(ngx_cerebro_lock_t *lk)
         if (lk->retry.posted) {
             ngx_delete_posted_event(&lk->retry);
         }
+    }
+
+    if (lk->remote) {
+        st = lk->remote;
+        lk->remote = NULL;
+        lk->held = 0;
+        ngx_cerebro_lock_remote_release(st);
+        return;
     }
 
     if (!lk->held || ngx_cerebro_limiter_ready(lim) != NGX_OK) {
@@ -504,7 +553,22 @@ ngx_cerebro_lock_expire_in(ngx_cerebro_lock_t *lk, ngx_msec_t ms)
 {
     ngx_cerebro_limiter_t *lim = lk->limiter;
 
-    ngx_cerebro_lock_slot_t  *s;
+    ngx_cerebro_lock_slot_t    *s;
+    ngx_cerebro_lock_remote_t  *st;
+
+    if (lk->remote) {
+        /*
+         * Not released: the Redis lock expires by itself, at most
+         * NGX_CEREBRO_LOCK_TTL_MAX after it was taken (the lock's own
+         * expiry, which may come sooner than ms).
+         */
+        st = lk->remote;
+        lk->remote = NULL;
+        st->held = 0;
+        lk->held = 0;
+        ngx_cerebro_lock_remote_release(st);
+        return;
+    }
 
     if (!lk->held || ngx_cerebro_limiter_ready(lim) != NGX_OK) {
         return;
@@ -520,4 +584,148 @@ ngx_cerebro_lock_expire_in(ngx_cerebro_lock_t *lk, ngx_msec_t ms)
     }
 
     ngx_shmtx_unlock(&lim->shpool->mutex);
+}
+
+
+static ngx_int_t
+ngx_cerebro_lock_remote_start(ngx_cerebro_lock_t *lk)
+{
+    ngx_pool_t                 *pool;
+    ngx_cerebro_lock_remote_t  *st;
+
+    pool = ngx_create_pool(1024, lk->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = ngx_pcalloc(pool, sizeof(ngx_cerebro_lock_remote_t));
+    if (st == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    st->lk = lk;
+    st->pool = pool;
+    lk->remote = st;
+
+    ngx_cerebro_lock_remote_try(lk);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_lock_remote_try(ngx_cerebro_lock_t *lk)
+{
+    ngx_cerebro_kv_op_t        *op;
+    ngx_cerebro_lock_remote_t  *st;
+
+    st = lk->remote;
+    op = &st->op;
+
+    ngx_memzero(op, sizeof(ngx_cerebro_kv_op_t));
+
+    op->pool = st->pool;
+    op->log = lk->log;
+    op->kind = NGX_CEREBRO_KV_LOCK;
+    op->key.data = st->key;
+    op->key.len = ngx_sprintf(st->key, "cerebro:v1:lock:%V", &lk->key)
+                  - st->key;
+    op->ttl = ngx_min(lk->ttl ? lk->ttl : NGX_CEREBRO_LOCK_TTL_MAX,
+                      NGX_CEREBRO_LOCK_TTL_MAX);
+    op->done = ngx_cerebro_lock_remote_done;
+    op->data = st;
+
+    if (ngx_cerebro_kv_start(op) != NGX_OK) {
+        /* no memory: said from the event loop, like every outcome */
+        lk->waiting = 0;
+        lk->handler(lk, NGX_ERROR);
+        return;
+    }
+
+    st->busy = 1;
+}
+
+
+static void
+ngx_cerebro_lock_remote_done(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_lock_remote_t *st = op->data;
+
+    ngx_msec_t           poll, left;
+    ngx_cerebro_lock_t  *lk;
+
+    st->busy = 0;
+    lk = st->lk;
+
+    if (op->kind == NGX_CEREBRO_KV_UNLOCK) {
+        ngx_destroy_pool(st->pool);
+        return;
+    }
+
+    if (op->rc == NGX_CEREBRO_KV_OK) {
+        st->held = 1;
+    }
+
+    if (lk == NULL) {
+        /* the caller let go while the LOCK was on its way */
+        ngx_cerebro_lock_remote_release(st);
+        return;
+    }
+
+    if (op->rc == NGX_CEREBRO_KV_NONE
+        && ngx_cerebro_msec_before(ngx_current_msec, lk->give_up))
+    {
+        poll = NGX_CEREBRO_LOCK_POLL_MIN
+               + ngx_random() % (NGX_CEREBRO_LOCK_POLL_MAX
+                                 - NGX_CEREBRO_LOCK_POLL_MIN);
+        left = lk->give_up - ngx_current_msec;
+
+        ngx_add_timer(&lk->retry, ngx_min(poll, left));
+        return;
+    }
+
+    lk->waiting = 0;
+    lk->held = st->held;
+
+    lk->handler(lk, op->rc == NGX_CEREBRO_KV_OK ? NGX_OK
+                    : (op->rc == NGX_CEREBRO_KV_NONE ? NGX_BUSY
+                                                     : NGX_ERROR));
+}
+
+
+/* The caller lets go: an UNLOCK if the lock is ours, then the pool goes. */
+static void
+ngx_cerebro_lock_remote_release(void *state)
+{
+    ngx_cerebro_lock_remote_t *st = state;
+
+    ngx_cerebro_kv_op_t  *op;
+
+    st->lk = NULL;
+
+    if (st->busy) {
+        /* its done() comes back here */
+        return;
+    }
+
+    if (!st->held) {
+        ngx_destroy_pool(st->pool);
+        return;
+    }
+
+    st->held = 0;
+
+    /* the token that LOCK made stays in the op: it proves the lock ours */
+    op = &st->op;
+    op->kind = NGX_CEREBRO_KV_UNLOCK;
+    op->done = ngx_cerebro_lock_remote_done;
+    op->data = st;
+
+    if (ngx_cerebro_kv_start(op) != NGX_OK) {
+        ngx_destroy_pool(st->pool);
+        return;
+    }
+
+    st->busy = 1;
 }

@@ -6,8 +6,11 @@
  * locks (a booking day) with an owner pid and an expiry, so that a crashed
  * worker's lock goes away by itself.
  *
- * The lock is asynchronous on purpose: the Redis issue replaces its inside
- * with SET NX PX / a compare-and-delete script without touching callers.
+ * The lock is asynchronous on purpose: with REDIS_URL set it is a Redis
+ * lock shared by every host (SET NX PX with a random token through the
+ * key-value layer, released by a compare-and-delete script), which falls
+ * back to the host's shared memory while Redis is down; without Redis it
+ * lives in this zone.
  */
 
 #ifndef _NGX_CEREBRO_LIMITER_H_INCLUDED_
@@ -26,6 +29,13 @@
 #define NGX_CEREBRO_AIRTABLE_RATE      5
 #define NGX_CEREBRO_AIRTABLE_WINDOW    1000
 #define NGX_CEREBRO_AIRTABLE_PAUSE     30000
+
+/*
+ * A lock never outlives VAPI's tool deadline (20 s by default): a host
+ * that dies holding one frees the day before the caller's assistant gives
+ * up on the next host.
+ */
+#define NGX_CEREBRO_LOCK_TTL_MAX       15000
 
 
 /*
@@ -80,6 +90,7 @@ struct ngx_cerebro_lock_s {
     ngx_event_t                   retry;
     ngx_msec_t                    give_up;
     uint64_t                      token;
+    void                         *remote;      /* the Redis lock's state */
     unsigned                      held:1;
     unsigned                      waiting:1;
 };

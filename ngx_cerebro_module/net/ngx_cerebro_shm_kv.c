@@ -16,8 +16,15 @@
 #define NGX_CEREBRO_SHM_STRING  0
 #define NGX_CEREBRO_SHM_LIST    1
 
-/* evictions tried for one allocation before giving up */
-#define NGX_CEREBRO_SHM_EVICT   256
+/*
+ * Evictions tried for one allocation before giving up.  A value larger
+ * than half a page needs whole free pages in a row, and freeing small
+ * entries (locks, idempotency keys) frees a page only once all of its
+ * chunks are gone: a busy day's value may need many more evictions than
+ * a key.  Each is a fraction of a microsecond under the mutex.
+ */
+#define NGX_CEREBRO_SHM_EVICT        256
+#define NGX_CEREBRO_SHM_EVICT_LARGE  16384
 
 
 typedef struct {
@@ -722,10 +729,13 @@ static void *
 ngx_cerebro_shm_alloc(ngx_cerebro_shm_kv_t *kv, size_t size)
 {
     void         *p;
-    ngx_uint_t    i;
+    ngx_uint_t    i, max;
     ngx_queue_t  *q;
 
-    for (i = 0; i < NGX_CEREBRO_SHM_EVICT; i++) {
+    max = (size > ngx_pagesize / 2) ? NGX_CEREBRO_SHM_EVICT_LARGE
+                                    : NGX_CEREBRO_SHM_EVICT;
+
+    for (i = 0; i < max; i++) {
 
         p = ngx_slab_alloc_locked(kv->shpool, size);
         if (p) {

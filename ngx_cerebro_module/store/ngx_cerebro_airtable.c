@@ -1541,9 +1541,12 @@ ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
                 continue;
             }
 
-            /* a base without call_id: same guest, same time is the same */
+            /*
+             * a base without call_id (the original's fields only; another
+             * worker may have learnt that): one guest, one time, one table
+             */
             if (ngx_strcmp(res->call_id, call_id) == 0
-                || (res->call_id[0] == '\0' && ngx_cerebro_at_no_extras))
+                || res->call_id[0] == '\0')
             {
                 op->reservation = *res;
                 op->repeated = 1;

@@ -20,9 +20,11 @@
 
 #define NGX_CEREBRO_CACHE_DAY_TTL     60000
 #define NGX_CEREBRO_CACHE_TABLES_TTL  3600000
-#define NGX_CEREBRO_CACHE_POLL        10
+#define NGX_CEREBRO_CACHE_POLL_MIN    1
+#define NGX_CEREBRO_CACHE_POLL_MAX    8
 #define NGX_CEREBRO_CACHE_WAIT_MAX    1000
 #define NGX_CEREBRO_CACHE_KEY_LEN     64
+#define NGX_CEREBRO_CACHE_MEMO        8
 
 #define NGX_CEREBRO_CACHE_MAGIC_DAY     0x31796164     /* "day1" */
 #define NGX_CEREBRO_CACHE_MAGIC_TABLES  0x31626174     /* "tab1" */
@@ -52,12 +54,42 @@ typedef struct {
     ngx_str_t                    prefix;
     ngx_msec_t                   ttl;
     ngx_msec_t                   give_up;
+    ngx_msec_t                   interval;
     ngx_event_t                  poll;
     ngx_str_t                    days[4];
     u_char                       day_keys[4][NGX_CEREBRO_CACHE_KEY_LEN];
     ngx_uint_t                   ndays;
     unsigned                     locked:1;
 } ngx_cerebro_cache_t;
+
+
+/*
+ * A day decoded once in a worker, shared read-only by every request that
+ * reads the same cached bytes: a busy day is several hundred records of
+ * ~900 bytes, and building (and zeroing) them at every request cost more
+ * than the rest of the tool call.  Each request holds a reference until
+ * its pool goes; the memo holds one while the entry is current.
+ */
+typedef struct {
+    ngx_uint_t                   refs;
+    size_t                       rawlen;
+    u_char                      *raw;
+    cerebro_reservation_t       *bookings;
+    int                          nbookings;
+} ngx_cerebro_cache_blob_t;
+
+
+typedef struct {
+    u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
+    size_t                       klen;
+    ngx_msec_t                   used;
+    ngx_cerebro_cache_blob_t    *blob;
+} ngx_cerebro_cache_memo_t;
+
+
+/* this worker's: each worker is a process of its own, nothing is shared */
+static ngx_cerebro_cache_memo_t
+    ngx_cerebro_cache_memo[NGX_CEREBRO_CACHE_MEMO];
 
 
 static ngx_int_t ngx_cerebro_store_run(ngx_cerebro_store_op_t *op);
@@ -84,8 +116,13 @@ static ngx_int_t ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc,
 static void ngx_cerebro_cache_cleanup(void *data);
 static ngx_int_t ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op,
     ngx_pool_t *pool, ngx_str_t *out);
-static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
-    ngx_pool_t *pool, ngx_str_t *in);
+static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc,
+    ngx_str_t *in);
+static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
+    ngx_str_t *in, ngx_log_t *log);
+static void ngx_cerebro_cache_blob_release(void *data);
+static ngx_int_t ngx_cerebro_cache_memo_add_cleanup(void);
+static void ngx_cerebro_cache_memo_free(void *data);
 
 
 ngx_int_t
@@ -342,7 +379,7 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
     case NGX_CEREBRO_CACHE_WAIT:
 
         if (kv->rc == NGX_CEREBRO_KV_OK
-            && ngx_cerebro_cache_decode(op, op->request->pool, &kv->result)
+            && ngx_cerebro_cache_decode(cc, &kv->result)
                == NGX_OK)
         {
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->request->connection->log,
@@ -356,16 +393,18 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
             break;
         }
 
-        if (cc->phase == NGX_CEREBRO_CACHE_WAIT) {
-            if ((ngx_msec_int_t) (cc->give_up - ngx_current_msec) <= 0) {
-                /* the filler is slow or gone: read it ourselves */
-                break;
-            }
-
-            ngx_add_timer(&cc->poll, NGX_CEREBRO_CACHE_POLL);
-            return;
+        if (cc->phase == NGX_CEREBRO_CACHE_WAIT
+            && (ngx_msec_int_t) (cc->give_up - ngx_current_msec) <= 0)
+        {
+            /* the filler is slow or gone: read it ourselves */
+            break;
         }
 
+        /*
+         * A waiter asks for the lock again: a filler that could not store
+         * the value (a full zone, a Redis error) has released it, and then
+         * one waiter reads instead of all of them polling till give_up.
+         */
         cc->phase = NGX_CEREBRO_CACHE_LOCK;
 
         if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_LOCK, cc->fill) != NGX_OK)
@@ -398,11 +437,20 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
 
         if (kv->rc == NGX_CEREBRO_KV_NONE) {
             /* another worker or host fills it: wait for its value */
+            if (cc->interval == 0) {
+                cc->give_up = ngx_current_msec
+                              + ngx_min(op->deadline / 2,
+                                        NGX_CEREBRO_CACHE_WAIT_MAX);
+                cc->interval = NGX_CEREBRO_CACHE_POLL_MIN;
+
+            } else {
+                /* a store read takes a few ms: look often, then less */
+                cc->interval = ngx_min(cc->interval * 2,
+                                       NGX_CEREBRO_CACHE_POLL_MAX);
+            }
+
             cc->phase = NGX_CEREBRO_CACHE_WAIT;
-            cc->give_up = ngx_current_msec
-                          + ngx_min(op->deadline / 2,
-                                    NGX_CEREBRO_CACHE_WAIT_MAX);
-            ngx_add_timer(&cc->poll, NGX_CEREBRO_CACHE_POLL);
+            ngx_add_timer(&cc->poll, cc->interval);
             return;
         }
 
@@ -410,7 +458,7 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
 
     case NGX_CEREBRO_CACHE_RECHECK:
         if (kv->rc == NGX_CEREBRO_KV_OK
-            && ngx_cerebro_cache_decode(op, op->request->pool, &kv->result)
+            && ngx_cerebro_cache_decode(cc, &kv->result)
                == NGX_OK)
         {
             ngx_cerebro_cache_unlock(cc);
@@ -812,9 +860,11 @@ static ngx_int_t
 ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
     ngx_str_t *out)
 {
-    int                       i;
+    int                       i, k;
     size_t                    size;
     uint32_t                  u[5];
+    cerebro_group_rec_t       group;
+    cerebro_table_rec_t       table;
     cerebro_reservation_t    *rec;
     ngx_cerebro_cache_buf_t   b;
 
@@ -840,14 +890,38 @@ ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
         out->data = b.p;
         ngx_cerebro_cache_put(&b, u, sizeof(u));
 
-        if (op->ntables) {
-            ngx_cerebro_cache_put(&b, op->tables,
-                                  op->ntables * sizeof(cerebro_table_rec_t));
+        /*
+         * Field by field into zeroed records: what follows a string's NUL
+         * is whatever the heap held before, and must not reach Redis.
+         */
+        for (i = 0; i < op->ntables; i++) {
+            ngx_memzero(&table, sizeof(table));
+            ngx_cpystrn((u_char *) table.name, (u_char *) op->tables[i].name,
+                        sizeof(table.name));
+            ngx_cpystrn((u_char *) table.location,
+                        (u_char *) op->tables[i].location,
+                        sizeof(table.location));
+            table.capacity_min = op->tables[i].capacity_min;
+            table.capacity_max = op->tables[i].capacity_max;
+            ngx_cerebro_cache_put(&b, &table, sizeof(table));
         }
 
-        if (op->ngroups) {
-            ngx_cerebro_cache_put(&b, op->groups,
-                                  op->ngroups * sizeof(cerebro_group_rec_t));
+        for (i = 0; i < op->ngroups; i++) {
+            ngx_memzero(&group, sizeof(group));
+            ngx_cpystrn((u_char *) group.name, (u_char *) op->groups[i].name,
+                        sizeof(group.name));
+            group.capacity_min = op->groups[i].capacity_min;
+            group.capacity_max = op->groups[i].capacity_max;
+            group.ntables = ngx_min(ngx_max(op->groups[i].ntables, 0),
+                                    CEREBRO_MAX_GROUP_TABLES);
+
+            for (k = 0; k < group.ntables; k++) {
+                ngx_cpystrn((u_char *) group.members[k],
+                            (u_char *) op->groups[i].members[k],
+                            sizeof(group.members[k]));
+            }
+
+            ngx_cerebro_cache_put(&b, &group, sizeof(group));
         }
 
         out->len = b.p - out->data;
@@ -905,14 +979,19 @@ ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
 
 /* Anything unexpected is a miss, never a wrong answer. */
 static ngx_int_t
-ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
-    ngx_str_t *in)
+ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
 {
-    uint32_t                  u[5], i;
-    int32_t                   pax;
-    size_t                    n;
-    cerebro_reservation_t    *rec;
-    ngx_cerebro_cache_buf_t   b;
+    uint32_t                   u[5];
+    ngx_uint_t                 i;
+    ngx_pool_t                *pool;
+    ngx_pool_cleanup_t        *cln;
+    ngx_cerebro_store_op_t    *op;
+    ngx_cerebro_cache_buf_t    b;
+    ngx_cerebro_cache_memo_t  *m, *slot;
+    ngx_cerebro_cache_blob_t  *blob;
+
+    op = cc->op;
+    pool = op->request->pool;
 
     b.p = in->data;
     b.last = in->data + in->len;
@@ -949,22 +1028,114 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
         return NGX_OK;
     }
 
+    /* a day: the memo's decoding when the bytes are the same */
+
+    slot = NULL;
+
+    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+        m = &ngx_cerebro_cache_memo[i];
+
+        if (m->klen == ngx_strlen(cc->key)
+            && ngx_memcmp(m->key, cc->key, m->klen) == 0)
+        {
+            slot = m;
+            break;
+        }
+
+        if (slot == NULL || m->blob == NULL
+            || (slot->blob && (ngx_msec_int_t) (m->used - slot->used) < 0))
+        {
+            slot = m;      /* an empty entry, or the least recently used */
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    blob = slot->blob;
+
+    if (blob == NULL || slot->klen != ngx_strlen(cc->key)
+        || ngx_memcmp(slot->key, cc->key, slot->klen) != 0
+        || blob->rawlen != in->len
+        || ngx_memcmp(blob->raw, in->data, in->len) != 0)
+    {
+        blob = ngx_cerebro_cache_decode_day(in,
+                                            op->request->connection->log);
+        if (blob == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (slot->blob) {
+            ngx_cerebro_cache_blob_release(slot->blob);
+
+        } else if (ngx_cerebro_cache_memo_add_cleanup() != NGX_OK) {
+            ngx_cerebro_cache_blob_release(blob);
+            return NGX_ERROR;
+        }
+
+        slot->blob = blob;
+        slot->klen = ngx_cpymem(slot->key, cc->key, ngx_strlen(cc->key))
+                     - slot->key;
+    }
+
+    slot->used = ngx_current_msec;
+
+    blob->refs++;
+    cln->handler = ngx_cerebro_cache_blob_release;
+    cln->data = blob;
+
+    op->bookings = blob->bookings;
+    op->nbookings = blob->nbookings;
+    op->error.kind = CEREBRO_STORE_OK;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A new blob, its one reference the memo's; the bytes are kept along to
+ * be compared with the next reads.  NULL: a miss.
+ */
+static ngx_cerebro_cache_blob_t *
+ngx_cerebro_cache_decode_day(ngx_str_t *in, ngx_log_t *log)
+{
+    size_t                     size;
+    int32_t                    pax;
+    uint32_t                   u[2], i;
+    cerebro_reservation_t     *rec;
+    ngx_cerebro_cache_buf_t    b;
+    ngx_cerebro_cache_blob_t  *blob;
+
+    b.p = in->data;
+    b.last = in->data + in->len;
+
     if (ngx_cerebro_cache_get(&b, u, 2 * sizeof(uint32_t)) != NGX_OK
         || u[0] != NGX_CEREBRO_CACHE_MAGIC_DAY
         || u[1] > NGX_CEREBRO_STORE_MAX_BOOKINGS)
     {
-        return NGX_ERROR;
+        return NULL;
     }
 
-    n = u[1] ? u[1] : 1;
+    /* zeroed once per change of the day, not once per request */
+    size = sizeof(ngx_cerebro_cache_blob_t)
+           + u[1] * sizeof(cerebro_reservation_t);
 
-    op->bookings = ngx_pcalloc(pool, n * sizeof(cerebro_reservation_t));
-    if (op->bookings == NULL) {
-        return NGX_ERROR;
+    blob = ngx_alloc(size + in->len, log);
+    if (blob == NULL) {
+        return NULL;
     }
+
+    ngx_memzero(blob, size);
+
+    blob->bookings = (cerebro_reservation_t *) &blob[1];
+    blob->raw = (u_char *) blob + size;
+    blob->rawlen = in->len;
+    ngx_memcpy(blob->raw, in->data, in->len);
 
     for (i = 0; i < u[1]; i++) {
-        rec = &op->bookings[i];
+        rec = &blob->bookings[i];
 
         if (ngx_cerebro_cache_get_str(&b, rec->id, sizeof(rec->id))
             != NGX_OK
@@ -988,18 +1159,77 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
                != NGX_OK
             || ngx_cerebro_cache_get(&b, &pax, sizeof(int32_t)) != NGX_OK)
         {
-            return NGX_ERROR;
+            ngx_free(blob);
+            return NULL;
         }
 
         rec->pax = pax;
     }
 
     if (b.p != b.last) {
+        ngx_free(blob);
+        return NULL;
+    }
+
+    blob->nbookings = u[1];
+    blob->refs = 1;
+
+    return blob;
+}
+
+
+static void
+ngx_cerebro_cache_blob_release(void *data)
+{
+    ngx_cerebro_cache_blob_t *blob = data;
+
+    if (--blob->refs == 0) {
+        ngx_free(blob);
+    }
+}
+
+
+/*
+ * The memo goes with the cycle's pool (the process exits, or a single
+ * process reloads): its blobs are freed, not left to the exit.
+ */
+static ngx_int_t
+ngx_cerebro_cache_memo_add_cleanup(void)
+{
+    ngx_uint_t           i;
+    ngx_pool_cleanup_t  *cln;
+
+    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+        if (ngx_cerebro_cache_memo[i].blob) {
+            return NGX_OK;          /* the first blob added it */
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+    if (cln == NULL) {
         return NGX_ERROR;
     }
 
-    op->nbookings = u[1];
-    op->error.kind = CEREBRO_STORE_OK;
+    cln->handler = ngx_cerebro_cache_memo_free;
+    cln->data = NULL;
 
     return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_cache_memo_free(void *data)
+{
+    ngx_uint_t                 i;
+    ngx_cerebro_cache_memo_t  *m;
+
+    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+        m = &ngx_cerebro_cache_memo[i];
+
+        if (m->blob) {
+            ngx_cerebro_cache_blob_release(m->blob);
+            m->blob = NULL;
+            m->klen = 0;
+        }
+    }
 }

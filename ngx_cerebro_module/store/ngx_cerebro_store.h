@@ -62,7 +62,10 @@ struct ngx_cerebro_store_op_s {
     cerebro_store_error_t         error;          /* kind OK on success */
     int                           repeated;       /* create: same call */
     int                           already;        /* cancel: was before */
-    cerebro_reservation_t        *bookings;       /* request's pool */
+    cerebro_reservation_t        *bookings;       /* read-only: the
+                                                     request's pool or the
+                                                     cache's shared decoding,
+                                                     alive with the request */
     int                           nbookings;
     cerebro_reservation_t         reservation;    /* create, update... */
     cerebro_answer_t              answer;         /* create, update */

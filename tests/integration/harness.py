@@ -44,6 +44,17 @@ def wait_for_port(port, proc=None, timeout=10.0):
     return False
 
 
+def wait_for_file(path, proc=None, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        if path.exists() and path.stat().st_size > 0:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def world_traversable_dir(name):
     """pytest's temporary directories are private to root, but the workers
     of a root master run as www-data and must reach their data directory,
@@ -133,7 +144,11 @@ class Nginx:
                                      env=self.env, stdout=out,
                                      stderr=subprocess.STDOUT)
         out.close()
-        if not wait_for_port(self.port, self.proc):
+        # nginx listens before its modules finish starting, and handles
+        # signals only once it has written its pid file
+        pidfile = self.prefix / "logs" / "nginx.pid"
+        if not wait_for_port(self.port, self.proc) \
+                or not wait_for_file(pidfile, self.proc):
             self.stop()
             raise RuntimeError("nginx did not start:\n" + self.log_text())
         return self

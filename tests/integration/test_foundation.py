@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness import REPO, base_env, free_port, wait_for_port
+from harness import REPO, base_env, free_port, wait_for_file, wait_for_port
 
 HEALTH_KEYS = ["status", "service", "version", "environment"]
 
@@ -290,6 +290,7 @@ def test_run_starts_and_refuses_a_second_instance(prefixes):
                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         assert wait_for_port(port, first), first.stdout.read().decode()
+        assert wait_for_file(tmp_path / "run" / "logs" / "nginx.pid", first)
         second = subprocess.run(run, env=env, capture_output=True, text=True,
                                 timeout=20)
         assert second.returncode != 0

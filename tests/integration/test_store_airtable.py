@@ -72,7 +72,6 @@ def start_nginx(nginx_factory, fake, tmp_path, deadline=DEADLINE_S,
         "AIRTABLE_API_KEY": TOKEN,
         "AIRTABLE_BASE_ID": fake.base_id,
         "AIRTABLE_API_URL": fake.url,
-        "CEREBRO_DATA_DIR": str(tmp_path / "data"),
     }, workers=workers)
     n.render()
     n.edit_conf("http {", "http {\n    cerebro_store_timeout %dms;"
