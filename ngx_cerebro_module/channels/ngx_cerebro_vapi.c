@@ -69,6 +69,8 @@ static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
+    cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
 static const char *ngx_cerebro_vapi_string(cJSON *json, const char *path);
 static int64_t ngx_cerebro_vapi_time(cJSON *item);
@@ -184,7 +186,11 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
         return ngx_cerebro_vapi_end_of_call(ctx, message);
     }
 
-    /* status-update, transcript, hang, and whatever VAPI adds tomorrow */
+    if (ngx_strcmp(type->valuestring, "status-update") == 0) {
+        return ngx_cerebro_vapi_status(ctx, message);
+    }
+
+    /* transcript, hang, speech-update, and whatever VAPI adds tomorrow */
     return ngx_cerebro_vapi_empty(r);
 }
 
@@ -827,6 +833,53 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
     /* VAPI does not retry a report: it gets 200 whatever happened */
     ngx_http_finalize_request(ctx->request,
                               ngx_cerebro_vapi_empty(ctx->request));
+}
+
+
+/*
+ * A call that rings or starts: answer at once, then read what its tool
+ * calls will ask for, so that they answer from the cache.  Nothing is held
+ * for a call, so "ended" has nothing to release.
+ */
+static ngx_int_t
+ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
+{
+    char                      caller[CEREBRO_REC_PHONE_LEN];
+    ngx_int_t                 rc;
+    const char               *status, *number;
+    ngx_http_request_t       *r;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    rc = ngx_cerebro_vapi_empty(r);
+
+    status = ngx_cerebro_vapi_string(message, "status");
+
+    if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
+        || (ngx_strcmp(status, "ringing") != 0
+            && ngx_strcmp(status, "in-progress") != 0))
+    {
+        return rc;
+    }
+
+    number = ngx_cerebro_vapi_string(message, "call.customer.number");
+
+    if (number == NULL
+        || cerebro_phone_normalize(number, ngx_strlen(number), "34", caller,
+                                   sizeof(caller), NULL)
+           != CEREBRO_PHONE_OK)
+    {
+        caller[0] = '\0';
+    }
+
+    if (ngx_cerebro_tools_warm(r, caller) != NGX_OK) {
+        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                        "cache not warmed for the call");
+    }
+
+    return rc;
 }
 
 

@@ -60,6 +60,8 @@ static ngx_int_t ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool,
     unsigned *missing, unsigned *has_date, unsigned *has_time);
 static ngx_int_t ngx_cerebro_tool_phone(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_check_day_done(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_guest_recorded(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_warmed(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n);
@@ -363,6 +365,19 @@ ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool)
     case CEREBRO_STORE_OK:
         tool->reservation = tool->op.reservation;
         tool->did |= NGX_CEREBRO_TOOL_BOOKED;
+
+        /* the guest in Clientes, as the original did; the answer does not
+         * wait for it */
+        tool->guest.request = tool->request;
+        tool->guest.kind = NGX_CEREBRO_STORE_GUEST;
+        tool->guest.done = ngx_cerebro_guest_recorded;
+        tool->guest.data = tool;
+        ngx_memcpy(tool->guest.phone, tool->op.phone,
+                   sizeof(tool->guest.phone));
+        ngx_cpystrn((u_char *) tool->guest.name, (u_char *) tool->name_arg,
+                    sizeof(tool->guest.name));
+        (void) ngx_cerebro_store_start(&tool->guest);
+
         tool->text.len = cerebro_sentence_booked((char *) tool->text.data,
                                                  NGX_CEREBRO_TOOL_TEXT_LEN,
                                                  tool->name_arg,
@@ -759,6 +774,67 @@ ngx_cerebro_handover_start(ngx_cerebro_tool_t *tool)
 
     return ngx_cerebro_tool_reply(tool, "De acuerdo, le paso con una persona "
                                   "del restaurante.");
+}
+
+
+static void
+ngx_cerebro_guest_recorded(ngx_cerebro_store_op_t *op)
+{
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
+                        "guest %s not recorded (%s): %s", op->phone,
+                        cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+    }
+}
+
+
+ngx_int_t
+ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller)
+{
+    ngx_uint_t                   i;
+    cerebro_date_t               today;
+    ngx_cerebro_store_op_t      *ops;
+    const cerebro_restaurant_t  *model;
+
+    model = ngx_cerebro_store_model(r);
+    ngx_cerebro_tools_today(model, &today, NULL);
+
+    ops = ngx_pcalloc(r->pool, 3 * sizeof(ngx_cerebro_store_op_t));
+    if (ops == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* today and the next two days: most calls book within them */
+    for (i = 0; i < 3; i++) {
+        ops[i].request = r;
+        ops[i].kind = NGX_CEREBRO_STORE_DAY;
+        ops[i].date = cerebro_date_add_days(&today, (int) i);
+        ops[i].done = ngx_cerebro_warmed;
+
+        if (ngx_cerebro_store_start(&ops[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        /* the request outlives its answer until the cache is filled */
+        r->main->count++;
+    }
+
+    /* the caller's own bookings are not cached by the store yet */
+    (void) caller;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_warmed(ngx_cerebro_store_op_t *op)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, op->request->connection->log, 0,
+                   "cerebro: cache warmed: %s",
+                   cerebro_store_err_name(op->error.kind));
+
+    ngx_http_finalize_request(op->request, NGX_DONE);
 }
 
 

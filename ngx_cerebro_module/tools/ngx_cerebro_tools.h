@@ -49,6 +49,7 @@ struct ngx_cerebro_tool_s {
     /* private */
     ngx_cerebro_store_op_t     op;
     ngx_cerebro_store_op_t     days[3];       /* the day before, of, after */
+    ngx_cerebro_store_op_t     guest;         /* Clientes, after a booking */
     ngx_uint_t                 pending;
     unsigned                   extended:1;    /* op: the following days */
     cerebro_request_t          want;          /* date, minutes, party */
@@ -69,6 +70,13 @@ ngx_int_t ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool);
 
 /* The tools' JSON schemas (VAPI and OpenAI take the same "function"). */
 cJSON *ngx_cerebro_tools_schema(void);
+
+/*
+ * Reads that make the next tool calls of a call answer from the cache: the
+ * books of today and the next two days.  Results are dropped; the request
+ * is kept until they are in.
+ */
+ngx_int_t ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller);
 
 /* "viernes 28 de noviembre de 2026", today in the restaurant's zone. */
 void ngx_cerebro_tools_today(const cerebro_restaurant_t *model,

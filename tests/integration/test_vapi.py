@@ -438,3 +438,40 @@ def test_a_slow_store_gives_an_apology_before_the_deadline(nginx_factory,
         assert fake.records("Reservas") == []
     finally:
         fake.stop()
+
+
+def test_a_ringing_call_warms_the_cache(nginx_factory, redis_server):
+    n = start(nginx_factory, env={"REDIS_URL": redis_server.url})
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            n.get("/health").json()["checks"]["cache"] != "redis":
+        time.sleep(0.1)
+    assert redis_server.cli("KEYS", "*:day:*") == ""
+    r = post(n, fixture("status-update-in-progress.json"))
+    assert r.status == 200 and r.json() == {}
+    today = datetime.datetime.now(MADRID).date()
+    want = {(today + datetime.timedelta(days=i)).isoformat()
+            for i in range(3)}
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        keys = redis_server.cli("KEYS", "*:day:*").split()
+        if {k.rsplit(":", 1)[1] for k in keys} >= want:
+            break
+        time.sleep(0.05)
+    assert {k.rsplit(":", 1)[1] for k in keys} >= want
+    # and a call that ends warms nothing more
+    assert post(n, fixture("status-update-ended.json")).json() == {}
+
+
+def test_guests_are_recorded_after_a_booking(vapi):
+    result_of(post(vapi, tool_call("create_reservation", {
+        "name": "Marta", "date": day().isoformat(), "time": "21:00",
+        "party_size": 2}, caller="+34600555444")))
+    db = sqlite3.connect(vapi.prefix / "data" / "cerebro.sqlite")
+    deadline = time.monotonic() + 5
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        rows = db.execute("SELECT name, phone FROM guests").fetchall()
+        time.sleep(0.05)
+    db.close()
+    assert rows == [("Marta", "+34600555444")]
