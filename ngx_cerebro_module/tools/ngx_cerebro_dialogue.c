@@ -25,6 +25,7 @@ static const char  ngx_cerebro_dialogue_sorry[] =
 ngx_int_t
 ngx_cerebro_dialogue_start(ngx_cerebro_brain_t *brain)
 {
+    char                         reminded[CEREBRO_REC_ID_LEN];
     cerebro_date_t               today;
     ngx_pool_cleanup_t          *cln;
     ngx_http_request_t          *r;
@@ -69,6 +70,22 @@ ngx_cerebro_dialogue_start(ngx_cerebro_brain_t *brain)
     cln->data = brain->step.args;
 
     ngx_memzero(&brain->tool, sizeof(ngx_cerebro_tool_t));
+
+    /*
+     * "CANCELAR" in answer to a reminder cancels the booking the reminder
+     * was about, not whichever of the guest's bookings
+     */
+    if (ngx_strcmp(brain->step.tool, "cancel_reservation") == 0
+        && cJSON_GetObjectItemCaseSensitive(brain->step.args, "date") == NULL
+        && ngx_cerebro_outbox_reminded(
+               ngx_http_get_module_main_conf(r, ngx_cerebro_module),
+               brain->phone, 36 * 60 * 60, reminded, sizeof(reminded))
+           == NGX_OK
+        && cJSON_AddStringToObject(brain->step.args, "reservation_id",
+                                   reminded) == NULL)
+    {
+        return NGX_ERROR;
+    }
 
     brain->tool.request = r;
     brain->tool.name.data = (u_char *) brain->step.tool;

@@ -1265,7 +1265,7 @@ ngx_cerebro_pick_booking(ngx_cerebro_tool_t *tool)
 {
     int                          i, found, active;
     u_char                      *p, *last;
-    const char                  *date;
+    const char                  *date, *id;
     cerebro_date_t               today;
     cerebro_local_t              local;
     cerebro_es_date_t            d;
@@ -1282,6 +1282,9 @@ ngx_cerebro_pick_booking(ngx_cerebro_tool_t *tool)
         date = NULL;
     }
 
+    /* a reminder's "CANCELAR" names its booking */
+    id = ngx_cerebro_arg(tool, "reservation_id");
+
     found = -1;
     active = 0;
 
@@ -1290,6 +1293,10 @@ ngx_cerebro_pick_booking(ngx_cerebro_tool_t *tool)
             == CEREBRO_BOOKING_CANCELLED)
         {
             continue;
+        }
+
+        if (id && ngx_strcmp(tool->op.bookings[i].id, id) == 0) {
+            return i;
         }
 
         if (date) {

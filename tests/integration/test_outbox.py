@@ -381,3 +381,37 @@ def test_bad_directive_values_fail_nginx_t(nginx_factory):
         assert code != 0
         assert "cerebro_reminder_hour" in out or \
             "cerebro_whatsapp_template" in out
+
+
+def test_cancelar_after_a_reminder_cancels_that_booking(nginx_factory,
+                                                        twilio):
+    n = start(nginx_factory, twilio,
+              conf="    cerebro_reminder_hour 0;\n"
+                   "    cerebro_reminder_days_before 7;\n")
+    book(n, when=day(7))
+    book(n, name="Ana", when=day(9), call_id="c-2")   # the same guest
+
+    assert wait_for(lambda: [m for m in twilio.messages()
+                             if "CANCELAR" in m["body"]])
+
+    params = {"MessageSid": "SM" + "ab" * 16, "AccountSid": DEFAULT_SID,
+              "From": f"whatsapp:{GUEST}", "To": SENDER, "Body": "CANCELAR",
+              "NumMedia": "0", "ProfileName": "Ana", "WaId": GUEST[1:]}
+    url = PUBLIC + "/whatsapp/webhook"
+    r = n.request("POST", "/whatsapp/webhook",
+                  body=urllib.parse.urlencode(params),
+                  headers={"Content-Type":
+                           "application/x-www-form-urlencoded",
+                           "X-Twilio-Signature":
+                           twilio_sign.compute_signature(DEFAULT_TOKEN, url,
+                                                         params)})
+    assert r.status == 200, r.body
+    assert "cancel" in r.body.decode().lower()
+
+    def status_on(d):
+        rows = n.get(f"/cerebro/reservations?date={d.isoformat()}") \
+            .json()["reservations"]
+        return [x["status"] for x in rows]
+
+    assert status_on(day(7)) == ["cancelled"]
+    assert status_on(day(9)) == ["confirmed"]
