@@ -99,6 +99,9 @@ typedef struct {
     ngx_str_t                  openai_model;
     ngx_str_t                  agents_dir;
     ngx_str_t                  agent_prompts[4];
+
+    /* store/ngx_cerebro_airtable*.c: table and field names, the pause */
+    void                      *airtable;
 } ngx_cerebro_main_conf_t;
 
 

@@ -10,6 +10,7 @@
 #include "ngx_cerebro_health.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_airtable.h"
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_limiter.h"
@@ -120,6 +121,27 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, store_deadline),
+      NULL },
+
+    { ngx_string("cerebro_airtable_table"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_cerebro_at_set_table,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_airtable_field"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_cerebro_at_set_field,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_airtable_pause"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cerebro_at_set_pause,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("cerebro_cache"),

@@ -19,7 +19,8 @@
 #define NGX_CEREBRO_KV_SCRIPT_UNLOCK  0
 #define NGX_CEREBRO_KV_SCRIPT_INCR    1
 #define NGX_CEREBRO_KV_SCRIPT_PUSH    2
-#define NGX_CEREBRO_KV_NSCRIPTS       3
+#define NGX_CEREBRO_KV_SCRIPT_RATE    3
+#define NGX_CEREBRO_KV_NSCRIPTS       4
 
 #define NGX_CEREBRO_KV_MAX_ARGS       8
 
@@ -53,7 +54,29 @@ static const char  *ngx_cerebro_kv_scripts[NGX_CEREBRO_KV_NSCRIPTS] = {
     "local cap = tonumber(ARGV[2]) "
     "if n > cap then redis.call('LTRIM', KEYS[1], -cap, -1) n = cap end "
     "if tonumber(ARGV[3]) > 0 then "
-    "redis.call('PEXPIRE', KEYS[1], ARGV[3]) end return n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[3]) end return n",
+
+    /*
+     * the limiter's send slots, timed by Redis's clock for every host: the
+     * last ARGV[1] slots in a list, a new one ARGV[2] ms after the oldest
+     * and never before the newest; none while KEYS[2] (a pause) lives
+     */
+    "local p = redis.call('PTTL', KEYS[2]) "
+    "if p > 0 then return {1, p} end "
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "local rate = tonumber(ARGV[1]) local win = tonumber(ARGV[2]) "
+    "local at = now local n = redis.call('LLEN', KEYS[1]) "
+    "if n >= rate then "
+    "local o = tonumber(redis.call('LINDEX', KEYS[1], -rate)) + win "
+    "if o > at then at = o end end "
+    "if n > 0 then local l = tonumber(redis.call('LINDEX', KEYS[1], -1)) "
+    "if l > at then at = l end end "
+    "if at - now > tonumber(ARGV[3]) then return {2, at - now} end "
+    "redis.call('RPUSH', KEYS[1], string.format('%d', at)) "
+    "redis.call('LTRIM', KEYS[1], -rate, -1) "
+    "redis.call('PEXPIRE', KEYS[1], at - now + win) "
+    "return {0, at - now}"
 };
 
 
@@ -342,6 +365,7 @@ ngx_cerebro_kv_redis(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
 {
     int           argc;
     u_char        ttl[NGX_INT_T_LEN], cap[NGX_INT_T_LEN];
+    u_char        wait[NGX_INT_T_LEN];
     size_t       *lens, lens0[NGX_CEREBRO_KV_MAX_ARGS];
     ngx_str_t    *key;
     ngx_uint_t    i, script;
@@ -426,6 +450,14 @@ ngx_cerebro_kv_redis(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
         script = NGX_CEREBRO_KV_SCRIPT_PUSH;
         break;
 
+    case NGX_CEREBRO_KV_RATE:
+        if (op->cap == 0 || op->value.len == 0) {
+            return NGX_ERROR;
+        }
+
+        script = NGX_CEREBRO_KV_SCRIPT_RATE;
+        break;
+
     case NGX_CEREBRO_KV_RANGE:
         arg_str("LRANGE");
         arg(op->key.data, op->key.len);
@@ -455,10 +487,17 @@ ngx_cerebro_kv_redis(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
             arg(kv->sha[script], 40);
         }
 
-        arg_str("1");
+        arg_str((op->kind == NGX_CEREBRO_KV_RATE ? "2" : "1"));
         arg(op->key.data, op->key.len);
 
         switch (op->kind) {
+
+        case NGX_CEREBRO_KV_RATE:
+            arg(op->value.data, op->value.len);
+            arg(cap, ngx_sprintf(cap, "%ui", op->cap) - cap);
+            arg(ttl, ngx_sprintf(ttl, "%M", op->ttl) - ttl);
+            arg(wait, ngx_sprintf(wait, "%M", op->wait) - wait);
+            break;
 
         case NGX_CEREBRO_KV_UNLOCK:
             arg(op->token, NGX_CEREBRO_KV_TOKEN_LEN);
@@ -641,6 +680,32 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
         /* Redis has no empty list: none is a missing key */
         op->rc = reply->elements ? NGX_CEREBRO_KV_OK : NGX_CEREBRO_KV_NONE;
         return NGX_OK;
+
+    case NGX_CEREBRO_KV_RATE:
+        /* {0, ms}: reserved; {1, ms}: paused; {2, ms}: too far */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+            || reply->element[0]->type != REDIS_REPLY_INTEGER
+            || reply->element[1]->type != REDIS_REPLY_INTEGER
+            || reply->element[1]->integer < 0)
+        {
+            return NGX_ERROR;
+        }
+
+        op->number = reply->element[1]->integer;
+
+        switch (reply->element[0]->integer) {
+        case 0:
+            op->rc = NGX_CEREBRO_KV_OK;
+            return NGX_OK;
+        case 1:
+            op->number = -op->number;
+            /* fall through */
+        case 2:
+            op->rc = NGX_CEREBRO_KV_NONE;
+            return NGX_OK;
+        default:
+            return NGX_ERROR;
+        }
 
     default:
         return NGX_ERROR;

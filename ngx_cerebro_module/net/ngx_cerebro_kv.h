@@ -35,7 +35,14 @@ typedef enum {
     NGX_CEREBRO_KV_INCR,           /* +1; expires ttl after it is made */
     NGX_CEREBRO_KV_PUSH,           /* list: append value, keep the last
                                       cap items, expire ttl from now */
-    NGX_CEREBRO_KV_RANGE           /* list: the last cap items (0: all) */
+    NGX_CEREBRO_KV_RANGE,          /* list: the last cap items (0: all) */
+    NGX_CEREBRO_KV_RATE            /* Redis only (the limiter's): a send
+                                      slot of key, at most cap in any ttl
+                                      ms, unless value (a key) holds a
+                                      pause or the slot is more than wait
+                                      ms away.  OK: number = ms to the
+                                      slot; NONE: number = -ms paused, or
+                                      ms to the slot not taken */
 } ngx_cerebro_kv_kind_e;
 
 
@@ -66,6 +73,7 @@ struct ngx_cerebro_kv_op_s {
     ngx_uint_t                 nx;
     ngx_uint_t                 cap;
     ngx_msec_t                 timeout;    /* 0: NGX_CEREBRO_KV_TIMEOUT */
+    ngx_msec_t                 wait;       /* RATE */
     ngx_cerebro_kv_done_pt     done;
     void                      *data;
 

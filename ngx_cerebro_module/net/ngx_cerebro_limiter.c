@@ -62,6 +62,9 @@ static ngx_int_t ngx_cerebro_lock_remote_start(ngx_cerebro_lock_t *lk);
 static void ngx_cerebro_lock_remote_try(ngx_cerebro_lock_t *lk);
 static void ngx_cerebro_lock_remote_done(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_lock_remote_release(void *state);
+static ngx_cerebro_main_conf_t *ngx_cerebro_rate_redis(void);
+static void ngx_cerebro_rate_done(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_rate_pause_done(ngx_cerebro_kv_op_t *op);
 
 
 /*
@@ -334,6 +337,181 @@ ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key)
     ngx_shmtx_unlock(&lim->shpool->mutex);
 
     return left;
+}
+
+
+/* The main conf when Redis is configured and connected, or NULL. */
+static ngx_cerebro_main_conf_t *
+ngx_cerebro_rate_redis(void)
+{
+    const char               *reason;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cerebro_module);
+
+    if (mcf == NULL || mcf->kv == NULL
+        || ngx_strcmp(ngx_cerebro_kv_state(mcf, &reason), "redis") != 0)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+ngx_int_t
+ngx_cerebro_rate_reserve(ngx_cerebro_rate_t *rt)
+{
+    ngx_msec_t            paused;
+    ngx_cerebro_kv_op_t  *op;
+
+    rt->delay = 0;
+    rt->backend = "shared memory";
+
+    /* a pause this host saw itself needs no round trip */
+    paused = ngx_cerebro_limiter_paused(rt->limiter, &rt->key);
+    if (paused) {
+        rt->delay = paused;
+        return NGX_BUSY;
+    }
+
+    if (rt->request == NULL || rt->key.len > NGX_CEREBRO_LIMITER_KEY_LEN
+        || ngx_cerebro_rate_redis() == NULL)
+    {
+        return ngx_cerebro_limiter_reserve(rt->limiter, &rt->key, rt->rate,
+                                           rt->window, rt->max_wait,
+                                           &rt->delay);
+    }
+
+    /* in the request's pool: gone with it, and its answer never comes */
+    op = ngx_pcalloc(rt->request->pool, sizeof(ngx_cerebro_kv_op_t));
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->request = rt->request;
+    op->kind = NGX_CEREBRO_KV_RATE;
+    op->key.data = rt->keys[0];
+    op->key.len = ngx_sprintf(rt->keys[0], "cerebro:v1:rate:%V", &rt->key)
+                  - rt->keys[0];
+    op->value.data = rt->keys[1];
+    op->value.len = ngx_sprintf(rt->keys[1], "cerebro:v1:pause:%V",
+                                &rt->key)
+                    - rt->keys[1];
+    op->cap = rt->rate;
+    op->ttl = rt->window + NGX_CEREBRO_LIMITER_MARGIN;
+    op->wait = rt->max_wait;
+    op->done = ngx_cerebro_rate_done;
+    op->data = rt;
+
+    if (ngx_cerebro_kv_start(op) != NGX_OK) {
+        return ngx_cerebro_limiter_reserve(rt->limiter, &rt->key, rt->rate,
+                                           rt->window, rt->max_wait,
+                                           &rt->delay);
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_rate_done(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_rate_t *rt = op->data;
+
+    ngx_int_t  rc;
+
+    if (op->backend == NULL || ngx_strcmp(op->backend, "redis") != 0
+        || op->rc == NGX_CEREBRO_KV_ERROR)
+    {
+        /* Redis failed on the way: this host's slots until it is back */
+        rc = ngx_cerebro_limiter_reserve(rt->limiter, &rt->key, rt->rate,
+                                         rt->window, rt->max_wait,
+                                         &rt->delay);
+        rt->handler(rt, rc);
+        return;
+    }
+
+    rt->backend = "redis";
+
+    if (op->rc == NGX_CEREBRO_KV_OK) {
+        rt->delay = (ngx_msec_t) op->number;
+        rc = rt->delay ? NGX_AGAIN : NGX_OK;
+
+    } else if (op->number < 0) {
+        /* paused by a 429 another host saw: this host's workers too */
+        rt->delay = (ngx_msec_t) -op->number;
+        ngx_cerebro_limiter_pause(rt->limiter, &rt->key, rt->delay);
+        rc = NGX_BUSY;
+
+    } else {
+        rt->delay = (ngx_msec_t) op->number;
+        rc = NGX_DECLINED;
+    }
+
+    rt->handler(rt, rc);
+}
+
+
+void
+ngx_cerebro_rate_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms)
+{
+    u_char               *p;
+    ngx_pool_t           *pool;
+    ngx_cerebro_kv_op_t  *op;
+
+    ngx_cerebro_limiter_pause(limiter, key, ms);
+
+    if (ngx_cerebro_rate_redis() == NULL
+        || key->len > NGX_CEREBRO_LIMITER_KEY_LEN)
+    {
+        return;
+    }
+
+    /*
+     * its own pool: the request that saw the 429 may end before Redis
+     * answers, and nobody waits for the answer
+     */
+    pool = ngx_create_pool(1024, ngx_cycle->log);
+    if (pool == NULL) {
+        return;
+    }
+
+    op = ngx_pcalloc(pool, sizeof(ngx_cerebro_kv_op_t));
+    p = ngx_pnalloc(pool, NGX_CEREBRO_LIMITER_KEY_LEN + 32);
+
+    if (op == NULL || p == NULL) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    op->pool = pool;
+    op->log = ngx_cycle->log;
+    op->kind = NGX_CEREBRO_KV_SET;
+    op->key.data = p;
+    op->key.len = ngx_sprintf(p, "cerebro:v1:pause:%V", key) - p;
+    ngx_str_set(&op->value, "429");
+    op->ttl = ms;
+    op->done = ngx_cerebro_rate_pause_done;
+
+    if (ngx_cerebro_kv_start(op) != NGX_OK) {
+        ngx_destroy_pool(pool);
+    }
+}
+
+
+static void
+ngx_cerebro_rate_pause_done(ngx_cerebro_kv_op_t *op)
+{
+    if (op->rc == NGX_CEREBRO_KV_ERROR
+        || ngx_strcmp(op->backend, "redis") != 0)
+    {
+        ngx_cerebro_log(NGX_LOG_WARN, op->log, 0,
+                        "the pause of \"%V\" stays on this host: %s",
+                        &op->key, op->error ? op->error : "Redis failed");
+    }
+
+    ngx_destroy_pool(op->pool);
 }
 
 

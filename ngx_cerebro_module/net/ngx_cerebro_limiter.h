@@ -2,7 +2,8 @@
 /*
  * Host-wide coordination of the workers in one nginx shared memory zone:
  * a request-rate limiter per upstream key (Airtable: 5 requests/s per
- * base, and a pause for every worker after a 429), and short-lived named
+ * base, and a pause for every worker after a 429; both shared by every
+ * host through Redis when REDIS_URL is set), and short-lived named
  * locks (a booking day) with an owner pid and an expiry, so that a crashed
  * worker's lock goes away by itself.
  *
@@ -68,6 +69,52 @@ void ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms);
 
 /* ms the key remains paused, or 0 */
 ngx_msec_t ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key);
+
+
+/*
+ * The same reservation for every host: with REDIS_URL set and Redis up, the
+ * key's send slots and its pause live in Redis (one script, timed by
+ * Redis's clock); otherwise, and whenever Redis fails, in the host's zone.
+ */
+typedef struct ngx_cerebro_rate_s  ngx_cerebro_rate_t;
+
+/* rc and rt->delay as ngx_cerebro_limiter_reserve's */
+typedef void (*ngx_cerebro_rate_handler_pt)(ngx_cerebro_rate_t *rt,
+    ngx_int_t rc);
+
+struct ngx_cerebro_rate_s {
+    /* the caller's */
+    void                         *limiter;     /* mcf->limiter */
+    ngx_str_t                     key;         /* the base id */
+    ngx_uint_t                    rate;
+    ngx_msec_t                    window;
+    ngx_msec_t                    max_wait;
+    ngx_http_request_t           *request;     /* Redis's answer goes to it */
+    ngx_cerebro_rate_handler_pt   handler;
+    void                         *data;
+
+    /* the outcome */
+    ngx_msec_t                    delay;
+    const char                   *backend;     /* "redis", "shared memory" */
+
+    /* private */
+    u_char                        keys[2][NGX_CEREBRO_LIMITER_KEY_LEN + 32];
+};
+
+
+/*
+ * NGX_DONE: Redis was asked, handler runs later from the event loop
+ * (never when the request went away first).  Anything else: the zone
+ * answered now, as ngx_cerebro_limiter_reserve (rt->delay set), and
+ * handler is not called.
+ */
+ngx_int_t ngx_cerebro_rate_reserve(ngx_cerebro_rate_t *rt);
+
+/*
+ * Pauses key for ms on every worker of the host and, with Redis, on every
+ * host (fire and forget: the host's pause holds meanwhile).
+ */
+void ngx_cerebro_rate_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms);
 
 
 typedef struct ngx_cerebro_lock_s  ngx_cerebro_lock_t;

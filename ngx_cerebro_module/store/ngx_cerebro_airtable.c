@@ -33,6 +33,11 @@
 #define NGX_CEREBRO_AT_WIDE_DAYS         CEREBRO_ENGINE_NEXT_DAY_SEARCH
 
 
+/* the base's name of one of our tables, of one of our fields */
+#define at_t(at, x)  (at)->names->table[NGX_CEREBRO_AT_##x]
+#define at_f(at, x)  (at)->names->field[NGX_CEREBRO_AT_F_##x]
+
+
 typedef struct ngx_cerebro_at_s  ngx_cerebro_at_t;
 
 typedef void (*ngx_cerebro_at_step_pt)(ngx_cerebro_at_t *at,
@@ -46,7 +51,8 @@ struct ngx_cerebro_at_s {
     ngx_cerebro_store_op_t     *op;
     ngx_http_request_t         *r;
     ngx_cerebro_main_conf_t    *mcf;
-    ngx_log_t                  *log;
+    const ngx_cerebro_at_names_t  *names;
+    ngx_log_t                     *log;
     ngx_msec_t                  deadline;          /* ngx_current_msec */
 
     /* the exchange under way */
@@ -59,11 +65,13 @@ struct ngx_cerebro_at_s {
     ngx_cerebro_at_step_pt      step;
     ngx_uint_t                  attempts;
     ngx_cerebro_call_t         *call;
+    ngx_cerebro_rate_t          rate;
     ngx_event_t                 timer;
     ngx_cerebro_at_next_pt      timer_next;
     char                        last_error[NGX_CEREBRO_AT_MSG_LEN];
     unsigned                    unsafe:1;          /* a create: POST */
     unsigned                    finished:1;
+    unsigned                    holds:1;           /* a count of r */
 
     /* a list being gathered */
     ngx_cerebro_at_map_pt       map;
@@ -105,6 +113,8 @@ static ngx_int_t ngx_cerebro_at_request(ngx_cerebro_at_t *at,
     ngx_uint_t method, const char *table, const char *id, ngx_str_t *args,
     ngx_str_t *body, ngx_cerebro_at_step_pt step);
 static void ngx_cerebro_at_send(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_reserved(ngx_cerebro_rate_t *rt, ngx_int_t rc);
+static void ngx_cerebro_at_slot(ngx_cerebro_at_t *at, ngx_int_t rc);
 static void ngx_cerebro_at_call(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_call_done(ngx_cerebro_call_t *call);
 static void ngx_cerebro_at_retry(ngx_cerebro_at_t *at);
@@ -240,6 +250,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
     at->op = op;
     at->r = op->request;
     at->mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    at->names = ngx_cerebro_at_names(at->mcf);
     at->log = op->request->connection->log;
 
     deadline = op->deadline ? op->deadline
@@ -256,6 +267,17 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     cln->handler = ngx_cerebro_at_cleanup;
     cln->data = at;
+
+    /*
+     * The request stays until the operation ends, even when its caller
+     * answered without waiting for it (the guest recorded after a booking,
+     * the cache warmed for a ringing call): every exchange is one of its
+     * subrequests.
+     */
+    if (at->r == at->r->main) {
+        at->r->main->count++;
+        at->holds = 1;
+    }
 
     op->backend = at;
     op->repeated = 0;
@@ -286,7 +308,8 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
         if (ngx_cerebro_at_list_day(at, 1, ngx_cerebro_at_day_done)
             != NGX_OK)
         {
-            return NGX_ERROR;
+            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                                  "airtable: no memory");
         }
         break;
 
@@ -339,6 +362,7 @@ ngx_cerebro_at_cleanup(void *data)
     ngx_cerebro_at_t *at = data;
 
     at->finished = 1;
+    at->holds = 0;
 
     if (at->timer.timer_set) {
         ngx_del_timer(&at->timer);
@@ -360,7 +384,9 @@ ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
 {
     u_char                  *p, *last;
     va_list                  args;
+    ngx_uint_t               holds;
     cerebro_answer_t        *answer;
+    ngx_http_request_t      *r;
     ngx_cerebro_store_op_t  *op;
 
     if (at->finished) {
@@ -418,7 +444,15 @@ ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
     ngx_cerebro_log_detail(at->mcf, at->log, "airtable: %s: %s",
                            cerebro_store_err_name(kind), op->error.message);
 
+    r = at->r;
+    holds = at->holds;
+    at->holds = 0;
+
     ngx_cerebro_store_finish(op);
+
+    if (holds) {
+        ngx_http_finalize_request(r, NGX_DONE);
+    }
 }
 
 
@@ -514,6 +548,10 @@ ngx_cerebro_at_request(ngx_cerebro_at_t *at, ngx_uint_t method,
     u_char  *p;
     size_t   len;
 
+    /*
+     * Unescaped, as nginx keeps a URI: proxy_pass escapes the spaces and
+     * accents a configured table name may have.
+     */
     len = sizeof("/v0//") - 1 + at->mcf->airtable_base_id.len
           + ngx_strlen(table) + (id ? 1 + ngx_strlen(id) : 0);
 
@@ -552,12 +590,15 @@ ngx_cerebro_at_request(ngx_cerebro_at_t *at, ngx_uint_t method,
 }
 
 
-/* Through the limiter: now, after a wait, or refused. */
+/*
+ * Through the limiter (every host's, in Redis, when there is one): now,
+ * after a wait on a timer, or refused when the wait outlasts the deadline.
+ */
 static void
 ngx_cerebro_at_send(ngx_cerebro_at_t *at)
 {
     ngx_int_t   rc;
-    ngx_msec_t  left, delay;
+    ngx_msec_t  left;
 
     if (at->finished) {
         return;
@@ -578,11 +619,45 @@ ngx_cerebro_at_send(ngx_cerebro_at_t *at)
         return;
     }
 
-    rc = ngx_cerebro_limiter_reserve(at->mcf->limiter,
-                                     &at->mcf->airtable_base_id,
-                                     NGX_CEREBRO_AIRTABLE_RATE,
-                                     NGX_CEREBRO_AIRTABLE_WINDOW,
-                                     left, &delay);
+    at->rate.limiter = at->mcf->limiter;
+    at->rate.key = at->mcf->airtable_base_id;
+    at->rate.rate = NGX_CEREBRO_AIRTABLE_RATE;
+    at->rate.window = NGX_CEREBRO_AIRTABLE_WINDOW;
+    at->rate.max_wait = left;
+    at->rate.request = at->r;
+    at->rate.handler = ngx_cerebro_at_reserved;
+    at->rate.data = at;
+
+    rc = ngx_cerebro_rate_reserve(&at->rate);
+
+    if (rc == NGX_DONE) {
+        /* Redis decides; ngx_cerebro_at_reserved() follows */
+        return;
+    }
+
+    ngx_cerebro_at_slot(at, rc);
+}
+
+
+static void
+ngx_cerebro_at_reserved(ngx_cerebro_rate_t *rt, ngx_int_t rc)
+{
+    ngx_cerebro_at_t *at = rt->data;
+
+    if (at->finished) {
+        return;
+    }
+
+    ngx_cerebro_at_slot(at, rc);
+}
+
+
+static void
+ngx_cerebro_at_slot(ngx_cerebro_at_t *at, ngx_int_t rc)
+{
+    ngx_msec_t  delay, left;
+
+    delay = at->rate.delay;
 
     switch (rc) {
 
@@ -592,12 +667,24 @@ ngx_cerebro_at_send(ngx_cerebro_at_t *at)
 
     case NGX_AGAIN:
         ngx_cerebro_log_detail(at->mcf, at->log,
-                               "airtable %s: queued %M ms by the limiter",
-                               at->table, delay);
+                               "airtable %s: queued %M ms by the limiter "
+                               "(%s)", at->table, delay, at->rate.backend);
         ngx_cerebro_at_wait(at, delay, ngx_cerebro_at_call);
         return;
 
     case NGX_BUSY:
+        left = ngx_cerebro_at_left(at);
+
+        if (delay < left) {
+            /* the pause ends before the caller's deadline: wait it out */
+            ngx_cerebro_log_detail(at->mcf, at->log,
+                                   "airtable %s: base paused after a 429, "
+                                   "waiting %M ms (%s)", at->table, delay,
+                                   at->rate.backend);
+            ngx_cerebro_at_wait(at, delay + 1, ngx_cerebro_at_send);
+            return;
+        }
+
         ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
                               "airtable %s: base paused after a 429 for "
                               "%ui ms more", at->table, (ngx_uint_t) delay);
@@ -726,10 +813,11 @@ ngx_cerebro_at_call(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_call_done(ngx_cerebro_call_t *call)
 {
-    cJSON             *json;
-    ngx_uint_t         status;
-    ngx_msec_t         pause;
-    ngx_cerebro_at_t  *at;
+    cJSON                  *json;
+    ngx_uint_t              status;
+    ngx_msec_t              pause;
+    ngx_cerebro_at_t       *at;
+    ngx_cerebro_at_conf_t  *acf;
 
     at = call->data;
 
@@ -776,17 +864,23 @@ ngx_cerebro_at_call_done(ngx_cerebro_call_t *call)
     }
 
     if (status == 429) {
-        pause = ngx_max(call->retry_after, NGX_CEREBRO_AIRTABLE_PAUSE);
+        acf = at->mcf->airtable;
+        pause = (acf && acf->pause) ? acf->pause
+                                    : NGX_CEREBRO_AIRTABLE_PAUSE;
+        pause = ngx_max(call->retry_after, pause);
 
         if (at->mcf->limiter) {
-            ngx_cerebro_limiter_pause(at->mcf->limiter,
-                                      &at->mcf->airtable_base_id, pause);
+            ngx_cerebro_rate_pause(at->mcf->limiter,
+                                   &at->mcf->airtable_base_id, pause);
         }
 
         ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
                         "airtable answered 429: base \"%V\" paused for "
-                        "%M ms on every worker",
-                        &at->mcf->airtable_base_id, pause);
+                        "%M ms on every worker%s",
+                        &at->mcf->airtable_base_id, pause,
+                        at->rate.backend
+                        && ngx_strcmp(at->rate.backend, "redis") == 0
+                        ? " of every host" : "");
 
         ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
                               "airtable %s: 429 rate limit reached",
@@ -1030,7 +1124,9 @@ ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec)
         at->nalloc = n;
     }
 
-    if (ngx_cerebro_at_reservation(rec, &at->res[at->nres]) == NGX_OK) {
+    if (ngx_cerebro_at_reservation(at->names, rec, &at->res[at->nres])
+        == NGX_OK)
+    {
         at->nres++;
     }
 
@@ -1049,10 +1145,11 @@ ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-    cerebro_formula_date_eq(&f, "date_time", at->mcf->model->timezone,
+    cerebro_formula_date_eq(&f, at_f(at, DATE_TIME), at->mcf->model->timezone,
                             &at->day);
     if (!with_cancelled) {
-        cerebro_formula_cmp_str(&f, "status", "!=", CEREBRO_STATUS_CANCELLED,
+        cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
+                                CEREBRO_STATUS_CANCELLED,
                                 sizeof(CEREBRO_STATUS_CANCELLED) - 1);
     }
     cerebro_formula_close(&f);
@@ -1061,7 +1158,7 @@ ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
         return at->finished ? NGX_OK : NGX_ERROR;
     }
 
-    return ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+    return ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
                                ngx_cerebro_at_map_res, done);
 }
 
@@ -1139,11 +1236,12 @@ ngx_cerebro_at_range(ngx_cerebro_at_t *at)
     cerebro_tz_to_local(&at->mcf->model->tz, op->to - 1, &to);
 
     cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_date_range(&f, "date_time", at->mcf->model->timezone,
-                               &from.date, &to.date);
+    cerebro_formula_date_range(&f, at_f(at, DATE_TIME),
+                               at->mcf->model->timezone, &from.date,
+                               &to.date);
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+        || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
                                ngx_cerebro_at_map_res,
                                ngx_cerebro_at_range_done)
            != NGX_OK)
@@ -1190,14 +1288,15 @@ ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-    cerebro_formula_cmp_str(&f, "client_phone", "=", at->op->phone,
+    cerebro_formula_cmp_str(&f, at_f(at, CLIENT_PHONE), "=", at->op->phone,
                             ngx_strlen(at->op->phone));
-    cerebro_formula_cmp_str(&f, "status", "!=", CEREBRO_STATUS_CANCELLED,
+    cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
+                            CEREBRO_STATUS_CANCELLED,
                             sizeof(CEREBRO_STATUS_CANCELLED) - 1);
     cerebro_formula_close(&f);
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+        || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
                                ngx_cerebro_at_map_res,
                                ngx_cerebro_at_by_phone_done)
            != NGX_OK)
@@ -1225,7 +1324,7 @@ ngx_cerebro_at_tables(ngx_cerebro_at_t *at)
                                  * sizeof(cerebro_table_rec_t));
 
     if (at->op->tables == NULL
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_MESAS, NULL,
+        || ngx_cerebro_at_list(at, at_t(at, MESAS), NULL,
                                ngx_cerebro_at_map_table,
                                ngx_cerebro_at_tables_done)
            != NGX_OK)
@@ -1245,7 +1344,9 @@ ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec)
         return NGX_DONE;
     }
 
-    if (ngx_cerebro_at_table(rec, &op->tables[op->ntables]) == NGX_OK) {
+    if (ngx_cerebro_at_table(at->names, rec, &op->tables[op->ntables])
+        == NGX_OK)
+    {
         op->ntables++;
     }
 
@@ -1300,7 +1401,7 @@ ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at)
                               NGX_CEREBRO_AT_MAX_FAQ * sizeof(cerebro_faq_t));
 
     if (at->op->faq == NULL
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_FAQ, NULL,
+        || ngx_cerebro_at_list(at, at_t(at, FAQ), NULL,
                                ngx_cerebro_at_map_faq,
                                ngx_cerebro_at_faq_done)
            != NGX_OK)
@@ -1320,7 +1421,7 @@ ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec)
         return NGX_DONE;
     }
 
-    if (ngx_cerebro_at_faq(rec, &op->faq[op->nfaq]) == NGX_OK) {
+    if (ngx_cerebro_at_faq(at->names, rec, &op->faq[op->nfaq]) == NGX_OK) {
         op->nfaq++;
     }
 
@@ -1370,7 +1471,7 @@ ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_step_pt step)
         return;
     }
 
-    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, NGX_CEREBRO_AT_RESERVAS,
+    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, at_t(at, RESERVAS),
                                at->op->id, NULL, NULL, step)
         != NGX_OK)
     {
@@ -1391,7 +1492,9 @@ ngx_cerebro_at_get_done(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
         return;
     }
 
-    if (ngx_cerebro_at_reservation(json, &at->op->reservation) != NGX_OK) {
+    if (ngx_cerebro_at_reservation(at->names, json, &at->op->reservation)
+        != NGX_OK)
+    {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: a booking without date_time");
         return;
@@ -1581,16 +1684,16 @@ ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
 
             cerebro_formula_init(&f, buf, sizeof(buf));
             cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-            cerebro_formula_date_range(&f, "date_time",
+            cerebro_formula_date_range(&f, at_f(at, DATE_TIME),
                                        at->mcf->model->timezone, &at->day,
                                        &to);
-            cerebro_formula_cmp_str(&f, "status", "!=",
+            cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
                                     CEREBRO_STATUS_CANCELLED,
                                     sizeof(CEREBRO_STATUS_CANCELLED) - 1);
             cerebro_formula_close(&f);
 
             if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-                || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_RESERVAS, &formula,
+                || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
                                        ngx_cerebro_at_map_res,
                                        ngx_cerebro_at_wide_done)
                    != NGX_OK)
@@ -1702,7 +1805,7 @@ ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
     at->extras = !ngx_cerebro_at_no_extras;
 
     if (op->kind == NGX_CEREBRO_STORE_CREATE) {
-        fields = ngx_cerebro_at_booking_fields(&op->booking,
+        fields = ngx_cerebro_at_booking_fields(at->names, &op->booking,
                                                op->answer.slot.start, table,
                                                at->extras);
         id = NULL;
@@ -1713,11 +1816,15 @@ ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
         ngx_cerebro_at_format_iso(op->answer.slot.start, iso, sizeof(iso));
 
         if (fields
-            && (cJSON_AddStringToObject(fields, "date_time", iso) == NULL
-                || cJSON_AddNumberToObject(fields, "pax", at->pax) == NULL
-                || cJSON_AddStringToObject(fields, "table", table) == NULL
+            && (cJSON_AddStringToObject(fields, at_f(at, DATE_TIME), iso)
+                == NULL
+                || cJSON_AddNumberToObject(fields, at_f(at, PAX), at->pax)
+                   == NULL
+                || cJSON_AddStringToObject(fields, at_f(at, TABLE), table)
+                   == NULL
                 || (at->extras && at->notes
-                    && cJSON_AddStringToObject(fields, "notes", at->notes)
+                    && cJSON_AddStringToObject(fields, at_f(at, NOTES),
+                                               at->notes)
                        == NULL)))
         {
             cJSON_Delete(fields);
@@ -1755,7 +1862,7 @@ ngx_cerebro_at_write(ngx_cerebro_at_t *at)
     body = at->body;
 
     if (ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
-                               NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                               at_t(at, RESERVAS), NULL, NULL, &body,
                                ngx_cerebro_at_written)
         != NGX_OK)
     {
@@ -1820,7 +1927,9 @@ ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
     rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json,
                                                               "records"), 0);
 
-    if (ngx_cerebro_at_reservation(rec, &op->reservation) != NGX_OK) {
+    if (ngx_cerebro_at_reservation(at->names, rec, &op->reservation)
+        != NGX_OK)
+    {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: the written booking came back "
                               "without date_time");
@@ -1843,7 +1952,7 @@ ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
         return;
     }
 
-    if (ngx_cerebro_at_reservation(json, &at->cur) != NGX_OK) {
+    if (ngx_cerebro_at_reservation(at->names, json, &at->cur) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: a booking without date_time");
         return;
@@ -1921,12 +2030,12 @@ ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
 
     fields = cJSON_CreateObject();
     if (fields == NULL
-        || cJSON_AddStringToObject(fields, "notes", at->notes) == NULL
+        || cJSON_AddStringToObject(fields, at_f(at, NOTES), at->notes) == NULL
         || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
                                        &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
-                                  NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                                  at_t(at, RESERVAS), NULL, NULL, &body,
                                   ngx_cerebro_at_patch_notes_done)
            != NGX_OK)
     {
@@ -1953,7 +2062,7 @@ ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
         return;
     }
 
-    if (ngx_cerebro_at_reservation(json, &at->cur) != NGX_OK) {
+    if (ngx_cerebro_at_reservation(at->names, json, &at->cur) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: a booking without date_time");
         return;
@@ -1973,13 +2082,14 @@ ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
 
     fields = cJSON_CreateObject();
     if (fields == NULL
-        || cJSON_AddStringToObject(fields, "status", CEREBRO_STATUS_CANCELLED)
+        || cJSON_AddStringToObject(fields, at_f(at, STATUS),
+                                   CEREBRO_STATUS_CANCELLED)
            == NULL
         || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
                                        &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
-                                  NGX_CEREBRO_AT_RESERVAS, NULL, NULL, &body,
+                                  at_t(at, RESERVAS), NULL, NULL, &body,
                                   ngx_cerebro_at_written)
            != NGX_OK)
     {
@@ -2014,11 +2124,11 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
     at->op->guest.id[0] = '\0';
 
     cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_cmp_str(&f, "phone", "=", at->op->phone,
+    cerebro_formula_cmp_str(&f, at_f(at, GUEST_PHONE), "=", at->op->phone,
                             ngx_strlen(at->op->phone));
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_CLIENTES, &formula,
+        || ngx_cerebro_at_list(at, at_t(at, CLIENTES), &formula,
                                ngx_cerebro_at_map_guest,
                                ngx_cerebro_at_guest_found)
            != NGX_OK)
@@ -2033,7 +2143,7 @@ static ngx_int_t
 ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec)
 {
     if (at->op->guest.id[0] == '\0') {
-        (void) ngx_cerebro_at_guest(rec, &at->op->guest);
+        (void) ngx_cerebro_at_guest(at->names, rec, &at->op->guest);
     }
 
     return NGX_OK;
@@ -2060,15 +2170,19 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
     fields = cJSON_CreateObject();
     if (fields == NULL
         || (op->name[0]
-            && cJSON_AddStringToObject(fields, "name", op->name) == NULL)
+            && cJSON_AddStringToObject(fields, at_f(at, GUEST_NAME),
+                                       op->name)
+               == NULL)
         || (create
-            && cJSON_AddStringToObject(fields, "phone", op->phone) == NULL)
+            && cJSON_AddStringToObject(fields, at_f(at, GUEST_PHONE),
+                                       op->phone)
+               == NULL)
         || ngx_cerebro_at_records_body(at->r->pool,
                                        create ? NULL : op->guest.id,
                                        fields, &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
-                                  NGX_CEREBRO_AT_CLIENTES, NULL, NULL, &body,
+                                  at_t(at, CLIENTES), NULL, NULL, &body,
                                   ngx_cerebro_at_guest_written)
            != NGX_OK)
     {
@@ -2098,7 +2212,7 @@ ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at, ngx_uint_t status,
     rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json,
                                                               "records"), 0);
 
-    if (ngx_cerebro_at_guest(rec, &at->op->guest) != NGX_OK) {
+    if (ngx_cerebro_at_guest(at->names, rec, &at->op->guest) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: the guest came back without id");
         return;
@@ -2134,7 +2248,8 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
     ngx_str_t          formula;
     cerebro_formula_t  f;
 
-    if (ngx_cerebro_at_no_call_log) {
+    if (ngx_cerebro_at_no_call_log || at_t(at, CALLS) == NULL) {
+        /* a base without the table, or "cerebro_airtable_table calls off" */
         ngx_cerebro_at_ok(at);
         return;
     }
@@ -2146,13 +2261,14 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
     }
 
     cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_cmp_str(&f, "call_id", "=", at->op->call_log.call_id,
+    cerebro_formula_cmp_str(&f, at_f(at, CALL_ID), "=",
+                            at->op->call_log.call_id,
                             ngx_strlen(at->op->call_log.call_id));
 
     at->list_failed = ngx_cerebro_at_call_log_missing;
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, NGX_CEREBRO_AT_CALL_LOG, &formula,
+        || ngx_cerebro_at_list(at, at_t(at, CALLS), &formula,
                                ngx_cerebro_at_map_call,
                                ngx_cerebro_at_call_log_found)
            != NGX_OK)
@@ -2206,11 +2322,12 @@ ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at)
 
     at->list_failed = NULL;
 
-    fields = ngx_cerebro_at_call_log_fields(&at->op->call_log);
+    fields = ngx_cerebro_at_call_log_fields(at->names,
+                                            &at->op->call_log);
     if (fields == NULL
         || ngx_cerebro_at_records_body(at->r->pool, NULL, fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_request(at, NGX_HTTP_POST, NGX_CEREBRO_AT_CALL_LOG,
+        || ngx_cerebro_at_request(at, NGX_HTTP_POST, at_t(at, CALLS),
                                   NULL, NULL, &body,
                                   ngx_cerebro_at_call_log_written)
            != NGX_OK)
@@ -2241,7 +2358,7 @@ ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
             ngx_cerebro_log(NGX_LOG_NOTICE, at->log, 0,
                             "airtable: no table \"%s\" in the base: calls "
                             "are not logged there",
-                            NGX_CEREBRO_AT_CALL_LOG);
+                            at_t(at, CALLS));
             ngx_cerebro_at_no_call_log = 1;
         }
 

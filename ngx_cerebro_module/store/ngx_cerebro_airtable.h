@@ -20,11 +20,91 @@
 #include "ngx_cerebro_store.h"
 
 
-#define NGX_CEREBRO_AT_RESERVAS        "Reservas"
-#define NGX_CEREBRO_AT_MESAS           "Mesas"
-#define NGX_CEREBRO_AT_CLIENTES        "Clientes"
-#define NGX_CEREBRO_AT_FAQ             "FAQ"
-#define NGX_CEREBRO_AT_CALL_LOG        "Llamadas"
+/*
+ * The tables of the base, by role; their names and their fields' names are
+ * configuration (cerebro_airtable_table, cerebro_airtable_field), the
+ * original deployment's by default.
+ */
+typedef enum {
+    NGX_CEREBRO_AT_RESERVAS = 0,       /* "Reservas" */
+    NGX_CEREBRO_AT_MESAS,              /* "Mesas" */
+    NGX_CEREBRO_AT_CLIENTES,           /* "Clientes" */
+    NGX_CEREBRO_AT_FAQ,                /* "FAQ" */
+    NGX_CEREBRO_AT_CALLS,              /* "Llamadas": optional */
+    NGX_CEREBRO_AT_NTABLES
+} ngx_cerebro_at_table_e;
+
+
+/* Our fields, in the order of their tables. */
+typedef enum {
+    NGX_CEREBRO_AT_F_CLIENT_NAME = 0,
+    NGX_CEREBRO_AT_F_CLIENT_PHONE,
+    NGX_CEREBRO_AT_F_DATE_TIME,
+    NGX_CEREBRO_AT_F_PAX,
+    NGX_CEREBRO_AT_F_TABLE,
+    NGX_CEREBRO_AT_F_STATUS,
+    NGX_CEREBRO_AT_F_NOTES,            /* ours: written where they exist */
+    NGX_CEREBRO_AT_F_SOURCE,
+    NGX_CEREBRO_AT_F_RES_CALL_ID,
+
+    NGX_CEREBRO_AT_F_MESA_NAME,
+    NGX_CEREBRO_AT_F_CAPACITY_MIN,
+    NGX_CEREBRO_AT_F_CAPACITY_MAX,
+    NGX_CEREBRO_AT_F_LOCATION,
+
+    NGX_CEREBRO_AT_F_GUEST_NAME,
+    NGX_CEREBRO_AT_F_GUEST_PHONE,
+    NGX_CEREBRO_AT_F_EMAIL,
+    NGX_CEREBRO_AT_F_PREFERENCES,
+
+    NGX_CEREBRO_AT_F_QUESTION,
+    NGX_CEREBRO_AT_F_ANSWER,
+
+    NGX_CEREBRO_AT_F_CALL_ID,
+    NGX_CEREBRO_AT_F_CALLER,
+    NGX_CEREBRO_AT_F_STARTED,
+    NGX_CEREBRO_AT_F_ENDED,
+    NGX_CEREBRO_AT_F_DURATION,
+    NGX_CEREBRO_AT_F_ENDED_REASON,
+    NGX_CEREBRO_AT_F_SUMMARY,
+    NGX_CEREBRO_AT_F_COST,
+    NGX_CEREBRO_AT_F_BOOKED,
+    NGX_CEREBRO_AT_F_CHANGED,
+    NGX_CEREBRO_AT_F_CANCELLED,
+
+    NGX_CEREBRO_AT_NFIELDS
+} ngx_cerebro_at_field_e;
+
+
+/* NUL-terminated; table[NGX_CEREBRO_AT_CALLS] NULL: "calls off" */
+typedef struct {
+    const char    *table[NGX_CEREBRO_AT_NTABLES];
+    const char    *field[NGX_CEREBRO_AT_NFIELDS];
+} ngx_cerebro_at_names_t;
+
+
+/* mcf->airtable */
+typedef struct {
+    ngx_cerebro_at_names_t   names;
+    ngx_msec_t               pause;            /* after a 429; 0: default */
+} ngx_cerebro_at_conf_t;
+
+
+/* The configured names, or the original's when nothing was configured. */
+const ngx_cerebro_at_names_t *ngx_cerebro_at_names(
+    ngx_cerebro_main_conf_t *mcf);
+
+/*
+ * cerebro_airtable_table reservations|tables|guests|faq|calls <Name>|off;
+ * cerebro_airtable_field <table role> <our field> <Airtable field>;
+ * cerebro_airtable_pause <time>;
+ */
+char *ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 #define NGX_CEREBRO_AT_TYPE_LEN        64
 #define NGX_CEREBRO_AT_MSG_LEN         160
@@ -48,23 +128,29 @@ void ngx_cerebro_at_format_iso(int64_t t, char *buf, size_t size);
  * Records of a list answer -> ours.  NGX_DECLINED for a record that is
  * not one (no id, no date_time): callers skip it.
  */
-ngx_int_t ngx_cerebro_at_reservation(cJSON *rec, cerebro_reservation_t *out);
-ngx_int_t ngx_cerebro_at_table(cJSON *rec, cerebro_table_rec_t *out);
-ngx_int_t ngx_cerebro_at_faq(cJSON *rec, cerebro_faq_t *out);
-ngx_int_t ngx_cerebro_at_guest(cJSON *rec, cerebro_guest_t *out);
+ngx_int_t ngx_cerebro_at_reservation(const ngx_cerebro_at_names_t *n,
+    cJSON *rec, cerebro_reservation_t *out);
+ngx_int_t ngx_cerebro_at_table(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_table_rec_t *out);
+ngx_int_t ngx_cerebro_at_faq(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_faq_t *out);
+ngx_int_t ngx_cerebro_at_guest(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_guest_t *out);
 
 /*
  * The fields of a new booking; extras: also notes, source and call_id
  * (when not empty).  NULL on no memory.
  */
-cJSON *ngx_cerebro_at_booking_fields(const cerebro_booking_req_t *req,
-    int64_t start, const char *table, int extras);
+cJSON *ngx_cerebro_at_booking_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_booking_req_t *req, int64_t start, const char *table,
+    int extras);
 
 /* {"records":[{"id"?: id, "fields": fields}],"typecast":true}, in pool */
 ngx_int_t ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id,
     cJSON *fields, ngx_str_t *out);
 
-cJSON *ngx_cerebro_at_call_log_fields(const cerebro_call_log_t *c);
+cJSON *ngx_cerebro_at_call_log_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_call_log_t *c);
 
 
 #endif /* _NGX_CEREBRO_AIRTABLE_H_INCLUDED_ */

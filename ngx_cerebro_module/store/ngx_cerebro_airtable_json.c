@@ -9,6 +9,10 @@
 #include "cerebro_civil.h"
 
 
+/* the name in the base of one of our fields; n is in scope */
+#define at_f(x)  n->field[NGX_CEREBRO_AT_F_##x]
+
+
 static const char *ngx_cerebro_at_str(cJSON *fields, const char *name);
 static int ngx_cerebro_at_int(cJSON *fields, const char *name);
 static ngx_int_t ngx_cerebro_at_add_str(cJSON *o, const char *name,
@@ -200,7 +204,8 @@ ngx_cerebro_at_int(cJSON *fields, const char *name)
 
 
 ngx_int_t
-ngx_cerebro_at_reservation(cJSON *rec, cerebro_reservation_t *out)
+ngx_cerebro_at_reservation(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_reservation_t *out)
 {
     cJSON  *id, *f, *created;
 
@@ -210,7 +215,7 @@ ngx_cerebro_at_reservation(cJSON *rec, cerebro_reservation_t *out)
     f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
 
     if (!cJSON_IsString(id) || !cJSON_IsObject(f)
-        || ngx_cerebro_at_parse_iso(ngx_cerebro_at_str(f, "date_time"),
+        || ngx_cerebro_at_parse_iso(ngx_cerebro_at_str(f, at_f(DATE_TIME)),
                                     &out->start)
            != NGX_OK)
     {
@@ -219,20 +224,20 @@ ngx_cerebro_at_reservation(cJSON *rec, cerebro_reservation_t *out)
 
     cerebro_rec_copy(out->id, sizeof(out->id), id->valuestring);
     cerebro_rec_copy(out->client_name, sizeof(out->client_name),
-                     ngx_cerebro_at_str(f, "client_name"));
+                     ngx_cerebro_at_str(f, at_f(CLIENT_NAME)));
     cerebro_rec_copy(out->client_phone, sizeof(out->client_phone),
-                     ngx_cerebro_at_str(f, "client_phone"));
-    out->pax = ngx_cerebro_at_int(f, "pax");
+                     ngx_cerebro_at_str(f, at_f(CLIENT_PHONE)));
+    out->pax = ngx_cerebro_at_int(f, at_f(PAX));
     cerebro_rec_copy(out->table, sizeof(out->table),
-                     ngx_cerebro_at_str(f, "table"));
+                     ngx_cerebro_at_str(f, at_f(TABLE)));
     cerebro_rec_copy(out->status, sizeof(out->status),
-                     ngx_cerebro_at_str(f, "status"));
+                     ngx_cerebro_at_str(f, at_f(STATUS)));
     cerebro_rec_copy(out->notes, sizeof(out->notes),
-                     ngx_cerebro_at_str(f, "notes"));
+                     ngx_cerebro_at_str(f, at_f(NOTES)));
     cerebro_rec_copy(out->source, sizeof(out->source),
-                     ngx_cerebro_at_str(f, "source"));
+                     ngx_cerebro_at_str(f, at_f(SOURCE)));
     cerebro_rec_copy(out->call_id, sizeof(out->call_id),
-                     ngx_cerebro_at_str(f, "call_id"));
+                     ngx_cerebro_at_str(f, at_f(RES_CALL_ID)));
 
     /* a booking of the original has no status yet: it stands */
     if (out->status[0] == '\0') {
@@ -250,7 +255,8 @@ ngx_cerebro_at_reservation(cJSON *rec, cerebro_reservation_t *out)
 
 
 ngx_int_t
-ngx_cerebro_at_table(cJSON *rec, cerebro_table_rec_t *out)
+ngx_cerebro_at_table(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_table_rec_t *out)
 {
     cJSON  *f;
 
@@ -258,23 +264,24 @@ ngx_cerebro_at_table(cJSON *rec, cerebro_table_rec_t *out)
 
     f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
 
-    if (!cJSON_IsObject(f) || *ngx_cerebro_at_str(f, "name") == '\0') {
+    if (!cJSON_IsObject(f) || *ngx_cerebro_at_str(f, at_f(MESA_NAME)) == '\0') {
         return NGX_DECLINED;
     }
 
     cerebro_rec_copy(out->name, sizeof(out->name),
-                     ngx_cerebro_at_str(f, "name"));
-    out->capacity_min = ngx_cerebro_at_int(f, "capacity_min");
-    out->capacity_max = ngx_cerebro_at_int(f, "capacity_max");
+                     ngx_cerebro_at_str(f, at_f(MESA_NAME)));
+    out->capacity_min = ngx_cerebro_at_int(f, at_f(CAPACITY_MIN));
+    out->capacity_max = ngx_cerebro_at_int(f, at_f(CAPACITY_MAX));
     cerebro_rec_copy(out->location, sizeof(out->location),
-                     ngx_cerebro_at_str(f, "location"));
+                     ngx_cerebro_at_str(f, at_f(LOCATION)));
 
     return NGX_OK;
 }
 
 
 ngx_int_t
-ngx_cerebro_at_faq(cJSON *rec, cerebro_faq_t *out)
+ngx_cerebro_at_faq(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_faq_t *out)
 {
     cJSON  *f;
 
@@ -282,21 +289,22 @@ ngx_cerebro_at_faq(cJSON *rec, cerebro_faq_t *out)
 
     f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
 
-    if (!cJSON_IsObject(f) || *ngx_cerebro_at_str(f, "question") == '\0') {
+    if (!cJSON_IsObject(f) || *ngx_cerebro_at_str(f, at_f(QUESTION)) == '\0') {
         return NGX_DECLINED;
     }
 
     cerebro_rec_copy(out->question, sizeof(out->question),
-                     ngx_cerebro_at_str(f, "question"));
+                     ngx_cerebro_at_str(f, at_f(QUESTION)));
     cerebro_rec_copy(out->answer, sizeof(out->answer),
-                     ngx_cerebro_at_str(f, "answer"));
+                     ngx_cerebro_at_str(f, at_f(ANSWER)));
 
     return NGX_OK;
 }
 
 
 ngx_int_t
-ngx_cerebro_at_guest(cJSON *rec, cerebro_guest_t *out)
+ngx_cerebro_at_guest(const ngx_cerebro_at_names_t *n, cJSON *rec,
+    cerebro_guest_t *out)
 {
     cJSON  *id, *f;
 
@@ -311,13 +319,13 @@ ngx_cerebro_at_guest(cJSON *rec, cerebro_guest_t *out)
 
     cerebro_rec_copy(out->id, sizeof(out->id), id->valuestring);
     cerebro_rec_copy(out->name, sizeof(out->name),
-                     ngx_cerebro_at_str(f, "name"));
+                     ngx_cerebro_at_str(f, at_f(GUEST_NAME)));
     cerebro_rec_copy(out->phone, sizeof(out->phone),
-                     ngx_cerebro_at_str(f, "phone"));
+                     ngx_cerebro_at_str(f, at_f(GUEST_PHONE)));
     cerebro_rec_copy(out->email, sizeof(out->email),
-                     ngx_cerebro_at_str(f, "email"));
+                     ngx_cerebro_at_str(f, at_f(EMAIL)));
     cerebro_rec_copy(out->preferences, sizeof(out->preferences),
-                     ngx_cerebro_at_str(f, "preferences"));
+                     ngx_cerebro_at_str(f, at_f(PREFERENCES)));
 
     return NGX_OK;
 }
@@ -335,8 +343,9 @@ ngx_cerebro_at_add_str(cJSON *o, const char *name, const char *value)
 
 
 cJSON *
-ngx_cerebro_at_booking_fields(const cerebro_booking_req_t *req,
-    int64_t start, const char *table, int extras)
+ngx_cerebro_at_booking_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_booking_req_t *req, int64_t start, const char *table,
+    int extras)
 {
     char    iso[32];
     cJSON  *f;
@@ -348,13 +357,13 @@ ngx_cerebro_at_booking_fields(const cerebro_booking_req_t *req,
 
     ngx_cerebro_at_format_iso(start, iso, sizeof(iso));
 
-    if (ngx_cerebro_at_add_str(f, "client_name", req->client_name) != NGX_OK
-        || ngx_cerebro_at_add_str(f, "client_phone", req->client_phone)
+    if (ngx_cerebro_at_add_str(f, at_f(CLIENT_NAME), req->client_name) != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(CLIENT_PHONE), req->client_phone)
            != NGX_OK
-        || cJSON_AddStringToObject(f, "date_time", iso) == NULL
-        || cJSON_AddNumberToObject(f, "pax", req->when.party) == NULL
-        || ngx_cerebro_at_add_str(f, "table", table) != NGX_OK
-        || cJSON_AddStringToObject(f, "status", CEREBRO_STATUS_CONFIRMED)
+        || cJSON_AddStringToObject(f, at_f(DATE_TIME), iso) == NULL
+        || cJSON_AddNumberToObject(f, at_f(PAX), req->when.party) == NULL
+        || ngx_cerebro_at_add_str(f, at_f(TABLE), table) != NGX_OK
+        || cJSON_AddStringToObject(f, at_f(STATUS), CEREBRO_STATUS_CONFIRMED)
            == NULL)
     {
         cJSON_Delete(f);
@@ -362,9 +371,10 @@ ngx_cerebro_at_booking_fields(const cerebro_booking_req_t *req,
     }
 
     if (extras
-        && (ngx_cerebro_at_add_str(f, "notes", req->notes) != NGX_OK
-            || ngx_cerebro_at_add_str(f, "source", req->source) != NGX_OK
-            || ngx_cerebro_at_add_str(f, "call_id", req->call_id) != NGX_OK))
+        && (ngx_cerebro_at_add_str(f, at_f(NOTES), req->notes) != NGX_OK
+            || ngx_cerebro_at_add_str(f, at_f(SOURCE), req->source) != NGX_OK
+            || ngx_cerebro_at_add_str(f, at_f(RES_CALL_ID), req->call_id)
+               != NGX_OK))
     {
         cJSON_Delete(f);
         return NULL;
@@ -424,7 +434,8 @@ ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id, cJSON *fields,
 
 
 cJSON *
-ngx_cerebro_at_call_log_fields(const cerebro_call_log_t *c)
+ngx_cerebro_at_call_log_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_call_log_t *c)
 {
     char    started[32], ended[32];
     cJSON  *f;
@@ -437,23 +448,296 @@ ngx_cerebro_at_call_log_fields(const cerebro_call_log_t *c)
     ngx_cerebro_at_format_iso(c->started, started, sizeof(started));
     ngx_cerebro_at_format_iso(c->ended, ended, sizeof(ended));
 
-    if (ngx_cerebro_at_add_str(f, "call_id", c->call_id) != NGX_OK
-        || ngx_cerebro_at_add_str(f, "caller", c->caller) != NGX_OK
+    if (ngx_cerebro_at_add_str(f, at_f(CALL_ID), c->call_id) != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(CALLER), c->caller) != NGX_OK
         || (c->started
-            && cJSON_AddStringToObject(f, "started", started) == NULL)
-        || (c->ended && cJSON_AddStringToObject(f, "ended", ended) == NULL)
-        || cJSON_AddNumberToObject(f, "duration_s", c->duration_s) == NULL
-        || ngx_cerebro_at_add_str(f, "ended_reason", c->ended_reason)
+            && cJSON_AddStringToObject(f, at_f(STARTED), started) == NULL)
+        || (c->ended && cJSON_AddStringToObject(f, at_f(ENDED), ended) == NULL)
+        || cJSON_AddNumberToObject(f, at_f(DURATION), c->duration_s) == NULL
+        || ngx_cerebro_at_add_str(f, at_f(ENDED_REASON), c->ended_reason)
            != NGX_OK
-        || ngx_cerebro_at_add_str(f, "summary", c->summary) != NGX_OK
-        || cJSON_AddNumberToObject(f, "cost", c->cost) == NULL
-        || cJSON_AddBoolToObject(f, "booked", c->booked) == NULL
-        || cJSON_AddBoolToObject(f, "changed", c->changed) == NULL
-        || cJSON_AddBoolToObject(f, "cancelled", c->cancelled) == NULL)
+        || ngx_cerebro_at_add_str(f, at_f(SUMMARY), c->summary) != NGX_OK
+        || cJSON_AddNumberToObject(f, at_f(COST), c->cost) == NULL
+        || cJSON_AddBoolToObject(f, at_f(BOOKED), c->booked) == NULL
+        || cJSON_AddBoolToObject(f, at_f(CHANGED), c->changed) == NULL
+        || cJSON_AddBoolToObject(f, at_f(CANCELLED), c->cancelled) == NULL)
     {
         cJSON_Delete(f);
         return NULL;
     }
 
     return f;
+}
+
+
+/* ---- names: configuration ----------------------------------------------- */
+
+
+typedef struct {
+    ngx_cerebro_at_table_e   table;
+    const char              *ours;       /* and the original's default */
+} ngx_cerebro_at_field_def_t;
+
+
+static const char  *ngx_cerebro_at_roles[NGX_CEREBRO_AT_NTABLES] = {
+    "reservations", "tables", "guests", "faq", "calls"
+};
+
+
+static const ngx_cerebro_at_field_def_t
+    ngx_cerebro_at_fields[NGX_CEREBRO_AT_NFIELDS] =
+{
+    { NGX_CEREBRO_AT_RESERVAS, "client_name" },
+    { NGX_CEREBRO_AT_RESERVAS, "client_phone" },
+    { NGX_CEREBRO_AT_RESERVAS, "date_time" },
+    { NGX_CEREBRO_AT_RESERVAS, "pax" },
+    { NGX_CEREBRO_AT_RESERVAS, "table" },
+    { NGX_CEREBRO_AT_RESERVAS, "status" },
+    { NGX_CEREBRO_AT_RESERVAS, "notes" },
+    { NGX_CEREBRO_AT_RESERVAS, "source" },
+    { NGX_CEREBRO_AT_RESERVAS, "call_id" },
+
+    { NGX_CEREBRO_AT_MESAS, "name" },
+    { NGX_CEREBRO_AT_MESAS, "capacity_min" },
+    { NGX_CEREBRO_AT_MESAS, "capacity_max" },
+    { NGX_CEREBRO_AT_MESAS, "location" },
+
+    { NGX_CEREBRO_AT_CLIENTES, "name" },
+    { NGX_CEREBRO_AT_CLIENTES, "phone" },
+    { NGX_CEREBRO_AT_CLIENTES, "email" },
+    { NGX_CEREBRO_AT_CLIENTES, "preferences" },
+
+    { NGX_CEREBRO_AT_FAQ, "question" },
+    { NGX_CEREBRO_AT_FAQ, "answer" },
+
+    { NGX_CEREBRO_AT_CALLS, "call_id" },
+    { NGX_CEREBRO_AT_CALLS, "caller" },
+    { NGX_CEREBRO_AT_CALLS, "started" },
+    { NGX_CEREBRO_AT_CALLS, "ended" },
+    { NGX_CEREBRO_AT_CALLS, "duration_s" },
+    { NGX_CEREBRO_AT_CALLS, "ended_reason" },
+    { NGX_CEREBRO_AT_CALLS, "summary" },
+    { NGX_CEREBRO_AT_CALLS, "cost" },
+    { NGX_CEREBRO_AT_CALLS, "booked" },
+    { NGX_CEREBRO_AT_CALLS, "changed" },
+    { NGX_CEREBRO_AT_CALLS, "cancelled" }
+};
+
+
+static const ngx_cerebro_at_names_t  ngx_cerebro_at_default_names = {
+    { "Reservas", "Mesas", "Clientes", "FAQ", "Llamadas" },
+    {
+        "client_name", "client_phone", "date_time", "pax", "table",
+        "status", "notes", "source", "call_id",
+        "name", "capacity_min", "capacity_max", "location",
+        "name", "phone", "email", "preferences",
+        "question", "answer",
+        "call_id", "caller", "started", "ended", "duration_s",
+        "ended_reason", "summary", "cost", "booked", "changed", "cancelled"
+    }
+};
+
+
+const ngx_cerebro_at_names_t *
+ngx_cerebro_at_names(ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_at_conf_t  *acf;
+
+    acf = mcf->airtable;
+
+    return acf ? &acf->names : &ngx_cerebro_at_default_names;
+}
+
+
+static ngx_cerebro_at_conf_t *
+ngx_cerebro_at_get_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_at_conf_t  *acf;
+
+    if (mcf->airtable) {
+        return mcf->airtable;
+    }
+
+    acf = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_at_conf_t));
+    if (acf == NULL) {
+        return NULL;
+    }
+
+    acf->names = ngx_cerebro_at_default_names;
+    mcf->airtable = acf;
+
+    return acf;
+}
+
+
+static ngx_int_t
+ngx_cerebro_at_role(ngx_conf_t *cf, ngx_str_t *role)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_CEREBRO_AT_NTABLES; i++) {
+        if (ngx_strcmp(role->data, ngx_cerebro_at_roles[i]) == 0) {
+            return (ngx_int_t) i;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "cerebro: unknown table \"%V\" in \"%V\": expected "
+                       "reservations, tables, guests, faq or calls",
+                       role, &((ngx_str_t *) cf->args->elts)[0]);
+    return NGX_ERROR;
+}
+
+
+/*
+ * A name goes into a URL path (escaped) and, for a field, into formulas as
+ * {Name}: a '}' there would end the reference early and let the rest of
+ * the name be read as formula text.
+ */
+static ngx_int_t
+ngx_cerebro_at_valid_name(ngx_conf_t *cf, ngx_str_t *name)
+{
+    size_t   i;
+    u_char   c;
+
+    if (name->len == 0 || name->len > 255) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: an Airtable name must have 1 to 255 "
+                           "bytes, not %uz (\"%V\")", name->len,
+                           &((ngx_str_t *) cf->args->elts)[0]);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = name->data[i];
+
+        if (c == '}' || c == '{' || c < 0x20 || c == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cerebro: invalid Airtable name \"%V\" in "
+                               "\"%V\": braces and control characters "
+                               "would break filterByFormula", name,
+                               &((ngx_str_t *) cf->args->elts)[0]);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+char *
+ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_main_conf_t *mcf = conf;
+
+    ngx_int_t               t;
+    ngx_str_t              *value;
+    ngx_cerebro_at_conf_t  *acf;
+
+    value = cf->args->elts;
+
+    t = ngx_cerebro_at_role(cf, &value[1]);
+    if (t == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    if (acf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strcmp(value[2].data, "off") == 0) {
+        if (t != NGX_CEREBRO_AT_CALLS) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cerebro: only the calls table is optional "
+                               "(\"%V %V off\")", &cmd->name, &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        acf->names.table[t] = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_cerebro_at_valid_name(cf, &value[2]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the directive's arguments are NUL-terminated by nginx */
+    acf->names.table[t] = (const char *) value[2].data;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_main_conf_t *mcf = conf;
+
+    ngx_int_t               t;
+    ngx_uint_t              i;
+    ngx_str_t              *value;
+    ngx_cerebro_at_conf_t  *acf;
+
+    value = cf->args->elts;
+
+    t = ngx_cerebro_at_role(cf, &value[1]);
+    if (t == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_cerebro_at_valid_name(cf, &value[3]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    if (acf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < NGX_CEREBRO_AT_NFIELDS; i++) {
+        if (ngx_cerebro_at_fields[i].table == (ngx_cerebro_at_table_e) t
+            && ngx_strcmp(value[2].data, ngx_cerebro_at_fields[i].ours) == 0)
+        {
+            acf->names.field[i] = (const char *) value[3].data;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "cerebro: the %V table has no field \"%V\" of ours "
+                       "(\"%V\")", &value[1], &value[2], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+char *
+ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_main_conf_t *mcf = conf;
+
+    ngx_msec_t              ms;
+    ngx_str_t              *value;
+    ngx_cerebro_at_conf_t  *acf;
+
+    value = cf->args->elts;
+
+    ms = ngx_parse_time(&value[1], 0);
+
+    if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid time \"%V\" in \"%V\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    if (acf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    acf->pause = ms;
+
+    return NGX_CONF_OK;
 }

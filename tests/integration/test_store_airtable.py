@@ -401,3 +401,115 @@ def test_burst_of_50_bookings_never_429_never_double_books(nginx_factory,
     for r in results:
         if r.status == 409:
             assert r.json()["alternatives"]
+
+
+# ---- configurable names -----------------------------------------------------
+
+RENAMED = """
+    cerebro_airtable_table reservations "Reservas 2026";
+    cerebro_airtable_table tables Salas;
+    cerebro_airtable_table guests Huéspedes;
+    cerebro_airtable_field reservations client_name "Nombre";
+    cerebro_airtable_field reservations client_phone "Teléfono";
+    cerebro_airtable_field reservations date_time "Fecha y hora";
+    cerebro_airtable_field reservations pax Comensales;
+    cerebro_airtable_field reservations table Mesa;
+    cerebro_airtable_field reservations status Estado;
+    cerebro_airtable_field tables name Nombre;
+    cerebro_airtable_field tables capacity_min "Mínimo";
+    cerebro_airtable_field tables capacity_max "Máximo";
+    cerebro_airtable_field tables location Zona;
+"""
+
+
+def test_a_base_with_renamed_tables_and_fields_works_end_to_end(
+        nginx_factory, tmp_path):
+    fake = AirtableFake(token=TOKEN, max_page_size=3, rate_pause=30.0)
+    fake.start()
+    try:
+        fake.seed({"replace": True, "tables": {
+            "Reservas 2026": {"fields": {
+                "Nombre": "singleLineText", "Teléfono": "phoneNumber",
+                "Fecha y hora": "dateTime", "Comensales": "number",
+                "Mesa": "singleLineText",
+                "Estado": {"type": "singleSelect",
+                           "choices": ["confirmed", "cancelled"]}}},
+            "Salas": {"fields": {
+                "Nombre": "singleLineText", "Mínimo": "number",
+                "Máximo": "number", "Zona": "singleLineText"},
+                "records": [{"Nombre": t["name"],
+                             "Mínimo": t["capacity_min"],
+                             "Máximo": t["capacity_max"],
+                             "Zona": t["location"]}
+                            for t in RESTAURANT["tables"]]},
+        }})
+        fake.clear_log()
+        n = nginx_factory(env={"AIRTABLE_API_KEY": TOKEN,
+                               "AIRTABLE_BASE_ID": fake.base_id,
+                               "AIRTABLE_API_URL": fake.url})
+        n.render()
+        n.edit_conf("http {", "http {\n    cerebro_store_timeout 5s;\n"
+                    + RENAMED)
+        n.start()
+
+        r = n.get("/cerebro/tables")
+        assert r.status == 200, r.body
+        t7 = next(t for t in r.json()["tables"] if t["name"] == "T7")
+        assert (t7["capacity_min"], t7["capacity_max"], t7["location"]) == \
+            (3, 6, "sala")
+
+        day = booking_day()
+        r = post(n, booking(day, name="O'Brien }{", pax=4))
+        assert r.status == 201, r.body
+        rid = r.json()["reservation"]["id"]
+        [rec] = fake.records("Reservas 2026")
+        f = rec["fields"]
+        assert (f["Nombre"], f["Teléfono"], f["Fecha y hora"],
+                f["Comensales"], f["Estado"]) == \
+            ("O'Brien }{", "+34600111222", utc_iso(day, "21:00"), 4,
+             "confirmed")
+        assert f["Mesa"]
+
+        r = n.get("/cerebro/reservations?date=" + day.isoformat())
+        assert r.status == 200, r.body
+        [got] = r.json()["reservations"]
+        assert (got["id"], got["client_name"], got["pax"]) == \
+            (rid, "O'Brien }{", 4)
+
+        r = n.request("DELETE", "/cerebro/reservations/" + rid)
+        assert r.status == 200, r.body
+        assert fake.records("Reservas 2026")[0]["fields"]["Estado"] == \
+            "cancelled"
+
+        # the formulas name the configured fields, the paths the tables
+        paths = {q["path"] for q in fake.requests()}
+        assert paths <= {"/v0/%s/Reservas 2026" % fake.base_id,
+                         "/v0/%s/Reservas%%202026" % fake.base_id,
+                         "/v0/%s/Reservas 2026/%s" % (fake.base_id, rid),
+                         "/v0/%s/Reservas%%202026/%s" % (fake.base_id, rid),
+                         "/v0/%s/Salas" % fake.base_id}, paths
+        text = json.dumps([q["raw_query"] for q in fake.requests()])
+        assert "Fecha%20y%20hora" in text or "Fecha y hora" in text
+        # only our optional extras (notes, source, call_id) were unknown
+        bad = [q for q in fake.requests() if q["status"] >= 400]
+        assert all(q["status"] == 422 and "UNKNOWN_FIELD_NAME" in
+                   q["response"] and "Nombre" not in q["response"]
+                   for q in bad), bad
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize("line, words", [
+    ('cerebro_airtable_field reservations status "Es}tado";', "Es}tado"),
+    ('cerebro_airtable_field reservations colour Color;', "colour"),
+    ('cerebro_airtable_table bookings Reservas;', "bookings"),
+    ('cerebro_airtable_table tables off;', "optional"),
+])
+def test_bad_airtable_names_fail_the_configuration(nginx_factory, line,
+                                                   words):
+    n = nginx_factory()
+    n.render()
+    n.edit_conf("http {", "http {\n    %s" % line)
+    code, out = n.test_config()
+    assert code != 0
+    assert "cerebro_airtable_" in out and words in out, out
