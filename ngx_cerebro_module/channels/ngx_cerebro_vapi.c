@@ -61,6 +61,7 @@ static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
+static ngx_uint_t ngx_cerebro_vapi_writes(ngx_str_t *tool);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
@@ -425,11 +426,15 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
                     sizeof(call->tool.call_id));
     }
 
-    if (call->id.len == 0 || call->id.len > 128) {
+    /*
+     * a toolCallId seen before gets its first answer, and books nothing; a
+     * read (availability, information) simply runs again
+     */
+    if (call->id.len == 0 || call->id.len > 128
+        || !ngx_cerebro_vapi_writes(&call->tool.name))
+    {
         return ngx_cerebro_tool_start(&call->tool);
     }
-
-    /* a toolCallId seen before gets its first answer, and books nothing */
 
     call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
     if (call->kv.key.data == NULL) {
@@ -445,6 +450,31 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
     call->kv.data = call;
 
     return ngx_cerebro_kv_start(&call->kv);
+}
+
+
+static ngx_uint_t
+ngx_cerebro_vapi_writes(ngx_str_t *tool)
+{
+    ngx_str_t  *w;
+
+    static ngx_str_t  writes[] = {
+        ngx_string("create_reservation"),
+        ngx_string("modify_reservation"),
+        ngx_string("cancel_reservation"),
+        ngx_string("transfer_to_human"),
+        ngx_null_string
+    };
+
+    for (w = writes; w->len; w++) {
+        if (w->len == tool->len
+            && ngx_strncmp(w->data, tool->data, tool->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
