@@ -38,6 +38,7 @@ struct ngx_cerebro_vapi_ctx_s {
     ngx_uint_t                 pending;
     ngx_event_t                deadline;
     ngx_cerebro_store_op_t     op;
+    cerebro_call_log_t         log;
     unsigned                   legacy:1;      /* function-call */
     unsigned                   answered:1;
 };
@@ -759,7 +760,8 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     const char          *s;
     cerebro_call_log_t  *log;
 
-    log = &ctx->op.call_log;
+    log = &ctx->log;
+    ctx->op.call_log = log;
 
     s = ngx_cerebro_vapi_string(message, "call.id");
     if (s == NULL || s[0] == '\0') {
@@ -855,7 +857,7 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
-                        op->call_log.call_id,
+                        op->call_log->call_id,
                         cerebro_store_err_name(op->error.kind),
                         op->error.message);
     }

@@ -2121,7 +2121,7 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
         return;
     }
 
-    at->op->guest.id[0] = '\0';
+    at->op->guest->id[0] = '\0';
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_cmp_str(&f, at_f(at, GUEST_PHONE), "=", at->op->phone,
@@ -2142,8 +2142,8 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
 static ngx_int_t
 ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec)
 {
-    if (at->op->guest.id[0] == '\0') {
-        (void) ngx_cerebro_at_guest(at->names, rec, &at->op->guest);
+    if (at->op->guest->id[0] == '\0') {
+        (void) ngx_cerebro_at_guest(at->names, rec, at->op->guest);
     }
 
     return NGX_OK;
@@ -2159,10 +2159,10 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
     ngx_cerebro_store_op_t  *op;
 
     op = at->op;
-    create = (op->guest.id[0] == '\0');
+    create = (op->guest->id[0] == '\0');
 
     /* a known guest keeps the name it has */
-    if (!create && (op->guest.name[0] || op->name[0] == '\0')) {
+    if (!create && (op->guest->name[0] || op->name[0] == '\0')) {
         ngx_cerebro_at_ok(at);
         return;
     }
@@ -2178,7 +2178,7 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
                                        op->phone)
                == NULL)
         || ngx_cerebro_at_records_body(at->r->pool,
-                                       create ? NULL : op->guest.id,
+                                       create ? NULL : op->guest->id,
                                        fields, &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
@@ -2212,7 +2212,7 @@ ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at, ngx_uint_t status,
     rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json,
                                                               "records"), 0);
 
-    if (ngx_cerebro_at_guest(at->names, rec, &at->op->guest) != NGX_OK) {
+    if (ngx_cerebro_at_guest(at->names, rec, at->op->guest) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: the guest came back without id");
         return;
@@ -2254,7 +2254,7 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
         return;
     }
 
-    if (at->op->call_log.call_id[0] == '\0') {
+    if (at->op->call_log->call_id[0] == '\0') {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_INVALID,
                               "airtable: a call log entry needs a call id");
         return;
@@ -2262,8 +2262,8 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_cmp_str(&f, at_f(at, CALL_ID), "=",
-                            at->op->call_log.call_id,
-                            ngx_strlen(at->op->call_log.call_id));
+                            at->op->call_log->call_id,
+                            ngx_strlen(at->op->call_log->call_id));
 
     at->list_failed = ngx_cerebro_at_call_log_missing;
 
@@ -2323,7 +2323,7 @@ ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at)
     at->list_failed = NULL;
 
     fields = ngx_cerebro_at_call_log_fields(at->names,
-                                            &at->op->call_log);
+                                            at->op->call_log);
     if (fields == NULL
         || ngx_cerebro_at_records_body(at->r->pool, NULL, fields, &body)
            != NGX_OK

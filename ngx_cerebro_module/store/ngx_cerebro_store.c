@@ -133,6 +133,17 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
 
+    if (op->kind == NGX_CEREBRO_STORE_GUEST && op->guest == NULL) {
+        op->guest = ngx_pcalloc(op->request->pool, sizeof(cerebro_guest_t));
+        if (op->guest == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (op->kind == NGX_CEREBRO_STORE_CALL_LOG && op->call_log == NULL) {
+        return NGX_ERROR;
+    }
+
     cln = ngx_pool_cleanup_add(op->request->pool, 0);
     if (cln == NULL) {
         return NGX_ERROR;

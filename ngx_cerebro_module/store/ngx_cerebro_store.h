@@ -56,7 +56,7 @@ struct ngx_cerebro_store_op_s {
     char                          name[CEREBRO_REC_NAME_LEN];
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
-    cerebro_call_log_t            call_log;
+    cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
 
     /* the outcome */
     cerebro_store_error_t         error;          /* kind OK on success */
@@ -75,7 +75,9 @@ struct ngx_cerebro_store_op_s {
     int                           ngroups;
     cerebro_faq_t                *faq;
     int                           nfaq;
-    cerebro_guest_t               guest;
+    cerebro_guest_t              *guest;          /* GUEST: set by the store
+                                                     when the caller has no
+                                                     place for it */
 
     /* private */
     ngx_event_t                   wakeup;

@@ -142,12 +142,12 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
 
     case NGX_CEREBRO_STORE_GUEST:
         (void) cerebro_sqlite_guest_upsert(db, op->phone, op->name, NULL,
-                                           now, &op->guest, NULL,
+                                           now, op->guest, NULL,
                                            &op->error);
         break;
 
     case NGX_CEREBRO_STORE_CALL_LOG:
-        if (cerebro_sqlite_call_log_insert(db, &op->call_log, now,
+        if (cerebro_sqlite_call_log_insert(db, op->call_log, now,
                                            &inserted, &op->error)
             == CEREBRO_STORE_OK)
         {
