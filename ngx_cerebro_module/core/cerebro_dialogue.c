@@ -935,10 +935,13 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         }
 
         {
-            char  reason[256];
+            char    reason[256];
+            size_t  n;
 
-            cerebro_dlg_copy(reason, sizeof(reason) < len + 1
-                                     ? sizeof(reason) : len + 1, text);
+            /* text is len bytes, not a C string */
+            n = len < sizeof(reason) - 1 ? len : sizeof(reason) - 1;
+            memcpy(reason, text, n);
+            reason[n] = '\0';
             return cerebro_dlg_add(step->args, "reason",
                                    reason[0] ? reason
                                              : "el cliente lo pide");
