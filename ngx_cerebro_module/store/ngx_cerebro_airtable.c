@@ -113,6 +113,8 @@ static ngx_int_t ngx_cerebro_at_request(ngx_cerebro_at_t *at,
     ngx_uint_t method, const char *table, const char *id, ngx_str_t *args,
     ngx_str_t *body, ngx_cerebro_at_step_pt step);
 static void ngx_cerebro_at_send(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at,
+    const char *field, const char *value, ngx_cerebro_at_step_pt step);
 static void ngx_cerebro_at_reserved(ngx_cerebro_rate_t *rt, ngx_int_t rc);
 static void ngx_cerebro_at_slot(ngx_cerebro_at_t *at, ngx_int_t rc);
 static void ngx_cerebro_at_call(ngx_cerebro_at_t *at);
@@ -2017,9 +2019,6 @@ ngx_cerebro_at_patch_notes_done(ngx_cerebro_at_t *at, ngx_uint_t status,
 static void
 ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
 {
-    cJSON      *fields;
-    ngx_str_t   body;
-
     if (at->notes == NULL || ngx_cerebro_at_no_extras) {
         /* nothing to change, or nowhere to write it */
         ngx_cerebro_at_ok(at);
@@ -2028,15 +2027,27 @@ ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
 
     at->extras = 1;
 
+    ngx_cerebro_at_patch_field(at, at_f(at, NOTES), at->notes,
+                               ngx_cerebro_at_patch_notes_done);
+}
+
+
+/* PATCH one text field of the booking at hand, then step */
+static void
+ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at, const char *field,
+    const char *value, ngx_cerebro_at_step_pt step)
+{
+    cJSON      *fields;
+    ngx_str_t   body;
+
     fields = cJSON_CreateObject();
     if (fields == NULL
-        || cJSON_AddStringToObject(fields, at_f(at, NOTES), at->notes) == NULL
+        || cJSON_AddStringToObject(fields, field, value) == NULL
         || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
                                        &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
-                                  at_t(at, RESERVAS), NULL, NULL, &body,
-                                  ngx_cerebro_at_patch_notes_done)
+                                  at_t(at, RESERVAS), NULL, NULL, &body, step)
            != NGX_OK)
     {
         cJSON_Delete(fields);
@@ -2054,9 +2065,6 @@ ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
 {
-    cJSON      *fields;
-    ngx_str_t   body;
-
     if (status != NGX_HTTP_OK) {
         ngx_cerebro_at_fail_http(at, status, json);
         return;
@@ -2080,28 +2088,8 @@ ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
 
     at->extras = 0;
 
-    fields = cJSON_CreateObject();
-    if (fields == NULL
-        || cJSON_AddStringToObject(fields, at_f(at, STATUS),
-                                   CEREBRO_STATUS_CANCELLED)
-           == NULL
-        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
-                                       &body)
-           != NGX_OK
-        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
-                                  at_t(at, RESERVAS), NULL, NULL, &body,
-                                  ngx_cerebro_at_written)
-           != NGX_OK)
-    {
-        cJSON_Delete(fields);
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-        return;
-    }
-
-    cJSON_Delete(fields);
-
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_patch_field(at, at_f(at, STATUS), CEREBRO_STATUS_CANCELLED,
+                               ngx_cerebro_at_written);
 }
 
 
