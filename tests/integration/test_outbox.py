@@ -3,38 +3,26 @@ retries, the 24-hour-window template, status callbacks, confirmations of
 voice bookings, reminders, opt-outs and restarts."""
 
 import base64
-import datetime
 import json
 import sqlite3
 import time
 import urllib.parse
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from harness import REPO
+from voice import day, spoken
 from tests.fakes import twilio_sign
 from tests.fakes.twilio import DEFAULT_SID, DEFAULT_TOKEN, TwilioFake
 
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
-MADRID = ZoneInfo("Europe/Madrid")
 PUBLIC = "https://cerebro.example.com"
 SENDER = "whatsapp:+14155238886"
 GUEST = "+34600111222"
 TEMPLATE = "HX" + "0123456789abcdef" * 2
-WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
-            "domingo"]
-MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-          "agosto", "septiembre", "octubre", "noviembre", "diciembre"]
 MESSAGES = f"/2010-04-01/Accounts/{DEFAULT_SID}/Messages.json"
 
 
-def day(n=7):
-    return datetime.datetime.now(MADRID).date() + datetime.timedelta(days=n)
-
-
-def spoken(d):
-    return f"{WEEKDAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]}"
 
 
 @pytest.fixture

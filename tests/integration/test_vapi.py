@@ -5,39 +5,20 @@ import concurrent.futures
 import datetime
 import hashlib
 import hmac
-import json
 import sqlite3
 import time
-import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from harness import REPO
+from voice import MADRID, day, fixture, post, result_of, spoken, tool_call
 from tests.fakes.airtable import AirtableFake
 
-FIXTURES = REPO / "tests" / "fixtures" / "vapi"
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
-MADRID = ZoneInfo("Europe/Madrid")
 SECRET = "vapi-test-secret-7731"
-WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
-            "domingo"]
-MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-          "agosto", "septiembre", "octubre", "noviembre", "diciembre"]
 
 
-def day(n=7):
-    return datetime.datetime.now(MADRID).date() + datetime.timedelta(days=n)
 
-
-def spoken(d):
-    """How the answers read a date back: "sábado 5 de diciembre"."""
-    return f"{WEEKDAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]}"
-
-
-def fixture(name, when=None):
-    text = (FIXTURES / name).read_text()
-    return text.replace("{{DATE}}", (when or day()).isoformat())
 
 
 def start(nginx_factory, env=None, conf="", workers=2):
@@ -47,30 +28,7 @@ def start(nginx_factory, env=None, conf="", workers=2):
     return n.start()
 
 
-def post(n, body, headers=None):
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    if not isinstance(body, str):
-        body = json.dumps(body)
-    return n.request("POST", "/vapi/webhook", body=body, headers=h)
 
-
-def tool_call(name, args, call_id="c-1", tool_id=None, caller="+34600111222"):
-    return {"message": {
-        "type": "tool-calls",
-        "toolCallList": [{"id": tool_id or f"t-{uuid.uuid4().hex}",
-                          "type": "function",
-                          "function": {"name": name, "arguments": args}}],
-        "call": {"id": call_id, "customer": {"number": caller}}}}
-
-
-def result_of(resp):
-    assert resp.status == 200, resp.body
-    results = resp.json()["results"]
-    assert len(results) == 1
-    text = results[0].get("result", results[0].get("error"))
-    assert "\n" not in text
-    return text
 
 
 @pytest.fixture

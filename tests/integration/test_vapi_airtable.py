@@ -9,23 +9,16 @@ import json
 import re
 import time
 import urllib.parse
-import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from harness import REPO
+from voice import MADRID, day, fixture, post, result_of, spoken, tool_call
 from tests.fakes.airtable import AirtableFake
 
-FIXTURES = REPO / "tests" / "fixtures" / "vapi"
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
 TABLES = json.loads(SMALL.read_text())["tables"]
-MADRID = ZoneInfo("Europe/Madrid")
 TOKEN = "patVOICE.0123456789"
-WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
-            "domingo"]
-MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-          "agosto", "septiembre", "octubre", "noviembre", "diciembre"]
 
 # our extra fields, and the optional call log table, as provisioned
 EXTRAS = {"notes": "multilineText", "source": "singleLineText",
@@ -46,12 +39,6 @@ LLAMADAS = {
 }
 
 
-def day(n=7):
-    return datetime.datetime.now(MADRID).date() + datetime.timedelta(days=n)
-
-
-def spoken(d):
-    return f"{WEEKDAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]}"
 
 
 def utc_iso(d, hhmm):
@@ -61,36 +48,8 @@ def utc_iso(d, hhmm):
         "%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def fixture(name):
-    return (FIXTURES / name).read_text().replace("{{DATE}}",
-                                                 day().isoformat())
 
 
-def post(n, body):
-    if not isinstance(body, str):
-        body = json.dumps(body)
-    return n.request("POST", "/vapi/webhook", body=body,
-                     headers={"Content-Type": "application/json"},
-                     timeout=30)
-
-
-def tool_call(name, args, call_id="c-at-1", tool_id=None,
-              caller="+34600111222"):
-    return {"message": {
-        "type": "tool-calls",
-        "toolCallList": [{"id": tool_id or f"t-{uuid.uuid4().hex}",
-                          "type": "function",
-                          "function": {"name": name, "arguments": args}}],
-        "call": {"id": call_id, "customer": {"number": caller}}}}
-
-
-def result_of(resp):
-    assert resp.status == 200, resp.body
-    results = resp.json()["results"]
-    assert len(results) == 1
-    text = results[0].get("result", results[0].get("error"))
-    assert "\n" not in text
-    return text
 
 
 def wait_for(predicate, timeout=10.0, step=0.05):
