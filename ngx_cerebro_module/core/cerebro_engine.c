@@ -22,6 +22,8 @@ typedef struct {
     const cerebro_restaurant_t  *r;
     const cerebro_booking_t     *b;
     int                          nb;
+    int                          sorted;    /* by start: windows searched */
+    int64_t                      longest;   /* sorted: the longest stay */
     int64_t                      now;
     int64_t                      today;     /* local days since epoch */
     int                          party;
@@ -38,6 +40,8 @@ typedef struct {
 
 
 static int64_t floor_div(int64_t a, int64_t b);
+static void index_bookings(query_ctx_t *q);
+static int first_from(const query_ctx_t *q, int64_t t);
 static const cerebro_service_t *locate(const cerebro_restaurant_t *r,
     const cerebro_date_t *d, int m, int use_end, cerebro_date_t *sday,
     int *sm);
@@ -66,6 +70,60 @@ floor_div(int64_t a, int64_t b)
     }
 
     return q;
+}
+
+
+/*
+ * A busy day is hundreds of bookings and a query with alternatives a few
+ * dozen slots: bookings sorted by start (as the store returns a day) let
+ * each slot look only at those that can overlap it, found by binary
+ * search from the longest stay; any other order is scanned whole.
+ */
+static void
+index_bookings(query_ctx_t *q)
+{
+    int      i;
+    int64_t  end;
+
+    q->sorted = 1;
+    q->longest = 0;
+
+    for (i = 0; i < q->nb; i++) {
+        if (i > 0 && q->b[i].start < q->b[i - 1].start) {
+            q->sorted = 0;
+            return;
+        }
+
+        end = cerebro_engine_booking_end(q->r, &q->b[i]);
+
+        if (end - q->b[i].start > q->longest) {
+            q->longest = end - q->b[i].start;
+        }
+    }
+}
+
+
+/* The first booking starting at t or later (sorted bookings only). */
+static int
+first_from(const query_ctx_t *q, int64_t t)
+{
+    int  lo, hi, mid;
+
+    lo = 0;
+    hi = q->nb;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (q->b[mid].start < t) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
 }
 
 
@@ -232,7 +290,7 @@ evaluate(const query_ctx_t *q, const cerebro_date_t *sday,
     const cerebro_service_t *svc, int sm, cerebro_slot_t *slot)
 {
     int                       i, covers;
-    int64_t                   start, end, bs, be, qs;
+    int64_t                   start, end, bs, be, qs, from;
     uint64_t                  busy;
     cerebro_date_t            date;
     cerebro_local_t           local;
@@ -266,9 +324,20 @@ evaluate(const query_ctx_t *q, const cerebro_date_t *sday,
     qs = floor_div(start, SLOT_SECS) * SLOT_SECS;
     busy = 0;
     covers = 0;
+    i = 0;
 
-    for (i = 0; i < q->nb; i++) {
+    if (q->sorted) {
+        /* nothing that starts earlier can reach the slot or its quarter */
+        from = start - q->longest < qs ? start - q->longest : qs;
+        i = first_from(q, from);
+    }
+
+    for ( /* void */ ; i < q->nb; i++) {
         b = &q->b[i];
+
+        if (q->sorted && b->start >= end && b->start >= qs + SLOT_SECS) {
+            break;
+        }
 
         if (b->status == CEREBRO_BOOKING_CANCELLED) {
             continue;
@@ -497,6 +566,8 @@ cerebro_engine_query(const cerebro_restaurant_t *r,
     q.party = req->party;
     q.location = req->location;
 
+    index_bookings(&q);
+
     cerebro_tz_to_local(&r->tz, now, &local);
     q.today = cerebro_days_from_civil(local.date.year, local.date.month,
                                       local.date.day);
@@ -700,8 +771,12 @@ cerebro_booking_status_from_string(const char *s)
         s++;
     }
 
+    /* read for every booking of every query: most are "confirmed" */
     for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
-        if (strncasecmp(s, gone[i], strlen(gone[i])) == 0) {
+        if (tolower((unsigned char) s[0]) == gone[i][0]
+            && tolower((unsigned char) s[1]) == gone[i][1]
+            && strncasecmp(s, gone[i], strlen(gone[i])) == 0)
+        {
             return CEREBRO_BOOKING_CANCELLED;
         }
     }

@@ -1197,11 +1197,24 @@ ngx_cerebro_tool_phone(ngx_cerebro_tool_t *tool)
 }
 
 
+static int ngx_libc_cdecl
+ngx_cerebro_booking_cmp(const void *one, const void *two)
+{
+    const cerebro_booking_t  *a = one, *b = two;
+
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+
+/*
+ * The bookings read so far in the engine's form, sorted by start: the
+ * three days once, and the following days appended when they come.
+ */
 static ngx_int_t
 ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n)
 {
-    int                          i, k, total;
+    int                          i, k, total, sorted, first, last;
     uint64_t                     mask;
     cerebro_booking_t           *b;
     cerebro_reservation_t       *rec;
@@ -1213,10 +1226,14 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     ops[0] = &tool->days[0];
     ops[1] = &tool->days[1];
     ops[2] = &tool->days[2];
-    ops[3] = tool->extended ? &tool->op : NULL;
+    ops[3] = &tool->op;
 
-    total = 0;
-    for (k = 0; k < 4 && ops[k]; k++) {
+    first = tool->engine ? 3 : 0;
+    last = tool->extended ? 4 : 3;
+
+    total = tool->nengine;
+
+    for (k = first; k < last; k++) {
         total += ops[k]->nbookings;
     }
 
@@ -1226,11 +1243,24 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
         return NGX_ERROR;
     }
 
-    *n = 0;
+    if (tool->nengine) {
+        ngx_memcpy(b, tool->engine,
+                   tool->nengine * sizeof(cerebro_booking_t));
+    }
 
-    for (k = 0; k < 4 && ops[k]; k++) {
+    *n = tool->nengine;
+    sorted = 1;
+
+    for (k = first; k < last; k++) {
         for (i = 0; i < ops[k]->nbookings; i++) {
             rec = &ops[k]->bookings[i];
+
+            /* the engine would pass over them at every slot */
+            if (cerebro_booking_status_from_string(rec->status)
+                == CEREBRO_BOOKING_CANCELLED)
+            {
+                continue;
+            }
 
             /* an unknown table name still counts towards pacing */
             if (cerebro_engine_tables_for_name(model, rec->table, &mask,
@@ -1244,10 +1274,28 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
             b[*n].end = 0;
             b[*n].party = rec->pax;
             b[*n].tables = mask;
-            b[*n].status = cerebro_booking_status_from_string(rec->status);
+            b[*n].status = CEREBRO_BOOKING_ACTIVE;
+            b[*n].end = cerebro_engine_booking_end(model, &b[*n]);
+
+            if (*n > 0 && b[*n].start < b[*n - 1].start) {
+                sorted = 0;
+            }
+
             (*n)++;
         }
     }
+
+    /*
+     * The days come in date order, each sorted by the store; the engine
+     * searches sorted bookings by time instead of reading them all.
+     */
+    if (!sorted) {
+        ngx_qsort(b, *n, sizeof(cerebro_booking_t),
+                  ngx_cerebro_booking_cmp);
+    }
+
+    tool->engine = b;
+    tool->nengine = *n;
 
     *out = b;
 

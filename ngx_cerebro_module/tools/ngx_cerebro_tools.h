@@ -52,6 +52,8 @@ struct ngx_cerebro_tool_s {
     ngx_cerebro_store_op_t     guest;         /* Clientes, after a booking */
     ngx_uint_t                 pending;
     unsigned                   extended:1;    /* op: the following days */
+    cerebro_booking_t         *engine;        /* the days, as the engine */
+    int                        nengine;       /* reads them, sorted */
     cerebro_request_t          want;          /* date, minutes, party */
     cerebro_request_t          move_to;
     unsigned                   has_date:1;

@@ -693,6 +693,120 @@ test_randomized_week(void **state)
 }
 
 
+static int
+by_start(const void *one, const void *two)
+{
+    const cerebro_booking_t  *a = one, *b = two;
+
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+
+static void
+same_answer(const cerebro_answer_t *x, const cerebro_answer_t *y, int q)
+{
+    int  i;
+
+    if (x->reason != y->reason || x->nalts != y->nalts
+        || x->nsame != y->nsame || x->slot.start != y->slot.start
+        || x->slot.tables != y->slot.tables)
+    {
+        fail_msg("query %d: reason %d/%d, %d/%d alternatives, slot "
+                 "%lld/%lld", q, x->reason, y->reason, x->nalts, y->nalts,
+                 (long long) x->slot.start, (long long) y->slot.start);
+    }
+
+    for (i = 0; i < x->nalts; i++) {
+        if (x->alts[i].start != y->alts[i].start
+            || x->alts[i].tables != y->alts[i].tables)
+        {
+            fail_msg("query %d: alternative %d differs", q, i);
+        }
+    }
+}
+
+
+/*
+ * Bookings sorted by start are searched by time, any other order is read
+ * whole: both must give the same answer, over crowded random days with
+ * cancellations, explicit ends, unassigned and joined tables.
+ */
+static void
+test_sorted_matches_scan(void **state)
+{
+    int                 i, full;
+    char                name[16];
+    int64_t             now, day0;
+    uint64_t            mask;
+    cerebro_answer_t    a, b;
+    cerebro_request_t   req;
+    static cerebro_booking_t  sorted[MAXB];
+
+    (void) state;
+
+    srand(20261128);
+    now = utc(2026, 11, 23, 9, 0);
+    day0 = utc(2026, 11, 24, 0, 0);
+
+    for (nbk = 0; nbk < 1500; nbk++) {
+        snprintf(name, sizeof(name), rand() % 8 ? "T%d" : "T%d+T4",
+                 1 + rand() % 14);
+        if (cerebro_engine_tables_for_name(demo, name, &mask, NULL, 0) < 0) {
+            mask = 0;
+        }
+
+        bk[nbk].start = day0 + (rand() % (7 * 96)) * 900
+                        + (rand() % 4 == 0 ? 60 * (rand() % 15) : 0);
+        bk[nbk].end = rand() % 3 ? 0
+                                 : bk[nbk].start + 60 * (30 + rand() % 300);
+        bk[nbk].party = 1 + rand() % 8;
+        bk[nbk].tables = rand() % 10 ? mask : 0;
+        bk[nbk].status = rand() % 6 ? CEREBRO_BOOKING_ACTIVE
+                                    : CEREBRO_BOOKING_CANCELLED;
+    }
+
+    memcpy(sorted, bk, nbk * sizeof(cerebro_booking_t));
+    qsort(sorted, nbk, sizeof(cerebro_booking_t), by_start);
+
+    full = 0;
+
+    for (i = 0; i < 3000; i++) {
+        req.date = (cerebro_date_t) { 2026, 11, 24 + rand() % 7 };
+        if (req.date.day > 30) {
+            req.date = (cerebro_date_t) { 2026, 12, req.date.day - 30 };
+        }
+
+        req.minutes = (rand() % 96) * 15 + rand() % 15;
+        req.party = 1 + rand() % 8;
+        req.location = rand() % 3 ? NULL : "terraza";
+
+        /* a third of the queries on a prefix: fewer, still sorted */
+        cerebro_engine_query(demo, bk, i % 3 ? nbk : nbk / 3, now, &req,
+                             &a);
+        full += a.reason == CEREBRO_AVAIL_FULL;
+
+        if (i % 3) {
+            cerebro_engine_query(demo, sorted, nbk, now, &req, &b);
+
+        } else {
+            /* the same bookings as the prefix, sorted */
+            memcpy(sorted, bk, (nbk / 3) * sizeof(cerebro_booking_t));
+            qsort(sorted, nbk / 3, sizeof(cerebro_booking_t), by_start);
+            cerebro_engine_query(demo, sorted, nbk / 3, now, &req, &b);
+            memcpy(sorted, bk, nbk * sizeof(cerebro_booking_t));
+            qsort(sorted, nbk, sizeof(cerebro_booking_t), by_start);
+        }
+
+        same_answer(&a, &b, i);
+    }
+
+    print_message("sorted and scanned: 3000 queries agree, %d full\n", full);
+
+    /* the days were crowded enough for the window to matter */
+    assert_true(full > 100);
+}
+
+
 int
 main(void)
 {
@@ -713,6 +827,7 @@ main(void)
         cmocka_unit_test_setup(test_midnight_and_dst, reset),
         cmocka_unit_test_setup(test_names_and_hours, reset),
         cmocka_unit_test_setup(test_randomized_week, reset),
+        cmocka_unit_test_setup(test_sorted_matches_scan, reset),
     };
 
     f = fopen("conf/restaurant.json", "rb");
