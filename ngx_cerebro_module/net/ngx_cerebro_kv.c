@@ -89,6 +89,8 @@ static ngx_int_t ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op,
     redisReply *reply);
 static void ngx_cerebro_kv_shm(ngx_cerebro_kv_t *kv,
     ngx_cerebro_kv_op_t *op);
+static ngx_int_t ngx_cerebro_kv_shm_mget(ngx_cerebro_kv_t *kv,
+    ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_kv_finish(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_kv_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_kv_cleanup(void *data);
@@ -403,6 +405,7 @@ ngx_cerebro_kv_redis(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
         break;
 
     case NGX_CEREBRO_KV_DEL:
+    case NGX_CEREBRO_KV_MGET:
         if (op->nkeys + 1 > NGX_CEREBRO_KV_MAX_ARGS) {
             argv = ngx_palloc(op->pool, (op->nkeys + 1) * sizeof(char *));
             lens = ngx_palloc(op->pool, (op->nkeys + 1) * sizeof(size_t));
@@ -411,7 +414,7 @@ ngx_cerebro_kv_redis(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
             }
         }
 
-        arg_str("DEL");
+        arg_str((op->kind == NGX_CEREBRO_KV_DEL ? "DEL" : "MGET"));
 
         if (op->nkeys) {
             for (i = 0; i < op->nkeys; i++) {
@@ -681,6 +684,45 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
         op->rc = reply->elements ? NGX_CEREBRO_KV_OK : NGX_CEREBRO_KV_NONE;
         return NGX_OK;
 
+    case NGX_CEREBRO_KV_MGET:
+        if (reply->type != REDIS_REPLY_ARRAY
+            || reply->elements != (op->nkeys ? op->nkeys : 1))
+        {
+            return NGX_ERROR;
+        }
+
+        op->items = ngx_array_create(op->pool, reply->elements,
+                                     sizeof(ngx_str_t));
+        if (op->items == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < reply->elements; i++) {
+            e = reply->element[i];
+            s = ngx_array_push(op->items);
+
+            if (e->type == REDIS_REPLY_NIL) {
+                ngx_str_null(s);
+                continue;
+            }
+
+            if (e->type != REDIS_REPLY_STRING) {
+                return NGX_ERROR;
+            }
+
+            s->len = e->len;
+            s->data = ngx_pnalloc(op->pool, e->len + 1);
+            if (s->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(s->data, e->str, e->len);
+            s->data[e->len] = '\0';
+        }
+
+        op->rc = NGX_CEREBRO_KV_OK;
+        return NGX_OK;
+
     case NGX_CEREBRO_KV_RATE:
         /* {0, ms}: reserved; {1, ms}: paused; {2, ms}: too far */
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
@@ -782,6 +824,10 @@ ngx_cerebro_kv_shm(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
                                       &op->items);
         break;
 
+    case NGX_CEREBRO_KV_MGET:
+        rc = ngx_cerebro_kv_shm_mget(kv, op);
+        break;
+
     default:
         rc = NGX_ERROR;
     }
@@ -802,6 +848,38 @@ ngx_cerebro_kv_shm(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
     }
 
     ngx_cerebro_kv_finish(op);
+}
+
+
+static ngx_int_t
+ngx_cerebro_kv_shm_mget(ngx_cerebro_kv_t *kv, ngx_cerebro_kv_op_t *op)
+{
+    ngx_int_t    rc;
+    ngx_str_t   *key, *value;
+    ngx_uint_t   i, n;
+
+    n = op->nkeys ? op->nkeys : 1;
+
+    op->items = ngx_array_create(op->pool, n, sizeof(ngx_str_t));
+    if (op->items == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        key = op->nkeys ? &op->keys[i] : &op->key;
+        value = ngx_array_push(op->items);
+
+        rc = ngx_cerebro_shm_kv_get(kv->shm, key, op->pool, value);
+
+        if (rc == NGX_DECLINED) {
+            ngx_str_null(value);
+
+        } else if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
 }
 
 

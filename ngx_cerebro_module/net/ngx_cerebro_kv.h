@@ -36,6 +36,9 @@ typedef enum {
     NGX_CEREBRO_KV_PUSH,           /* list: append value, keep the last
                                       cap items, expire ttl from now */
     NGX_CEREBRO_KV_RANGE,          /* list: the last cap items (0: all) */
+    NGX_CEREBRO_KV_MGET,           /* keys[nkeys] in one round trip: items
+                                      in their order, len 0 and data NULL
+                                      for a missing key; rc OK */
     NGX_CEREBRO_KV_RATE            /* Redis only (the limiter's): a send
                                       slot of key, at most cap in any ttl
                                       ms, unless value (a key) holds a
@@ -66,7 +69,7 @@ struct ngx_cerebro_kv_op_s {
     ngx_log_t                 *log;        /* here, and this log is used */
     ngx_cerebro_kv_kind_e      kind;
     ngx_str_t                  key;
-    ngx_str_t                 *keys;       /* DEL of several keys */
+    ngx_str_t                 *keys;       /* DEL, MGET: several keys */
     ngx_uint_t                 nkeys;
     ngx_str_t                  value;
     ngx_msec_t                 ttl;
@@ -86,7 +89,7 @@ struct ngx_cerebro_kv_op_s {
     int64_t                    number;     /* INCR: value; DEL: deleted;
                                               PUSH: the list's length */
     ngx_array_t               *items;      /* RANGE: ngx_str_t, oldest
-                                              first */
+                                              first; MGET: by key */
     const char                *backend;    /* "redis", "shared memory" */
     const char                *error;      /* why not Redis, or why ERROR */
 

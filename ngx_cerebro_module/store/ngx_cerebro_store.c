@@ -8,6 +8,8 @@
  * (Redis, or the host's shared memory): a day's bookings (short TTL) and
  * the tables (long TTL) are read through it, every write that touches a
  * day deletes that day's entry (both days when a booking moves), and
+ * a range of whole days (the alternatives on the following days) is read
+ * from the days' entries in one round trip and fills them when it misses;
  * concurrent misses of one key cause a single backend read (a lock on
  * "...:fill:<key>"; the others poll the value for a bounded time, then
  * read the backend themselves).  The backend runs on a private copy of the
@@ -24,7 +26,9 @@
 #define NGX_CEREBRO_CACHE_POLL_MAX    8
 #define NGX_CEREBRO_CACHE_WAIT_MAX    1000
 #define NGX_CEREBRO_CACHE_KEY_LEN     64
-#define NGX_CEREBRO_CACHE_MEMO        8
+#define NGX_CEREBRO_CACHE_RANGE_DAYS  16
+/* a tool call with alternatives reads 3 days and then 13 more */
+#define NGX_CEREBRO_CACHE_MEMO        32
 
 #define NGX_CEREBRO_CACHE_MAGIC_DAY     0x31796164     /* "day1" */
 #define NGX_CEREBRO_CACHE_MAGIC_TABLES  0x31626174     /* "tab1" */
@@ -59,6 +63,10 @@ typedef struct {
     ngx_str_t                    days[4];
     u_char                       day_keys[4][NGX_CEREBRO_CACHE_KEY_LEN];
     ngx_uint_t                   ndays;
+    ngx_str_t                   *range;        /* RANGE: its days' keys */
+    ngx_uint_t                   nrange;
+    uint32_t                     missing;      /* RANGE: days not cached */
+    cerebro_date_t               first;        /* RANGE: its first day */
     unsigned                     locked:1;
 } ngx_cerebro_cache_t;
 
@@ -97,6 +105,15 @@ static void ngx_cerebro_store_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_store_cleanup(void *data);
 static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_kv_op_t *kv);
+static ngx_int_t ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc,
+    ngx_array_t *items);
+static void ngx_cerebro_cache_fill_range(ngx_cerebro_cache_t *cc);
+static u_char *ngx_cerebro_cache_day_key(u_char *buf, ngx_str_t *prefix,
+    const cerebro_date_t *d);
 static void ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv);
 static void ngx_cerebro_cache_noop(ngx_cerebro_kv_op_t *kv);
 static void ngx_cerebro_cache_poll(ngx_event_t *ev);
@@ -116,8 +133,12 @@ static ngx_int_t ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc,
 static void ngx_cerebro_cache_cleanup(void *data);
 static ngx_int_t ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op,
     ngx_pool_t *pool, ngx_str_t *out);
+static ngx_int_t ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs,
+    int n, int64_t from, int64_t to, ngx_pool_t *pool, ngx_str_t *out);
 static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc,
     ngx_str_t *in);
+static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_memo_get(
+    ngx_cerebro_cache_t *cc, u_char *key, ngx_str_t *in);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
     ngx_str_t *in, ngx_log_t *log);
 static void ngx_cerebro_cache_blob_release(void *data);
@@ -169,6 +190,7 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 
         case NGX_CEREBRO_STORE_TABLES:
         case NGX_CEREBRO_STORE_DAY:
+        case NGX_CEREBRO_STORE_RANGE:
         case NGX_CEREBRO_STORE_CREATE:
         case NGX_CEREBRO_STORE_UPDATE:
         case NGX_CEREBRO_STORE_CANCEL:
@@ -300,6 +322,9 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
 
     switch (op->kind) {
 
+    case NGX_CEREBRO_STORE_RANGE:
+        return ngx_cerebro_cache_range_start(cc, mcf);
+
     case NGX_CEREBRO_STORE_TABLES:
     case NGX_CEREBRO_STORE_DAY:
         if (op->kind == NGX_CEREBRO_STORE_TABLES) {
@@ -311,8 +336,7 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
                 return ngx_cerebro_store_run(op);
             }
 
-            p = ngx_sprintf(cc->key, "%Vday:%04d-%02d-%02d", &cc->prefix,
-                            op->date.year, op->date.month, op->date.day);
+            p = ngx_cerebro_cache_day_key(cc->key, &cc->prefix, &op->date);
             cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
         }
 
@@ -344,6 +368,87 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
 }
 
 
+/*
+ * A range of whole local days is read from the days' entries, all of them
+ * in one MGET; any other range (or a longer one) goes to the backend.
+ */
+static ngx_int_t
+ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    u_char                  *p;
+    int64_t                  ndays;
+    ngx_uint_t               i;
+    cerebro_date_t           day;
+    cerebro_local_t          from, to;
+    ngx_cerebro_store_op_t  *op;
+
+    op = cc->op;
+
+    cerebro_tz_to_local(&mcf->model->tz, op->from, &from);
+    cerebro_tz_to_local(&mcf->model->tz, op->to, &to);
+
+    ndays = cerebro_days_from_civil(to.date.year, to.date.month, to.date.day)
+            - cerebro_days_from_civil(from.date.year, from.date.month,
+                                      from.date.day);
+
+    if (ndays < 1 || ndays > NGX_CEREBRO_CACHE_RANGE_DAYS
+        || cerebro_tz_from_local(&mcf->model->tz, &from.date, 0, NULL)
+           != op->from
+        || cerebro_tz_from_local(&mcf->model->tz, &to.date, 0, NULL)
+           != op->to)
+    {
+        return ngx_cerebro_store_run(op);
+    }
+
+    cc->nrange = (ngx_uint_t) ndays;
+    cc->first = from.date;
+    cc->missing = (uint32_t) ((1ULL << cc->nrange) - 1);
+    cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
+
+    cc->range = ngx_palloc(op->request->pool,
+                           cc->nrange * (sizeof(ngx_str_t)
+                                         + NGX_CEREBRO_CACHE_KEY_LEN));
+    if (cc->range == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = (u_char *) &cc->range[cc->nrange];
+
+    for (i = 0; i < cc->nrange; i++) {
+        day = cerebro_date_add_days(&cc->first, (int) i);
+        cc->range[i].data = p;
+        cc->range[i].len = ngx_cerebro_cache_day_key(p, &cc->prefix, &day)
+                           - p;
+        p[cc->range[i].len] = '\0';
+        p += NGX_CEREBRO_CACHE_KEY_LEN;
+    }
+
+    /* the first key names the range in the logs; the lock is the range's */
+    ngx_cpystrn(cc->key, cc->range[0].data, NGX_CEREBRO_CACHE_KEY_LEN);
+    *ngx_sprintf(cc->fill, "%Vfill:range:%04d-%02d-%02d+%ui", &cc->prefix,
+                 cc->first.year, cc->first.month, cc->first.day, cc->nrange)
+        = '\0';
+
+    cc->phase = NGX_CEREBRO_CACHE_GET;
+
+    if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
+        return ngx_cerebro_cache_backend(cc, op->kind);
+    }
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_cerebro_cache_day_key(u_char *buf, ngx_str_t *prefix,
+    const cerebro_date_t *d)
+{
+    return ngx_sprintf(buf, "%Vday:%04d-%02d-%02d", prefix, d->year,
+                       d->month, d->day);
+}
+
+
 static ngx_int_t
 ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
     u_char *key)
@@ -371,6 +476,12 @@ ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
         kv->nkeys = cc->ndays;
     }
 
+    if (kind == NGX_CEREBRO_KV_GET && cc->nrange) {
+        kv->kind = NGX_CEREBRO_KV_MGET;
+        kv->keys = cc->range;
+        kv->nkeys = cc->nrange;
+    }
+
     return ngx_cerebro_kv_start(kv);
 }
 
@@ -389,10 +500,7 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
     case NGX_CEREBRO_CACHE_GET:
     case NGX_CEREBRO_CACHE_WAIT:
 
-        if (kv->rc == NGX_CEREBRO_KV_OK
-            && ngx_cerebro_cache_decode(cc, &kv->result)
-               == NGX_OK)
-        {
+        if (ngx_cerebro_cache_hit(cc, kv) == NGX_OK) {
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->request->connection->log,
                            0, "cerebro: cache hit \"%s\" from %s", cc->key,
                            kv->backend);
@@ -468,10 +576,7 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
         break;
 
     case NGX_CEREBRO_CACHE_RECHECK:
-        if (kv->rc == NGX_CEREBRO_KV_OK
-            && ngx_cerebro_cache_decode(cc, &kv->result)
-               == NGX_OK)
-        {
+        if (ngx_cerebro_cache_hit(cc, kv) == NGX_OK) {
             ngx_cerebro_cache_unlock(cc);
             ngx_cerebro_store_finish(op);
             return;
@@ -503,6 +608,22 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
                                 "no memory for the store operation");
         ngx_cerebro_store_finish(op);
     }
+}
+
+
+/* NGX_OK: op is answered from the cache (every day, for a range). */
+static ngx_int_t
+ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_op_t *kv)
+{
+    if (kv->rc != NGX_CEREBRO_KV_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (cc->nrange) {
+        return ngx_cerebro_cache_decode_range(cc, kv->items);
+    }
+
+    return ngx_cerebro_cache_decode(cc, &kv->result);
 }
 
 
@@ -623,7 +744,12 @@ ngx_cerebro_cache_fill(ngx_cerebro_cache_t *cc)
     r = cc->op->request;
     set = &cc->set;
 
-    if (ngx_cerebro_cache_encode(&cc->inner, r->pool, &value) == NGX_OK) {
+    if (cc->nrange) {
+        ngx_cerebro_cache_fill_range(cc);
+
+    } else if (ngx_cerebro_cache_encode(&cc->inner, r->pool, &value)
+               == NGX_OK)
+    {
         ngx_memzero(set, offsetof(ngx_cerebro_kv_op_t, token));
         set->request = r;
         set->kind = NGX_CEREBRO_KV_SET;
@@ -638,6 +764,68 @@ ngx_cerebro_cache_fill(ngx_cerebro_cache_t *cc)
 
     if (cc->locked) {
         ngx_cerebro_cache_unlock(cc);
+    }
+}
+
+
+/*
+ * A range read fills the days that missed, each as its own entry, so
+ * that the next range and the next reads of those days hit.
+ */
+static void
+ngx_cerebro_cache_fill_range(ngx_cerebro_cache_t *cc)
+{
+    int64_t                   from, to;
+    ngx_str_t                 value;
+    ngx_uint_t                i;
+    cerebro_date_t            day;
+    ngx_http_request_t       *r;
+    ngx_cerebro_kv_op_t      *set;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    r = cc->op->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    /* a read cut at the store's limit does not know its last days whole */
+    if (cc->inner.nbookings >= NGX_CEREBRO_STORE_MAX_BOOKINGS
+        || cc->missing == 0)
+    {
+        return;
+    }
+
+    /* zeroed: the private part of a kv op must start clean */
+    set = ngx_pcalloc(r->pool, cc->nrange * sizeof(ngx_cerebro_kv_op_t));
+    if (set == NULL) {
+        return;
+    }
+
+    for (i = 0; i < cc->nrange; i++) {
+        if (!(cc->missing & (1U << i))) {
+            continue;
+        }
+
+        day = cerebro_date_add_days(&cc->first, (int) i);
+        from = cerebro_tz_from_local(&mcf->model->tz, &day, 0, NULL);
+        day = cerebro_date_add_days(&cc->first, (int) i + 1);
+        to = cerebro_tz_from_local(&mcf->model->tz, &day, 0, NULL);
+
+        if (ngx_cerebro_cache_encode_day(cc->inner.bookings,
+                                         cc->inner.nbookings, from, to,
+                                         r->pool, &value)
+            != NGX_OK)
+        {
+            return;
+        }
+
+        ngx_memzero(&set[i], offsetof(ngx_cerebro_kv_op_t, token));
+        set[i].request = r;
+        set[i].kind = NGX_CEREBRO_KV_SET;
+        set[i].key = cc->range[i];
+        set[i].value = value;
+        set[i].ttl = cc->ttl;
+        set[i].done = ngx_cerebro_cache_noop;
+
+        (void) ngx_cerebro_kv_start(&set[i]);
     }
 }
 
@@ -876,7 +1064,6 @@ ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
     uint32_t                  u[5];
     cerebro_group_rec_t       group;
     cerebro_table_rec_t       table;
-    cerebro_reservation_t    *rec;
     ngx_cerebro_cache_buf_t   b;
 
     if (op->kind == NGX_CEREBRO_STORE_TABLES) {
@@ -939,12 +1126,37 @@ ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
         return NGX_OK;
     }
 
-    /* a day: strings as a length and their bytes, numbers as they are */
+    return ngx_cerebro_cache_encode_day(op->bookings, op->nbookings,
+                                        INT64_MIN, INT64_MAX, pool, out);
+}
+
+
+/*
+ * A day: the bookings starting in [from, to), strings as a length and
+ * their bytes, numbers as they are.
+ */
+static ngx_int_t
+ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs, int n,
+    int64_t from, int64_t to, ngx_pool_t *pool, ngx_str_t *out)
+{
+    int                       i;
+    size_t                    size;
+    int32_t                   pax;
+    uint32_t                  u[2];
+    cerebro_reservation_t    *rec;
+    ngx_cerebro_cache_buf_t   b;
 
     size = 2 * sizeof(uint32_t);
+    u[1] = 0;
 
-    for (i = 0; i < op->nbookings; i++) {
-        rec = &op->bookings[i];
+    for (i = 0; i < n; i++) {
+        rec = &recs[i];
+
+        if (rec->start < from || rec->start >= to) {
+            continue;
+        }
+
+        u[1]++;
         size += 8 * sizeof(uint16_t) + 2 * sizeof(int64_t) + sizeof(int32_t)
                 + ngx_strlen(rec->id) + ngx_strlen(rec->client_name)
                 + ngx_strlen(rec->client_phone) + ngx_strlen(rec->table)
@@ -960,13 +1172,15 @@ ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
     out->data = b.p;
 
     u[0] = NGX_CEREBRO_CACHE_MAGIC_DAY;
-    u[1] = op->nbookings;
     ngx_cerebro_cache_put(&b, u, 2 * sizeof(uint32_t));
 
-    for (i = 0; i < op->nbookings; i++) {
-        int32_t  pax;
+    for (i = 0; i < n; i++) {
+        rec = &recs[i];
 
-        rec = &op->bookings[i];
+        if (rec->start < from || rec->start >= to) {
+            continue;
+        }
+
         pax = rec->pax;
 
         ngx_cerebro_cache_put_str(&b, rec->id);
@@ -993,12 +1207,9 @@ static ngx_int_t
 ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
 {
     uint32_t                   u[5];
-    ngx_uint_t                 i;
     ngx_pool_t                *pool;
-    ngx_pool_cleanup_t        *cln;
     ngx_cerebro_store_op_t    *op;
     ngx_cerebro_cache_buf_t    b;
-    ngx_cerebro_cache_memo_t  *m, *slot;
     ngx_cerebro_cache_blob_t  *blob;
 
     op = cc->op;
@@ -1039,16 +1250,107 @@ ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
         return NGX_OK;
     }
 
-    /* a day: the memo's decoding when the bytes are the same */
+    blob = ngx_cerebro_cache_memo_get(cc, cc->key, in);
+    if (blob == NULL) {
+        return NGX_ERROR;
+    }
 
+    op->bookings = blob->bookings;
+    op->nbookings = blob->nbookings;
+    op->error.kind = CEREBRO_STORE_OK;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Every day of a range cached: their bookings, in date order, copied
+ * into one array.  A day missing or unreadable is noted, for the fill.
+ */
+static ngx_int_t
+ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
+{
+    int                        total;
+    ngx_str_t                 *value;
+    ngx_uint_t                 i;
+    cerebro_reservation_t     *p;
+    ngx_cerebro_store_op_t    *op;
+    ngx_cerebro_cache_blob_t  *blob[NGX_CEREBRO_CACHE_RANGE_DAYS];
+
+    op = cc->op;
+
+    if (items == NULL || items->nelts != cc->nrange) {
+        return NGX_ERROR;
+    }
+
+    value = items->elts;
+    total = 0;
+    cc->missing = 0;
+
+    for (i = 0; i < cc->nrange; i++) {
+        blob[i] = value[i].data
+                  ? ngx_cerebro_cache_memo_get(cc, cc->range[i].data,
+                                               &value[i])
+                  : NULL;
+
+        if (blob[i] == NULL) {
+            cc->missing |= 1U << i;
+            continue;
+        }
+
+        total += blob[i]->nbookings;
+    }
+
+    /* past the store's limit the backend decides what a caller gets */
+    if (cc->missing || total > NGX_CEREBRO_STORE_MAX_BOOKINGS) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_palloc(op->request->pool,
+                   (total + 1) * sizeof(cerebro_reservation_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->bookings = p;
+    op->nbookings = total;
+
+    for (i = 0; i < cc->nrange; i++) {
+        ngx_memcpy(p, blob[i]->bookings,
+                   blob[i]->nbookings * sizeof(cerebro_reservation_t));
+        p += blob[i]->nbookings;
+    }
+
+    op->error.kind = CEREBRO_STORE_OK;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A day's bytes decoded: the memo's decoding when they are the bytes it
+ * decoded last for key, else a new one that replaces the key's (or the
+ * least recently used) entry.  The request holds a reference.
+ */
+static ngx_cerebro_cache_blob_t *
+ngx_cerebro_cache_memo_get(ngx_cerebro_cache_t *cc, u_char *key,
+    ngx_str_t *in)
+{
+    size_t                     klen;
+    ngx_uint_t                 i;
+    ngx_pool_t                *pool;
+    ngx_pool_cleanup_t        *cln;
+    ngx_cerebro_cache_memo_t  *m, *slot;
+    ngx_cerebro_cache_blob_t  *blob;
+
+    pool = cc->op->request->pool;
+    klen = ngx_strlen(key);
     slot = NULL;
 
     for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
         m = &ngx_cerebro_cache_memo[i];
 
-        if (m->klen == ngx_strlen(cc->key)
-            && ngx_memcmp(m->key, cc->key, m->klen) == 0)
-        {
+        if (m->klen == klen && ngx_memcmp(m->key, key, klen) == 0) {
             slot = m;
             break;
         }
@@ -1062,20 +1364,20 @@ ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
 
     cln = ngx_pool_cleanup_add(pool, 0);
     if (cln == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     blob = slot->blob;
 
-    if (blob == NULL || slot->klen != ngx_strlen(cc->key)
-        || ngx_memcmp(slot->key, cc->key, slot->klen) != 0
+    if (blob == NULL || slot->klen != klen
+        || ngx_memcmp(slot->key, key, klen) != 0
         || blob->rawlen != in->len
         || ngx_memcmp(blob->raw, in->data, in->len) != 0)
     {
         blob = ngx_cerebro_cache_decode_day(in,
-                                            op->request->connection->log);
+                                            cc->op->request->connection->log);
         if (blob == NULL) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         if (slot->blob) {
@@ -1083,12 +1385,11 @@ ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
 
         } else if (ngx_cerebro_cache_memo_add_cleanup() != NGX_OK) {
             ngx_cerebro_cache_blob_release(blob);
-            return NGX_ERROR;
+            return NULL;
         }
 
         slot->blob = blob;
-        slot->klen = ngx_cpymem(slot->key, cc->key, ngx_strlen(cc->key))
-                     - slot->key;
+        slot->klen = ngx_cpymem(slot->key, key, klen) - slot->key;
     }
 
     slot->used = ngx_current_msec;
@@ -1097,11 +1398,7 @@ ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
     cln->handler = ngx_cerebro_cache_blob_release;
     cln->data = blob;
 
-    op->bookings = blob->bookings;
-    op->nbookings = blob->nbookings;
-    op->error.kind = CEREBRO_STORE_OK;
-
-    return NGX_OK;
+    return blob;
 }
 
 

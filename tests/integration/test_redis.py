@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness import Redis
+from voice import post, result_of, spoken, tool_call
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -321,3 +322,65 @@ def test_two_hosts_see_each_others_invalidations(nginx_factory,
 
     book(b, date, name="Booked On B")
     assert names(day(a, date)) == ["Behind The Back", "Booked On B"]
+
+
+def sneak_in_evening(n, date, tables, time_="21:00"):
+    """Every table taken at time_ on date, behind nginx's back."""
+    path = n.prefix / "data" / "cerebro.sqlite"
+    local = datetime.datetime.fromisoformat(f"{date}T{time_}").replace(
+        tzinfo=MADRID)
+    start = int(local.timestamp())
+    db = sqlite3.connect(path, timeout=5)
+    with db:
+        for i, t in enumerate(tables):
+            db.execute("INSERT INTO reservations (client_name, client_phone,"
+                       " start, pax, table_name, status, created, updated)"
+                       " VALUES (?, ?, ?, 2, ?, 'confirmed', ?, ?)",
+                       (f"Sneak {t}", "+3460077%04d" % i, start, t, start,
+                        start))
+    db.close()
+
+
+@pytest.mark.parametrize("backend", ["redis", "shared memory"])
+def test_the_following_days_are_read_from_the_day_cache(
+        nginx_factory, redis_server, backend):
+    """A closed Monday offers the following days: the days after the
+    three the tool reads are one range, served from (and filling) the
+    days' own cache entries, which a write to one of them invalidates."""
+    env = {"REDIS_URL": redis_server.url} if backend == "redis" else {}
+    n = nginx_factory(env=env).start()
+    if backend == "redis":
+        assert wait_for(lambda: redis_clients(redis_server) == 2)
+    monday = datetime.date.fromisoformat(in_days(10))
+    while monday.weekday() != 0:
+        monday += datetime.timedelta(days=1)
+    wednesday = monday + datetime.timedelta(days=2)
+    ask = tool_call("check_availability", {"date": monday.isoformat(),
+                                           "time": "21:00",
+                                           "party_size": 2})
+
+    def answer():
+        ask["message"]["toolCallList"][0]["id"] = f"t-{time.monotonic()}"
+        return result_of(post(n, ask))
+
+    text = answer()
+    assert "cerrado" in text and spoken(wednesday) in text, text
+    if backend == "redis":
+        # every day of the range has its own entry now
+        for k in range(2, 15):
+            date = (monday + datetime.timedelta(days=k)).isoformat()
+            assert len(day_keys(redis_server, date)) == 1, date
+
+    # Wednesday's evening fills behind nginx's back: still offered, from
+    # the cache
+    tables = [f"T{i}" for i in range(1, 15)]
+    sneak_in_evening(n, wednesday.isoformat(), tables)
+    for _ in range(3):
+        assert spoken(wednesday) in answer()
+
+    # a write through nginx on Wednesday invalidates that day: the range
+    # is read again, and Wednesday is not offered any more
+    book(n, wednesday.isoformat(), name="Lunch", time_="13:30")
+    text = answer()
+    assert spoken(wednesday) not in text, text
+    assert spoken(monday + datetime.timedelta(days=1)) in text, text

@@ -268,3 +268,25 @@ def test_a_full_day_offers_the_following_days_from_a_range_read(vapi, fake):
                for x in re.findall(r"'(\d{4}-\d\d-\d\d)'", f)]
     assert max(covered) > d + datetime.timedelta(days=2), ranges
     assert fake.rate_limited_count == 0
+
+
+def test_the_following_days_come_from_the_cache_the_second_time(vapi, fake):
+    """The range fills the days' cache entries (shared memory here): the
+    same question again costs Airtable nothing, the answer is the same."""
+    d = day(11)
+    fake.add_records("Reservas", [
+        {"client_name": f"Lleno {t['name']} {h}", "client_phone":
+         "+34600001%03d" % (i * 10 + j), "date_time": utc_iso(d, "%02d:00"
+                                                              % h),
+         "pax": 2, "table": t["name"], "status": "confirmed"}
+        for i, t in enumerate(TABLES)
+        for j, h in enumerate(range(12, 24, 2))])
+    ask = {"date": d.isoformat(), "time": "21:00", "party_size": 2}
+
+    first = result_of(post(vapi, tool_call("check_availability", ask)))
+    assert any(spoken(day(11 + k)) in first for k in range(2, 8)), first
+    fake.clear_log()
+
+    again = result_of(post(vapi, tool_call("check_availability", ask)))
+    assert again == first
+    assert formulas(fake) == [], formulas(fake)
