@@ -281,6 +281,20 @@ ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf)
 }
 
 
+ngx_uint_t
+ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
+{
+    const char        *why;
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    return kv != NULL && kv->redis != NULL
+           && ngx_strcmp(ngx_cerebro_redis_status(kv->redis, &why), "ready")
+              == 0;
+}
+
+
 static ngx_cerebro_kv_t *
 ngx_cerebro_kv_get_conf(ngx_cerebro_kv_op_t *op)
 {

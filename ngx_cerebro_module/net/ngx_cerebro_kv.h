@@ -128,5 +128,8 @@ char *ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 
+/* Redis is configured and connected: a read costs a round trip. */
+ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
+
 
 #endif /* _NGX_CEREBRO_KV_H_INCLUDED_ */

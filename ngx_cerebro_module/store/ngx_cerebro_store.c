@@ -103,6 +103,7 @@ static ngx_cerebro_cache_memo_t
 static ngx_int_t ngx_cerebro_store_run(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_store_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_store_cleanup(void *data);
+static void ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
@@ -184,6 +185,16 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     op->wakeup.handler = ngx_cerebro_store_wakeup;
     op->wakeup.data = op;
     op->wakeup.log = op->request->connection->log;
+
+    if (op->cache_only
+        && (op->kind != NGX_CEREBRO_STORE_RANGE
+            || !ngx_cerebro_kv_cache_enabled(mcf)
+            || !ngx_cerebro_kv_remote(mcf)))
+    {
+        /* a local cache is as quick to ask later, when it is needed */
+        ngx_cerebro_cache_not_read(op);
+        return NGX_OK;
+    }
 
     if (ngx_cerebro_kv_cache_enabled(mcf)) {
         switch (op->kind) {
@@ -398,6 +409,11 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
         || cerebro_tz_from_local(&mcf->model->tz, &to.date, 0, NULL)
            != op->to)
     {
+        if (op->cache_only) {
+            ngx_cerebro_cache_not_read(op);
+            return NGX_OK;
+        }
+
         return ngx_cerebro_store_run(op);
     }
 
@@ -433,10 +449,24 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
     cc->phase = NGX_CEREBRO_CACHE_GET;
 
     if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
+        if (op->cache_only) {
+            ngx_cerebro_cache_not_read(op);
+            return NGX_OK;
+        }
+
         return ngx_cerebro_cache_backend(cc, op->kind);
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op)
+{
+    cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                            "not in a remote cache");
+    ngx_cerebro_store_finish(op);
 }
 
 
@@ -505,6 +535,11 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
                            0, "cerebro: cache hit \"%s\" from %s", cc->key,
                            kv->backend);
             ngx_cerebro_store_finish(op);
+            return;
+        }
+
+        if (op->cache_only) {
+            ngx_cerebro_cache_not_read(op);
             return;
         }
 

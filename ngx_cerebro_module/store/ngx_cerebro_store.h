@@ -57,6 +57,12 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    ngx_uint_t                    cache_only;     /* RANGE: read only when
+                                                     a remote cache holds
+                                                     every day, in the round
+                                                     trip of the caller's
+                                                     other reads; else it
+                                                     ends UNAVAILABLE */
 
     /* the outcome */
     cerebro_store_error_t         error;          /* kind OK on success */

@@ -158,9 +158,11 @@ ngx_cerebro_tools_today(const cerebro_restaurant_t *model,
 static ngx_int_t
 ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
 {
-    int        i;
-    unsigned   missing, has_date, has_time;
-    ngx_int_t  rc;
+    int                          i;
+    unsigned                     missing, has_date, has_time;
+    ngx_int_t                    rc;
+    cerebro_date_t               day;
+    const cerebro_restaurant_t  *model;
 
     rc = ngx_cerebro_parse_when(tool, "date", "time", &tool->want, &missing,
                                 &has_date, &has_time);
@@ -174,8 +176,10 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
 
     /*
      * The day asked and its neighbours (a service may cross midnight): three
-     * reads the store's cache answers.  The following days are read only
-     * when the answer offers them as alternatives.
+     * reads the store's cache answers.  The following days matter only
+     * when the answer offers them as alternatives: they are asked of a
+     * remote cache now, in the same round trip, and of the store only
+     * when needed and not cached.
      */
     for (i = 0; i < 3; i++) {
         tool->days[i].request = tool->request;
@@ -185,7 +189,21 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         tool->days[i].data = tool;
     }
 
-    tool->pending = 3;
+    model = ngx_cerebro_store_model(tool->request);
+
+    day = cerebro_date_add_days(&tool->want.date, 2);
+    tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+    day = cerebro_date_add_days(&tool->want.date,
+                                CEREBRO_ENGINE_NEXT_DAY_SEARCH + 1);
+    tool->op.to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+
+    tool->op.request = tool->request;
+    tool->op.kind = NGX_CEREBRO_STORE_RANGE;
+    tool->op.cache_only = 1;
+    tool->op.done = ngx_cerebro_check_day_done;
+    tool->op.data = tool;
+
+    tool->pending = 4;
 
     for (i = 0; i < 3; i++) {
         if (ngx_cerebro_store_start(&tool->days[i]) != NGX_OK) {
@@ -193,7 +211,7 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         }
     }
 
-    return NGX_OK;
+    return ngx_cerebro_store_start(&tool->op);
 }
 
 
@@ -228,7 +246,7 @@ ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
 {
     int                          n, i;
     u_char                      *text;
-    cerebro_date_t               today, day;
+    cerebro_date_t               today;
     cerebro_answer_t             answer;
     cerebro_booking_t           *bookings;
     const cerebro_restaurant_t  *model;
@@ -257,11 +275,12 @@ ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
         /* alternatives on the following days: check them against their
          * own bookings before the guest hears them */
         tool->extended = 1;
-        day = cerebro_date_add_days(&tool->want.date, 2);
-        tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
-        day = cerebro_date_add_days(&tool->want.date,
-                                    CEREBRO_ENGINE_NEXT_DAY_SEARCH + 1);
-        tool->op.to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+
+        if (tool->op.error.kind == CEREBRO_STORE_OK) {
+            return ngx_cerebro_check_answer(tool);   /* came with the days */
+        }
+
+        tool->op.cache_only = 0;
 
         return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_RANGE);
     }

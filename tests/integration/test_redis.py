@@ -94,6 +94,13 @@ def fill_locks(redis):
                                  "cerebro:v1:*:fill:*").splitlines() if k]
 
 
+def command_calls(redis, command):
+    for line in redis.cli("INFO", "commandstats").splitlines():
+        if line.startswith(f"cmdstat_{command}:"):
+            return int(line.split("calls=")[1].split(",")[0])
+    return 0
+
+
 def log_count(n, text):
     return sum(1 for line in n.log_text().splitlines() if text in line)
 
@@ -375,8 +382,15 @@ def test_the_following_days_are_read_from_the_day_cache(
     # the cache
     tables = [f"T{i}" for i in range(1, 15)]
     sneak_in_evening(n, wednesday.isoformat(), tables)
+    if backend == "redis":
+        redis_server.cli("CONFIG", "RESETSTAT")
     for _ in range(3):
         assert spoken(wednesday) in answer()
+    if backend == "redis":
+        # the range was asked for with the three days, once per call, and
+        # found: no second read after the engine wanted it
+        assert command_calls(redis_server, "mget") == 3
+        assert command_calls(redis_server, "get") == 9
 
     # a write through nginx on Wednesday invalidates that day: the range
     # is read again, and Wednesday is not offered any more
