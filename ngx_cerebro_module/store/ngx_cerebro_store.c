@@ -5,9 +5,10 @@
  * exactly once, never from inside ngx_cerebro_store_start().
  *
  * In front of the backend sits the read cache of the key-value layer
- * (Redis, or the host's shared memory): a day's bookings (short TTL) and
- * the tables (long TTL) are read through it, every write that touches a
- * day deletes that day's entry (both days when a booking moves), and
+ * (Redis, or the host's shared memory): a day's bookings and a guest's
+ * upcoming ones (short TTL) and the tables (long TTL) are read through
+ * it, every write deletes the entries of the days and the guest it
+ * touches (both days when a booking moves), and
  * a range of whole days (the alternatives on the following days) is read
  * from the days' entries in one round trip and fills them when it misses;
  * concurrent misses of one key cause a single backend read (a lock on
@@ -18,6 +19,7 @@
 
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_kv.h"
+#include "cerebro_phone.h"
 
 
 #define NGX_CEREBRO_CACHE_DAY_TTL     60000
@@ -27,6 +29,8 @@
 #define NGX_CEREBRO_CACHE_WAIT_MAX    1000
 #define NGX_CEREBRO_CACHE_KEY_LEN     64
 #define NGX_CEREBRO_CACHE_RANGE_DAYS  16
+/* a move: the day and guest it leaves, the day and guest it reaches */
+#define NGX_CEREBRO_CACHE_STALE       4
 /* a tool call with alternatives reads 3 days and then 13 more */
 #define NGX_CEREBRO_CACHE_MEMO        32
 
@@ -60,9 +64,10 @@ typedef struct {
     ngx_msec_t                   give_up;
     ngx_msec_t                   interval;
     ngx_event_t                  poll;
-    ngx_str_t                    days[4];
-    u_char                       day_keys[4][NGX_CEREBRO_CACHE_KEY_LEN];
-    ngx_uint_t                   ndays;
+    ngx_str_t                    stale[NGX_CEREBRO_CACHE_STALE];
+    u_char                       stale_keys[NGX_CEREBRO_CACHE_STALE]
+                                           [NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_uint_t                   nstale;       /* days, guests: written */
     ngx_str_t                   *range;        /* RANGE: its days' keys */
     ngx_uint_t                   nrange;
     uint32_t                     missing;      /* RANGE: days not cached */
@@ -126,6 +131,10 @@ static void ngx_cerebro_cache_unlock(ngx_cerebro_cache_t *cc);
 static void ngx_cerebro_cache_invalidate(ngx_cerebro_cache_t *cc);
 static void ngx_cerebro_cache_add_day(ngx_cerebro_cache_t *cc,
     const cerebro_date_t *date);
+static void ngx_cerebro_cache_add_phone(ngx_cerebro_cache_t *cc,
+    const char *phone);
+static void ngx_cerebro_cache_add_stale(ngx_cerebro_cache_t *cc,
+    u_char *last);
 static void ngx_cerebro_cache_add_start(ngx_cerebro_cache_t *cc,
     int64_t start);
 static void ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc);
@@ -202,6 +211,7 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
         case NGX_CEREBRO_STORE_TABLES:
         case NGX_CEREBRO_STORE_DAY:
         case NGX_CEREBRO_STORE_RANGE:
+        case NGX_CEREBRO_STORE_BY_PHONE:
         case NGX_CEREBRO_STORE_CREATE:
         case NGX_CEREBRO_STORE_UPDATE:
         case NGX_CEREBRO_STORE_CANCEL:
@@ -338,9 +348,22 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
 
     case NGX_CEREBRO_STORE_TABLES:
     case NGX_CEREBRO_STORE_DAY:
+    case NGX_CEREBRO_STORE_BY_PHONE:
         if (op->kind == NGX_CEREBRO_STORE_TABLES) {
             p = ngx_sprintf(cc->key, "%Vtables", &cc->prefix);
             cc->ttl = NGX_CEREBRO_CACHE_TABLES_TTL;
+
+        } else if (op->kind == NGX_CEREBRO_STORE_BY_PHONE) {
+            /* the callers' numbers are E.164 already: "+34600111222" */
+            if (op->phone[0] != '+'
+                || ngx_strlen(op->phone) > NGX_CEREBRO_CACHE_KEY_LEN
+                                           - cc->prefix.len - 8)
+            {
+                return ngx_cerebro_store_run(op);
+            }
+
+            p = ngx_sprintf(cc->key, "%Vphone:%s", &cc->prefix, op->phone);
+            cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
 
         } else {
             if (!cerebro_date_valid(&op->date)) {
@@ -371,6 +394,7 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     default:
         if (op->kind == NGX_CEREBRO_STORE_CREATE) {
             ngx_cerebro_cache_add_day(cc, &op->booking.when.date);
+            ngx_cerebro_cache_add_phone(cc, op->booking.client_phone);
         }
 
         cc->phase = NGX_CEREBRO_CACHE_WRITE;
@@ -502,8 +526,8 @@ ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
     }
 
     if (kind == NGX_CEREBRO_KV_DEL) {
-        kv->keys = cc->days;
-        kv->nkeys = cc->ndays;
+        kv->keys = cc->stale;
+        kv->nkeys = cc->nstale;
     }
 
     if (kind == NGX_CEREBRO_KV_GET && cc->nrange) {
@@ -729,6 +753,7 @@ ngx_cerebro_cache_backend_done(ngx_cerebro_store_op_t *inner)
     case NGX_CEREBRO_CACHE_OLD:
         if (inner->error.kind == CEREBRO_STORE_OK) {
             ngx_cerebro_cache_add_start(cc, inner->reservation.start);
+            ngx_cerebro_cache_add_phone(cc, inner->reservation.client_phone);
         }
 
         cc->phase = NGX_CEREBRO_CACHE_WRITE;
@@ -912,16 +937,17 @@ ngx_cerebro_cache_invalidate(ngx_cerebro_cache_t *cc)
 
     if (inner->error.kind == CEREBRO_STORE_OK) {
         ngx_cerebro_cache_add_start(cc, inner->reservation.start);
+        ngx_cerebro_cache_add_phone(cc, inner->reservation.client_phone);
     }
 
-    if (cc->ndays == 0) {
+    if (cc->nstale == 0) {
         ngx_cerebro_cache_answer(cc);
         return;
     }
 
     cc->phase = NGX_CEREBRO_CACHE_DEL;
 
-    if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_DEL, cc->days[0].data)
+    if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_DEL, cc->stale[0].data)
         != NGX_OK)
     {
         ngx_cerebro_cache_answer(cc);
@@ -950,28 +976,63 @@ ngx_cerebro_cache_add_start(ngx_cerebro_cache_t *cc, int64_t start)
 static void
 ngx_cerebro_cache_add_day(ngx_cerebro_cache_t *cc, const cerebro_date_t *d)
 {
-    u_char      *p;
-    ngx_uint_t   i;
-
-    if (!cerebro_date_valid(d) || cc->ndays == 4) {
+    if (!cerebro_date_valid(d) || cc->nstale == NGX_CEREBRO_CACHE_STALE) {
         return;
     }
 
-    p = cc->day_keys[cc->ndays];
-    cc->days[cc->ndays].data = p;
-    cc->days[cc->ndays].len = ngx_sprintf(p, "%Vday:%04d-%02d-%02d%Z",
-                                          &cc->prefix, d->year, d->month,
-                                          d->day) - p - 1;
+    ngx_cerebro_cache_add_stale(cc,
+        ngx_cerebro_cache_day_key(cc->stale_keys[cc->nstale], &cc->prefix,
+                                  d));
+}
 
-    for (i = 0; i < cc->ndays; i++) {
-        if (cc->days[i].len == cc->days[cc->ndays].len
-            && ngx_strcmp(cc->days[i].data, p) == 0)
+
+/*
+ * A guest's entry is keyed by the number as the callers normalise it; a
+ * record written by hand ("600 11 12 22") is normalised the same way.
+ */
+static void
+ngx_cerebro_cache_add_phone(ngx_cerebro_cache_t *cc, const char *phone)
+{
+    char  e164[CEREBRO_REC_PHONE_LEN];
+
+    if (phone == NULL || phone[0] == '\0'
+        || cc->nstale == NGX_CEREBRO_CACHE_STALE
+        || cerebro_phone_normalize(phone, ngx_strlen(phone), "34", e164,
+                                   sizeof(e164), NULL)
+           != CEREBRO_PHONE_OK
+        || ngx_strlen(e164) > NGX_CEREBRO_CACHE_KEY_LEN - cc->prefix.len - 8)
+    {
+        return;
+    }
+
+    ngx_cerebro_cache_add_stale(cc,
+        ngx_sprintf(cc->stale_keys[cc->nstale], "%Vphone:%s", &cc->prefix,
+                    e164));
+}
+
+
+/* The key just written at the next free place, unless it is there. */
+static void
+ngx_cerebro_cache_add_stale(ngx_cerebro_cache_t *cc, u_char *last)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    p = cc->stale_keys[cc->nstale];
+    *last = '\0';
+
+    cc->stale[cc->nstale].data = p;
+    cc->stale[cc->nstale].len = last - p;
+
+    for (i = 0; i < cc->nstale; i++) {
+        if (cc->stale[i].len == cc->stale[cc->nstale].len
+            && ngx_strcmp(cc->stale[i].data, p) == 0)
         {
             return;
         }
     }
 
-    cc->ndays++;
+    cc->nstale++;
 }
 
 

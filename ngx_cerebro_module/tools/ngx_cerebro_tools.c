@@ -811,24 +811,45 @@ ngx_cerebro_guest_recorded(ngx_cerebro_store_op_t *op)
 ngx_int_t
 ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller)
 {
-    ngx_uint_t                   i;
-    cerebro_date_t               today;
+    ngx_uint_t                   i, n;
+    cerebro_date_t               today, day;
     ngx_cerebro_store_op_t      *ops;
     const cerebro_restaurant_t  *model;
 
     model = ngx_cerebro_store_model(r);
     ngx_cerebro_tools_today(model, &today, NULL);
 
-    ops = ngx_pcalloc(r->pool, 3 * sizeof(ngx_cerebro_store_op_t));
+    ops = ngx_pcalloc(r->pool, 5 * sizeof(ngx_cerebro_store_op_t));
     if (ops == NULL) {
         return NGX_ERROR;
     }
 
     /* today and the next two days: most calls book within them */
     for (i = 0; i < 3; i++) {
-        ops[i].request = r;
         ops[i].kind = NGX_CEREBRO_STORE_DAY;
         ops[i].date = cerebro_date_add_days(&today, (int) i);
+    }
+
+    /* the fortnight after, one read: where a full evening's alternatives
+     * are looked for */
+    ops[3].kind = NGX_CEREBRO_STORE_RANGE;
+    day = cerebro_date_add_days(&today, 3);
+    ops[3].from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+    day = cerebro_date_add_days(&today, CEREBRO_ENGINE_NEXT_DAY_SEARCH + 3);
+    ops[3].to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+
+    n = 4;
+
+    /* the caller's own bookings, for "¿a qué hora tenía la reserva?" */
+    if (caller[0]) {
+        ops[4].kind = NGX_CEREBRO_STORE_BY_PHONE;
+        ngx_cpystrn((u_char *) ops[4].phone, (u_char *) caller,
+                    sizeof(ops[4].phone));
+        n = 5;
+    }
+
+    for (i = 0; i < n; i++) {
+        ops[i].request = r;
         ops[i].done = ngx_cerebro_warmed;
 
         if (ngx_cerebro_store_start(&ops[i]) != NGX_OK) {
@@ -838,9 +859,6 @@ ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller)
         /* the request outlives its answer until the cache is filled */
         r->main->count++;
     }
-
-    /* the caller's own bookings are not cached by the store yet */
-    (void) caller;
 
     return NGX_OK;
 }

@@ -146,6 +146,32 @@ def test_a_day_is_cached_in_redis_until_a_write_invalidates_it(
     assert "Second Sneak" in names(day(cached, date))
 
 
+def test_a_guests_bookings_are_cached_until_one_of_theirs_changes(
+        cached, redis_server):
+    def mine():
+        r = cached.get("/cerebro/reservations?phone=600999888")
+        assert r.status == 200, r.body
+        return names(r.json()["reservations"])
+
+    assert mine() == []
+    assert redis_server.cli("--scan", "--pattern",
+                            "cerebro:v1:*:phone:+34600999888") != ""
+
+    sneak_in(cached, in_days(12))            # +34600999888, behind the back
+    assert mine() == []
+    book(cached, in_days(13), name="Otra", phone="600 111 222")
+    assert mine() == []                      # another guest's write
+
+    # the guest's own write, the number as said: the entry goes
+    mine_id = book(cached, in_days(13), name="Yo", phone="600 99 98 88")["id"]
+    assert mine() == ["Behind The Back", "Yo"]
+
+    # and so does their cancellation
+    r = cached.request("DELETE", f"/cerebro/reservations/{mine_id}")
+    assert r.status == 200
+    assert mine() == ["Behind The Back"]
+
+
 def test_tables_are_cached_with_a_long_ttl(cached, redis_server):
     r = cached.get("/cerebro/tables")
     assert r.status == 200

@@ -408,8 +408,10 @@ def test_a_ringing_call_warms_the_cache(nginx_factory, redis_server):
     r = post(n, fixture("status-update-in-progress.json"))
     assert r.status == 200 and r.json() == {}
     today = datetime.datetime.now(MADRID).date()
+    # the next three days, and the fortnight after them where a full
+    # evening's alternatives are looked for
     want = {(today + datetime.timedelta(days=i)).isoformat()
-            for i in range(3)}
+            for i in range(3 + 14)}
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         keys = redis_server.cli("KEYS", "*:day:*").split()
@@ -417,6 +419,8 @@ def test_a_ringing_call_warms_the_cache(nginx_factory, redis_server):
             break
         time.sleep(0.05)
     assert {k.rsplit(":", 1)[1] for k in keys} >= want
+    # and the caller's own bookings
+    assert redis_server.cli("KEYS", "*:phone:+34600999888") != ""
     # and a call that ends warms nothing more
     assert post(n, fixture("status-update-ended.json")).json() == {}
 
