@@ -4,6 +4,7 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cerebro_civil.h"
 
@@ -146,19 +147,75 @@ cerebro_month_name_es(int month)
 }
 
 
+static char *
+civil_put(char *p, const char *s)
+{
+    while (*s) {
+        *p++ = *s++;
+    }
+
+    return p;
+}
+
+
+/* "%d" */
+static char *
+civil_put_int(char *p, int v)
+{
+    char          tmp[16], *q;
+    unsigned int  u;
+
+    u = v < 0 ? 0u - (unsigned int) v : (unsigned int) v;
+    q = tmp + sizeof(tmp);
+
+    do {
+        *--q = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    if (v < 0) {
+        *--q = '-';
+    }
+
+    while (q < tmp + sizeof(tmp)) {
+        *p++ = *q++;
+    }
+
+    return p;
+}
+
+
+/*
+ * snprintf's "%s %d de %s[ de %d]", written by hand: a date is in nearly
+ * every answer, and snprintf cost more than the rest of the sentence.
+ */
 int
 cerebro_date_format_es(char *buf, size_t size, const cerebro_date_t *d,
     int ref_year)
 {
-    if (d->year == ref_year) {
-        return snprintf(buf, size, "%s %d de %s",
-                        cerebro_weekday_name_es(cerebro_weekday(d)), d->day,
-                        cerebro_month_name_es(d->month));
+    char    tmp[80], *p;
+    size_t  len;
+
+    /* the longest: 10 + 1 + 11 + 4 + 10 + 4 + 11 bytes */
+    p = civil_put(tmp, cerebro_weekday_name_es(cerebro_weekday(d)));
+    *p++ = ' ';
+    p = civil_put_int(p, d->day);
+    p = civil_put(p, " de ");
+    p = civil_put(p, cerebro_month_name_es(d->month));
+
+    if (d->year != ref_year) {
+        p = civil_put(p, " de ");
+        p = civil_put_int(p, d->year);
     }
 
-    return snprintf(buf, size, "%s %d de %s de %d",
-                    cerebro_weekday_name_es(cerebro_weekday(d)), d->day,
-                    cerebro_month_name_es(d->month), d->year);
+    len = p - tmp;
+
+    if (size > 0) {
+        memcpy(buf, tmp, len < size ? len : size - 1);
+        buf[len < size ? len : size - 1] = '\0';
+    }
+
+    return (int) len;
 }
 
 

@@ -24,6 +24,7 @@ static void out_init(out_t *o, char *buf, size_t size);
 static void put(out_t *o, const char *s);
 static void putf(out_t *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void put_int(out_t *o, int v, int width);
 static void put_date(out_t *o, const cerebro_date_t *d, int ref_year);
 static void put_time(out_t *o, int minutes, int with_article);
 static void put_party(out_t *o, int party, int table_phrase);
@@ -74,6 +75,43 @@ putf(out_t *o, const char *fmt, ...)
 }
 
 
+/*
+ * "%d" (width 0) or "%02d" (width 2) without vsnprintf: a time and a party
+ * are in nearly every answer, and vsnprintf cost more than the rest of it.
+ */
+static void
+put_int(out_t *o, int v, int width)
+{
+    char  tmp[16], *p;
+
+    if (v < 0) {
+        if (width == 2) {
+            putf(o, "%02d", v);
+
+        } else {
+            putf(o, "%d", v);
+        }
+
+        return;
+    }
+
+    p = tmp + sizeof(tmp);
+    *--p = '\0';
+
+    do {
+        *--p = (char) ('0' + v % 10);
+        v /= 10;
+        width--;
+    } while (v);
+
+    while (width-- > 0) {
+        *--p = '0';
+    }
+
+    put(o, p);
+}
+
+
 static void
 put_date(out_t *o, const cerebro_date_t *d, int ref_year)
 {
@@ -96,7 +134,9 @@ put_time(out_t *o, int minutes, int with_article)
         put(o, h == 1 ? "a la " : "a las ");
     }
 
-    putf(o, "%02d:%02d", h, minutes % 60);
+    put_int(o, h, 2);
+    put(o, ":");
+    put_int(o, minutes % 60, 2);
 }
 
 
@@ -107,10 +147,11 @@ put_party(out_t *o, int party, int table_phrase)
         put(o, "una persona");
 
     } else if (table_phrase) {
-        putf(o, "%d", party);
+        put_int(o, party, 0);
 
     } else {
-        putf(o, "%d personas", party);
+        put_int(o, party, 0);
+        put(o, " personas");
     }
 }
 

@@ -871,6 +871,69 @@ es_weekday(const es_text_t *t, int i, int wd, int week, es_dates_t *s)
 }
 
 
+/*
+ * "2026-11-28" and "21:30" exactly, as assistants send them: these skip the
+ * tokenizer and the word lists (most of a tool call's parsing), and end as
+ * the full parsers would (tests/unit/test_spanish.c compares them).
+ */
+
+static int
+es_digits(const char *p, size_t n)
+{
+    int  v;
+
+    v = 0;
+
+    while (n--) {
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+
+        v = v * 10 + (*p++ - '0');
+    }
+
+    return v;
+}
+
+
+static int
+es_iso_date(const char *in, size_t len, int *year, int *month, int *day)
+{
+    if (len != 10 || in[4] != '-' || in[7] != '-') {
+        return 0;
+    }
+
+    *year = es_digits(in, 4);
+    *month = es_digits(in + 5, 2);
+    *day = es_digits(in + 8, 2);
+
+    return *year >= 0 && *month >= 0 && *day >= 0;
+}
+
+
+/* 12:00 to 23:59, the hours that have one reading */
+static int
+es_iso_time(const char *in, size_t len, int *minutes)
+{
+    int  h, m;
+
+    if (len != 5 || in[2] != ':') {
+        return 0;
+    }
+
+    h = es_digits(in, 2);
+    m = es_digits(in + 3, 2);
+
+    if (h < 12 || h > 23 || m < 0 || m > 59) {
+        return 0;
+    }
+
+    *minutes = h * 60 + m;
+
+    return 1;
+}
+
+
 cerebro_es_rc_t
 cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
     cerebro_es_date_t *out)
@@ -879,7 +942,7 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
     es_dates_t       s, w;
     cerebro_es_rc_t  rc;
     int              i, n, m, wd, day, week, weekday_found;
-    int              unknown_weekday, near_checks;
+    int              unknown_weekday, near_checks, month, year;
 
     if (out == NULL || today == NULL || !cerebro_date_valid(today)
         || (in == NULL && len > 0))
@@ -894,16 +957,6 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
         return CEREBRO_ES_TOO_LONG;
     }
 
-    rc = es_tokenize(in, len, &t);
-
-    if (rc != CEREBRO_ES_OK) {
-        return rc;
-    }
-
-    if (t.blank) {
-        return CEREBRO_ES_EMPTY;
-    }
-
     memset(&s, 0, sizeof(s));
     s.today = today;
     s.weekday_said = -1;
@@ -913,6 +966,22 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
     weekday_found = 0;
     unknown_weekday = 0;
     near_checks = 0;
+
+    if (es_iso_date(in, len, &year, &month, &day)) {
+        /* what es_explicit_date() makes of these five tokens */
+        es_resolve_dmy(&s, day, month, year, 4);
+        goto resolved;
+    }
+
+    rc = es_tokenize(in, len, &t);
+
+    if (rc != CEREBRO_ES_OK) {
+        return rc;
+    }
+
+    if (t.blank) {
+        return CEREBRO_ES_EMPTY;
+    }
 
     /* said once for the whole phrase, looked up once */
     week = es_next_week_said(&t) ? 1 : es_this_week_said(&t) ? -1 : 0;
@@ -996,6 +1065,8 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
             unknown_weekday = 1;
         }
     }
+
+resolved:
 
     if (s.hard != CEREBRO_ES_OK) {
         return s.hard;
@@ -1386,6 +1457,10 @@ cerebro_es_parse_time(const char *in, size_t len, cerebro_es_time_t *out)
 
     if (len > CEREBRO_ES_MAX_INPUT) {
         return CEREBRO_ES_TOO_LONG;
+    }
+
+    if (es_iso_time(in, len, &out->minutes)) {
+        return CEREBRO_ES_OK;
     }
 
     rc = es_tokenize(in, len, &t);

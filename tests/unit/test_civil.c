@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -141,6 +142,49 @@ test_spanish_reading(void **state)
 }
 
 
+/* written by hand now: the same bytes and length as snprintf, cut or not */
+static void
+test_spanish_reading_as_snprintf(void **state)
+{
+    int             i, ref, n1, n2;
+    char            a[64], b[64];
+    size_t          size;
+    cerebro_date_t  start = { 1999, 12, 25 }, d;
+    cerebro_date_t  odd[] = { { -44, 3, 15 }, { 0, 1, 1 }, { 2026, 13, 0 },
+                              { 123456, 2, 29 } };
+
+    (void) state;
+
+    for (i = 0; i < 3000 + 4; i++) {
+        d = i < 3000 ? cerebro_date_add_days(&start, i * 5) : odd[i - 3000];
+
+        for (ref = 2025; ref <= 2027; ref++) {
+            for (size = 0; size <= sizeof(a); size += (size < 40 ? 1 : 24)) {
+                memset(a, 'x', sizeof(a));
+                memset(b, 'x', sizeof(b));
+
+                n1 = cerebro_date_format_es(a, size, &d, ref);
+
+                if (d.year == ref) {
+                    n2 = snprintf(b, size, "%s %d de %s",
+                                  cerebro_weekday_name_es(cerebro_weekday(&d)),
+                                  d.day, cerebro_month_name_es(d.month));
+
+                } else {
+                    n2 = snprintf(b, size, "%s %d de %s de %d",
+                                  cerebro_weekday_name_es(cerebro_weekday(&d)),
+                                  d.day, cerebro_month_name_es(d.month),
+                                  d.year);
+                }
+
+                assert_int_equal(n1, n2);
+                assert_memory_equal(a, b, sizeof(a));
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -150,6 +194,7 @@ main(void)
         cmocka_unit_test(test_month_lengths_and_validity),
         cmocka_unit_test(test_add_days_and_compare),
         cmocka_unit_test(test_spanish_reading),
+        cmocka_unit_test(test_spanish_reading_as_snprintf),
     };
 
     return cmocka_run_group_tests_name("civil", tests, NULL, NULL);

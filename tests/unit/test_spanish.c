@@ -586,6 +586,53 @@ test_reasons(void **state)
 }
 
 
+/*
+ * "2026-11-28" and "21:30" skip the tokenizer; with a space in front they
+ * take the full parsers, which must agree, whatever the digits.
+ */
+static void
+test_iso_shortcuts(void **state)
+{
+    int                 i, y, m, d, rc1, rc2;
+    char                in[32];
+    cerebro_date_t      todays[] = { { 2026, 11, 27 }, { 2026, 12, 31 },
+                                     { 2028, 2, 28 }, { 2027, 1, 1 } };
+    cerebro_es_date_t   d1, d2;
+    cerebro_es_time_t   t1, t2;
+
+    (void) state;
+
+    for (i = 0; i < 10000; i++) {
+        snprintf(in, sizeof(in), " %02d:%02d", i / 100, i % 100);
+
+        rc1 = cerebro_es_parse_time(in + 1, strlen(in + 1), &t1);
+        rc2 = cerebro_es_parse_time(in, strlen(in), &t2);
+
+        assert_int_equal(rc1, rc2);
+        assert_int_equal(t1.minutes, t2.minutes);
+        assert_int_equal(t1.flags, t2.flags);
+    }
+
+    for (i = 0; i < (int) (sizeof(todays) / sizeof(todays[0])); i++) {
+        for (y = 2024; y <= 2032; y++) {
+            for (m = 0; m <= 13; m++) {
+                for (d = 0; d <= 32; d++) {
+                    snprintf(in, sizeof(in), " %04d-%02d-%02d", y, m, d);
+
+                    rc1 = cerebro_es_parse_date(in + 1, strlen(in + 1),
+                                                &todays[i], &d1);
+                    rc2 = cerebro_es_parse_date(in, strlen(in), &todays[i],
+                                                &d2);
+
+                    assert_int_equal(rc1, rc2);
+                    assert_memory_equal(&d1, &d2, sizeof(d1));
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -597,6 +644,7 @@ main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_garbage_and_bounds),
         cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_iso_shortcuts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
