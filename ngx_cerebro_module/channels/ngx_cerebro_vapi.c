@@ -30,6 +30,13 @@ typedef struct {
 } ngx_cerebro_vapi_call_t;
 
 
+/* an end-of-call report's write, not part of every tool call's context */
+typedef struct {
+    ngx_cerebro_store_op_t     op;
+    cerebro_call_log_t         log;
+} ngx_cerebro_vapi_report_t;
+
+
 struct ngx_cerebro_vapi_ctx_s {
     ngx_http_request_t        *request;
     cJSON                     *json;
@@ -37,8 +44,7 @@ struct ngx_cerebro_vapi_ctx_s {
     ngx_uint_t                 ncalls;
     ngx_uint_t                 pending;
     ngx_event_t                deadline;
-    ngx_cerebro_store_op_t     op;
-    cerebro_call_log_t         log;
+    ngx_cerebro_vapi_report_t *report;
     unsigned                   legacy:1;      /* function-call */
     unsigned                   answered:1;
 };
@@ -54,6 +60,8 @@ static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
+static ngx_cerebro_vapi_call_t *ngx_cerebro_vapi_calls(ngx_http_request_t *r,
+    ngx_uint_t n);
 static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
     ngx_cerebro_vapi_call_t *call, cJSON *message, cJSON *function,
     const char *id);
@@ -288,7 +296,7 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
                                            "empty or too long");
     }
 
-    ctx->calls = ngx_pcalloc(r->pool, n * sizeof(ngx_cerebro_vapi_call_t));
+    ctx->calls = ngx_cerebro_vapi_calls(r, n);
     if (ctx->calls == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -350,7 +358,7 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
                                            "\"functionCall\" is missing");
     }
 
-    ctx->calls = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_vapi_call_t));
+    ctx->calls = ngx_cerebro_vapi_calls(r, 1);
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (ctx->calls == NULL || cln == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -376,6 +384,31 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 
     /* the body handler's reference is released by the final answer */
     return NGX_DONE;
+}
+
+
+/*
+ * Zeroed calls, but for their tools' store operations: 11 kB a call that
+ * the tool zeroes only if it uses them.
+ */
+static ngx_cerebro_vapi_call_t *
+ngx_cerebro_vapi_calls(ngx_http_request_t *r, ngx_uint_t n)
+{
+    ngx_uint_t                i;
+    ngx_cerebro_vapi_call_t  *calls;
+
+    calls = ngx_palloc(r->pool, n * sizeof(ngx_cerebro_vapi_call_t));
+    if (calls == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_cerebro_tool_init(&calls[i].tool);
+        ngx_memzero(&calls[i].id, sizeof(ngx_cerebro_vapi_call_t)
+                                  - offsetof(ngx_cerebro_vapi_call_t, id));
+    }
+
+    return calls;
 }
 
 
@@ -640,11 +673,15 @@ ngx_cerebro_vapi_deadline(ngx_event_t *ev)
 }
 
 
-/* One result per call, in order, with the exact toolCallId; HTTP 200. */
+/*
+ * One result per call, in order, with the exact toolCallId; HTTP 200.  The
+ * strings live in the request's pool until the answer is printed: cJSON
+ * refers to them (and to constant keys) instead of copying each one.
+ */
 static void
 ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 {
-    char                     *text;
+    char                     *text, *name, *id;
     cJSON                    *json, *results, *item;
     ngx_int_t                 rc;
     ngx_uint_t                i;
@@ -662,9 +699,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
     results = json ? cJSON_AddArrayToObject(json, "results") : NULL;
 
     if (results == NULL) {
-        cJSON_Delete(json);
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+        goto failed;
     }
 
     for (i = 0; i < ctx->ncalls; i++) {
@@ -677,48 +712,54 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
         }
 
         if (text == NULL) {
-            cJSON_Delete(json);
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
+            goto failed;
         }
 
         if (ctx->legacy) {
-            if (cJSON_AddStringToObject(json, "result", text) == NULL) {
-                cJSON_Delete(json);
-                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-                return;
+            cJSON_DeleteItemFromObject(json, "results");
+
+            if (!cJSON_AddItemToObjectCS(json, "result",
+                                         cJSON_CreateStringReference(text)))
+            {
+                goto failed;
             }
 
-            cJSON_DeleteItemFromObject(json, "results");
             break;
         }
 
+        name = ngx_cerebro_pstrdup0(r->pool, &call->tool.name);
+        id = ngx_cerebro_pstrdup0(r->pool, &call->id);
         item = cJSON_CreateObject();
-        if (item == NULL) {
-            cJSON_Delete(json);
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
+
+        if (name == NULL || id == NULL || item == NULL) {
+            cJSON_Delete(item);
+            goto failed;
         }
 
         cJSON_AddItemToArray(results, item);
 
-        if (cJSON_AddStringToObject(item, "name",
-                   ngx_cerebro_pstrdup0(r->pool, &call->tool.name)) == NULL
-            || cJSON_AddStringToObject(item, "toolCallId",
-                   ngx_cerebro_pstrdup0(r->pool, &call->id)) == NULL
-            || cJSON_AddStringToObject(item,
+        if (!cJSON_AddItemToObjectCS(item, "name",
+                                     cJSON_CreateStringReference(name))
+            || !cJSON_AddItemToObjectCS(item, "toolCallId",
+                                        cJSON_CreateStringReference(id))
+            || !cJSON_AddItemToObjectCS(item,
                    (call->done && call->tool.failed) ? "error" : "result",
-                   text) == NULL)
+                   cJSON_CreateStringReference(text)))
         {
-            cJSON_Delete(json);
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
+            goto failed;
         }
     }
 
     rc = ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
 
     ngx_http_finalize_request(r, rc);
+
+    return;
+
+failed:
+
+    cJSON_Delete(json);
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 
@@ -755,13 +796,22 @@ ngx_cerebro_vapi_transfer(ngx_http_request_t *r)
 static ngx_int_t
 ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 {
-    int                  i;
-    cJSON               *messages, *m, *name, *cost;
-    const char          *s;
-    cerebro_call_log_t  *log;
+    int                         i;
+    cJSON                      *messages, *m, *name, *cost;
+    const char                 *s;
+    cerebro_call_log_t         *log;
+    ngx_cerebro_vapi_report_t  *report;
 
-    log = &ctx->log;
-    ctx->op.call_log = log;
+    report = ngx_pcalloc(ctx->request->pool,
+                         sizeof(ngx_cerebro_vapi_report_t));
+    if (report == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->report = report;
+
+    log = &report->log;
+    report->op.call_log = log;
 
     s = ngx_cerebro_vapi_string(message, "call.id");
     if (s == NULL || s[0] == '\0') {
@@ -834,12 +884,12 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
                           == 0;
     }
 
-    ctx->op.request = ctx->request;
-    ctx->op.kind = NGX_CEREBRO_STORE_CALL_LOG;
-    ctx->op.done = ngx_cerebro_vapi_logged;
-    ctx->op.data = ctx;
+    report->op.request = ctx->request;
+    report->op.kind = NGX_CEREBRO_STORE_CALL_LOG;
+    report->op.done = ngx_cerebro_vapi_logged;
+    report->op.data = ctx;
 
-    if (ngx_cerebro_store_start(&ctx->op) != NGX_OK) {
+    if (ngx_cerebro_store_start(&report->op) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -97,6 +97,16 @@ static const char  ngx_cerebro_unavailable[] =
     "Puedo pasarle con el restaurante o tomar nota para que le llamen.";
 
 
+void
+ngx_cerebro_tool_init(ngx_cerebro_tool_t *tool)
+{
+    ngx_memzero(tool, offsetof(ngx_cerebro_tool_t, op));
+    ngx_memzero(&tool->pending,
+                sizeof(ngx_cerebro_tool_t)
+                - offsetof(ngx_cerebro_tool_t, pending));
+}
+
+
 ngx_int_t
 ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
 {
@@ -120,6 +130,16 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
             && ngx_strncmp(def->name.data, tool->name.data, tool->name.len)
                == 0)
         {
+            /*
+             * the store operations are zeroed as they are used (a tool
+             * initialized by ngx_cerebro_tool_init() has them as they
+             * were): check_availability zeroes its days and its op; every
+             * other tool builds its op from here
+             */
+            if (def->start != ngx_cerebro_check_start) {
+                ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
+            }
+
             return def->start(tool);
         }
     }
@@ -182,6 +202,7 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
      * when needed and not cached.
      */
     for (i = 0; i < 3; i++) {
+        ngx_memzero(&tool->days[i], sizeof(ngx_cerebro_store_op_t));
         tool->days[i].request = tool->request;
         tool->days[i].kind = NGX_CEREBRO_STORE_DAY;
         tool->days[i].date = cerebro_date_add_days(&tool->want.date, i - 1);
@@ -190,6 +211,8 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
     }
 
     model = ngx_cerebro_store_model(tool->request);
+
+    ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
 
     day = cerebro_date_add_days(&tool->want.date, 2);
     tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
@@ -387,6 +410,7 @@ ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool)
 
         /* the guest in Clientes, as the original did; the answer does not
          * wait for it */
+        ngx_memzero(&tool->guest, sizeof(ngx_cerebro_store_op_t));
         tool->guest.request = tool->request;
         tool->guest.kind = NGX_CEREBRO_STORE_GUEST;
         tool->guest.done = ngx_cerebro_guest_recorded;

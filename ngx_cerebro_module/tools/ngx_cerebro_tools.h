@@ -46,7 +46,7 @@ struct ngx_cerebro_tool_s {
     ngx_uint_t                 did;           /* NGX_CEREBRO_TOOL_* */
     cerebro_reservation_t      reservation;   /* booked/changed/cancelled */
 
-    /* private */
+    /* private; op to guest are zeroed when used (ngx_cerebro_tool_init) */
     ngx_cerebro_store_op_t     op;
     ngx_cerebro_store_op_t     days[3];       /* the day before, of, after */
     ngx_cerebro_store_op_t     guest;         /* Clientes, after a booking */
@@ -66,6 +66,13 @@ struct ngx_cerebro_tool_s {
     ngx_event_t                wakeup;
 };
 
+
+/*
+ * Zeroes a tool for its caller to fill, all but its store operations (op,
+ * days, guest: 11 kB), which the tools zero when they use them.  A caller
+ * may zero the whole tool instead.
+ */
+void ngx_cerebro_tool_init(ngx_cerebro_tool_t *tool);
 
 /* Starts the tool; done() runs later from the event loop, exactly once. */
 ngx_int_t ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool);
