@@ -82,6 +82,8 @@ typedef struct {
     cerebro_sqlite_t          *sqlite;
 
     void                      *kv;               /* net/ngx_cerebro_kv.c */
+    ngx_str_t                  cache_prefix;     /* the store's keys: made
+                                                    by each worker once */
 
     /* outgoing WhatsApp: channels/ngx_cerebro_outbox.c, _jobs.c */
     ngx_str_t                  whatsapp_template;     /* HX..., 63016 */

@@ -350,6 +350,8 @@ ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op)
     op->backend = NULL;
     op->error = NULL;
 
+    /* whatever the op held before: it is not posted, and starts clean */
+    ngx_memzero(&op->wakeup, sizeof(ngx_event_t));
     op->wakeup.handler = ngx_cerebro_kv_wakeup;
     op->wakeup.data = op;
     op->wakeup.log = op->log;

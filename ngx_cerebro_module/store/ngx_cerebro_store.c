@@ -50,29 +50,35 @@ typedef enum {
 } ngx_cerebro_cache_phase_e;
 
 
+/*
+ * A cached operation.  Only the part before "inner" is zeroed when it is
+ * made (a read is started three times for every tool call, and the rest is
+ * 4 kB): the operations and keys below are filled before they are used.
+ */
 typedef struct {
     ngx_cerebro_store_op_t      *op;           /* the caller's */
-    ngx_cerebro_store_op_t       inner;        /* what the backend runs */
-    ngx_cerebro_kv_op_t          kv;           /* GET, LOCK, DEL */
-    ngx_cerebro_kv_op_t          set;          /* fill: SET, then UNLOCK */
-    ngx_cerebro_kv_op_t          unlock;
     ngx_cerebro_cache_phase_e    phase;
-    u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
-    u_char                       fill[NGX_CEREBRO_CACHE_KEY_LEN];
     ngx_str_t                    prefix;
     ngx_msec_t                   ttl;
     ngx_msec_t                   give_up;
     ngx_msec_t                   interval;
     ngx_event_t                  poll;
-    ngx_str_t                    stale[NGX_CEREBRO_CACHE_STALE];
-    u_char                       stale_keys[NGX_CEREBRO_CACHE_STALE]
-                                           [NGX_CEREBRO_CACHE_KEY_LEN];
     ngx_uint_t                   nstale;       /* days, guests: written */
     ngx_str_t                   *range;        /* RANGE: its days' keys */
     ngx_uint_t                   nrange;
     uint32_t                     missing;      /* RANGE: days not cached */
     cerebro_date_t               first;        /* RANGE: its first day */
     unsigned                     locked:1;
+
+    ngx_cerebro_store_op_t       inner;        /* what the backend runs */
+    ngx_cerebro_kv_op_t          kv;           /* GET, LOCK, DEL */
+    ngx_cerebro_kv_op_t          set;          /* fill: SET, then UNLOCK */
+    ngx_cerebro_kv_op_t          unlock;
+    u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
+    u_char                       fill[NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_str_t                    stale[NGX_CEREBRO_CACHE_STALE];
+    u_char                       stale_keys[NGX_CEREBRO_CACHE_STALE]
+                                           [NGX_CEREBRO_CACHE_KEY_LEN];
 } ngx_cerebro_cache_t;
 
 
@@ -310,10 +316,12 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_pool_cleanup_t   *cln;
     ngx_cerebro_cache_t  *cc;
 
-    cc = ngx_pcalloc(op->request->pool, sizeof(ngx_cerebro_cache_t));
+    cc = ngx_palloc(op->request->pool, sizeof(ngx_cerebro_cache_t));
     if (cc == NULL) {
         return NGX_ERROR;
     }
+
+    ngx_memzero(cc, offsetof(ngx_cerebro_cache_t, inner));
 
     cln = ngx_pool_cleanup_add(op->request->pool, 0);
     if (cln == NULL) {
@@ -329,17 +337,23 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     cc->poll.data = cc;
     cc->poll.log = op->request->connection->log;
 
-    /* one restaurant's keys, one schema version: "cerebro:v1:9f86d081:" */
-    hash = ngx_crc32_short((u_char *) mcf->model->name,
-                           ngx_strlen(mcf->model->name));
+    if (mcf->cache_prefix.len == 0) {
+        /* one restaurant's keys, one schema version: "cerebro:v1:9f86d081:"
+         * (the cycle's pool: the configuration's own lifetime) */
+        hash = ngx_crc32_short((u_char *) mcf->model->name,
+                               ngx_strlen(mcf->model->name));
 
-    cc->prefix.data = ngx_pnalloc(op->request->pool, 32);
-    if (cc->prefix.data == NULL) {
-        return NGX_ERROR;
+        mcf->cache_prefix.data = ngx_pnalloc(ngx_cycle->pool, 32);
+        if (mcf->cache_prefix.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        mcf->cache_prefix.len = ngx_sprintf(mcf->cache_prefix.data,
+                                            "cerebro:v1:%08xD:", hash)
+                                - mcf->cache_prefix.data;
     }
 
-    cc->prefix.len = ngx_sprintf(cc->prefix.data, "cerebro:v1:%08xD:", hash)
-                     - cc->prefix.data;
+    cc->prefix = mcf->cache_prefix;
 
     switch (op->kind) {
 
