@@ -281,6 +281,25 @@ ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf)
 }
 
 
+ngx_int_t
+ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf, ngx_str_t *key,
+    ngx_pool_t *pool, ngx_str_t *value)
+{
+    ngx_int_t          rc;
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    if (kv == NULL || kv->redis != NULL || kv->shm == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_cerebro_shm_kv_get(kv->shm, key, pool, value);
+
+    return rc == NGX_OK ? NGX_OK : NGX_DECLINED;
+}
+
+
 ngx_uint_t
 ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
 {

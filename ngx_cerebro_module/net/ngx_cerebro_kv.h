@@ -128,6 +128,14 @@ char *ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 
+/*
+ * A GET answered now, when the host's zone is the only cache (no Redis
+ * configured): NGX_OK with value; NGX_DECLINED when it is absent, the
+ * zone failed, or only an asynchronous read can tell.
+ */
+ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf,
+    ngx_str_t *key, ngx_pool_t *pool, ngx_str_t *value);
+
 /* Redis is configured and connected: a read costs a round trip. */
 ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
 

@@ -117,6 +117,11 @@ static void ngx_cerebro_store_cleanup(void *data);
 static void ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_cache_prefix(ngx_cerebro_main_conf_t *mcf);
+static u_char *ngx_cerebro_cache_key(ngx_cerebro_store_op_t *op,
+    ngx_str_t *prefix, u_char *buf);
+static ngx_int_t ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc,
@@ -151,10 +156,10 @@ static ngx_int_t ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op,
     ngx_pool_t *pool, ngx_str_t *out);
 static ngx_int_t ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs,
     int n, int64_t from, int64_t to, ngx_pool_t *pool, ngx_str_t *out);
-static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc,
-    ngx_str_t *in);
+static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
+    u_char *key, ngx_str_t *in);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_memo_get(
-    ngx_cerebro_cache_t *cc, u_char *key, ngx_str_t *in);
+    ngx_cerebro_store_op_t *op, u_char *key, ngx_str_t *in);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
     ngx_str_t *in, ngx_log_t *log);
 static void ngx_cerebro_cache_blob_release(void *data);
@@ -169,6 +174,17 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+
+    if (op->cache_only
+        && (op->kind != NGX_CEREBRO_STORE_RANGE
+            || !ngx_cerebro_kv_cache_enabled(mcf)
+            || !ngx_cerebro_kv_remote(mcf)))
+    {
+        /* a local cache is as quick to ask later, when it is needed */
+        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                "not in a remote cache");
+        return NGX_DECLINED;
+    }
 
     if (op->kind == NGX_CEREBRO_STORE_GUEST && op->guest == NULL) {
         op->guest = ngx_pcalloc(op->request->pool, sizeof(cerebro_guest_t));
@@ -200,16 +216,6 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     op->wakeup.handler = ngx_cerebro_store_wakeup;
     op->wakeup.data = op;
     op->wakeup.log = op->request->connection->log;
-
-    if (op->cache_only
-        && (op->kind != NGX_CEREBRO_STORE_RANGE
-            || !ngx_cerebro_kv_cache_enabled(mcf)
-            || !ngx_cerebro_kv_remote(mcf)))
-    {
-        /* a local cache is as quick to ask later, when it is needed */
-        ngx_cerebro_cache_not_read(op);
-        return NGX_OK;
-    }
 
     if (ngx_cerebro_kv_cache_enabled(mcf)) {
         switch (op->kind) {
@@ -312,9 +318,19 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf)
 {
     u_char               *p;
-    uint32_t              hash;
+    ngx_int_t             rc;
     ngx_pool_cleanup_t   *cln;
     ngx_cerebro_cache_t  *cc;
+
+    if (ngx_cerebro_cache_prefix(mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_cerebro_cache_local_hit(op, mcf);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     cc = ngx_palloc(op->request->pool, sizeof(ngx_cerebro_cache_t));
     if (cc == NULL) {
@@ -337,22 +353,6 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     cc->poll.data = cc;
     cc->poll.log = op->request->connection->log;
 
-    if (mcf->cache_prefix.len == 0) {
-        /* one restaurant's keys, one schema version: "cerebro:v1:9f86d081:"
-         * (the cycle's pool: the configuration's own lifetime) */
-        hash = ngx_crc32_short((u_char *) mcf->model->name,
-                               ngx_strlen(mcf->model->name));
-
-        mcf->cache_prefix.data = ngx_pnalloc(ngx_cycle->pool, 32);
-        if (mcf->cache_prefix.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        mcf->cache_prefix.len = ngx_sprintf(mcf->cache_prefix.data,
-                                            "cerebro:v1:%08xD:", hash)
-                                - mcf->cache_prefix.data;
-    }
-
     cc->prefix = mcf->cache_prefix;
 
     switch (op->kind) {
@@ -363,35 +363,17 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     case NGX_CEREBRO_STORE_TABLES:
     case NGX_CEREBRO_STORE_DAY:
     case NGX_CEREBRO_STORE_BY_PHONE:
-        if (op->kind == NGX_CEREBRO_STORE_TABLES) {
-            p = ngx_sprintf(cc->key, "%Vtables", &cc->prefix);
-            cc->ttl = NGX_CEREBRO_CACHE_TABLES_TTL;
-
-        } else if (op->kind == NGX_CEREBRO_STORE_BY_PHONE) {
-            /* the callers' numbers are E.164 already: "+34600111222" */
-            if (op->phone[0] != '+'
-                || ngx_strlen(op->phone) > NGX_CEREBRO_CACHE_KEY_LEN
-                                           - cc->prefix.len - 8)
-            {
-                return ngx_cerebro_store_run(op);
-            }
-
-            p = ngx_sprintf(cc->key, "%Vphone:%s", &cc->prefix, op->phone);
-            cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
-
-        } else {
-            if (!cerebro_date_valid(&op->date)) {
-                return ngx_cerebro_store_run(op);
-            }
-
-            p = ngx_cerebro_cache_day_key(cc->key, &cc->prefix, &op->date);
-            cc->ttl = NGX_CEREBRO_CACHE_DAY_TTL;
+        p = ngx_cerebro_cache_key(op, &cc->prefix, cc->key);
+        if (p == NULL) {
+            return ngx_cerebro_store_run(op);
         }
 
         *p = '\0';
         *ngx_sprintf(cc->fill, "%Vfill:%s", &cc->prefix,
                      cc->key + cc->prefix.len) = '\0';
 
+        cc->ttl = op->kind == NGX_CEREBRO_STORE_TABLES
+                  ? NGX_CEREBRO_CACHE_TABLES_TTL : NGX_CEREBRO_CACHE_DAY_TTL;
         cc->phase = NGX_CEREBRO_CACHE_GET;
 
         if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
@@ -414,6 +396,104 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
         cc->phase = NGX_CEREBRO_CACHE_WRITE;
         return ngx_cerebro_cache_backend(cc, op->kind);
     }
+}
+
+
+/* One restaurant's keys, one schema version: "cerebro:v1:9f86d081:". */
+static ngx_int_t
+ngx_cerebro_cache_prefix(ngx_cerebro_main_conf_t *mcf)
+{
+    uint32_t  hash;
+
+    if (mcf->cache_prefix.len) {
+        return NGX_OK;
+    }
+
+    hash = ngx_crc32_short((u_char *) mcf->model->name,
+                           ngx_strlen(mcf->model->name));
+
+    /* the cycle's pool: the configuration's own lifetime */
+    mcf->cache_prefix.data = ngx_pnalloc(ngx_cycle->pool, 32);
+    if (mcf->cache_prefix.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->cache_prefix.len = ngx_sprintf(mcf->cache_prefix.data,
+                                        "cerebro:v1:%08xD:", hash)
+                            - mcf->cache_prefix.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The key of a read of one entry (the tables, a day, a guest), without
+ * its NUL; NULL when the op has no key (a bad date, a number not E.164).
+ */
+static u_char *
+ngx_cerebro_cache_key(ngx_cerebro_store_op_t *op, ngx_str_t *prefix,
+    u_char *buf)
+{
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_TABLES:
+        return ngx_sprintf(buf, "%Vtables", prefix);
+
+    case NGX_CEREBRO_STORE_BY_PHONE:
+        /* the callers' numbers are E.164 already: "+34600111222" */
+        if (op->phone[0] != '+'
+            || ngx_strlen(op->phone)
+               > NGX_CEREBRO_CACHE_KEY_LEN - prefix->len - 8)
+        {
+            return NULL;
+        }
+
+        return ngx_sprintf(buf, "%Vphone:%s", prefix, op->phone);
+
+    case NGX_CEREBRO_STORE_DAY:
+        if (!cerebro_date_valid(&op->date)) {
+            return NULL;
+        }
+
+        return ngx_cerebro_cache_day_key(buf, prefix, &op->date);
+
+    default:
+        return NULL;
+    }
+}
+
+
+/*
+ * With no Redis the host's zone is the cache, and it answers at once: a
+ * hit is decoded and finished here, with none of the machinery a miss or
+ * a remote cache needs.  NGX_DECLINED: the usual way.
+ */
+static ngx_int_t
+ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    u_char     *p, key[NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_str_t   k, value;
+
+    p = ngx_cerebro_cache_key(op, &mcf->cache_prefix, key);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *p = '\0';
+    k.data = key;
+    k.len = p - key;
+
+    if (ngx_cerebro_kv_get_local(mcf, &k, op->request->pool, &value)
+        != NGX_OK
+        || ngx_cerebro_cache_decode(op, key, &value) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_cerebro_store_finish(op);
+
+    return NGX_OK;
 }
 
 
@@ -696,7 +776,7 @@ ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_op_t *kv)
         return ngx_cerebro_cache_decode_range(cc, kv->items);
     }
 
-    return ngx_cerebro_cache_decode(cc, &kv->result);
+    return ngx_cerebro_cache_decode(cc->op, cc->key, &kv->result);
 }
 
 
@@ -1314,15 +1394,14 @@ ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs, int n,
 
 /* Anything unexpected is a miss, never a wrong answer. */
 static ngx_int_t
-ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
+ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
+    ngx_str_t *in)
 {
     uint32_t                   u[5];
     ngx_pool_t                *pool;
-    ngx_cerebro_store_op_t    *op;
     ngx_cerebro_cache_buf_t    b;
     ngx_cerebro_cache_blob_t  *blob;
 
-    op = cc->op;
     pool = op->request->pool;
 
     b.p = in->data;
@@ -1360,7 +1439,7 @@ ngx_cerebro_cache_decode(ngx_cerebro_cache_t *cc, ngx_str_t *in)
         return NGX_OK;
     }
 
-    blob = ngx_cerebro_cache_memo_get(cc, cc->key, in);
+    blob = ngx_cerebro_cache_memo_get(op, key, in);
     if (blob == NULL) {
         return NGX_ERROR;
     }
@@ -1399,7 +1478,7 @@ ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
 
     for (i = 0; i < cc->nrange; i++) {
         blob[i] = value[i].data
-                  ? ngx_cerebro_cache_memo_get(cc, cc->range[i].data,
+                  ? ngx_cerebro_cache_memo_get(op, cc->range[i].data,
                                                &value[i])
                   : NULL;
 
@@ -1443,7 +1522,7 @@ ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
  * least recently used) entry.  The request holds a reference.
  */
 static ngx_cerebro_cache_blob_t *
-ngx_cerebro_cache_memo_get(ngx_cerebro_cache_t *cc, u_char *key,
+ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_str_t *in)
 {
     size_t                     klen;
@@ -1453,7 +1532,7 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_cache_t *cc, u_char *key,
     ngx_cerebro_cache_memo_t  *m, *slot;
     ngx_cerebro_cache_blob_t  *blob;
 
-    pool = cc->op->request->pool;
+    pool = op->request->pool;
     klen = ngx_strlen(key);
     slot = NULL;
 
@@ -1485,7 +1564,7 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_cache_t *cc, u_char *key,
         || ngx_memcmp(blob->raw, in->data, in->len) != 0)
     {
         blob = ngx_cerebro_cache_decode_day(in,
-                                            cc->op->request->connection->log);
+                                            op->request->connection->log);
         if (blob == NULL) {
             return NULL;
         }

@@ -111,7 +111,11 @@ extern ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite;
 extern ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable;
 
 
-/* Starts op; done() runs later from the event loop, exactly once. */
+/*
+ * Starts op; done() runs later from the event loop, exactly once.
+ * NGX_DECLINED (cache_only ops): not started, no remote cache to ask;
+ * op->error says so and done() never runs.
+ */
 ngx_int_t ngx_cerebro_store_start(ngx_cerebro_store_op_t *op);
 
 /* Ends op with its outcome set: posts done() (backends call this). */

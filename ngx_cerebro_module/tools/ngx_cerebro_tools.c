@@ -234,7 +234,14 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         }
     }
 
-    return ngx_cerebro_store_start(&tool->op);
+    rc = ngx_cerebro_store_start(&tool->op);
+
+    if (rc == NGX_DECLINED) {
+        tool->pending--;          /* the days finish later, never here */
+        return NGX_OK;
+    }
+
+    return rc;
 }
 
 
