@@ -290,7 +290,7 @@ evaluate(const query_ctx_t *q, const cerebro_date_t *sday,
     const cerebro_service_t *svc, int sm, cerebro_slot_t *slot)
 {
     int                       i, covers;
-    int64_t                   start, end, bs, be, qs, from;
+    int64_t                   start, end, bs, be, qs;
     uint64_t                  busy;
     cerebro_date_t            date;
     cerebro_local_t           local;
@@ -324,41 +324,62 @@ evaluate(const query_ctx_t *q, const cerebro_date_t *sday,
     qs = floor_div(start, SLOT_SECS) * SLOT_SECS;
     busy = 0;
     covers = 0;
-    i = 0;
 
     if (q->sorted) {
-        /* nothing that starts earlier can reach the slot or its quarter */
-        from = start - q->longest < qs ? start - q->longest : qs;
-        i = first_from(q, from);
-    }
-
-    for ( /* void */ ; i < q->nb; i++) {
-        b = &q->b[i];
-
-        if (q->sorted && b->start >= end && b->start >= qs + SLOT_SECS) {
-            break;
+        /*
+         * The covers of the slot's quarter hour first: when pacing alone
+         * says full (a busy evening), the tables are not looked at.
+         */
+        for (i = first_from(q, qs);
+             i < q->nb && q->b[i].start < qs + SLOT_SECS;
+             i++)
+        {
+            if (q->b[i].status != CEREBRO_BOOKING_CANCELLED) {
+                covers += q->b[i].party;
+            }
         }
 
-        if (b->status == CEREBRO_BOOKING_CANCELLED) {
-            continue;
+        if (r->pacing_covers > 0 && covers + q->party > r->pacing_covers) {
+            return CEREBRO_AVAIL_FULL;
         }
 
-        bs = b->start;
-        be = b->end > bs ? b->end
-                         : bs + (int64_t) cerebro_restaurant_turn(r, b->party)
-                                * 60;
+        /* nothing that starts earlier can reach the slot */
+        for (i = first_from(q, start - q->longest);
+             i < q->nb && q->b[i].start < end;
+             i++)
+        {
+            b = &q->b[i];
 
-        if (bs < end && start < be) {
-            busy |= b->tables;
+            if (b->status != CEREBRO_BOOKING_CANCELLED
+                && start < cerebro_engine_booking_end(r, b))
+            {
+                busy |= b->tables;
+            }
         }
 
-        if (bs >= qs && bs < qs + SLOT_SECS) {
-            covers += b->party;
-        }
-    }
+    } else {
+        for (i = 0; i < q->nb; i++) {
+            b = &q->b[i];
 
-    if (r->pacing_covers > 0 && covers + q->party > r->pacing_covers) {
-        return CEREBRO_AVAIL_FULL;
+            if (b->status == CEREBRO_BOOKING_CANCELLED) {
+                continue;
+            }
+
+            bs = b->start;
+            be = cerebro_engine_booking_end(r, b);
+
+            if (bs < end && start < be) {
+                busy |= b->tables;
+            }
+
+            if (bs >= qs && bs < qs + SLOT_SECS) {
+                covers += b->party;
+            }
+        }
+
+        if (r->pacing_covers > 0 && covers + q->party > r->pacing_covers) {
+            return CEREBRO_AVAIL_FULL;
+        }
     }
 
     if (!choose(q, busy, slot)) {
