@@ -112,3 +112,39 @@ cerebro_rec_copy(char *dst, size_t size, const char *src)
 
     return 1;
 }
+
+
+int
+cerebro_rec_to_engine(const cerebro_restaurant_t *r,
+    const cerebro_reservation_t *recs, int n, cerebro_booking_t *out)
+{
+    int                 i, k;
+    uint64_t            mask;
+    cerebro_booking_t  *b;
+
+    k = 0;
+
+    for (i = 0; i < n; i++) {
+        if (cerebro_booking_status_from_string(recs[i].status)
+            == CEREBRO_BOOKING_CANCELLED)
+        {
+            continue;
+        }
+
+        if (cerebro_engine_tables_for_name(r, recs[i].table, &mask, NULL, 0)
+            < 0)
+        {
+            mask = 0;
+        }
+
+        b = &out[k++];
+        b->start = recs[i].start;
+        b->end = 0;
+        b->party = recs[i].pax;
+        b->tables = mask;
+        b->status = CEREBRO_BOOKING_ACTIVE;
+        b->end = cerebro_engine_booking_end(r, b);
+    }
+
+    return k;
+}

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cerebro_restaurant.h"
+#include "cerebro_engine.h"
 
 
 /* sizes include the terminating NUL */
@@ -194,5 +195,14 @@ cerebro_store_err_t cerebro_store_error_set(cerebro_store_error_t *e,
  * boundary when it does not fit.  Returns 1 when it was cut, 0 when not.
  */
 int cerebro_rec_copy(char *dst, size_t size, const char *src);
+
+/*
+ * Stored bookings in the engine's form (cerebro_engine.h), in their order:
+ * the cancelled ones left out, each end computed, an unknown table name
+ * kept for pacing with no table held.  out has room for n; returns how
+ * many were written.
+ */
+int cerebro_rec_to_engine(const cerebro_restaurant_t *r,
+    const cerebro_reservation_t *recs, int n, cerebro_booking_t *out);
 
 #endif /* CEREBRO_RECORDS_H */

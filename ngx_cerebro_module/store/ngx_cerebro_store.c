@@ -95,6 +95,9 @@ typedef struct {
     u_char                      *raw;
     cerebro_reservation_t       *bookings;
     int                          nbookings;
+    cerebro_booking_t           *engine;       /* for model: the tools' */
+    int                          nengine;      /* engine reads these */
+    const cerebro_restaurant_t  *model;
 } ngx_cerebro_cache_blob_t;
 
 
@@ -161,7 +164,7 @@ static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_memo_get(
     ngx_cerebro_store_op_t *op, u_char *key, ngx_str_t *in);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
-    ngx_str_t *in, ngx_log_t *log);
+    ngx_str_t *in, const cerebro_restaurant_t *model, ngx_log_t *log);
 static void ngx_cerebro_cache_blob_release(void *data);
 static ngx_int_t ngx_cerebro_cache_memo_add_cleanup(void);
 static void ngx_cerebro_cache_memo_free(void *data);
@@ -208,6 +211,8 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     op->finished = 0;
     op->error.kind = CEREBRO_STORE_OK;
     op->error.message[0] = '\0';
+    op->engine = NULL;
+    op->nengine = 0;
 
     if (op->deadline == 0) {
         op->deadline = mcf->store_deadline;
@@ -1446,6 +1451,8 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
 
     op->bookings = blob->bookings;
     op->nbookings = blob->nbookings;
+    op->engine = blob->engine;
+    op->nengine = blob->nengine;
     op->error.kind = CEREBRO_STORE_OK;
 
     return NGX_OK;
@@ -1462,6 +1469,7 @@ ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
     int                        total;
     ngx_str_t                 *value;
     ngx_uint_t                 i;
+    cerebro_booking_t         *e;
     cerebro_reservation_t     *p;
     ngx_cerebro_store_op_t    *op;
     ngx_cerebro_cache_blob_t  *blob[NGX_CEREBRO_CACHE_RANGE_DAYS];
@@ -1510,6 +1518,22 @@ ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
         p += blob[i]->nbookings;
     }
 
+    e = ngx_palloc(op->request->pool,
+                   (total + 1) * sizeof(cerebro_booking_t));
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->engine = e;
+    op->nengine = 0;
+
+    for (i = 0; i < cc->nrange; i++) {
+        ngx_memcpy(e, blob[i]->engine,
+                   blob[i]->nengine * sizeof(cerebro_booking_t));
+        e += blob[i]->nengine;
+        op->nengine += blob[i]->nengine;
+    }
+
     op->error.kind = CEREBRO_STORE_OK;
 
     return NGX_OK;
@@ -1525,7 +1549,8 @@ static ngx_cerebro_cache_blob_t *
 ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_str_t *in)
 {
-    size_t                     klen;
+    size_t                        klen;
+    const cerebro_restaurant_t   *model;
     ngx_uint_t                 i;
     ngx_pool_t                *pool;
     ngx_pool_cleanup_t        *cln;
@@ -1533,6 +1558,7 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_cerebro_cache_blob_t  *blob;
 
     pool = op->request->pool;
+    model = ngx_cerebro_store_model(op->request);
     klen = ngx_strlen(key);
     slot = NULL;
 
@@ -1560,10 +1586,11 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
 
     if (blob == NULL || slot->klen != klen
         || ngx_memcmp(slot->key, key, klen) != 0
+        || blob->model != model
         || blob->rawlen != in->len
         || ngx_memcmp(blob->raw, in->data, in->len) != 0)
     {
-        blob = ngx_cerebro_cache_decode_day(in,
+        blob = ngx_cerebro_cache_decode_day(in, model,
                                             op->request->connection->log);
         if (blob == NULL) {
             return NULL;
@@ -1596,7 +1623,8 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
  * be compared with the next reads.  NULL: a miss.
  */
 static ngx_cerebro_cache_blob_t *
-ngx_cerebro_cache_decode_day(ngx_str_t *in, ngx_log_t *log)
+ngx_cerebro_cache_decode_day(ngx_str_t *in, const cerebro_restaurant_t *model,
+    ngx_log_t *log)
 {
     size_t                     size;
     int32_t                    pax;
@@ -1617,7 +1645,8 @@ ngx_cerebro_cache_decode_day(ngx_str_t *in, ngx_log_t *log)
 
     /* zeroed once per change of the day, not once per request */
     size = sizeof(ngx_cerebro_cache_blob_t)
-           + u[1] * sizeof(cerebro_reservation_t);
+           + u[1] * (sizeof(cerebro_reservation_t)
+                     + sizeof(cerebro_booking_t));
 
     blob = ngx_alloc(size + in->len, log);
     if (blob == NULL) {
@@ -1627,6 +1656,7 @@ ngx_cerebro_cache_decode_day(ngx_str_t *in, ngx_log_t *log)
     ngx_memzero(blob, size);
 
     blob->bookings = (cerebro_reservation_t *) &blob[1];
+    blob->engine = (cerebro_booking_t *) &blob->bookings[u[1]];
     blob->raw = (u_char *) blob + size;
     blob->rawlen = in->len;
     ngx_memcpy(blob->raw, in->data, in->len);
@@ -1670,6 +1700,11 @@ ngx_cerebro_cache_decode_day(ngx_str_t *in, ngx_log_t *log)
 
     blob->nbookings = u[1];
     blob->refs = 1;
+
+    /* converted once per change of the day, not once per tool call */
+    blob->model = model;
+    blob->nengine = cerebro_rec_to_engine(model, blob->bookings,
+                                          blob->nbookings, blob->engine);
 
     return blob;
 }

@@ -73,6 +73,12 @@ struct ngx_cerebro_store_op_s {
                                                      cache's shared decoding,
                                                      alive with the request */
     int                           nbookings;
+    const cerebro_booking_t      *engine;         /* DAY, RANGE from the
+                                                     cache: the bookings in
+                                                     the engine's form
+                                                     (cerebro_rec_to_engine)
+                                                     or NULL */
+    int                           nengine;
     cerebro_reservation_t         reservation;    /* create, update... */
     cerebro_answer_t              answer;         /* create, update */
     cerebro_table_rec_t          *tables;

@@ -1282,11 +1282,9 @@ static ngx_int_t
 ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n)
 {
-    int                          i, k, total, sorted, first, last;
-    uint64_t                     mask;
+    int                          i, k, total, sorted, first, last, from;
     cerebro_booking_t           *b;
-    cerebro_reservation_t       *rec;
-    ngx_cerebro_store_op_t      *ops[4];
+    ngx_cerebro_store_op_t      *op, *ops[4];
     const cerebro_restaurant_t  *model;
 
     model = ngx_cerebro_store_model(tool->request);
@@ -1320,36 +1318,25 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     sorted = 1;
 
     for (k = first; k < last; k++) {
-        for (i = 0; i < ops[k]->nbookings; i++) {
-            rec = &ops[k]->bookings[i];
+        op = ops[k];
+        from = *n;
 
-            /* the engine would pass over them at every slot */
-            if (cerebro_booking_status_from_string(rec->status)
-                == CEREBRO_BOOKING_CANCELLED)
-            {
-                continue;
-            }
+        if (op->engine) {
+            /* converted by the cache once, for every call reading it */
+            ngx_memcpy(&b[*n], op->engine,
+                       op->nengine * sizeof(cerebro_booking_t));
+            *n += op->nengine;
 
-            /* an unknown table name still counts towards pacing */
-            if (cerebro_engine_tables_for_name(model, rec->table, &mask,
-                                               NULL, 0)
-                < 0)
-            {
-                mask = 0;
-            }
+        } else {
+            *n += cerebro_rec_to_engine(model, op->bookings, op->nbookings,
+                                        &b[*n]);
+        }
 
-            b[*n].start = rec->start;
-            b[*n].end = 0;
-            b[*n].party = rec->pax;
-            b[*n].tables = mask;
-            b[*n].status = CEREBRO_BOOKING_ACTIVE;
-            b[*n].end = cerebro_engine_booking_end(model, &b[*n]);
-
-            if (*n > 0 && b[*n].start < b[*n - 1].start) {
+        for (i = from > 0 ? from : 1; i < *n; i++) {
+            if (b[i].start < b[i - 1].start) {
                 sorted = 0;
+                break;
             }
-
-            (*n)++;
         }
     }
 
