@@ -4,6 +4,7 @@ scripted phone call of test_vapi.py played on Airtable, and each store
 operation a call needs — UPDATE, GUEST, CALL_LOG (with and without the
 optional call table), RANGE — checked in the fake's own records."""
 
+import concurrent.futures
 import datetime
 import json
 import re
@@ -290,3 +291,27 @@ def test_the_following_days_come_from_the_cache_the_second_time(vapi, fake):
     again = result_of(post(vapi, tool_call("check_availability", ask)))
     assert again == first
     assert formulas(fake) == [], formulas(fake)
+
+
+def test_concurrent_full_evenings_read_the_following_days_once(vapi, fake):
+    """Single flight for the range too: eight guests asking at once for a
+    full evening cost one read of the following days."""
+    d = day(12)
+    fake.add_records("Reservas", [
+        {"client_name": f"Lleno {t['name']} {h}", "client_phone":
+         "+34600002%03d" % (i * 10 + j), "date_time": utc_iso(d, "%02d:00"
+                                                              % h),
+         "pax": 2, "table": t["name"], "status": "confirmed"}
+        for i, t in enumerate(TABLES)
+        for j, h in enumerate(range(12, 24, 2))])
+    fake.clear_log()
+    ask = {"date": d.isoformat(), "time": "21:00", "party_size": 2}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        texts = list(pool.map(
+            lambda _: result_of(post(vapi, tool_call("check_availability",
+                                                     ask))), range(8)))
+    assert len(set(texts)) == 1, texts
+    assert not texts[0].startswith("Sí"), texts[0]
+    ranges = [f for f in formulas(fake) if "IS_AFTER" in f]
+    assert len(ranges) == 1, ranges
