@@ -87,6 +87,10 @@ static void ngx_cerebro_kv_reply(void *data, redisReply *reply,
     const char *err);
 static ngx_int_t ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op,
     redisReply *reply);
+static ngx_int_t ngx_cerebro_kv_string(ngx_pool_t *pool, redisReply *reply,
+    ngx_str_t *out);
+static ngx_int_t ngx_cerebro_kv_items(ngx_cerebro_kv_op_t *op,
+    redisReply *reply);
 static void ngx_cerebro_kv_shm(ngx_cerebro_kv_t *kv,
     ngx_cerebro_kv_op_t *op);
 static ngx_int_t ngx_cerebro_kv_shm_mget(ngx_cerebro_kv_t *kv,
@@ -632,10 +636,6 @@ ngx_cerebro_kv_reply(void *data, redisReply *reply, const char *err)
 static ngx_int_t
 ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
 {
-    size_t        i;
-    ngx_str_t    *s;
-    redisReply   *e;
-
     switch (op->kind) {
 
     case NGX_CEREBRO_KV_GET:
@@ -644,18 +644,10 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
             return NGX_OK;
         }
 
-        if (reply->type != REDIS_REPLY_STRING) {
+        if (ngx_cerebro_kv_string(op->pool, reply, &op->result) != NGX_OK) {
             return NGX_ERROR;
         }
 
-        op->result.data = ngx_pnalloc(op->pool, reply->len + 1);
-        if (op->result.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(op->result.data, reply->str, reply->len);
-        op->result.data[reply->len] = '\0';
-        op->result.len = reply->len;
         op->rc = NGX_CEREBRO_KV_OK;
         return NGX_OK;
 
@@ -687,32 +679,10 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
         return NGX_OK;
 
     case NGX_CEREBRO_KV_RANGE:
-        if (reply->type != REDIS_REPLY_ARRAY) {
+        if (reply->type != REDIS_REPLY_ARRAY
+            || ngx_cerebro_kv_items(op, reply) != NGX_OK)
+        {
             return NGX_ERROR;
-        }
-
-        op->items = ngx_array_create(op->pool, reply->elements + 1,
-                                     sizeof(ngx_str_t));
-        if (op->items == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < reply->elements; i++) {
-            e = reply->element[i];
-
-            if (e->type != REDIS_REPLY_STRING) {
-                return NGX_ERROR;
-            }
-
-            s = ngx_array_push(op->items);
-            s->len = e->len;
-            s->data = ngx_pnalloc(op->pool, e->len + 1);
-            if (s->data == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_memcpy(s->data, e->str, e->len);
-            s->data[e->len] = '\0';
         }
 
         /* Redis has no empty list: none is a missing key */
@@ -721,38 +691,10 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
 
     case NGX_CEREBRO_KV_MGET:
         if (reply->type != REDIS_REPLY_ARRAY
-            || reply->elements != (op->nkeys ? op->nkeys : 1))
+            || reply->elements != (op->nkeys ? op->nkeys : 1)
+            || ngx_cerebro_kv_items(op, reply) != NGX_OK)
         {
             return NGX_ERROR;
-        }
-
-        op->items = ngx_array_create(op->pool, reply->elements,
-                                     sizeof(ngx_str_t));
-        if (op->items == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < reply->elements; i++) {
-            e = reply->element[i];
-            s = ngx_array_push(op->items);
-
-            if (e->type == REDIS_REPLY_NIL) {
-                ngx_str_null(s);
-                continue;
-            }
-
-            if (e->type != REDIS_REPLY_STRING) {
-                return NGX_ERROR;
-            }
-
-            s->len = e->len;
-            s->data = ngx_pnalloc(op->pool, e->len + 1);
-            if (s->data == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_memcpy(s->data, e->str, e->len);
-            s->data[e->len] = '\0';
         }
 
         op->rc = NGX_CEREBRO_KV_OK;
@@ -787,6 +729,64 @@ ngx_cerebro_kv_parse(ngx_cerebro_kv_op_t *op, redisReply *reply)
     default:
         return NGX_ERROR;
     }
+}
+
+
+/* A string reply, copied into the pool and NUL-terminated. */
+static ngx_int_t
+ngx_cerebro_kv_string(ngx_pool_t *pool, redisReply *reply, ngx_str_t *out)
+{
+    if (reply->type != REDIS_REPLY_STRING) {
+        return NGX_ERROR;
+    }
+
+    out->data = ngx_pnalloc(pool, reply->len + 1);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out->data, reply->str, reply->len);
+    out->data[reply->len] = '\0';
+    out->len = reply->len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * An array reply's strings into op->items, in order; a nil (a key MGET
+ * did not find) as an empty string with no data.
+ */
+static ngx_int_t
+ngx_cerebro_kv_items(ngx_cerebro_kv_op_t *op, redisReply *reply)
+{
+    size_t       i;
+    ngx_str_t   *s;
+
+    op->items = ngx_array_create(op->pool, reply->elements + 1,
+                                 sizeof(ngx_str_t));
+    if (op->items == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        s = ngx_array_push(op->items);
+
+        if (reply->element[i]->type == REDIS_REPLY_NIL
+            && op->kind == NGX_CEREBRO_KV_MGET)
+        {
+            ngx_str_null(s);
+            continue;
+        }
+
+        if (ngx_cerebro_kv_string(op->pool, reply->element[i], s)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 

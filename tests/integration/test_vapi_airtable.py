@@ -244,16 +244,20 @@ def test_calls_off_never_asks_for_the_call_table(nginx_factory):
 # --- RANGE: a full evening reads the following days ----------------------------
 
 
-def test_a_full_day_offers_the_following_days_from_a_range_read(vapi, fake):
-    d = day(10)
-    # both tables, back to back, from opening to the last seating
+def fill_the_day(fake, d, phones):
+    """Both tables, back to back, from opening to the last seating."""
     fake.add_records("Reservas", [
-        {"client_name": f"Lleno {t['name']} {h}", "client_phone":
-         "+34600000%03d" % (i * 10 + j), "date_time": utc_iso(d, "%02d:00"
-                                                              % h),
-         "pax": 2, "table": t["name"], "status": "confirmed"}
+        {"client_name": f"Lleno {t['name']} {h}",
+         "client_phone": phones + "%03d" % (i * 10 + j),
+         "date_time": utc_iso(d, "%02d:00" % h), "pax": 2,
+         "table": t["name"], "status": "confirmed"}
         for i, t in enumerate(TABLES)
         for j, h in enumerate(range(12, 24, 2))])
+
+
+def test_a_full_day_offers_the_following_days_from_a_range_read(vapi, fake):
+    d = day(10)
+    fill_the_day(fake, d, "+34600000")
     fake.clear_log()
 
     text = result_of(post(vapi, tool_call("check_availability", {
@@ -275,13 +279,7 @@ def test_the_following_days_come_from_the_cache_the_second_time(vapi, fake):
     """The range fills the days' cache entries (shared memory here): the
     same question again costs Airtable nothing, the answer is the same."""
     d = day(11)
-    fake.add_records("Reservas", [
-        {"client_name": f"Lleno {t['name']} {h}", "client_phone":
-         "+34600001%03d" % (i * 10 + j), "date_time": utc_iso(d, "%02d:00"
-                                                              % h),
-         "pax": 2, "table": t["name"], "status": "confirmed"}
-        for i, t in enumerate(TABLES)
-        for j, h in enumerate(range(12, 24, 2))])
+    fill_the_day(fake, d, "+34600001")
     ask = {"date": d.isoformat(), "time": "21:00", "party_size": 2}
 
     first = result_of(post(vapi, tool_call("check_availability", ask)))
@@ -297,13 +295,7 @@ def test_concurrent_full_evenings_read_the_following_days_once(vapi, fake):
     """Single flight for the range too: eight guests asking at once for a
     full evening cost one read of the following days."""
     d = day(12)
-    fake.add_records("Reservas", [
-        {"client_name": f"Lleno {t['name']} {h}", "client_phone":
-         "+34600002%03d" % (i * 10 + j), "date_time": utc_iso(d, "%02d:00"
-                                                              % h),
-         "pax": 2, "table": t["name"], "status": "confirmed"}
-        for i, t in enumerate(TABLES)
-        for j, h in enumerate(range(12, 24, 2))])
+    fill_the_day(fake, d, "+34600002")
     fake.clear_log()
     ask = {"date": d.isoformat(), "time": "21:00", "party_size": 2}
 
