@@ -82,8 +82,9 @@ typedef struct {
     cerebro_sqlite_t          *sqlite;
 
     void                      *kv;               /* net/ngx_cerebro_kv.c */
-    ngx_str_t                  cache_prefix;     /* the store's keys: made
-                                                    by each worker once */
+    ngx_str_t                  cache_prefix;     /* the store's cache keys,
+                                                    of this restaurant */
+    ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
     /* outgoing WhatsApp: channels/ngx_cerebro_outbox.c, _jobs.c */
     ngx_str_t                  whatsapp_template;     /* HX..., 63016 */

@@ -151,6 +151,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cerebro_near_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, near_cache),
+      NULL },
+
     { ngx_string("cerebro_reservations"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_reservations,
@@ -375,6 +382,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->reminder_hour = NGX_CONF_UNSET;
     mcf->reminder_days_before = NGX_CONF_UNSET;
@@ -437,6 +445,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
+    ngx_conf_init_value(mcf->near_cache, 1);
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
@@ -516,6 +525,19 @@ ngx_cerebro_load_restaurant(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 
     cln->handler = ngx_cerebro_free_model;
     cln->data = mcf->model;
+
+    /* one restaurant's cached data, one schema: "cerebro:v1:9f86d081:" */
+    mcf->cache_prefix.data = ngx_pnalloc(cf->pool, 32);
+    if (mcf->cache_prefix.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->cache_prefix.len = ngx_sprintf(mcf->cache_prefix.data,
+                                        "cerebro:v1:%08xD:",
+                                        ngx_crc32_short(
+                                            (u_char *) mcf->model->name,
+                                            ngx_strlen(mcf->model->name)))
+                            - mcf->cache_prefix.data;
 
     return NGX_OK;
 }

@@ -31,6 +31,18 @@ typedef struct {
     ngx_cerebro_redis_t      *redis;
     u_char                    sha[NGX_CEREBRO_KV_NSCRIPTS][41];
     ngx_log_t                *log;
+
+    /*
+     * The near cache: Redis tells this worker's subscriber connection of
+     * every change to the restaurant's cached keys (client tracking,
+     * broadcast mode); while it does, what the worker read stays good
+     * until the next change.  The epoch moves at every change, and is 0
+     * while nothing tells us.
+     */
+    ngx_cerebro_redis_t      *sub;
+    ngx_str_t                 tracked;        /* the keys' prefix */
+    ngx_uint_t                epoch;
+    unsigned                  tracking:1;
 } ngx_cerebro_kv_t;
 
 
@@ -103,6 +115,16 @@ static void ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
 static void ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
+static void ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv);
+static void ngx_cerebro_kv_tracked(void *data, redisReply *reply,
+    const char *err);
+static void ngx_cerebro_kv_invalidated(void *data, redisReply *reply,
+    const char *err);
+static void ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
+    const char *reason);
+static void ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
+    const char *reason);
+static void ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv);
 
 
 ngx_int_t
@@ -150,7 +172,25 @@ ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
                 return NGX_ERROR;
             }
         }
+
+        if (!mcf->near_cache) {
+            goto scripts;
+        }
+
+        kv->sub = ngx_cerebro_redis_create(cf, &mcf->redis_url,
+                                           &mcf->redis_password);
+        if (kv->sub == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_cerebro_redis_set_subscriber(kv->sub, "__redis__:invalidate",
+                                         ngx_cerebro_kv_invalidated, kv);
+        ngx_cerebro_redis_set_events(kv->sub, ngx_cerebro_kv_sub_down,
+                                     ngx_cerebro_kv_sub_up, kv);
+        kv->tracked = mcf->cache_prefix;
     }
+
+scripts:
 
     for (i = 0; i < NGX_CEREBRO_KV_NSCRIPTS; i++) {
         ngx_sha1_init(&sha1);
@@ -178,8 +218,15 @@ ngx_cerebro_kv_init_process(ngx_cycle_t *cycle)
 
     kv = mcf->kv;
     kv->log = cycle->log;
+    kv->epoch = 1;
 
     if (kv->redis) {
+        if (kv->sub
+            && ngx_cerebro_redis_init_process(kv->sub, cycle) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         return ngx_cerebro_redis_init_process(kv->redis, cycle);
     }
 
@@ -201,6 +248,12 @@ ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle)
     kv = mcf->kv;
 
     if (kv->redis) {
+        kv->tracking = 0;
+
+        if (kv->sub) {
+            ngx_cerebro_redis_exit_process(kv->sub);
+        }
+
         ngx_cerebro_redis_exit_process(kv->redis);
     }
 }
@@ -305,6 +358,26 @@ ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf, ngx_str_t *key,
 
 
 ngx_uint_t
+ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    /* a slow Redis may be one that cannot tell of changes either */
+    if (kv == NULL || !kv->tracking || !ngx_cerebro_redis_usable(kv->redis))
+    {
+        return 0;
+    }
+
+    /* a change Redis told before this request came is known first */
+    ngx_cerebro_redis_drain(kv->sub);
+
+    return kv->tracking ? kv->epoch : 0;
+}
+
+
+ngx_uint_t
 ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
 {
     const char        *why;
@@ -385,6 +458,11 @@ ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op)
 
     if (op->kind == NGX_CEREBRO_KV_LOCK) {
         ngx_cerebro_kv_token(op->token);
+    }
+
+    if (op->kind == NGX_CEREBRO_KV_DEL) {
+        /* our own change: not trusted from now, before Redis says so */
+        ngx_cerebro_kv_untrust(kv);
     }
 
     if (kv->redis) {
@@ -990,6 +1068,9 @@ ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data, const char *reason)
 {
     ngx_cerebro_kv_t *kv = data;
 
+    kv->tracking = 0;
+    ngx_cerebro_kv_untrust(kv);
+
     if (ngx_exiting || ngx_quit) {
         return;
     }
@@ -1017,6 +1098,8 @@ ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data, const char *reason)
     ngx_pool_t   *pool;
     const char  **argv;
     ngx_array_t  *a;
+
+    ngx_cerebro_kv_track(kv);
 
     if (ngx_cerebro_shm_kv_set_outage(kv->shm, 0)) {
         ngx_log_error(NGX_LOG_NOTICE, kv->log, 0,
@@ -1061,4 +1144,113 @@ ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data, const char *reason)
     }
 
     ngx_destroy_pool(pool);
+}
+
+
+/*
+ * Broadcast tracking of the restaurant's keys, redirected to this worker's
+ * subscriber: asked again whenever either connection is made again (a new
+ * subscriber has a new id; a new main connection tracks nothing).
+ */
+static void
+ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv)
+{
+    u_char       id[NGX_INT64_LEN + 1];
+    long long    client;
+    const char  *argv[8];
+    size_t       lens[8];
+
+    kv->tracking = 0;
+    ngx_cerebro_kv_untrust(kv);
+
+    client = ngx_cerebro_redis_client_id(kv->sub);
+
+    if (client == 0 || kv->tracked.len == 0
+        || !ngx_cerebro_redis_usable(kv->redis))
+    {
+        return;
+    }
+
+    argv[0] = "CLIENT";
+    argv[1] = "TRACKING";
+    argv[2] = "off";
+    lens[0] = 6;
+    lens[1] = 8;
+    lens[2] = 3;
+
+    (void) ngx_cerebro_redis_send(kv->redis, 0, NULL, NULL, 3, argv, lens);
+
+    argv[2] = "on";
+    argv[3] = "REDIRECT";
+    argv[4] = (const char *) id;
+    argv[5] = "BCAST";
+    argv[6] = "PREFIX";
+    argv[7] = (const char *) kv->tracked.data;
+    lens[2] = 2;
+    lens[3] = 8;
+    lens[4] = ngx_sprintf(id, "%L", (int64_t) client) - id;
+    lens[5] = 5;
+    lens[6] = 6;
+    lens[7] = kv->tracked.len;
+
+    (void) ngx_cerebro_redis_send(kv->redis, NGX_CEREBRO_KV_TIMEOUT,
+                                  ngx_cerebro_kv_tracked, kv, 8, argv, lens);
+}
+
+
+static void
+ngx_cerebro_kv_tracked(void *data, redisReply *reply, const char *err)
+{
+    ngx_cerebro_kv_t *kv = data;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_STATUS) {
+        ngx_log_error(NGX_LOG_NOTICE, kv->log, 0,
+                      "cerebro: Redis does not track the cached keys (%s): "
+                      "every read asks Redis",
+                      reply && reply->type == REDIS_REPLY_ERROR
+                      ? reply->str : (err ? err : "no answer"));
+        return;
+    }
+
+    ngx_cerebro_kv_untrust(kv);
+    kv->tracking = 1;
+}
+
+
+/* A key (or, at a FLUSHALL, every key) changed: nothing read is trusted. */
+static void
+ngx_cerebro_kv_invalidated(void *data, redisReply *reply, const char *err)
+{
+    ngx_cerebro_kv_t *kv = data;
+
+    ngx_cerebro_kv_untrust(kv);
+}
+
+
+static void
+ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
+    const char *reason)
+{
+    ngx_cerebro_kv_t *kv = data;
+
+    kv->tracking = 0;
+    ngx_cerebro_kv_untrust(kv);
+}
+
+
+static void
+ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
+    const char *reason)
+{
+    ngx_cerebro_kv_track(data);
+}
+
+
+static void
+ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv)
+{
+    /* never 0: 0 says "no near cache" */
+    if (++kv->epoch == 0) {
+        kv->epoch = 1;
+    }
 }

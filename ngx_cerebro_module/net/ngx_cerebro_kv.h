@@ -136,6 +136,13 @@ ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf,
     ngx_str_t *key, ngx_pool_t *pool, ngx_str_t *value);
 
+/*
+ * The near cache's epoch: a value read from Redis while it was current
+ * may be reused, without asking Redis, as long as it still is.  0: no
+ * near cache now (no Redis, or Redis not tracking our keys).
+ */
+ngx_uint_t ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf);
+
 /* Redis is configured and connected: a read costs a round trip. */
 ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
 

@@ -39,6 +39,10 @@ struct ngx_cerebro_redis_s {
     ngx_cerebro_redis_event_pt   on_up;
     void                        *event_data;
 
+    const char                  *channel;      /* a subscriber's */
+    ngx_cerebro_redis_handler_pt on_message;
+    void                        *message_data;
+
     /* this worker's */
     ngx_log_t                   *log;
     redisAsyncContext           *ac;
@@ -50,6 +54,8 @@ struct ngx_cerebro_redis_s {
     ngx_msec_t                   backoff;
     ngx_uint_t                   pending;
     char                         reason[256];
+    long long                    client_id;
+    unsigned                     subscribed:1;
     unsigned                     outage:1;     /* told on_down already */
     unsigned                     slow:1;       /* a command timed out */
     unsigned                     want_write:1;
@@ -88,6 +94,11 @@ static void ngx_cerebro_redis_del_read(void *privdata);
 static void ngx_cerebro_redis_add_write(void *privdata);
 static void ngx_cerebro_redis_del_write(void *privdata);
 static void ngx_cerebro_redis_cleanup(void *privdata);
+static void ngx_cerebro_redis_ready(ngx_cerebro_redis_t *rd);
+static void ngx_cerebro_redis_client_id_reply(redisAsyncContext *ac,
+    void *r, void *privdata);
+static void ngx_cerebro_redis_message(redisAsyncContext *ac, void *r,
+    void *privdata);
 
 
 ngx_cerebro_redis_t *
@@ -443,6 +454,14 @@ ngx_cerebro_redis_connect(ngx_cerebro_redis_t *rd)
         }
     }
 
+    if (rd->channel) {
+        /* before SUBSCRIBE: a subscribed connection takes no other command */
+        argv[0] = "CLIENT";
+        argv[1] = "ID";
+        (void) redisAsyncCommandArgv(ac, ngx_cerebro_redis_client_id_reply,
+                                     rd, 2, argv, NULL);
+    }
+
     argv[0] = "PING";
     (void) redisAsyncCommandArgv(ac, ngx_cerebro_redis_handshake, "PING",
                                  1, argv, NULL);
@@ -471,6 +490,8 @@ ngx_cerebro_redis_failed(ngx_cerebro_redis_t *rd, ngx_uint_t drop,
 
     rd->state = NGX_CEREBRO_REDIS_DOWN;
     rd->slow = 0;
+    rd->subscribed = 0;
+    rd->client_id = 0;
 
     va_start(args, fmt);
     (void) vsnprintf(rd->reason, sizeof(rd->reason), fmt, args);
@@ -602,6 +623,28 @@ ngx_cerebro_redis_handshake(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
 
+    if (rd->channel) {
+        /*
+         * hiredis calls a subscription back for its confirmation and every
+         * message: the connection is ready at the confirmation
+         */
+        if (redisAsyncCommand(ac, ngx_cerebro_redis_message, rd,
+                              "SUBSCRIBE %s", rd->channel)
+            != REDIS_OK)
+        {
+            ngx_cerebro_redis_failed(rd, 1, "SUBSCRIBE not sent");
+        }
+
+        return;
+    }
+
+    ngx_cerebro_redis_ready(rd);
+}
+
+
+static void
+ngx_cerebro_redis_ready(ngx_cerebro_redis_t *rd)
+{
     rd->state = NGX_CEREBRO_REDIS_READY;
     rd->backoff = NGX_CEREBRO_REDIS_BACKOFF_MIN;
 
@@ -620,6 +663,102 @@ ngx_cerebro_redis_handshake(redisAsyncContext *ac, void *r, void *privdata)
     if (rd->on_up) {
         rd->on_up(rd, rd->event_data, NULL);
     }
+}
+
+
+static void
+ngx_cerebro_redis_client_id_reply(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply           *reply = r;
+    ngx_cerebro_redis_t  *rd = privdata;
+
+    if (reply == NULL) {
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        ngx_cerebro_redis_failed(rd, 1, "CLIENT ID refused");
+        return;
+    }
+
+    rd->client_id = reply->integer;
+}
+
+
+/* A subscription's confirmation, then its messages, then NULL at the end. */
+static void
+ngx_cerebro_redis_message(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply           *reply = r;
+    ngx_cerebro_redis_t  *rd = privdata;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != 3
+        || reply->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return;
+    }
+
+    if (ngx_strcmp(reply->element[0]->str, "subscribe") == 0) {
+        if (rd->state == NGX_CEREBRO_REDIS_CONNECTING && rd->client_id) {
+            rd->subscribed = 1;
+            ngx_cerebro_redis_ready(rd);
+        }
+
+        return;
+    }
+
+    if (ngx_strcmp(reply->element[0]->str, "message") == 0
+        && rd->subscribed && rd->on_message)
+    {
+        rd->on_message(rd->message_data, reply->element[2], NULL);
+    }
+}
+
+
+void
+ngx_cerebro_redis_set_subscriber(ngx_cerebro_redis_t *rd,
+    const char *channel, ngx_cerebro_redis_handler_pt handler, void *data)
+{
+    rd->channel = channel;
+    rd->on_message = handler;
+    rd->message_data = data;
+}
+
+
+long long
+ngx_cerebro_redis_client_id(ngx_cerebro_redis_t *rd)
+{
+    if (rd == NULL || !rd->subscribed
+        || rd->state != NGX_CEREBRO_REDIS_READY)
+    {
+        return 0;
+    }
+
+    return rd->client_id;
+}
+
+
+void
+ngx_cerebro_redis_drain(ngx_cerebro_redis_t *rd)
+{
+    char  b;
+
+    if (rd == NULL || rd->ac == NULL || rd->conn == NULL
+        || rd->state != NGX_CEREBRO_REDIS_READY)
+    {
+        return;
+    }
+
+    /* one syscall when there is nothing, which is nearly always */
+    if (recv(rd->conn->fd, &b, 1, MSG_PEEK|MSG_DONTWAIT) == -1
+        && ngx_socket_errno == NGX_EAGAIN)
+    {
+        return;
+    }
+
+    ngx_cerebro_redis_read_handler(rd->conn->read);
 }
 
 

@@ -78,6 +78,23 @@ ngx_cerebro_redis_cmd_t *ngx_cerebro_redis_send(ngx_cerebro_redis_t *rd,
 /* The caller goes away: its handler will not run. */
 void ngx_cerebro_redis_detach(ngx_cerebro_redis_cmd_t *cmd);
 
+/*
+ * Makes rd a subscriber (configuration time): at every connect it learns
+ * its CLIENT ID, then subscribes to channel; handler gets every message's
+ * payload (element 2 of the "message" reply).
+ */
+void ngx_cerebro_redis_set_subscriber(ngx_cerebro_redis_t *rd,
+    const char *channel, ngx_cerebro_redis_handler_pt handler, void *data);
+
+/* A subscriber's CLIENT ID while it is subscribed; 0 otherwise. */
+long long ngx_cerebro_redis_client_id(ngx_cerebro_redis_t *rd);
+
+/*
+ * Reads now what the socket holds (messages already sent), without
+ * waiting for the event loop; nothing when there is nothing.
+ */
+void ngx_cerebro_redis_drain(ngx_cerebro_redis_t *rd);
+
 /* Whether send() would try Redis now. */
 ngx_uint_t ngx_cerebro_redis_usable(ngx_cerebro_redis_t *rd);
 

@@ -31,6 +31,11 @@
 #define NGX_CEREBRO_CACHE_RANGE_DAYS  16
 /* a move: the day and guest it leaves, the day and guest it reaches */
 #define NGX_CEREBRO_CACHE_STALE       4
+/*
+ * What Redis told us is unchanged is asked again after this long anyway:
+ * a subscriber connection lost without a word (no FIN) loses its news.
+ */
+#define NGX_CEREBRO_CACHE_NEAR_TTL    5000
 /* a tool call with alternatives reads 3 days and then 13 more */
 #define NGX_CEREBRO_CACHE_MEMO        32
 
@@ -68,6 +73,7 @@ typedef struct {
     ngx_uint_t                   nrange;
     uint32_t                     missing;      /* RANGE: days not cached */
     cerebro_date_t               first;        /* RANGE: its first day */
+    ngx_uint_t                   epoch;        /* near cache, at the GET */
     unsigned                     locked:1;
 
     ngx_cerebro_store_op_t       inner;        /* what the backend runs */
@@ -105,6 +111,8 @@ typedef struct {
     u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
     size_t                       klen;
     ngx_msec_t                   used;
+    ngx_uint_t                   epoch;        /* read from Redis then */
+    ngx_msec_t                   trusted;      /* ... at this time */
     ngx_cerebro_cache_blob_t    *blob;
 } ngx_cerebro_cache_memo_t;
 
@@ -120,7 +128,6 @@ static void ngx_cerebro_store_cleanup(void *data);
 static void ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
-static ngx_int_t ngx_cerebro_cache_prefix(ngx_cerebro_main_conf_t *mcf);
 static u_char *ngx_cerebro_cache_key(ngx_cerebro_store_op_t *op,
     ngx_str_t *prefix, u_char *buf);
 static ngx_int_t ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
@@ -160,9 +167,19 @@ static ngx_int_t ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op,
 static ngx_int_t ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs,
     int n, int64_t from, int64_t to, ngx_pool_t *pool, ngx_str_t *out);
 static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
-    u_char *key, ngx_str_t *in);
+    u_char *key, ngx_str_t *in, ngx_uint_t epoch);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_memo_get(
-    ngx_cerebro_store_op_t *op, u_char *key, ngx_str_t *in);
+    ngx_cerebro_store_op_t *op, u_char *key, ngx_str_t *in,
+    ngx_uint_t epoch);
+static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_near(
+    ngx_cerebro_store_op_t *op, u_char *key, ngx_uint_t epoch);
+static ngx_int_t ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_cache_blob_t *blob);
+static ngx_int_t ngx_cerebro_cache_assemble(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_cache_blob_t **blob);
+static ngx_uint_t ngx_cerebro_cache_trust(ngx_cerebro_cache_t *cc);
+static ngx_int_t ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_main_conf_t *mcf);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
     ngx_str_t *in, const cerebro_restaurant_t *model, ngx_log_t *log);
 static void ngx_cerebro_cache_blob_release(void *data);
@@ -327,10 +344,6 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_pool_cleanup_t   *cln;
     ngx_cerebro_cache_t  *cc;
 
-    if (ngx_cerebro_cache_prefix(mcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     rc = ngx_cerebro_cache_local_hit(op, mcf);
 
     if (rc != NGX_DECLINED) {
@@ -404,33 +417,6 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
 }
 
 
-/* One restaurant's keys, one schema version: "cerebro:v1:9f86d081:". */
-static ngx_int_t
-ngx_cerebro_cache_prefix(ngx_cerebro_main_conf_t *mcf)
-{
-    uint32_t  hash;
-
-    if (mcf->cache_prefix.len) {
-        return NGX_OK;
-    }
-
-    hash = ngx_crc32_short((u_char *) mcf->model->name,
-                           ngx_strlen(mcf->model->name));
-
-    /* the cycle's pool: the configuration's own lifetime */
-    mcf->cache_prefix.data = ngx_pnalloc(ngx_cycle->pool, 32);
-    if (mcf->cache_prefix.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    mcf->cache_prefix.len = ngx_sprintf(mcf->cache_prefix.data,
-                                        "cerebro:v1:%08xD:", hash)
-                            - mcf->cache_prefix.data;
-
-    return NGX_OK;
-}
-
-
 /*
  * The key of a read of one entry (the tables, a day, a guest), without
  * its NUL; NULL when the op has no key (a bad date, a number not E.164).
@@ -469,16 +455,18 @@ ngx_cerebro_cache_key(ngx_cerebro_store_op_t *op, ngx_str_t *prefix,
 
 
 /*
- * With no Redis the host's zone is the cache, and it answers at once: a
- * hit is decoded and finished here, with none of the machinery a miss or
- * a remote cache needs.  NGX_DECLINED: the usual way.
+ * A hit answered at once, with none of the machinery a miss needs: from
+ * this worker's memory when Redis has told of no change since it read the
+ * entry (the near cache), or, with no Redis, from the host's zone.
+ * NGX_DECLINED: the usual way.
  */
 static ngx_int_t
 ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf)
 {
-    u_char     *p, key[NGX_CEREBRO_CACHE_KEY_LEN];
-    ngx_str_t   k, value;
+    u_char                    *p, key[NGX_CEREBRO_CACHE_KEY_LEN];
+    ngx_str_t                  k, value;
+    ngx_cerebro_cache_blob_t  *blob;
 
     p = ngx_cerebro_cache_key(op, &mcf->cache_prefix, key);
     if (p == NULL) {
@@ -486,12 +474,23 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
     }
 
     *p = '\0';
+
+    if (op->kind != NGX_CEREBRO_STORE_TABLES) {
+        blob = ngx_cerebro_cache_near(op, key,
+                                      ngx_cerebro_kv_near_epoch(mcf));
+        if (blob) {
+            (void) ngx_cerebro_cache_serve(op, blob);
+            ngx_cerebro_store_finish(op);
+            return NGX_OK;
+        }
+    }
+
     k.data = key;
     k.len = p - key;
 
     if (ngx_cerebro_kv_get_local(mcf, &k, op->request->pool, &value)
         != NGX_OK
-        || ngx_cerebro_cache_decode(op, key, &value) != NGX_OK)
+        || ngx_cerebro_cache_decode(op, key, &value, 0) != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -569,6 +568,18 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
                  cc->first.year, cc->first.month, cc->first.day, cc->nrange)
         = '\0';
 
+    if (ngx_cerebro_cache_near_range(cc, mcf) == NGX_OK) {
+        ngx_cerebro_store_finish(op);
+        return NGX_OK;
+    }
+
+    if (op->cache_only && ngx_cerebro_kv_near_epoch(mcf)) {
+        /* what this worker does not hold is not worth a round trip ahead */
+        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                "not in the near cache");
+        return NGX_DECLINED;
+    }
+
     cc->phase = NGX_CEREBRO_CACHE_GET;
 
     if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
@@ -629,10 +640,17 @@ ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
         kv->nkeys = cc->nstale;
     }
 
-    if (kind == NGX_CEREBRO_KV_GET && cc->nrange) {
-        kv->kind = NGX_CEREBRO_KV_MGET;
-        kv->keys = cc->range;
-        kv->nkeys = cc->nrange;
+    if (kind == NGX_CEREBRO_KV_GET) {
+        /* what this read brings may be trusted if nothing changes first */
+        cc->epoch = ngx_cerebro_kv_near_epoch(
+                        ngx_http_get_module_main_conf(cc->op->request,
+                                                      ngx_cerebro_module));
+
+        if (cc->nrange) {
+            kv->kind = NGX_CEREBRO_KV_MGET;
+            kv->keys = cc->range;
+            kv->nkeys = cc->nrange;
+        }
     }
 
     return ngx_cerebro_kv_start(kv);
@@ -781,7 +799,8 @@ ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_op_t *kv)
         return ngx_cerebro_cache_decode_range(cc, kv->items);
     }
 
-    return ngx_cerebro_cache_decode(cc->op, cc->key, &kv->result);
+    return ngx_cerebro_cache_decode(cc->op, cc->key, &kv->result,
+                                    ngx_cerebro_cache_trust(cc));
 }
 
 
@@ -1400,7 +1419,7 @@ ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs, int n,
 /* Anything unexpected is a miss, never a wrong answer. */
 static ngx_int_t
 ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
-    ngx_str_t *in)
+    ngx_str_t *in, ngx_uint_t epoch)
 {
     uint32_t                   u[5];
     ngx_pool_t                *pool;
@@ -1444,11 +1463,20 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
         return NGX_OK;
     }
 
-    blob = ngx_cerebro_cache_memo_get(op, key, in);
+    blob = ngx_cerebro_cache_memo_get(op, key, in, epoch);
     if (blob == NULL) {
         return NGX_ERROR;
     }
 
+    return ngx_cerebro_cache_serve(op, blob);
+}
+
+
+/* op answered with a decoded day the request now holds a reference to */
+static ngx_int_t
+ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_cache_blob_t *blob)
+{
     op->bookings = blob->bookings;
     op->nbookings = blob->nbookings;
     op->engine = blob->engine;
@@ -1466,68 +1494,79 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
 static ngx_int_t
 ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
 {
-    int                        total;
     ngx_str_t                 *value;
-    ngx_uint_t                 i;
-    cerebro_booking_t         *e;
-    cerebro_reservation_t     *p;
-    ngx_cerebro_store_op_t    *op;
+    ngx_uint_t                 i, epoch;
     ngx_cerebro_cache_blob_t  *blob[NGX_CEREBRO_CACHE_RANGE_DAYS];
-
-    op = cc->op;
 
     if (items == NULL || items->nelts != cc->nrange) {
         return NGX_ERROR;
     }
 
     value = items->elts;
-    total = 0;
+    epoch = ngx_cerebro_cache_trust(cc);
     cc->missing = 0;
 
     for (i = 0; i < cc->nrange; i++) {
         blob[i] = value[i].data
-                  ? ngx_cerebro_cache_memo_get(op, cc->range[i].data,
-                                               &value[i])
+                  ? ngx_cerebro_cache_memo_get(cc->op, cc->range[i].data,
+                                               &value[i], epoch)
                   : NULL;
 
         if (blob[i] == NULL) {
             cc->missing |= 1U << i;
-            continue;
         }
+    }
 
+    if (cc->missing) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_cerebro_cache_assemble(cc, blob);
+}
+
+
+/* The range's days, each decoded, into one array of bookings. */
+static ngx_int_t
+ngx_cerebro_cache_assemble(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_cache_blob_t **blob)
+{
+    int                        total;
+    ngx_uint_t                 i;
+    cerebro_booking_t         *e;
+    cerebro_reservation_t     *p;
+    ngx_cerebro_store_op_t    *op;
+
+    op = cc->op;
+    total = 0;
+
+    for (i = 0; i < cc->nrange; i++) {
         total += blob[i]->nbookings;
     }
 
     /* past the store's limit the backend decides what a caller gets */
-    if (cc->missing || total > NGX_CEREBRO_STORE_MAX_BOOKINGS) {
+    if (total > NGX_CEREBRO_STORE_MAX_BOOKINGS) {
+        cc->missing = (uint32_t) ((1ULL << cc->nrange) - 1);
         return NGX_DECLINED;
     }
 
     p = ngx_palloc(op->request->pool,
                    (total + 1) * sizeof(cerebro_reservation_t));
-    if (p == NULL) {
+    e = ngx_palloc(op->request->pool,
+                   (total + 1) * sizeof(cerebro_booking_t));
+    if (p == NULL || e == NULL) {
         return NGX_ERROR;
     }
 
     op->bookings = p;
     op->nbookings = total;
+    op->engine = e;
+    op->nengine = 0;
 
     for (i = 0; i < cc->nrange; i++) {
         ngx_memcpy(p, blob[i]->bookings,
                    blob[i]->nbookings * sizeof(cerebro_reservation_t));
         p += blob[i]->nbookings;
-    }
 
-    e = ngx_palloc(op->request->pool,
-                   (total + 1) * sizeof(cerebro_booking_t));
-    if (e == NULL) {
-        return NGX_ERROR;
-    }
-
-    op->engine = e;
-    op->nengine = 0;
-
-    for (i = 0; i < cc->nrange; i++) {
         ngx_memcpy(e, blob[i]->engine,
                    blob[i]->nengine * sizeof(cerebro_booking_t));
         e += blob[i]->nengine;
@@ -1541,13 +1580,102 @@ ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc, ngx_array_t *items)
 
 
 /*
+ * The epoch to trust what a GET just read with: the one the GET was sent
+ * in, if nothing changed since; 0 otherwise.
+ */
+static ngx_uint_t
+ngx_cerebro_cache_trust(ngx_cerebro_cache_t *cc)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    if (cc->epoch == 0) {
+        return 0;
+    }
+
+    mcf = ngx_http_get_module_main_conf(cc->op->request, ngx_cerebro_module);
+
+    return ngx_cerebro_kv_near_epoch(mcf) == cc->epoch ? cc->epoch : 0;
+}
+
+
+/* Every day of the range from the near cache, or NGX_DECLINED. */
+static ngx_int_t
+ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc,
+    ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_uint_t                 i, epoch;
+    ngx_cerebro_cache_blob_t  *blob[NGX_CEREBRO_CACHE_RANGE_DAYS];
+
+    epoch = ngx_cerebro_kv_near_epoch(mcf);
+
+    for (i = 0; i < cc->nrange; i++) {
+        blob[i] = ngx_cerebro_cache_near(cc->op, cc->range[i].data, epoch);
+
+        if (blob[i] == NULL) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return ngx_cerebro_cache_assemble(cc, blob);
+}
+
+
+/*
+ * The memo's decoding of key when Redis has told of no change since it was
+ * read (epoch current), with a reference for the request; NULL otherwise.
+ */
+static ngx_cerebro_cache_blob_t *
+ngx_cerebro_cache_near(ngx_cerebro_store_op_t *op, u_char *key,
+    ngx_uint_t epoch)
+{
+    size_t                     klen;
+    ngx_uint_t                 i;
+    ngx_pool_cleanup_t        *cln;
+    ngx_cerebro_cache_memo_t  *m;
+
+    if (epoch == 0) {
+        return NULL;
+    }
+
+    klen = ngx_strlen(key);
+
+    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+        m = &ngx_cerebro_cache_memo[i];
+
+        if (m->blob == NULL || m->epoch != epoch || m->klen != klen
+            || (ngx_msec_int_t) (ngx_current_msec - m->trusted)
+               >= NGX_CEREBRO_CACHE_NEAR_TTL
+            || ngx_memcmp(m->key, key, klen) != 0
+            || m->blob->model != ngx_cerebro_store_model(op->request))
+        {
+            continue;
+        }
+
+        cln = ngx_pool_cleanup_add(op->request->pool, 0);
+        if (cln == NULL) {
+            return NULL;
+        }
+
+        m->used = ngx_current_msec;
+        m->blob->refs++;
+        cln->handler = ngx_cerebro_cache_blob_release;
+        cln->data = m->blob;
+
+        return m->blob;
+    }
+
+    return NULL;
+}
+
+
+/*
  * A day's bytes decoded: the memo's decoding when they are the bytes it
  * decoded last for key, else a new one that replaces the key's (or the
  * least recently used) entry.  The request holds a reference.
  */
 static ngx_cerebro_cache_blob_t *
 ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
-    ngx_str_t *in)
+    ngx_str_t *in, ngx_uint_t epoch)
 {
     size_t                        klen;
     const cerebro_restaurant_t   *model;
@@ -1609,6 +1737,8 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     }
 
     slot->used = ngx_current_msec;
+    slot->epoch = epoch;
+    slot->trusted = ngx_current_msec;
 
     blob->refs++;
     cln->handler = ngx_cerebro_cache_blob_release;

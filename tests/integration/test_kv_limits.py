@@ -25,8 +25,11 @@ def wait_for(predicate, timeout=10.0, step=0.05):
 
 
 def redis_clients(redis):
+    """Each worker's command connection: not its subscriber (flags=P, the
+    near cache's invalidations), not redis-cli asking."""
     return len([line for line in redis.cli("CLIENT", "LIST").splitlines()
-                if line and "cmd=client" not in line])
+                if line and "cmd=client|list" not in line
+                and "flags=P" not in line])
 
 
 def two_hosts(nginx_factory, fake, tmp_path, redis, conf=""):

@@ -78,8 +78,11 @@ def wait_for(predicate, timeout=10.0, step=0.05):
 
 
 def redis_clients(redis):
+    """Each worker's command connection: not its subscriber (flags=P, the
+    near cache's invalidations), not redis-cli asking."""
     lines = [line for line in redis.cli("CLIENT", "LIST").splitlines()
-             if line and "cmd=client" not in line]
+             if line and "cmd=client|list" not in line
+             and "flags=P" not in line]
     return len(lines)
 
 
@@ -232,8 +235,10 @@ def test_concurrent_misses_fill_the_cache_once(cached, redis_server):
                  if '"SET"' in line and ":fill:" in line and '"NX"' in line]
     assert len(value_sets) == 1, value_sets
     assert len(lock_sets) >= 1
+    # the waiters polled Redis for the value (those that came after it
+    # was read may have had it from their worker's near cache)
     assert sum(1 for line in seen.splitlines()
-               if f'"GET" "{key}"' in line) >= 40
+               if f'"GET" "{key}"' in line) >= 2
 
 
 def test_redis_killed_mid_run_then_back(cached, redis_server):
@@ -259,6 +264,17 @@ def test_redis_killed_mid_run_then_back(cached, redis_server):
     assert names(day(cached, date)) == ["During Outage"]
     assert wait_for(lambda: len(day_keys(redis_server, date)) == 1)
     assert log_count(cached, "unavailable") == 1
+
+    # and each worker has Redis track its keys again, for its new
+    # subscriber connection
+    def tracking():
+        lines = redis_server.cli("CLIENT", "LIST").splitlines()
+        subscribers = {line.split()[0] for line in lines if "flags=P" in line}
+        redirects = {"id=" + line.split("redir=")[1].split()[0]
+                     for line in lines if "flags=tB" in line}
+        return len(subscribers) == 2 and redirects == subscribers
+
+    assert wait_for(tracking, timeout=15), redis_server.cli("CLIENT", "LIST")
 
 
 def test_a_password_protected_redis(nginx_factory, tmp_path):
@@ -408,15 +424,8 @@ def test_the_following_days_are_read_from_the_day_cache(
     # the cache
     tables = [f"T{i}" for i in range(1, 15)]
     sneak_in_evening(n, wednesday.isoformat(), tables)
-    if backend == "redis":
-        redis_server.cli("CONFIG", "RESETSTAT")
     for _ in range(3):
         assert spoken(wednesday) in answer()
-    if backend == "redis":
-        # the range was asked for with the three days, once per call, and
-        # found: no second read after the engine wanted it
-        assert command_calls(redis_server, "mget") == 3
-        assert command_calls(redis_server, "get") == 9
 
     # a write through nginx on Wednesday invalidates that day: the range
     # is read again, and Wednesday is not offered any more
@@ -424,3 +433,72 @@ def test_the_following_days_are_read_from_the_day_cache(
     text = answer()
     assert spoken(wednesday) not in text, text
     assert spoken(monday + datetime.timedelta(days=1)) in text, text
+
+
+def redis_reads(redis):
+    return sum(command_calls(redis, c) for c in ("get", "mget"))
+
+
+def test_a_worker_keeps_what_redis_says_has_not_changed(nginx_factory,
+                                                        redis_server):
+    """The near cache: Redis tracks the cached keys for each worker (a
+    subscriber connection per worker gets the invalidations), so a warm
+    tool call asks Redis nothing; any change to one of them — through
+    nginx, or straight in Redis — makes the next read ask again."""
+    n = nginx_factory(env={"REDIS_URL": redis_server.url}, workers=1)
+    n.start()
+    assert wait_for(lambda: redis_clients(redis_server) == 1)
+    assert wait_for(lambda: "flags=tB" in redis_server.cli("CLIENT", "LIST"))
+    subscribers = [line for line in
+                   redis_server.cli("CLIENT", "LIST").splitlines()
+                   if "flags=P" in line]
+    assert len(subscribers) == 1, subscribers
+    date = in_days(15)
+    ask = tool_call("check_availability", {"date": date, "time": "14:00",
+                                           "party_size": 2})
+
+    def reads_of_one_answer():
+        redis_server.cli("CONFIG", "RESETSTAT")
+        ask["message"]["toolCallList"][0]["id"] = f"t-{time.monotonic()}"
+        assert result_of(post(n, ask)).startswith("Sí")
+        return redis_reads(redis_server)
+
+    def settles():
+        # the first reads fill the cache, and the fills are changes too
+        return any(reads_of_one_answer() == 0 for _ in range(6))
+
+    assert settles()
+    assert [reads_of_one_answer() for _ in range(3)] == [0, 0, 0]
+
+    # behind nginx's back: unseen, the day is trusted
+    sneak_in(n, date)
+    assert reads_of_one_answer() == 0
+    assert day(n, date) == []
+
+    # a change straight in Redis: the worker hears of it and reads again
+    key = day_keys(redis_server, date)[0]
+    redis_server.cli("DEL", key)
+    assert reads_of_one_answer() > 0
+    assert names(day(n, date)) == ["Behind The Back"]
+    assert settles()
+
+    # a FLUSHALL tells of every key at once
+    redis_server.cli("FLUSHALL")
+    assert reads_of_one_answer() > 0
+
+
+def test_near_cache_off_asks_redis_at_every_read(nginx_factory,
+                                                 redis_server):
+    n = nginx_factory(env={"REDIS_URL": redis_server.url}, workers=1)
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_near_cache off;")
+    n.start()
+    assert wait_for(lambda: redis_clients(redis_server) == 1)
+    lines = redis_server.cli("CLIENT", "LIST")
+    assert "flags=P" not in lines and "flags=tB" not in lines, lines
+    date = in_days(16)
+    assert day(n, date) == []
+    for _ in range(3):
+        redis_server.cli("CONFIG", "RESETSTAT")
+        assert day(n, date) == []
+        assert command_calls(redis_server, "get") == 1
