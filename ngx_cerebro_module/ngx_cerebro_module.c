@@ -452,6 +452,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK
         || ngx_cerebro_kv_init_conf(cf, mcf) != NGX_OK
+        || ngx_cerebro_store_init_near(mcf) != NGX_OK
         || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_outbox_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)

@@ -42,6 +42,7 @@ typedef struct {
     ngx_cerebro_redis_t      *sub;
     ngx_str_t                 tracked;        /* the keys' prefix */
     ngx_uint_t                epoch;
+    ngx_cerebro_kv_changed_pt changed;
     unsigned                  tracking:1;
 } ngx_cerebro_kv_t;
 
@@ -124,7 +125,8 @@ static void ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
 static void ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
-static void ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv);
+static void ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv, ngx_str_t *keys,
+    ngx_uint_t n);
 
 
 ngx_int_t
@@ -377,6 +379,20 @@ ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf)
 }
 
 
+void
+ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
+    ngx_cerebro_kv_changed_pt handler)
+{
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    if (kv) {
+        kv->changed = handler;
+    }
+}
+
+
 ngx_uint_t
 ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
 {
@@ -462,7 +478,8 @@ ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op)
 
     if (op->kind == NGX_CEREBRO_KV_DEL) {
         /* our own change: not trusted from now, before Redis says so */
-        ngx_cerebro_kv_untrust(kv);
+        ngx_cerebro_kv_untrust(kv, op->nkeys ? op->keys : &op->key,
+                               op->nkeys ? op->nkeys : 1);
     }
 
     if (kv->redis) {
@@ -1069,7 +1086,7 @@ ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data, const char *reason)
     ngx_cerebro_kv_t *kv = data;
 
     kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv);
+    ngx_cerebro_kv_untrust(kv, NULL, 0);
 
     if (ngx_exiting || ngx_quit) {
         return;
@@ -1161,7 +1178,7 @@ ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv)
     size_t       lens[8];
 
     kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv);
+    ngx_cerebro_kv_untrust(kv, NULL, 0);
 
     client = ngx_cerebro_redis_client_id(kv->sub);
 
@@ -1212,18 +1229,39 @@ ngx_cerebro_kv_tracked(void *data, redisReply *reply, const char *err)
         return;
     }
 
-    ngx_cerebro_kv_untrust(kv);
+    ngx_cerebro_kv_untrust(kv, NULL, 0);
     kv->tracking = 1;
 }
 
 
-/* A key (or, at a FLUSHALL, every key) changed: nothing read is trusted. */
+/*
+ * Keys changed (an array of their names), or every key (nil: a FLUSHALL,
+ * or Redis's tracking table full).
+ */
 static void
 ngx_cerebro_kv_invalidated(void *data, redisReply *reply, const char *err)
 {
     ngx_cerebro_kv_t *kv = data;
 
-    ngx_cerebro_kv_untrust(kv);
+    size_t      i;
+    ngx_str_t   key;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        ngx_cerebro_kv_untrust(kv, NULL, 0);
+        return;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
+            ngx_cerebro_kv_untrust(kv, NULL, 0);
+            return;
+        }
+
+        key.data = (u_char *) reply->element[i]->str;
+        key.len = reply->element[i]->len;
+
+        ngx_cerebro_kv_untrust(kv, &key, 1);
+    }
 }
 
 
@@ -1234,7 +1272,7 @@ ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
     ngx_cerebro_kv_t *kv = data;
 
     kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv);
+    ngx_cerebro_kv_untrust(kv, NULL, 0);
 }
 
 
@@ -1246,11 +1284,19 @@ ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
 }
 
 
+/*
+ * A change: every read in flight is not to be trusted (the epoch moves),
+ * nor what was read of these keys (all of them when keys is NULL).
+ */
 static void
-ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv)
+ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv, ngx_str_t *keys, ngx_uint_t n)
 {
     /* never 0: 0 says "no near cache" */
     if (++kv->epoch == 0) {
         kv->epoch = 1;
+    }
+
+    if (kv->changed) {
+        kv->changed(keys, n);
     }
 }

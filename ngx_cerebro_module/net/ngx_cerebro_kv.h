@@ -143,6 +143,15 @@ ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf,
  */
 ngx_uint_t ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf);
 
+/*
+ * Who keeps values read under the near cache is told of changes: these n
+ * keys changed; keys NULL: forget everything.
+ */
+typedef void (*ngx_cerebro_kv_changed_pt)(ngx_str_t *keys, ngx_uint_t n);
+
+void ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
+    ngx_cerebro_kv_changed_pt handler);
+
 /* Redis is configured and connected: a read costs a round trip. */
 ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
 

@@ -111,8 +111,8 @@ typedef struct {
     u_char                       key[NGX_CEREBRO_CACHE_KEY_LEN];
     size_t                       klen;
     ngx_msec_t                   used;
-    ngx_uint_t                   epoch;        /* read from Redis then */
-    ngx_msec_t                   trusted;      /* ... at this time */
+    ngx_msec_t                   trusted;      /* read from Redis then, */
+    unsigned                     near:1;       /* unchanged since */
     ngx_cerebro_cache_blob_t    *blob;
 } ngx_cerebro_cache_memo_t;
 
@@ -185,6 +185,7 @@ static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_decode_day(
 static void ngx_cerebro_cache_blob_release(void *data);
 static ngx_int_t ngx_cerebro_cache_memo_add_cleanup(void);
 static void ngx_cerebro_cache_memo_free(void *data);
+static void ngx_cerebro_cache_changed(ngx_str_t *keys, ngx_uint_t n);
 
 
 ngx_int_t
@@ -1621,8 +1622,9 @@ ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc,
 
 
 /*
- * The memo's decoding of key when Redis has told of no change since it was
- * read (epoch current), with a reference for the request; NULL otherwise.
+ * The memo's decoding of key when Redis, tracking it, has told of no change
+ * since it was read (epoch: not 0 while Redis tracks), with a reference
+ * for the request; NULL otherwise.
  */
 static ngx_cerebro_cache_blob_t *
 ngx_cerebro_cache_near(ngx_cerebro_store_op_t *op, u_char *key,
@@ -1642,7 +1644,7 @@ ngx_cerebro_cache_near(ngx_cerebro_store_op_t *op, u_char *key,
     for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
         m = &ngx_cerebro_cache_memo[i];
 
-        if (m->blob == NULL || m->epoch != epoch || m->klen != klen
+        if (m->blob == NULL || !m->near || m->klen != klen
             || (ngx_msec_int_t) (ngx_current_msec - m->trusted)
                >= NGX_CEREBRO_CACHE_NEAR_TTL
             || ngx_memcmp(m->key, key, klen) != 0
@@ -1737,7 +1739,7 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     }
 
     slot->used = ngx_current_msec;
-    slot->epoch = epoch;
+    slot->near = (epoch != 0);
     slot->trusted = ngx_current_msec;
 
     blob->refs++;
@@ -1892,6 +1894,42 @@ ngx_cerebro_cache_memo_free(void *data)
             ngx_cerebro_cache_blob_release(m->blob);
             m->blob = NULL;
             m->klen = 0;
+            m->near = 0;
         }
     }
+}
+
+
+/* Redis told of a change (keys NULL: of everything): not near any more. */
+static void
+ngx_cerebro_cache_changed(ngx_str_t *keys, ngx_uint_t n)
+{
+    ngx_uint_t                 i, k;
+    ngx_cerebro_cache_memo_t  *m;
+
+    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+        m = &ngx_cerebro_cache_memo[i];
+
+        if (keys == NULL) {
+            m->near = 0;
+            continue;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (m->klen == keys[k].len
+                && ngx_memcmp(m->key, keys[k].data, m->klen) == 0)
+            {
+                m->near = 0;
+            }
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_kv_on_change(mcf, ngx_cerebro_cache_changed);
+
+    return NGX_OK;
 }

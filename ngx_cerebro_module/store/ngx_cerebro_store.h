@@ -130,6 +130,9 @@ void ngx_cerebro_store_finish(ngx_cerebro_store_op_t *op);
 /* The restaurant model of this configuration (rules, tables, zone). */
 const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 
+/* The read cache hears of changes Redis tells of (after the kv layer). */
+ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf);
+
 /* "embedded" or "airtable", for /health and the logs. */
 const char *ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf);
 

@@ -475,6 +475,11 @@ def test_a_worker_keeps_what_redis_says_has_not_changed(nginx_factory,
     assert reads_of_one_answer() == 0
     assert day(n, date) == []
 
+    # a change to another cached key leaves these trusted
+    key = day_keys(redis_server, date)[0]
+    redis_server.cli("SET", key.rsplit(":", 1)[0] + ":2099-01-01", "x")
+    assert reads_of_one_answer() == 0
+
     # a change straight in Redis: the worker hears of it and reads again
     key = day_keys(redis_server, date)[0]
     redis_server.cli("DEL", key)
