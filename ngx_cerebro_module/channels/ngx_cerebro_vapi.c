@@ -44,7 +44,6 @@ struct ngx_cerebro_vapi_ctx_s {
     ngx_uint_t                 ncalls;
     ngx_uint_t                 pending;
     ngx_event_t                deadline;
-    ngx_cerebro_vapi_report_t *report;
     unsigned                   legacy:1;      /* function-call */
     unsigned                   answered:1;
 };
@@ -807,8 +806,6 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     if (report == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ctx->report = report;
 
     log = &report->log;
     report->op.call_log = log;

@@ -127,6 +127,7 @@ static void ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
 static void ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv, ngx_str_t *keys,
     ngx_uint_t n);
+static void ngx_cerebro_kv_near_off(ngx_cerebro_kv_t *kv);
 
 
 ngx_int_t
@@ -1085,8 +1086,7 @@ ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data, const char *reason)
 {
     ngx_cerebro_kv_t *kv = data;
 
-    kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv, NULL, 0);
+    ngx_cerebro_kv_near_off(kv);
 
     if (ngx_exiting || ngx_quit) {
         return;
@@ -1177,8 +1177,7 @@ ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv)
     const char  *argv[8];
     size_t       lens[8];
 
-    kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv, NULL, 0);
+    ngx_cerebro_kv_near_off(kv);
 
     client = ngx_cerebro_redis_client_id(kv->sub);
 
@@ -1271,8 +1270,7 @@ ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
 {
     ngx_cerebro_kv_t *kv = data;
 
-    kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv, NULL, 0);
+    ngx_cerebro_kv_near_off(kv);
 }
 
 
@@ -1281,6 +1279,15 @@ ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
     const char *reason)
 {
     ngx_cerebro_kv_track(data);
+}
+
+
+/* Nobody tells of changes any more: nothing read is trusted. */
+static void
+ngx_cerebro_kv_near_off(ngx_cerebro_kv_t *kv)
+{
+    kv->tracking = 0;
+    ngx_cerebro_kv_untrust(kv, NULL, 0);
 }
 
 

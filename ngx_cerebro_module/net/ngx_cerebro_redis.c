@@ -54,8 +54,7 @@ struct ngx_cerebro_redis_s {
     ngx_msec_t                   backoff;
     ngx_uint_t                   pending;
     char                         reason[256];
-    long long                    client_id;
-    unsigned                     subscribed:1;
+    long long                    client_id;    /* a subscriber's */
     unsigned                     outage:1;     /* told on_down already */
     unsigned                     slow:1;       /* a command timed out */
     unsigned                     want_write:1;
@@ -490,7 +489,6 @@ ngx_cerebro_redis_failed(ngx_cerebro_redis_t *rd, ngx_uint_t drop,
 
     rd->state = NGX_CEREBRO_REDIS_DOWN;
     rd->slow = 0;
-    rd->subscribed = 0;
     rd->client_id = 0;
 
     va_start(args, fmt);
@@ -702,7 +700,6 @@ ngx_cerebro_redis_message(redisAsyncContext *ac, void *r, void *privdata)
 
     if (ngx_strcmp(reply->element[0]->str, "subscribe") == 0) {
         if (rd->state == NGX_CEREBRO_REDIS_CONNECTING && rd->client_id) {
-            rd->subscribed = 1;
             ngx_cerebro_redis_ready(rd);
         }
 
@@ -710,7 +707,7 @@ ngx_cerebro_redis_message(redisAsyncContext *ac, void *r, void *privdata)
     }
 
     if (ngx_strcmp(reply->element[0]->str, "message") == 0
-        && rd->subscribed && rd->on_message)
+        && rd->state == NGX_CEREBRO_REDIS_READY && rd->on_message)
     {
         rd->on_message(rd->message_data, reply->element[2], NULL);
     }
@@ -730,7 +727,8 @@ ngx_cerebro_redis_set_subscriber(ngx_cerebro_redis_t *rd,
 long long
 ngx_cerebro_redis_client_id(ngx_cerebro_redis_t *rd)
 {
-    if (rd == NULL || !rd->subscribed
+    /* a subscriber is ready once subscribed */
+    if (rd == NULL || rd->channel == NULL
         || rd->state != NGX_CEREBRO_REDIS_READY)
     {
         return 0;

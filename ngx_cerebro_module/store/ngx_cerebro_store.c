@@ -125,7 +125,8 @@ static ngx_cerebro_cache_memo_t
 static ngx_int_t ngx_cerebro_store_run(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_store_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_store_cleanup(void *data);
-static void ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_cache_decline(ngx_cerebro_store_op_t *op,
+    const char *why);
 static ngx_int_t ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
 static u_char *ngx_cerebro_cache_key(ngx_cerebro_store_op_t *op,
@@ -173,7 +174,11 @@ static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_memo_get(
     ngx_uint_t epoch);
 static ngx_cerebro_cache_blob_t *ngx_cerebro_cache_near(
     ngx_cerebro_store_op_t *op, u_char *key, ngx_uint_t epoch);
-static ngx_int_t ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
+static ngx_cerebro_cache_memo_t *ngx_cerebro_cache_memo_find(u_char *key,
+    size_t klen);
+static ngx_int_t ngx_cerebro_cache_hold(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_cache_blob_t *blob);
+static void ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
     ngx_cerebro_cache_blob_t *blob);
 static ngx_int_t ngx_cerebro_cache_assemble(ngx_cerebro_cache_t *cc,
     ngx_cerebro_cache_blob_t **blob);
@@ -202,9 +207,7 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
             || !ngx_cerebro_kv_remote(mcf)))
     {
         /* a local cache is as quick to ask later, when it is needed */
-        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
-                                "not in a remote cache");
-        return NGX_DECLINED;
+        return ngx_cerebro_cache_decline(op, "no remote cache");
     }
 
     if (op->kind == NGX_CEREBRO_STORE_GUEST && op->guest == NULL) {
@@ -480,7 +483,7 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
         blob = ngx_cerebro_cache_near(op, key,
                                       ngx_cerebro_kv_near_epoch(mcf));
         if (blob) {
-            (void) ngx_cerebro_cache_serve(op, blob);
+            ngx_cerebro_cache_serve(op, blob);
             ngx_cerebro_store_finish(op);
             return NGX_OK;
         }
@@ -533,8 +536,7 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
            != op->to)
     {
         if (op->cache_only) {
-            ngx_cerebro_cache_not_read(op);
-            return NGX_OK;
+            return ngx_cerebro_cache_decline(op, "not a range of days");
         }
 
         return ngx_cerebro_store_run(op);
@@ -576,17 +578,14 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
 
     if (op->cache_only && ngx_cerebro_kv_near_epoch(mcf)) {
         /* what this worker does not hold is not worth a round trip ahead */
-        cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
-                                "not in the near cache");
-        return NGX_DECLINED;
+        return ngx_cerebro_cache_decline(op, "not in the near cache");
     }
 
     cc->phase = NGX_CEREBRO_CACHE_GET;
 
     if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {
         if (op->cache_only) {
-            ngx_cerebro_cache_not_read(op);
-            return NGX_OK;
+            return ngx_cerebro_cache_decline(op, "the cache cannot be asked");
         }
 
         return ngx_cerebro_cache_backend(cc, op->kind);
@@ -596,12 +595,13 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
 }
 
 
-static void
-ngx_cerebro_cache_not_read(ngx_cerebro_store_op_t *op)
+/* A cache-only read not started: NGX_DECLINED, op not to be finished. */
+static ngx_int_t
+ngx_cerebro_cache_decline(ngx_cerebro_store_op_t *op, const char *why)
 {
-    cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
-                            "not in a remote cache");
-    ngx_cerebro_store_finish(op);
+    cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE, "%s", why);
+
+    return NGX_DECLINED;
 }
 
 
@@ -681,7 +681,10 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
         }
 
         if (op->cache_only) {
-            ngx_cerebro_cache_not_read(op);
+            /* read ahead, and not cached: the store is asked if needed */
+            cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                    "not cached");
+            ngx_cerebro_store_finish(op);
             return;
         }
 
@@ -1469,12 +1472,14 @@ ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
         return NGX_ERROR;
     }
 
-    return ngx_cerebro_cache_serve(op, blob);
+    ngx_cerebro_cache_serve(op, blob);
+
+    return NGX_OK;
 }
 
 
 /* op answered with a decoded day the request now holds a reference to */
-static ngx_int_t
+static void
 ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
     ngx_cerebro_cache_blob_t *blob)
 {
@@ -1483,8 +1488,6 @@ ngx_cerebro_cache_serve(ngx_cerebro_store_op_t *op,
     op->engine = blob->engine;
     op->nengine = blob->nengine;
     op->error.kind = CEREBRO_STORE_OK;
-
-    return NGX_OK;
 }
 
 
@@ -1630,43 +1633,65 @@ static ngx_cerebro_cache_blob_t *
 ngx_cerebro_cache_near(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_uint_t epoch)
 {
-    size_t                     klen;
-    ngx_uint_t                 i;
-    ngx_pool_cleanup_t        *cln;
     ngx_cerebro_cache_memo_t  *m;
 
     if (epoch == 0) {
         return NULL;
     }
 
-    klen = ngx_strlen(key);
+    m = ngx_cerebro_cache_memo_find(key, ngx_strlen(key));
+
+    if (m == NULL || m->blob == NULL || !m->near
+        || (ngx_msec_int_t) (ngx_current_msec - m->trusted)
+           >= NGX_CEREBRO_CACHE_NEAR_TTL
+        || m->blob->model != ngx_cerebro_store_model(op->request)
+        || ngx_cerebro_cache_hold(op, m->blob) != NGX_OK)
+    {
+        return NULL;
+    }
+
+    m->used = ngx_current_msec;
+
+    return m->blob;
+}
+
+
+/* The memo's entry of key, or NULL. */
+static ngx_cerebro_cache_memo_t *
+ngx_cerebro_cache_memo_find(u_char *key, size_t klen)
+{
+    ngx_uint_t                 i;
+    ngx_cerebro_cache_memo_t  *m;
 
     for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
         m = &ngx_cerebro_cache_memo[i];
 
-        if (m->blob == NULL || !m->near || m->klen != klen
-            || (ngx_msec_int_t) (ngx_current_msec - m->trusted)
-               >= NGX_CEREBRO_CACHE_NEAR_TTL
-            || ngx_memcmp(m->key, key, klen) != 0
-            || m->blob->model != ngx_cerebro_store_model(op->request))
-        {
-            continue;
+        if (m->klen == klen && ngx_memcmp(m->key, key, klen) == 0) {
+            return m;
         }
-
-        cln = ngx_pool_cleanup_add(op->request->pool, 0);
-        if (cln == NULL) {
-            return NULL;
-        }
-
-        m->used = ngx_current_msec;
-        m->blob->refs++;
-        cln->handler = ngx_cerebro_cache_blob_release;
-        cln->data = m->blob;
-
-        return m->blob;
     }
 
     return NULL;
+}
+
+
+/* The request holds a reference to blob until its pool goes. */
+static ngx_int_t
+ngx_cerebro_cache_hold(ngx_cerebro_store_op_t *op,
+    ngx_cerebro_cache_blob_t *blob)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(op->request->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    blob->refs++;
+    cln->handler = ngx_cerebro_cache_blob_release;
+    cln->data = blob;
+
+    return NGX_OK;
 }
 
 
@@ -1680,36 +1705,28 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_str_t *in, ngx_uint_t epoch)
 {
     size_t                        klen;
+    ngx_uint_t                    i;
+    ngx_cerebro_cache_memo_t     *m, *slot;
+    ngx_cerebro_cache_blob_t     *blob;
     const cerebro_restaurant_t   *model;
-    ngx_uint_t                 i;
-    ngx_pool_t                *pool;
-    ngx_pool_cleanup_t        *cln;
-    ngx_cerebro_cache_memo_t  *m, *slot;
-    ngx_cerebro_cache_blob_t  *blob;
 
-    pool = op->request->pool;
     model = ngx_cerebro_store_model(op->request);
     klen = ngx_strlen(key);
-    slot = NULL;
 
-    for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
-        m = &ngx_cerebro_cache_memo[i];
+    slot = ngx_cerebro_cache_memo_find(key, klen);
 
-        if (m->klen == klen && ngx_memcmp(m->key, key, klen) == 0) {
-            slot = m;
-            break;
+    if (slot == NULL) {
+        /* an empty entry, or the least recently used */
+        for (i = 0; i < NGX_CEREBRO_CACHE_MEMO; i++) {
+            m = &ngx_cerebro_cache_memo[i];
+
+            if (slot == NULL || m->blob == NULL
+                || (slot->blob
+                    && (ngx_msec_int_t) (m->used - slot->used) < 0))
+            {
+                slot = m;
+            }
         }
-
-        if (slot == NULL || m->blob == NULL
-            || (slot->blob && (ngx_msec_int_t) (m->used - slot->used) < 0))
-        {
-            slot = m;      /* an empty entry, or the least recently used */
-        }
-    }
-
-    cln = ngx_pool_cleanup_add(pool, 0);
-    if (cln == NULL) {
-        return NULL;
     }
 
     blob = slot->blob;
@@ -1742,11 +1759,7 @@ ngx_cerebro_cache_memo_get(ngx_cerebro_store_op_t *op, u_char *key,
     slot->near = (epoch != 0);
     slot->trusted = ngx_current_msec;
 
-    blob->refs++;
-    cln->handler = ngx_cerebro_cache_blob_release;
-    cln->data = blob;
-
-    return blob;
+    return ngx_cerebro_cache_hold(op, blob) == NGX_OK ? blob : NULL;
 }
 
 

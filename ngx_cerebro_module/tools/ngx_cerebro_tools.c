@@ -63,6 +63,9 @@ static void ngx_cerebro_check_day_done(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_guest_recorded(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_warmed(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool);
+static void ngx_cerebro_range_of(ngx_cerebro_store_op_t *op,
+    const cerebro_restaurant_t *model, const cerebro_date_t *first,
+    const cerebro_date_t *last);
 static ngx_int_t ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
     cerebro_booking_t **out, int *n);
 static int ngx_cerebro_pick_booking(ngx_cerebro_tool_t *tool);
@@ -133,12 +136,9 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
             /*
              * the store operations are zeroed as they are used (a tool
              * initialized by ngx_cerebro_tool_init() has them as they
-             * were): check_availability zeroes its days and its op; every
-             * other tool builds its op from here
+             * were): every tool builds its op from here
              */
-            if (def->start != ngx_cerebro_check_start) {
-                ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
-            }
+            ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
 
             return def->start(tool);
         }
@@ -178,11 +178,10 @@ ngx_cerebro_tools_today(const cerebro_restaurant_t *model,
 static ngx_int_t
 ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
 {
-    int                          i;
-    unsigned                     missing, has_date, has_time;
-    ngx_int_t                    rc;
-    cerebro_date_t               day;
-    const cerebro_restaurant_t  *model;
+    int             i;
+    unsigned        missing, has_date, has_time;
+    ngx_int_t       rc;
+    cerebro_date_t  first, last;
 
     rc = ngx_cerebro_parse_when(tool, "date", "time", &tool->want, &missing,
                                 &has_date, &has_time);
@@ -210,18 +209,14 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         tool->days[i].data = tool;
     }
 
-    model = ngx_cerebro_store_model(tool->request);
-
-    ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
-
-    day = cerebro_date_add_days(&tool->want.date, 2);
-    tool->op.from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
-    day = cerebro_date_add_days(&tool->want.date,
-                                CEREBRO_ENGINE_NEXT_DAY_SEARCH + 1);
-    tool->op.to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+    /* the rest of the engine's search for the same time on later days */
+    first = cerebro_date_add_days(&tool->want.date, 2);
+    last = cerebro_date_add_days(&tool->want.date,
+                                 CEREBRO_ENGINE_NEXT_DAY_SEARCH);
+    ngx_cerebro_range_of(&tool->op, ngx_cerebro_store_model(tool->request),
+                         &first, &last);
 
     tool->op.request = tool->request;
-    tool->op.kind = NGX_CEREBRO_STORE_RANGE;
     tool->op.cache_only = 1;
     tool->op.done = ngx_cerebro_check_day_done;
     tool->op.data = tool;
@@ -843,7 +838,7 @@ ngx_int_t
 ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller)
 {
     ngx_uint_t                   i, n;
-    cerebro_date_t               today, day;
+    cerebro_date_t               today, first, last;
     ngx_cerebro_store_op_t      *ops;
     const cerebro_restaurant_t  *model;
 
@@ -863,11 +858,9 @@ ngx_cerebro_tools_warm(ngx_http_request_t *r, const char *caller)
 
     /* the fortnight after, one read: where a full evening's alternatives
      * are looked for */
-    ops[3].kind = NGX_CEREBRO_STORE_RANGE;
-    day = cerebro_date_add_days(&today, 3);
-    ops[3].from = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
-    day = cerebro_date_add_days(&today, CEREBRO_ENGINE_NEXT_DAY_SEARCH + 3);
-    ops[3].to = cerebro_tz_from_local(&model->tz, &day, 0, NULL);
+    first = cerebro_date_add_days(&today, 3);
+    last = cerebro_date_add_days(&today, CEREBRO_ENGINE_NEXT_DAY_SEARCH + 2);
+    ngx_cerebro_range_of(&ops[3], model, &first, &last);
 
     n = 4;
 
@@ -1262,6 +1255,22 @@ ngx_cerebro_tool_phone(ngx_cerebro_tool_t *tool)
     }
 
     return NGX_OK;
+}
+
+
+/* op reads the whole local days from first to last as one range. */
+static void
+ngx_cerebro_range_of(ngx_cerebro_store_op_t *op,
+    const cerebro_restaurant_t *model, const cerebro_date_t *first,
+    const cerebro_date_t *last)
+{
+    cerebro_date_t  end;
+
+    end = cerebro_date_add_days(last, 1);
+
+    op->kind = NGX_CEREBRO_STORE_RANGE;
+    op->from = cerebro_tz_from_local(&model->tz, first, 0, NULL);
+    op->to = cerebro_tz_from_local(&model->tz, &end, 0, NULL);
 }
 
 
