@@ -716,6 +716,7 @@ ngx_cerebro_exit_process(ngx_cycle_t *cycle)
 
     backend = mcf->store;
 
+    ngx_cerebro_jobs_exit_process(cycle);
     ngx_cerebro_outbox_exit_process(cycle);
 
     if (backend->exit_process) {

@@ -405,6 +405,9 @@ ngx_int_t
 ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
 {
     u_char       *p;
+    off_t         len;
+    ssize_t       n;
+    ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     ngx_str_null(body);
@@ -413,26 +416,45 @@ ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_OK;
     }
 
-    if (r->request_body->temp_file) {
-        return ngx_cerebro_http_send_error(r,
-                                           NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                           "the body is larger than this "
-                                           "endpoint takes");
-    }
+    len = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        body->len += cl->buf->last - cl->buf->pos;
+        len += ngx_buf_size(cl->buf);
     }
 
-    p = ngx_pnalloc(r->pool, body->len + 1);
+    p = ngx_pnalloc(r->pool, (size_t) len + 1);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     body->data = p;
+    body->len = (size_t) len;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        /*
+         * A chunked body's framing can outgrow the buffer that the same
+         * body without it fits in, and nginx then keeps it in a temporary
+         * file.  nginx has already held it to client_max_body_size: it is
+         * read back from the page cache nginx has just written it to.
+         */
+        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
+                          b->file_pos);
+
+        if (n != b->file_last - b->file_pos) {
+            ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                            "the request body's temporary file \"%V\" "
+                            "could not be read back", &b->file->name);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p += n;
     }
 
     *p = '\0';

@@ -36,9 +36,10 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
     const char *content_type, ngx_http_client_body_handler_pt handler);
 
 /*
- * The request body in one NUL-terminated piece: NGX_OK; otherwise the
- * status to finalize with (a JSON 413 already sent when the body went to a
- * temporary file: larger than the location's client_body_buffer_size).
+ * The request body in one NUL-terminated piece, wherever nginx kept it:
+ * NGX_OK; otherwise the status to finalize with (nothing has been sent).
+ * nginx itself answers 413 to a body over client_max_body_size, whatever
+ * its framing, before the body handler ever runs.
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
 

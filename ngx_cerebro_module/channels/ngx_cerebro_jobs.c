@@ -374,6 +374,21 @@ ngx_cerebro_jobs_init_process(ngx_cycle_t *cycle)
 }
 
 
+void
+ngx_cerebro_jobs_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_cerebro_jobs_poke_t  *poke;
+
+    poke = &ngx_cerebro_jobs_worker;
+
+    if (poke->timer.timer_set) {
+        ngx_del_timer(&poke->timer);
+    }
+
+    ngx_cerebro_jobs_close(poke);
+}
+
+
 /* The first TCP listening socket, its wildcard address made loopback. */
 static ngx_int_t
 ngx_cerebro_jobs_address(ngx_cycle_t *cycle, ngx_cerebro_jobs_poke_t *poke)

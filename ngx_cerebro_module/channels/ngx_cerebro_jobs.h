@@ -20,8 +20,14 @@
 
 char *ngx_cerebro_jobs(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-/* Worker 0 starts the timer (cancelable: it never delays a shutdown). */
+/*
+ * Worker 0 starts the timer and owns the poke's client connection: both
+ * belong to no request, so they never delay a shutdown.  The run itself is
+ * a request, which keeps its worker alive until it answers; at exit the
+ * poke's connection, if its answer has not been read yet, is closed.
+ */
 ngx_int_t ngx_cerebro_jobs_init_process(ngx_cycle_t *cycle);
+void ngx_cerebro_jobs_exit_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_CEREBRO_JOBS_H_INCLUDED_ */

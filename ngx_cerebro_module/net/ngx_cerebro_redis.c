@@ -784,7 +784,13 @@ ngx_cerebro_redis_send(ngx_cerebro_redis_t *rd, ngx_msec_t timeout,
     cmd->timer.handler = ngx_cerebro_redis_cmd_timeout;
     cmd->timer.data = cmd;
     cmd->timer.log = rd->log;
-    cmd->timer.cancelable = 1;
+
+    /*
+     * A command somebody waits for (a request, most often) holds a graceful
+     * shutdown until it is answered or times out; one sent and forgotten
+     * does not.
+     */
+    cmd->timer.cancelable = (handler == NULL);
 
     if (redisAsyncCommandArgv(rd->ac, ngx_cerebro_redis_reply, cmd, argc,
                               argv, argvlen)

@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import pytest
@@ -21,7 +22,11 @@ def pytest_sessionstart(session):
 def prefixes():
     base = world_traversable_dir("prefixes")
     yield base
-    shutil.rmtree(base, ignore_errors=True)
+    # CEREBRO_KEEP=1 keeps the prefixes (logs, data) to read after the run
+    if os.environ.get("CEREBRO_KEEP"):
+        print(f"kept {base}")
+    else:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -69,6 +69,9 @@ def base_env(extra=None):
     """A minimal environment, so that the host's variables cannot leak in."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "LANG": "C.UTF-8"}
+    # CEREBRO_LOG_LEVEL=debug on the pytest command line, to read a failure
+    if "CEREBRO_LOG_LEVEL" in os.environ:
+        env["CEREBRO_LOG_LEVEL"] = os.environ["CEREBRO_LOG_LEVEL"]
     env.update(extra or {})
     return env
 
