@@ -65,6 +65,7 @@ typedef struct {
     cerebro_restaurant_t      *model;
     void                      *store;            /* its backend */
     void                      *limiter;          /* shared memory zone */
+    void                      *health;           /* the store's, a zone */
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
 
