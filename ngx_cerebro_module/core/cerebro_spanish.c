@@ -2248,6 +2248,137 @@ cerebro_es_reason(cerebro_es_rc_t rc, cerebro_es_kind_t kind)
 }
 
 
+/*
+ * The refusal is built whole, then copied: a cut must not split a UTF-8
+ * sequence ("¿", "é") that a channel would then refuse to send.
+ */
+#define ES_REFUSAL_LEN  256
+
+typedef struct {
+    char    buf[ES_REFUSAL_LEN];
+    size_t  len;
+} es_line_t;
+
+
+static void
+es_line_put(es_line_t *l, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+
+    if (n > sizeof(l->buf) - 1 - l->len) {
+        n = sizeof(l->buf) - 1 - l->len;
+    }
+
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+    l->buf[l->len] = '\0';
+}
+
+
+static int
+es_date_sane(const cerebro_date_t *d)
+{
+    return d->year >= 1 && d->year <= 9999 && d->day >= 1
+           && d->day <= cerebro_days_in_month(d->year, d->month);
+}
+
+
+size_t
+cerebro_es_refusal(cerebro_es_rc_t rc, const cerebro_es_date_t *d,
+    const cerebro_date_t *today, char *buf, size_t size)
+{
+    char       date[80];
+    int        ref_year, dated, have_today;
+    size_t     n;
+    int64_t    ago;
+    es_line_t  l;
+
+    l.len = 0;
+    l.buf[0] = '\0';
+    have_today = today != NULL && cerebro_date_valid(today);
+
+    dated = d != NULL && es_date_sane(&d->date)
+            && (rc == CEREBRO_ES_PAST || rc == CEREBRO_ES_OUT_OF_RANGE
+                || (rc == CEREBRO_ES_WEEKDAY_MISMATCH
+                    && d->weekday_said >= 0 && d->weekday_said <= 6));
+
+    if (dated) {
+        ref_year = have_today ? today->year : d->date.year;
+        cerebro_date_format_es(date, sizeof(date), &d->date, ref_year);
+    }
+
+    if (rc == CEREBRO_ES_OK) {
+        /* nothing to refuse */
+
+    } else if (dated && rc == CEREBRO_ES_PAST) {
+        ago = have_today ? cerebro_days_from_civil(today->year, today->month,
+                                                   today->day)
+                           - cerebro_days_from_civil(d->date.year,
+                                                     d->date.month,
+                                                     d->date.day)
+                         : 0;
+
+        /* said so whatever the words: "el 30 de noviembre" on the 1st */
+        if (ago == 1) {
+            es_line_put(&l, "Ayer fue ");
+            es_line_put(&l, date);
+
+        } else if (ago == 2) {
+            es_line_put(&l, "Anteayer fue ");
+            es_line_put(&l, date);
+
+        } else {
+            es_line_put(&l, "El ");
+            es_line_put(&l, date);
+            es_line_put(&l, " ya ha pasado");
+        }
+
+    } else if (dated && rc == CEREBRO_ES_OUT_OF_RANGE) {
+        es_line_put(&l, "El ");
+        es_line_put(&l, date);
+        es_line_put(&l, " queda demasiado lejos");
+
+    } else if (dated) {
+        es_line_put(&l, "Me ha dicho ");
+        es_line_put(&l, cerebro_weekday_name_es(d->weekday_said));
+        es_line_put(&l, ", pero esa fecha es el ");
+        es_line_put(&l, date);
+
+    } else if (rc == CEREBRO_ES_EMPTY) {
+        es_line_put(&l, "¿Para qué día sería la reserva?");
+
+    } else if (rc == CEREBRO_ES_NOT_UNDERSTOOD) {
+        es_line_put(&l, "Lo siento, no he entendido el día");
+
+    } else {
+        es_line_put(&l, "Lo siento, ");
+        es_line_put(&l, cerebro_es_reason(rc, CEREBRO_ES_KIND_DATE));
+    }
+
+    if (rc != CEREBRO_ES_OK && rc != CEREBRO_ES_EMPTY) {
+        es_line_put(&l, "; ¿para qué día sería la reserva?");
+    }
+
+    if (buf != NULL && size > 0) {
+        n = l.len < size ? l.len : size - 1;
+
+        /* back to the start of a sequence the cut would split */
+        while (n > 0 && n < l.len
+               && ((unsigned char) l.buf[n] & 0xc0) == 0x80)
+        {
+            n--;
+        }
+
+        memcpy(buf, l.buf, n);
+        buf[n] = '\0';
+    }
+
+    return l.len;
+}
+
+
 const char *
 cerebro_es_rc_name(cerebro_es_rc_t rc)
 {

@@ -88,7 +88,7 @@
  * - Whenever a date understood is refused (CEREBRO_ES_PAST,
  *   CEREBRO_ES_OUT_OF_RANGE, CEREBRO_ES_WEEKDAY_MISMATCH), out->date and
  *   out->weekday hold it, and out->weekday_said the weekday named or -1,
- *   so that the guest hears which; a date that does not exist
+ *   so that cerebro_es_refusal() can name it; a date that does not exist
  *   (BAD_MONTH, BAD_DAY, NONEXISTENT_DATE) leaves out zeroed. All of this
  *   is civil dates: a change of summer time (Europe/Madrid, last Sundays
  *   of March and October) moves no day.
@@ -196,6 +196,28 @@ cerebro_es_rc_t cerebro_es_parse_time(const char *in, size_t len,
  * for the codes shared by both parsers.
  */
 const char *cerebro_es_reason(cerebro_es_rc_t rc, cerebro_es_kind_t kind);
+
+/*
+ * The line to the guest when a date is refused, naming the day understood
+ * (d as cerebro_es_parse_date*() left it, today as given to it):
+ *
+ *   PAST            "Ayer fue lunes 30 de noviembre; ¿para qué día sería
+ *                   la reserva?" ("Anteayer fue ..." two days back), else
+ *                   "El lunes 30 de noviembre ya ha pasado; ¿para ..."
+ *   OUT_OF_RANGE    "El martes 1 de enero de 2032 queda demasiado lejos;
+ *                   ¿para ..."
+ *   WEEKDAY_MISMATCH  "Me ha dicho viernes, pero esa fecha es el sábado
+ *                   28 de noviembre; ¿para ..."
+ *   EMPTY           "¿Para qué día sería la reserva?"
+ *   others          "Lo siento, <cerebro_es_reason()>; ¿para ..."
+ *
+ * (OK writes ""). The year is said when it is not today's. One line, no
+ * final stop, UTF-8. Returns the length of the whole line, as snprintf
+ * does; a line cut to size never ends in half a character. buf may be
+ * NULL with size 0 to measure; d and today may be NULL (no date named).
+ */
+size_t cerebro_es_refusal(cerebro_es_rc_t rc, const cerebro_es_date_t *d,
+    const cerebro_date_t *today, char *buf, size_t size);
 
 /* Easter Sunday of a Gregorian year (the anonymous computus). */
 void cerebro_es_easter(int year, cerebro_date_t *out);

@@ -1163,9 +1163,137 @@ test_past_window(void **state)
 }
 
 
+static void
+check_refusal(const cerebro_date_t *today, const char *in,
+    const char *want)
+{
+    char               buf[256];
+    size_t             n;
+    cerebro_es_date_t  d;
+    cerebro_es_rc_t    rc;
+
+    rc = cerebro_es_parse_date_window(in, strlen(in), today,
+                                      CEREBRO_ES_PAST_WINDOW, &d);
+    n = cerebro_es_refusal(rc, &d, today, buf, sizeof(buf));
+
+    if (strcmp(buf, want) != 0) {
+        print_error("today %d-%02d-%02d \"%s\" (%s):\n got \"%s\"\nwant"
+                    " \"%s\"\n", today->year, today->month, today->day, in,
+                    cerebro_es_rc_name(rc), buf, want);
+    }
+
+    assert_string_equal(buf, want);
+    assert_int_equal(n, strlen(want));
+}
+
+
+static void
+test_refusal(void **state)
+{
+    static const cerebro_date_t  dec1 = { 2026, 12, 1 };
+    static const cerebro_date_t  nov27 = { 2026, 11, 27 };
+    static const cerebro_date_t  jan1 = { 2027, 1, 1 };
+    static const char           *q = "; ¿para qué día sería la reserva?";
+    char                         want[256], buf[256], small[8];
+    cerebro_es_date_t            d;
+    size_t                       n, full;
+    int                          rc;
+
+    (void) state;
+
+#define REFUSAL(today, in, head)                                             \
+    snprintf(want, sizeof(want), "%s%s", head, q);                           \
+    check_refusal(today, in, want)
+
+    REFUSAL(&dec1, "ayer", "Ayer fue lunes 30 de noviembre");
+    REFUSAL(&dec1, "el 30 de noviembre", "Ayer fue lunes 30 de noviembre");
+    REFUSAL(&dec1, "anteayer", "Anteayer fue domingo 29 de noviembre");
+    REFUSAL(&dec1, "hace una semana",
+            "El martes 24 de noviembre ya ha pasado");
+    REFUSAL(&dec1, "el 2 de octubre", "El viernes 2 de octubre ya ha pasado");
+    REFUSAL(&dec1, "26/11/2025",
+            "El miércoles 26 de noviembre de 2025 ya ha pasado");
+    REFUSAL(&dec1, "2032-01-01",
+            "El jueves 1 de enero de 2032 queda demasiado lejos");
+    REFUSAL(&nov27, "el viernes 28 de noviembre",
+            "Me ha dicho viernes, pero esa fecha es el sábado 28 de"
+            " noviembre");
+    REFUSAL(&nov27, "el martes, Nochebuena",
+            "Me ha dicho martes, pero esa fecha es el jueves 24 de"
+            " diciembre");
+    REFUSAL(&nov27, "el lunes de esta semana",
+            "El lunes 23 de noviembre ya ha pasado");
+    REFUSAL(&jan1, "ayer", "Ayer fue jueves 31 de diciembre de 2026");
+    REFUSAL(&dec1, "hola", "Lo siento, no he entendido el día");
+    REFUSAL(&dec1, "31 de febrero",
+            "Lo siento, esa fecha no existe en el calendario");
+    REFUSAL(&dec1, "el viernes o el sábado",
+            "Lo siento, me ha dicho más de un día");
+    check_refusal(&dec1, "   ", "¿Para qué día sería la reserva?");
+
+#undef REFUSAL
+
+    /* nothing refused, nothing said */
+    assert_int_equal(cerebro_es_parse_date("mañana", 7, &dec1, &d),
+                     CEREBRO_ES_OK);
+    buf[0] = 'x';
+    assert_int_equal(cerebro_es_refusal(CEREBRO_ES_OK, &d, &dec1, buf,
+                                        sizeof(buf)), 0);
+    assert_string_equal(buf, "");
+
+    /* without the date or today: said without naming the day */
+    cerebro_es_refusal(CEREBRO_ES_PAST, NULL, &dec1, buf, sizeof(buf));
+    assert_string_equal(buf, "Lo siento, esa fecha ya ha pasado; ¿para qué"
+                             " día sería la reserva?");
+
+    assert_int_equal(cerebro_es_parse_date("ayer", 4, &dec1, &d),
+                     CEREBRO_ES_PAST);
+    cerebro_es_refusal(CEREBRO_ES_PAST, &d, NULL, buf, sizeof(buf));
+    assert_string_equal(buf, "El lunes 30 de noviembre ya ha pasado; ¿para"
+                             " qué día sería la reserva?");
+
+    /* a mismatch without the weekday said cannot be told */
+    d.weekday_said = -1;
+    cerebro_es_refusal(CEREBRO_ES_WEEKDAY_MISMATCH, &d, &dec1, buf,
+                       sizeof(buf));
+    assert_string_equal(buf, "Lo siento, el día de la semana no coincide con"
+                             " la fecha; ¿para qué día sería la reserva?");
+
+    /* measured, and cut short never in the middle of "¿" */
+    full = cerebro_es_refusal(CEREBRO_ES_EMPTY, NULL, NULL, NULL, 0);
+    assert_int_equal(full, strlen("¿Para qué día sería la reserva?"));
+
+    memset(small, 'x', sizeof(small));
+    n = cerebro_es_refusal(CEREBRO_ES_EMPTY, NULL, NULL, small, 2);
+    assert_int_equal(n, full);
+    assert_string_equal(small, "");
+    assert_int_equal(small[2], 'x');
+
+    cerebro_es_refusal(CEREBRO_ES_EMPTY, NULL, NULL, small, 3);
+    assert_string_equal(small, "¿");
+
+    cerebro_es_refusal(CEREBRO_ES_EMPTY, NULL, NULL, small, sizeof(small));
+    assert_string_equal(small, "¿Para ");
+
+    /* every code: one line, no stop at the end, as long as it says */
+    for (rc = CEREBRO_ES_OK + 1; rc <= CEREBRO_ES_INVALID_ARG; rc++) {
+        assert_int_equal(cerebro_es_parse_date("ayer", 4, &dec1, &d),
+                         CEREBRO_ES_PAST);
+        d.weekday_said = 5;
+        n = cerebro_es_refusal((cerebro_es_rc_t) rc, &d, &dec1, buf,
+                               sizeof(buf));
+        assert_int_equal(n, strlen(buf));
+        assert_true(n > 20);
+        assert_null(strchr(buf, '\n'));
+        assert_true(buf[n - 1] == '?');
+    }
+}
+
+
 /*
  * Phrases made of the new words at random, and random bytes: whatever the
- * code, a date in out is a real day on the right side of today.
+ * code, a date in out is a real day on the right side of today, and the
+ * refusal is one line.
  */
 static void
 test_word_salad(void **state)
@@ -1183,7 +1311,7 @@ test_word_salad(void **state)
         { 2026, 11, 29 }, { 2026, 12, 31 }, { 2027, 1, 1 }, { 2028, 2, 29 },
         { 2026, 10, 24 }, { 2026, 4, 5 }
     };
-    char                         in[256];
+    char                         in[256], line[256];
     unsigned                     seed;
     size_t                       len, k;
     int                          i, j, nwords, ntoday;
@@ -1245,6 +1373,9 @@ test_word_salad(void **state)
             assert_int_equal(d.date.year, 0);
         }
 
+        k = cerebro_es_refusal(rc, &d, today, line, sizeof(line));
+        assert_int_equal(k, strlen(line));
+        assert_null(strchr(line, '\n'));
     }
 }
 
@@ -1269,6 +1400,7 @@ main(void)
         cmocka_unit_test(test_easter),
         cmocka_unit_test(test_dst_changes),
         cmocka_unit_test(test_past_window),
+        cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_word_salad),
     };
 
