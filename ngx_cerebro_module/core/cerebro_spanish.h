@@ -47,12 +47,15 @@
  * - "28 de noviembre", "28/11", "28-11": this year's date; when it has
  *   passed, next year's, with CEREBRO_ES_DATE_NEXT_YEAR set so the caller
  *   says so ("el 28 de noviembre del año que viene"). Never silent. With
- *   cerebro_es_parse_date_window(), a date that passed at most past_days
- *   days ago is CEREBRO_ES_PAST instead, this year's date in out: "el 30
- *   de noviembre" said on 1 December was misspoken or meant in the past,
- *   not a booking eleven months ahead. Callers pass
+ *   cerebro_es_parse_date_window(), when this year's date passed at most
+ *   past_days days ago it is CEREBRO_ES_PAST instead, this year's date in
+ *   out: "el 30 de noviembre" said on 1 December was misspoken or meant
+ *   in the past, not a booking eleven months ahead, while "el 1 de
+ *   octubre" (61 days before) is still next year's. Callers pass
  *   CEREBRO_ES_PAST_WINDOW (60 days, the booking window of
  *   conf/restaurant.json: next year's date would be refused anyway).
+ *   A weekday said with a past date is not checked: "el domingo 30 de
+ *   noviembre" on 1 December is CEREBRO_ES_PAST, weekday_said 0.
  * - With a year ("2026-11-28", "28/11/2026", "28 de noviembre de 2026",
  *   "28/11/26") a past date is CEREBRO_ES_PAST, never moved.
  * - "el día 3" / "día 3": the next 3rd, this month when the 3rd has not
@@ -202,14 +205,17 @@ const char *cerebro_es_reason(cerebro_es_rc_t rc, cerebro_es_kind_t kind);
  * (d as cerebro_es_parse_date*() left it, today as given to it):
  *
  *   PAST            "Ayer fue lunes 30 de noviembre; ¿para qué día sería
- *                   la reserva?" ("Anteayer fue ..." two days back), else
- *                   "El lunes 30 de noviembre ya ha pasado; ¿para ..."
- *   OUT_OF_RANGE    "El martes 1 de enero de 2032 queda demasiado lejos;
+ *                   la reserva?" ("Anteayer fue ..." two days back),
+ *                   however the day was said; else "El lunes 30 de
+ *                   noviembre ya ha pasado; ¿para ..."
+ *   OUT_OF_RANGE    "El jueves 1 de enero de 2032 queda demasiado lejos;
  *                   ¿para ..."
  *   WEEKDAY_MISMATCH  "Me ha dicho viernes, pero esa fecha es el sábado
  *                   28 de noviembre; ¿para ..."
  *   EMPTY           "¿Para qué día sería la reserva?"
- *   others          "Lo siento, <cerebro_es_reason()>; ¿para ..."
+ *   NOT_UNDERSTOOD  "Lo siento, no he entendido el día; ¿para ..."
+ *   others          "Lo siento, <cerebro_es_reason()>; ¿para ..." (also
+ *                   PAST etc. when d names no date)
  *
  * (OK writes ""). The year is said when it is not today's. One line, no
  * final stop, UTF-8. Returns the length of the whole line, as snprintf
