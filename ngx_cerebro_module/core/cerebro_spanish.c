@@ -773,9 +773,9 @@ es_span(const es_text_t *t, int i, int *unit, int *count)
 
 
 /*
- * The same day count months on; a shorter month gives its last day, so
- * that "dentro de un mes" on 31 January is the end of February (the
- * read-back shows it) rather than a refusal.
+ * The same day of the month count months on; a shorter month gives its
+ * last day, so that "dentro de un mes" on 31 January is the end of
+ * February (the read-back shows it) rather than a refusal.
  */
 static void
 es_months_later(es_dates_t *s, int count)
@@ -876,7 +876,7 @@ es_day_word(const es_text_t *t, int i, int *day)
 /*
  * The days of the Spanish year a restaurant is booked for, by name, with
  * Logroño's own fiestas. month 0 is a day of Easter: day is then the
- * days after Easter Sunday. At one word, the longer names come first.
+ * days after Easter Sunday.
  */
 typedef struct {
     const char  *words;             /* folded tokens, one space apart */
@@ -968,7 +968,7 @@ static const char  *es_not_date_words[] = {
 };
 
 
-/* A named day at i that is not one. */
+/* Whether the named day at i is a wish, a name or a street instead. */
 static int
 es_not_a_date(const es_text_t *t, int i)
 {
