@@ -741,7 +741,18 @@ es_span_count(const es_text_t *t, int i, int *unit, int *count)
 static int
 es_span(const es_text_t *t, int i, int *unit, int *count)
 {
-    int  head, n;
+    const es_tok_t  *k;
+    int              head, n;
+
+    k = es_at(t, i);
+
+    /* most words start no span: "dentro", "de", "en", "hace" */
+    if (k == NULL || k->type != ES_WORD
+        || (t->buf[k->start] != 'd' && t->buf[k->start] != 'e'
+            && t->buf[k->start] != 'h'))
+    {
+        return 0;
+    }
 
     if (es_is(t, i, "dentro") && es_is(t, i + 1, "de")) {
         head = 2;
@@ -925,33 +936,44 @@ static const es_named_t  es_named_days[] = {
 };
 
 
-/* The tokens at i spell words. Returns the tokens used, 0 if not. */
+/*
+ * The tokens at i spell words. Returns the tokens used, 0 if not. Byte by
+ * byte: it runs at every token of the phrase.
+ */
 static int
 es_phrase(const es_text_t *t, int i, const char *words)
 {
     const es_tok_t  *k;
-    const char      *p, *e;
-    size_t           n;
+    const char      *p, *w;
     int              used;
+    size_t           j;
 
     p = words;
 
     for (used = 0; /* void */; used++) {
-        e = strchr(p, ' ');
-        n = e ? (size_t) (e - p) : strlen(p);
         k = es_at(t, i + used);
 
-        if (k == NULL || k->type != ES_WORD || k->len != n
-            || memcmp(t->buf + k->start, p, n) != 0)
-        {
+        if (k == NULL || k->type != ES_WORD) {
             return 0;
         }
 
-        if (e == NULL) {
+        w = t->buf + k->start;
+
+        for (j = 0; j < k->len; j++) {
+            if (p[j] != w[j]) {
+                return 0;
+            }
+        }
+
+        p += j;
+
+        if (*p == '\0') {
             return used + 1;
         }
 
-        p = e + 1;
+        if (*p++ != ' ') {
+            return 0;
+        }
     }
 }
 
