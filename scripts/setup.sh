@@ -19,7 +19,7 @@ runtime_pkgs=(nginx libcjson1 libhiredis0.14 libsqlite3-0 gettext-base
 build_pkgs=(gcc make libc6-dev pkg-config nginx-dev libssl-dev libpcre2-dev
             zlib1g-dev libcjson-dev libhiredis-dev libsqlite3-dev)
 test_pkgs=(libcmocka-dev python3 python3-pytest redis-server wrk clang
-           libclang-rt-14-dev valgrind procps)
+           libclang-rt-14-dev valgrind procps nodejs npm)
 
 if_needed=0
 profiles=()
@@ -44,10 +44,20 @@ for profile in "${profiles[@]}"; do
     esac
 done
 
+# A node from elsewhere (NodeSource's nodejs bundles npm, and conflicts
+# with Debian's npm) serves the tests as well as Debian's.
+provided() {
+    case "$1" in
+        nodejs) command -v node >/dev/null 2>&1 ;;
+        npm)    command -v npm >/dev/null 2>&1 ;;
+        *)      return 1 ;;
+    esac
+}
+
 missing=()
 for pkg in "${wanted[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = installed ] || missing+=("$pkg")
+    [ "$status" = installed ] || provided "$pkg" || missing+=("$pkg")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -546,7 +546,7 @@ cerebro_dlg_name(const char *text, size_t len, int bare, char *out,
 
 unsigned
 cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
-    const cerebro_date_t *today, int *date_error)
+    const cerebro_date_t *today, int *date_error, cerebro_es_date_t *refused)
 {
     int                n;
     char               name[CEREBRO_DLG_NAME_LEN];
@@ -572,7 +572,8 @@ cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
         set |= CEREBRO_DLG_SLOT_PARTY;
     }
 
-    rc = cerebro_es_parse_date(text, len, today, &d);
+    rc = cerebro_es_parse_date_window(text, len, today,
+                                      CEREBRO_ES_PAST_WINDOW, &d);
 
     if (rc == CEREBRO_ES_OK) {
         cerebro_date_format_iso(st->date, sizeof(st->date), &d.date);
@@ -582,6 +583,10 @@ cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
                && date_error)
     {
         *date_error = (int) rc;
+
+        if (refused) {
+            *refused = d;
+        }
     }
 
     if (cerebro_es_parse_time(text, len, &t) == CEREBRO_ES_OK) {
@@ -795,9 +800,11 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 {
     int                    date_error;
     unsigned               set, missing;
+    cerebro_es_date_t      refused;
     cerebro_dlg_intent_t   intent;
 
     memset(step, 0, sizeof(cerebro_dlg_step_t));
+    memset(&refused, 0, sizeof(refused));
 
     if (len > CEREBRO_ES_MAX_INPUT) {
         len = CEREBRO_ES_MAX_INPUT;
@@ -855,7 +862,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
             cerebro_dlg_state_t  tmp;
 
             memset(&tmp, 0, sizeof(tmp));
-            cerebro_dlg_fill(&tmp, text, len, today, NULL);
+            cerebro_dlg_fill(&tmp, text, len, today, NULL, NULL);
 
             if (tmp.date[0] && cerebro_dlg_add(step->args, "date", tmp.date))
             {
@@ -870,7 +877,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
             cerebro_dlg_state_t  tmp;
 
             memset(&tmp, 0, sizeof(tmp));
-            set = cerebro_dlg_fill(&tmp, text, len, today, NULL);
+            set = cerebro_dlg_fill(&tmp, text, len, today, NULL, NULL);
 
             if (!(set & (CEREBRO_DLG_SLOT_DATE | CEREBRO_DLG_SLOT_TIME
                          | CEREBRO_DLG_SLOT_PARTY)))
@@ -952,15 +959,14 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     }
 
     /* a booking: started by the words, or going on with its slots */
-    set = cerebro_dlg_fill(st, text, len, today, &date_error);
+    set = cerebro_dlg_fill(st, text, len, today, &date_error, &refused);
 
     if (date_error) {
         st->booking = 1;
         st->asked = CEREBRO_DLG_SLOT_DATE;
-        (void) snprintf(step->text, sizeof(step->text),
-                        "Lo siento, %s. ¿Qué día le viene bien?",
-                        cerebro_es_reason((cerebro_es_rc_t) date_error,
-                                          CEREBRO_ES_KIND_DATE));
+        /* naming the day understood: "Ayer fue lunes 30 de noviembre..." */
+        (void) cerebro_es_refusal((cerebro_es_rc_t) date_error, &refused,
+                                  today, step->text, sizeof(step->text));
         return 0;
     }
 

@@ -1137,6 +1137,7 @@ ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool, const char *date_key,
     unsigned                     prefilled;
     ngx_int_t                    rc;
     const char                  *date, *time, *location;
+    char                         refusal[256];
     cerebro_date_t               today;
     cerebro_es_rc_t              es;
     cerebro_es_date_t            d;
@@ -1157,8 +1158,24 @@ ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool, const char *date_key,
     time = ngx_cerebro_arg(tool, time_key);
 
     if (date) {
-        es = cerebro_es_parse_date(date, ngx_strlen(date), &today, &d);
-        if (es != CEREBRO_ES_OK) {
+        es = cerebro_es_parse_date_window(date, ngx_strlen(date), &today,
+                                          CEREBRO_ES_PAST_WINDOW, &d);
+
+        switch (es) {
+
+        case CEREBRO_ES_OK:
+            break;
+
+        case CEREBRO_ES_PAST:
+        case CEREBRO_ES_OUT_OF_RANGE:
+        case CEREBRO_ES_WEEKDAY_MISMATCH:
+            /* understood, and refused: the guest hears the day we heard */
+            (void) cerebro_es_refusal(es, &d, &today, refusal,
+                                      sizeof(refusal));
+            return ngx_cerebro_tool_reply(tool, "%s.", refusal) == NGX_OK
+                   ? NGX_DONE : NGX_ERROR;
+
+        default:
             return ngx_cerebro_tool_reply(tool, "No he entendido la fecha "
                                           "\"%s\": %s. ¿Para qué día sería?",
                                           date,
