@@ -142,7 +142,7 @@ static void cerebro_dlg_describe(const cerebro_dlg_state_t *st,
     const cerebro_date_t *today, char *out, size_t size);
 static size_t cerebro_dlg_question(const cerebro_dlg_state_t *st,
     unsigned missing, const cerebro_date_t *today, char *out, size_t size);
-static int cerebro_dlg_tool(cerebro_dlg_step_t *step, const char *tool);
+static int cerebro_dlg_tool(cerebro_dlg_step_t *step, cerebro_tool_id_t id);
 static int cerebro_dlg_add(cJSON *args, const char *name, const char *value);
 static void cerebro_dlg_reset_booking(cerebro_dlg_state_t *st);
 static size_t cerebro_dlg_copy(char *out, size_t size, const char *s);
@@ -744,10 +744,11 @@ cerebro_dlg_question(const cerebro_dlg_state_t *st, unsigned missing,
 
 
 static int
-cerebro_dlg_tool(cerebro_dlg_step_t *step, const char *tool)
+cerebro_dlg_tool(cerebro_dlg_step_t *step, cerebro_tool_id_t id)
 {
     step->action = CEREBRO_DLG_TOOL;
-    step->tool = tool;
+    step->tool = cerebro_tool_name(id);
+    step->tool_id = id;
     step->args = cJSON_CreateObject();
 
     return step->args ? 0 : -1;
@@ -854,7 +855,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     case CEREBRO_DLG_CANCEL:
         st->pending = CEREBRO_DLG_PENDING_NONE;
 
-        if (cerebro_dlg_tool(step, "cancel_reservation") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CANCEL) != 0) {
             goto nomem;
         }
 
@@ -891,7 +892,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 
             st->pending = CEREBRO_DLG_PENDING_NONE;
 
-            if (cerebro_dlg_tool(step, "modify_reservation") != 0
+            if (cerebro_dlg_tool(step, CEREBRO_TOOL_MODIFY) != 0
                 || (tmp.date[0]
                     && cerebro_dlg_add(step->args, "new_date", tmp.date))
                 || (tmp.time[0]
@@ -911,12 +912,12 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         return 0;
 
     case CEREBRO_DLG_CHECK:
-        return cerebro_dlg_tool(step, "find_reservations") == 0 ? 0 : -1;
+        return cerebro_dlg_tool(step, CEREBRO_TOOL_FIND) == 0 ? 0 : -1;
 
     case CEREBRO_DLG_HOURS:
     case CEREBRO_DLG_ADDRESS:
     case CEREBRO_DLG_INFO:
-        if (cerebro_dlg_tool(step, "get_restaurant_info") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_INFO) != 0) {
             goto nomem;
         }
 
@@ -937,7 +938,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         }
 
     case CEREBRO_DLG_HUMAN:
-        if (cerebro_dlg_tool(step, "transfer_to_human") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_HANDOVER) != 0) {
             goto nomem;
         }
 
@@ -1021,7 +1022,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     if (missing == 0) {
         st->asked = 0;
 
-        if (cerebro_dlg_tool(step, "create_reservation") != 0
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CREATE) != 0
             || cerebro_dlg_add(step->args, "name", st->name)
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time)
@@ -1041,7 +1042,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         /* all but the name: say first whether there is a table */
         st->asked = CEREBRO_DLG_SLOT_NAME;
 
-        if (cerebro_dlg_tool(step, "check_availability") != 0
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CHECK) != 0
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time))
         {
@@ -1063,6 +1064,7 @@ nomem:
     step->args = NULL;
     step->action = CEREBRO_DLG_REPLY;
     step->tool = NULL;
+    step->tool_id = CEREBRO_TOOL_UNKNOWN;
     cerebro_dlg_copy(step->text, sizeof(step->text),
                      "Lo siento, ha habido un problema. Inténtelo de nuevo "
                      "en un momento.");
@@ -1093,7 +1095,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "create_reservation") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CREATE) {
         if (done) {
             cerebro_dlg_reset_booking(st);
             st->pending = CEREBRO_DLG_PENDING_NONE;
@@ -1107,7 +1109,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "check_availability") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CHECK) {
         /* the engine's sentences start "Sí, ..." when there is a table */
         if (strncmp(tool_text, "Sí", sizeof("Sí") - 1) == 0) {
             st->asked = CEREBRO_DLG_SLOT_NAME;
@@ -1122,7 +1124,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "cancel_reservation") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CANCEL) {
         date = cJSON_GetObjectItemCaseSensitive(step->args, "date");
 
         /* several bookings and no date: the tool asks which one */

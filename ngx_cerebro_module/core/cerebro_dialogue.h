@@ -21,6 +21,7 @@
 
 #include "cerebro_civil.h"
 #include "cerebro_spanish.h"
+#include "cerebro_tools.h"
 
 
 #define CEREBRO_DLG_NAME_LEN    64
@@ -86,6 +87,7 @@ typedef struct {
     cerebro_dlg_action_t    action;
     cerebro_dlg_intent_t    intent;
     const char             *tool;           /* a static name */
+    cerebro_tool_id_t       tool_id;
     cJSON                  *args;           /* the caller deletes it */
     char                    text[CEREBRO_DLG_TEXT_LEN];
 } cerebro_dlg_step_t;

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness import (BAD_LOG_LINE, MODULE, REPO, base_env, free_port,
-                     wait_for_file, wait_for_port, world_traversable_dir)
+                     wait_for_port, world_traversable_dir)
 
 RUN = REPO / "scripts" / "run"
 MADRID = ZoneInfo("Europe/Madrid")
@@ -42,6 +42,18 @@ def gone(pid, timeout=20.0):
     return False
 
 
+def wait_for_pid(pidfile, proc, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if pidfile.read_text().strip() == str(proc.pid):
+                return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
 class Launcher:
     """scripts/run in a prefix of its own, as an operator starts it."""
 
@@ -66,9 +78,24 @@ class Launcher:
         with open(out, "wb") as f:
             self.proc = subprocess.Popen(argv or [str(RUN)], env=self.env,
                                          stdout=f, stderr=subprocess.STDOUT)
+        # scripts/run becomes the master (exec): its pid in the pid file,
+        # not a stale one, and an answer (scripts/run's own "nginx -t"
+        # listens on the port for a moment too) say that it serves
+        assert wait_for_pid(self.pidfile, self.proc), self.output()
         assert wait_for_port(self.port, self.proc, timeout=30), self.output()
-        assert wait_for_file(self.pidfile, self.proc), self.output()
+        assert self.answers(), self.output()
         return self
+
+    def answers(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if self.request("GET", "/health")[0] == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.02)
+        return False
 
     def output(self):
         return "".join(p.read_text(errors="replace") for p in self.outputs)
