@@ -77,6 +77,11 @@ typedef struct {
     ngx_str_t                  vapi_timestamp_header;
     cerebro_hmac_opts_t        vapi_hmac;
     ngx_str_t                  transfer_number;
+    ngx_str_t                  transfer_after_hours;  /* "" : none */
+    ngx_array_t               *vapi_voice;       /* provider, voice, model */
+    ngx_array_t               *vapi_transcriber; /* provider, model, lang */
+    ngx_array_t               *vapi_model;       /* provider, model */
+    ngx_str_t                  vapi_first_message;
     ngx_str_t                  voice_prompt_file;
     ngx_str_t                  voice_prompt;
 

@@ -31,6 +31,8 @@ static void *ngx_cerebro_create_main_conf(ngx_conf_t *cf);
 static char *ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf);
 static char *ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_cerebro_conf_set_words(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cerebro_init_module(ngx_cycle_t *cycle);
@@ -219,6 +221,41 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, transfer_number),
+      NULL },
+
+    { ngx_string("cerebro_transfer_after_hours"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, transfer_after_hours),
+      NULL },
+
+    { ngx_string("cerebro_vapi_voice"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
+      ngx_cerebro_conf_set_words,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_voice),
+      NULL },
+
+    { ngx_string("cerebro_vapi_transcriber"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_cerebro_conf_set_words,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_transcriber),
+      NULL },
+
+    { ngx_string("cerebro_vapi_model"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_cerebro_conf_set_words,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_model),
+      NULL },
+
+    { ngx_string("cerebro_vapi_first_message"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, vapi_first_message),
       NULL },
 
     { ngx_string("cerebro_voice_prompt"),
@@ -959,6 +996,47 @@ ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* an empty directive value still means "set": it overrides the env */
     if (field->data == NULL) {
         field->data = (u_char *) "";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* The directive's words after its name, as an array of ngx_str_t. */
+static char *
+ngx_cerebro_conf_set_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *w;
+    ngx_uint_t     i;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a != NULL) {
+        return "is duplicate";
+    }
+
+    *a = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(ngx_str_t));
+    if (*a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        w = ngx_array_push(*a);
+        if (w == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        w->data = (u_char *) ngx_cerebro_pstrdup0(cf->pool, &value[i]);
+        if (w->data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        w->len = value[i].len;
     }
 
     return NGX_CONF_OK;

@@ -59,6 +59,11 @@ static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
+static ngx_int_t ngx_cerebro_vapi_no_calls(ngx_http_request_t *r,
+    const char *why);
+static void ngx_cerebro_vapi_refuse_call(ngx_cerebro_vapi_ctx_t *ctx,
+    ngx_cerebro_vapi_call_t *call, cJSON *function, const char *id,
+    const char *why);
 static ngx_cerebro_vapi_call_t *ngx_cerebro_vapi_calls(ngx_http_request_t *r,
     ngx_uint_t n);
 static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
@@ -73,7 +78,9 @@ static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
-static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r,
+    cJSON *message);
+static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
@@ -83,6 +90,10 @@ static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
 static const char *ngx_cerebro_vapi_string(cJSON *json, const char *path);
 static int64_t ngx_cerebro_vapi_time(cJSON *item);
 static void ngx_cerebro_vapi_cleanup(void *data);
+
+
+/* calls run at once; more in one message are answered with an error */
+#define NGX_CEREBRO_VAPI_MAX_CALLS  32
 
 
 static const char  ngx_cerebro_vapi_slow[] =
@@ -187,7 +198,7 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     if (ngx_strcmp(type->valuestring, "transfer-destination-request") == 0) {
-        return ngx_cerebro_vapi_transfer(r);
+        return ngx_cerebro_vapi_transfer(r, message);
     }
 
     if (ngx_strcmp(type->valuestring, "end-of-call-report") == 0) {
@@ -271,7 +282,7 @@ static ngx_int_t
 ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 {
     int                       n, i;
-    cJSON                    *list, *item, *call, *id;
+    cJSON                    *list, *item, *call, *id, *function;
     ngx_pool_cleanup_t       *cln;
     ngx_http_request_t       *r;
     ngx_cerebro_main_conf_t  *mcf;
@@ -286,22 +297,22 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
                                                 "toolWithToolCallList");
     }
 
-    n = cJSON_GetArraySize(list);
+    n = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 0;
 
-    if (!cJSON_IsArray(list) || n == 0 || n > 32) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "\"toolCallList\" is missing, "
-                                           "empty or too long");
+    /*
+     * Whatever goes wrong, VAPI gets 200 and the assistant an error it can
+     * read: any other status reaches the model as "No result returned".
+     */
+    if (n == 0) {
+        return ngx_cerebro_vapi_no_calls(r, "the message holds no tool "
+                                         "call (\"toolCallList\")");
     }
 
     ctx->calls = ngx_cerebro_vapi_calls(r, n);
-    if (ctx->calls == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    if (ctx->calls == NULL || cln == NULL) {
+        return ngx_cerebro_vapi_no_calls(r, "internal error");
     }
 
     cln->handler = ngx_cerebro_vapi_cleanup;
@@ -320,13 +331,37 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 
         id = cJSON_GetObjectItemCaseSensitive(call, "id");
 
+        /* {"id","function":{"name","arguments"}}, or {"id","name",...} */
+        function = cJSON_GetObjectItemCaseSensitive(call, "function");
+        if (!cJSON_IsObject(function)) {
+            function = call;
+        }
+
+        if (i >= NGX_CEREBRO_VAPI_MAX_CALLS) {
+            ngx_cerebro_vapi_refuse_call(ctx, &ctx->calls[i], function,
+                                         cJSON_IsString(id) ? id->valuestring
+                                                            : "",
+                                         "Demasiadas consultas a la vez; "
+                                         "hágalas de una en una.");
+            continue;
+        }
+
         if (ngx_cerebro_vapi_start_call(ctx, &ctx->calls[i], message,
-                        cJSON_GetObjectItemCaseSensitive(call, "function"),
-                        cJSON_IsString(id) ? id->valuestring : "")
+                                        function,
+                                        cJSON_IsString(id) ? id->valuestring
+                                                           : "")
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            ngx_cerebro_vapi_refuse_call(ctx, &ctx->calls[i], function,
+                                         cJSON_IsString(id) ? id->valuestring
+                                                            : "",
+                                         "Ha ocurrido un error interno.");
         }
+    }
+
+    if (ctx->pending == 0) {
+        ngx_cerebro_vapi_answer_tools(ctx);
+        return NGX_DONE;
     }
 
     ctx->deadline.handler = ngx_cerebro_vapi_deadline;
@@ -336,6 +371,53 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 
     /* the body handler's reference is released by the final answer */
     return NGX_DONE;
+}
+
+
+/* {"results":[],"error":"..."}: 200, a message VAPI can tell the model */
+static ngx_int_t
+ngx_cerebro_vapi_no_calls(ngx_http_request_t *r, const char *why)
+{
+    cJSON  *json;
+
+    json = cJSON_CreateObject();
+
+    if (json == NULL
+        || cJSON_AddArrayToObject(json, "results") == NULL
+        || cJSON_AddStringToObject(json, "error", why) == NULL)
+    {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/* A call answered at once with an error, its id and name kept. */
+static void
+ngx_cerebro_vapi_refuse_call(ngx_cerebro_vapi_ctx_t *ctx,
+    ngx_cerebro_vapi_call_t *call, cJSON *function, const char *id,
+    const char *why)
+{
+    cJSON  *name;
+
+    call->ctx = ctx;
+    call->id.len = ngx_strlen(id);
+    call->id.data = (u_char *) id;
+
+    name = cJSON_GetObjectItemCaseSensitive(function, "name");
+    if (cJSON_IsString(name)) {
+        call->tool.name.data = (u_char *) name->valuestring;
+        call->tool.name.len = ngx_strlen(name->valuestring);
+    }
+
+    call->tool.text.data = (u_char *) why;
+    call->tool.text.len = ngx_strlen(why);
+    call->tool.failed = 1;
+    call->done = 1;
+
+    ctx->pending--;
 }
 
 
@@ -351,10 +433,6 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     function = cJSON_GetObjectItemCaseSensitive(message, "functionCall");
-    if (!cJSON_IsObject(function)) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "\"functionCall\" is missing");
-    }
 
     ctx->calls = ngx_cerebro_vapi_calls(r, 1);
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -369,10 +447,20 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     ctx->ncalls = 1;
     ctx->pending = 1;
 
+    if (!cJSON_IsObject(function)) {
+        ngx_cerebro_vapi_refuse_call(ctx, ctx->calls, NULL, "",
+                                     "No he recibido qué función llamar.");
+        ngx_cerebro_vapi_answer_tools(ctx);
+        return NGX_DONE;
+    }
+
     if (ngx_cerebro_vapi_start_call(ctx, ctx->calls, message, function, "")
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ngx_cerebro_vapi_refuse_call(ctx, ctx->calls, function, "",
+                                     "Ha ocurrido un error interno.");
+        ngx_cerebro_vapi_answer_tools(ctx);
+        return NGX_DONE;
     }
 
     ctx->deadline.handler = ngx_cerebro_vapi_deadline;
@@ -385,10 +473,6 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 }
 
 
-/*
- * Zeroed calls, but for their tools' store operations: 11 kB a call that
- * the tool zeroes only if it uses them.
- */
 static ngx_cerebro_vapi_call_t *
 ngx_cerebro_vapi_calls(ngx_http_request_t *r, ngx_uint_t n)
 {
@@ -724,29 +808,120 @@ failed:
 }
 
 
+/*
+ * The model asked to transfer the call (the assistant's transferCall tool
+ * has no destination of its own): while somebody is at the restaurant, to
+ * its number; after hours to cerebro_transfer_after_hours, or, with none,
+ * an error the assistant tells the guest instead of ringing an empty room.
+ */
 static ngx_int_t
-ngx_cerebro_vapi_transfer(ngx_http_request_t *r)
+ngx_cerebro_vapi_transfer(ngx_http_request_t *r, cJSON *message)
 {
+    int                       minutes;
     cJSON                    *json, *dest;
+    ngx_str_t                *number;
+    const char               *said, *call_id;
+    cerebro_date_t            today;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    json = cJSON_CreateObject();
-    dest = json ? cJSON_AddObjectToObject(json, "destination") : NULL;
+    said = ngx_cerebro_vapi_last_words(message);
+    call_id = ngx_cerebro_vapi_string(message, "call.id");
 
-    if (dest == NULL
-        || cJSON_AddStringToObject(dest, "type", "number") == NULL
-        || cJSON_AddStringToObject(dest, "number",
-                          (char *) mcf->transfer_number.data) == NULL
-        || cJSON_AddStringToObject(dest, "message",
-                                   "Le paso con el restaurante.") == NULL)
-    {
-        cJSON_Delete(json);
+    ngx_cerebro_tools_today(mcf->model, &today, &minutes);
+
+    number = &mcf->transfer_number;
+
+    if (!cerebro_restaurant_staffed(mcf->model, &today, minutes)) {
+        number = mcf->transfer_after_hours.len ? &mcf->transfer_after_hours
+                                               : NULL;
+    }
+
+    if (said == NULL) {
+        said = "no words of the guest";
+    }
+
+    if (call_id == NULL) {
+        call_id = "";
+    }
+
+    if (number) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, r->connection->log, 0,
+                        "hand-over to a person (call \"%s\") to %V: %s",
+                        call_id, number, said);
+    } else {
+        ngx_cerebro_log(NGX_LOG_NOTICE, r->connection->log, 0,
+                        "hand-over to a person (call \"%s\") refused, the "
+                        "restaurant is closed: %s", call_id, said);
+    }
+
+    json = cJSON_CreateObject();
+    if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (number == NULL) {
+        if (cJSON_AddStringToObject(json, "error",
+                                    "Ahora el restaurante está cerrado y no "
+                                    "hay nadie para atenderle. Puedo tomar "
+                                    "nota para que le llamen cuando abra.")
+            == NULL)
+        {
+            goto failed;
+        }
+
+        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+    }
+
+    dest = cJSON_AddObjectToObject(json, "destination");
+
+    if (dest == NULL
+        || cJSON_AddStringToObject(dest, "type", "number") == NULL
+        || cJSON_AddStringToObject(dest, "number", (char *) number->data)
+           == NULL
+        || cJSON_AddStringToObject(dest, "message",
+                                   "Le paso con el restaurante.") == NULL)
+    {
+        goto failed;
+    }
+
     return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+
+failed:
+
+    cJSON_Delete(json);
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* The guest's last words before the model acted, from the transcript. */
+static const char *
+ngx_cerebro_vapi_last_words(cJSON *message)
+{
+    int     i;
+    cJSON  *messages, *m, *role, *text;
+
+    messages = cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetObjectItemCaseSensitive(message, "artifact"),
+                   "messages");
+    if (messages == NULL) {
+        messages = cJSON_GetObjectItemCaseSensitive(message, "messages");
+    }
+
+    for (i = cJSON_GetArraySize(messages) - 1; i >= 0; i--) {
+        m = cJSON_GetArrayItem(messages, i);
+        role = cJSON_GetObjectItemCaseSensitive(m, "role");
+        text = cJSON_GetObjectItemCaseSensitive(m, "message");
+
+        if (cJSON_IsString(role) && ngx_strcmp(role->valuestring, "user") == 0
+            && cJSON_IsString(text))
+        {
+            return text->valuestring;
+        }
+    }
+
+    return NULL;
 }
 
 

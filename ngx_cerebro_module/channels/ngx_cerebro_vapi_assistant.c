@@ -15,8 +15,48 @@
 #include "cerebro_phone.h"
 
 
+static ngx_int_t ngx_cerebro_vapi_stack(cJSON *assistant, const char *name,
+    ngx_array_t *words, const char **keys);
+static ngx_uint_t ngx_cerebro_vapi_is_handover(cJSON *tool);
+static ngx_int_t ngx_cerebro_vapi_say(cJSON *tool, const char *type,
+    const char *content);
 static char *ngx_cerebro_vapi_server_url(ngx_http_request_t *r);
 static cJSON *ngx_cerebro_vapi_server(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_vapi_default_words(ngx_conf_t *cf,
+    ngx_array_t **words, const char **defaults);
+static ngx_int_t ngx_cerebro_vapi_number(ngx_conf_t *cf, ngx_str_t *number,
+    const char *what);
+
+
+/* the words of cerebro_vapi_transcriber, _voice, _model: VAPI's keys */
+static const char  *ngx_cerebro_vapi_transcriber_keys[] = {
+    "provider", "model", "language", NULL
+};
+
+static const char  *ngx_cerebro_vapi_voice_keys[] = {
+    "provider", "voiceId", "model", NULL
+};
+
+static const char  *ngx_cerebro_vapi_model_keys[] = {
+    "provider", "model", NULL
+};
+
+/*
+ * The original's stack: Deepgram Nova-3 in Spanish, GPT-4o, an ElevenLabs
+ * voice through the multilingual model (VAPI's preset "andrea" until the
+ * restaurant names its own voice id).
+ */
+static const char  *ngx_cerebro_vapi_transcriber_default[] = {
+    "deepgram", "nova-3", "es", NULL
+};
+
+static const char  *ngx_cerebro_vapi_voice_default[] = {
+    "11labs", "andrea", "eleven_multilingual_v2", NULL
+};
+
+static const char  *ngx_cerebro_vapi_model_default[] = {
+    "openai", "gpt-4o", NULL
+};
 
 
 ngx_int_t
@@ -24,7 +64,7 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
 {
     char                     *prompt;
     cJSON                    *json, *a, *model, *messages, *m, *tools, *t;
-    cJSON                    *overrides, *values, *tr;
+    cJSON                    *overrides, *values;
     ngx_uint_t                i;
     ngx_cerebro_var_t         vars[NGX_CEREBRO_PROMPT_NVARS];
     ngx_cerebro_main_conf_t  *mcf;
@@ -71,29 +111,27 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
     if (a == NULL
         || cJSON_AddStringToObject(a, "name", CEREBRO_SERVICE_NAME) == NULL
         || cJSON_AddStringToObject(a, "firstMessage",
-                                   "Restaurante En Las Nubes, dígame.")
+                                   (char *) mcf->vapi_first_message.data)
            == NULL
         || cJSON_AddStringToObject(a, "firstMessageMode",
-                                   "assistant-speaks-first") == NULL)
+                                   "assistant-speaks-first") == NULL
+        || ngx_cerebro_vapi_stack(a, "transcriber", mcf->vapi_transcriber,
+                                  ngx_cerebro_vapi_transcriber_keys)
+           != NGX_OK
+        || ngx_cerebro_vapi_stack(a, "voice", mcf->vapi_voice,
+                                  ngx_cerebro_vapi_voice_keys)
+           != NGX_OK
+        || ngx_cerebro_vapi_stack(a, "model", mcf->vapi_model,
+                                  ngx_cerebro_vapi_model_keys)
+           != NGX_OK)
     {
         goto failed;
     }
 
-    tr = cJSON_AddObjectToObject(a, "transcriber");
-    if (tr == NULL
-        || cJSON_AddStringToObject(tr, "provider", "deepgram") == NULL
-        || cJSON_AddStringToObject(tr, "model", "nova-2") == NULL
-        || cJSON_AddStringToObject(tr, "language", "es") == NULL)
-    {
-        goto failed;
-    }
-
-    model = cJSON_AddObjectToObject(a, "model");
-    messages = model ? cJSON_AddArrayToObject(model, "messages") : NULL;
+    model = cJSON_GetObjectItemCaseSensitive(a, "model");
+    messages = cJSON_AddArrayToObject(model, "messages");
 
     if (messages == NULL
-        || cJSON_AddStringToObject(model, "provider", "openai") == NULL
-        || cJSON_AddStringToObject(model, "model", "gpt-4o") == NULL
         || cJSON_AddNumberToObject(model, "temperature", 0.3) == NULL)
     {
         goto failed;
@@ -112,7 +150,7 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
         goto failed;
     }
 
-    tools = ngx_cerebro_tools_schema();
+    tools = ngx_cerebro_tools_schema(NGX_CEREBRO_SCHEMA_VAPI);
     if (tools == NULL) {
         goto failed;
     }
@@ -120,27 +158,43 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
     cJSON_AddItemToObject(model, "tools", tools);
 
     /* every tool is served here, with a word while the guest waits */
-    for (i = 0; i < (ngx_uint_t) cJSON_GetArraySize(tools); i++) {
+    for (i = cJSON_GetArraySize(tools); i-- > 0; /* void */) {
         t = cJSON_GetArrayItem(tools, i);
 
-        m = cJSON_AddArrayToObject(t, "messages");
-        if (m == NULL) {
-            goto failed;
+        if (ngx_cerebro_vapi_is_handover(t)) {
+            /* a function's answer cannot move a call: VAPI's transfer can */
+            cJSON_DeleteItemFromArray(tools, i);
+            continue;
         }
 
-        cJSON_AddItemToArray(m, cJSON_CreateObject());
-        if (cJSON_AddStringToObject(cJSON_GetArrayItem(m, 0), "type",
-                                    "request-start") == NULL
-            || cJSON_AddStringToObject(cJSON_GetArrayItem(m, 0), "content",
-                                       "Un momento, lo compruebo.") == NULL)
+        if (ngx_cerebro_vapi_say(t, "request-start",
+                                 "Un momento, lo compruebo.")
+            != NGX_OK
+            || !cJSON_AddItemToObject(t, "server",
+                                      ngx_cerebro_vapi_server(r)))
         {
             goto failed;
         }
+    }
 
-        if (!cJSON_AddItemToObject(t, "server", ngx_cerebro_vapi_server(r)))
-        {
-            goto failed;
-        }
+    t = cJSON_CreateObject();
+    if (t == NULL) {
+        goto failed;
+    }
+
+    cJSON_AddItemToArray(tools, t);
+
+    /*
+     * No destination here: VAPI asks for one when the model transfers
+     * (transfer-destination-request), and the answer depends on the hour.
+     */
+    if (cJSON_AddStringToObject(t, "type", "transferCall") == NULL
+        || cJSON_AddArrayToObject(t, "destinations") == NULL
+        || ngx_cerebro_vapi_say(t, "request-start",
+                                "Le paso con el restaurante, un momento.")
+           != NGX_OK)
+    {
+        goto failed;
     }
 
     if (!cJSON_AddItemToObject(a, "server", ngx_cerebro_vapi_server(r))) {
@@ -153,6 +207,73 @@ failed:
 
     cJSON_Delete(json);
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* {"provider":..., "<keys[1]>":..., ...} from a directive's words */
+static ngx_int_t
+ngx_cerebro_vapi_stack(cJSON *assistant, const char *name,
+    ngx_array_t *words, const char **keys)
+{
+    cJSON       *o;
+    ngx_str_t   *w;
+    ngx_uint_t   i;
+
+    o = cJSON_AddObjectToObject(assistant, name);
+    if (o == NULL) {
+        return NGX_ERROR;
+    }
+
+    w = words->elts;
+
+    for (i = 0; i < words->nelts && keys[i]; i++) {
+        if (cJSON_AddStringToObject(o, keys[i], (char *) w[i].data) == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_cerebro_vapi_is_handover(cJSON *tool)
+{
+    cJSON  *name;
+
+    name = cJSON_GetObjectItemCaseSensitive(
+               cJSON_GetObjectItemCaseSensitive(tool, "function"), "name");
+
+    return cJSON_IsString(name)
+           && cerebro_tool_lookup(name->valuestring,
+                                  ngx_strlen(name->valuestring))
+              == CEREBRO_TOOL_HANDOVER;
+}
+
+
+/* tool.messages: [{"type": type, "content": content}] */
+static ngx_int_t
+ngx_cerebro_vapi_say(cJSON *tool, const char *type, const char *content)
+{
+    cJSON  *list, *m;
+
+    list = cJSON_AddArrayToObject(tool, "messages");
+    m = cJSON_CreateObject();
+
+    if (list == NULL || m == NULL) {
+        cJSON_Delete(m);
+        return NGX_ERROR;
+    }
+
+    cJSON_AddItemToArray(list, m);
+
+    if (cJSON_AddStringToObject(m, "type", type) == NULL
+        || cJSON_AddStringToObject(m, "content", content) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -322,8 +443,6 @@ invalid:
 ngx_int_t
 ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 {
-    char  phone[CEREBRO_REC_PHONE_LEN];
-
     static u_char  fallback[] =
         "Eres la recepcionista telefónica de {{restaurant}} ({{address}}). "
         "Hoy es {{today}} ({{date_iso}}), son las {{time}} en "
@@ -351,26 +470,64 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 
     /* the number calls are handed over to: the restaurant's own */
     if (mcf->transfer_number.data == NULL) {
-        if (cerebro_phone_normalize(mcf->model->phone,
-                                    ngx_strlen(mcf->model->phone),
-                                    mcf->model->country_code, phone,
-                                    sizeof(phone), NULL)
-            != CEREBRO_PHONE_OK)
+        mcf->transfer_number.data = (u_char *) mcf->model->phone;
+        mcf->transfer_number.len = ngx_strlen(mcf->model->phone);
+
+        if (ngx_cerebro_vapi_number(cf, &mcf->transfer_number,
+                                    "the restaurant's \"phone\" (or set "
+                                    "\"cerebro_transfer_number\")")
+            != NGX_OK)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "cerebro: the restaurant's \"phone\" is not "
-                               "a telephone number; set "
-                               "\"cerebro_transfer_number\"");
             return NGX_ERROR;
         }
 
-        mcf->transfer_number.len = ngx_strlen(phone);
-        mcf->transfer_number.data = (u_char *) phone;
-        mcf->transfer_number.data = (u_char *) ngx_cerebro_pstrdup0(cf->pool,
-                                           &mcf->transfer_number);
-        if (mcf->transfer_number.data == NULL) {
+    } else if (ngx_cerebro_vapi_number(cf, &mcf->transfer_number,
+                                       "\"cerebro_transfer_number\"")
+               != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_cerebro_vapi_default_words(cf, &mcf->vapi_transcriber,
+                                       ngx_cerebro_vapi_transcriber_default)
+        != NGX_OK
+        || ngx_cerebro_vapi_default_words(cf, &mcf->vapi_voice,
+                                          ngx_cerebro_vapi_voice_default)
+           != NGX_OK
+        || ngx_cerebro_vapi_default_words(cf, &mcf->vapi_model,
+                                          ngx_cerebro_vapi_model_default)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (mcf->vapi_first_message.data == NULL) {
+        /* what the restaurant's own staff say when they pick up */
+        mcf->vapi_first_message.len = sizeof("Restaurante , dígame.") - 1
+                                      + ngx_strlen(mcf->model->name);
+        mcf->vapi_first_message.data = ngx_pnalloc(cf->pool,
+                                          mcf->vapi_first_message.len + 1);
+        if (mcf->vapi_first_message.data == NULL) {
             return NGX_ERROR;
         }
+
+        ngx_sprintf(mcf->vapi_first_message.data, "Restaurante %s, dígame.%Z",
+                    mcf->model->name);
+
+    } else {
+        mcf->vapi_first_message.data = (u_char *) ngx_cerebro_pstrdup0(
+                                           cf->pool, &mcf->vapi_first_message);
+        if (mcf->vapi_first_message.data == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (mcf->transfer_after_hours.data
+        && ngx_cerebro_vapi_number(cf, &mcf->transfer_after_hours,
+                                   "\"cerebro_transfer_after_hours\"")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (mcf->voice_prompt_file.data == NULL) {
@@ -400,6 +557,73 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     default:
         return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_default_words(ngx_conf_t *cf, ngx_array_t **words,
+    const char **defaults)
+{
+    ngx_str_t  *w;
+
+    if (*words != NULL) {
+        return NGX_OK;
+    }
+
+    *words = ngx_array_create(cf->pool, 3, sizeof(ngx_str_t));
+    if (*words == NULL) {
+        return NGX_ERROR;
+    }
+
+    for ( /* void */ ; *defaults; defaults++) {
+        w = ngx_array_push(*words);
+        if (w == NULL) {
+            return NGX_ERROR;
+        }
+
+        w->data = (u_char *) *defaults;
+        w->len = ngx_strlen(*defaults);
+    }
+
+    return NGX_OK;
+}
+
+
+/* A number calls are handed to, as E.164 (VAPI refuses anything else). */
+static ngx_int_t
+ngx_cerebro_vapi_number(ngx_conf_t *cf, ngx_str_t *number,
+    const char *what)
+{
+    char                      phone[CEREBRO_REC_PHONE_LEN];
+    char                     *text;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    text = ngx_cerebro_pstrdup0(cf->pool, number);
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
+
+    if (cerebro_phone_normalize(text, number->len, mcf->model->country_code,
+                                phone, sizeof(phone), NULL)
+        != CEREBRO_PHONE_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: %s \"%V\" is not a telephone number",
+                           what, number);
+        return NGX_ERROR;
+    }
+
+    number->len = ngx_strlen(phone);
+    number->data = ngx_pnalloc(cf->pool, number->len + 1);
+    if (number->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(number->data, phone, number->len + 1);
 
     return NGX_OK;
 }

@@ -1124,6 +1124,33 @@ cerebro_restaurant_hours(const cerebro_restaurant_t *r,
 
 
 int
+cerebro_restaurant_staffed(const cerebro_restaurant_t *r,
+    const cerebro_date_t *date, int minutes)
+{
+    int                         i, day;
+    cerebro_date_t              d;
+    const cerebro_day_hours_t  *h;
+
+    /* today's services, and yesterday's that run past midnight */
+    for (day = 0; day >= -1; day--) {
+        d = cerebro_date_add_days(date, day);
+        h = cerebro_restaurant_hours(r, &d, NULL);
+
+        for (i = 0; h != NULL && i < h->nservices; i++) {
+            if (minutes - day * 1440
+                    >= h->services[i].start - CEREBRO_STAFF_BEFORE_MINUTES
+                && minutes - day * 1440 < h->services[i].end)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+int
 cerebro_restaurant_turn(const cerebro_restaurant_t *r, int party)
 {
     if (party < 0) {

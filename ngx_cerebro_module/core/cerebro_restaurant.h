@@ -159,6 +159,16 @@ const cerebro_day_hours_t *cerebro_restaurant_hours(
     const cerebro_restaurant_t *r, const cerebro_date_t *date,
     const cerebro_special_day_t **special);
 
+/*
+ * Whether somebody is at the restaurant to take a call at minutes past
+ * the local midnight of date: during a service (yesterday's, when it runs
+ * past midnight, too), or in the hour before one opens.
+ */
+#define CEREBRO_STAFF_BEFORE_MINUTES  60
+
+int cerebro_restaurant_staffed(const cerebro_restaurant_t *r,
+    const cerebro_date_t *date, int minutes);
+
 int cerebro_restaurant_turn(const cerebro_restaurant_t *r, int party);
 
 const char *cerebro_restaurant_info(const cerebro_restaurant_t *r,

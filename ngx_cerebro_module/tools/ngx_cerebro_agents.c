@@ -275,8 +275,10 @@ ngx_cerebro_agents_send(ngx_cerebro_agents_ctx_t *ctx)
     }
 
     if (ctx->agent != NGX_CEREBRO_AGENT_ROUTER && ctx->tools) {
+        /* strict schemas exclude parallel calls (OpenAI's documentation) */
         if (!cJSON_AddItemReferenceToObject(req, "tools", ctx->tools)
-            || cJSON_AddStringToObject(req, "tool_choice", "auto") == NULL)
+            || cJSON_AddStringToObject(req, "tool_choice", "auto") == NULL
+            || cJSON_AddFalseToObject(req, "parallel_tool_calls") == NULL)
         {
             cJSON_Delete(req);
             return NGX_ERROR;
@@ -497,7 +499,7 @@ ngx_cerebro_agents_specialist(ngx_cerebro_agents_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    all = ngx_cerebro_tools_schema();
+    all = ngx_cerebro_tools_schema(NGX_CEREBRO_SCHEMA_STRICT);
     if (all == NULL) {
         return NGX_ERROR;
     }

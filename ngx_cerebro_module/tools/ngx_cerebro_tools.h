@@ -83,8 +83,13 @@ ngx_int_t ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool);
 ngx_uint_t ngx_cerebro_tool_writes(ngx_str_t *name);
 ngx_uint_t ngx_cerebro_tool_changes(ngx_str_t *name);
 
-/* The tools' JSON schemas (VAPI and OpenAI take the same "function"). */
-cJSON *ngx_cerebro_tools_schema(void);
+typedef enum {
+    NGX_CEREBRO_SCHEMA_STRICT = 0,    /* OpenAI's Structured Outputs */
+    NGX_CEREBRO_SCHEMA_VAPI           /* VAPI's JsonSchema */
+} ngx_cerebro_schema_e;
+
+/* The tools' "function" tools, as the form wants them. */
+cJSON *ngx_cerebro_tools_schema(ngx_cerebro_schema_e form);
 
 /*
  * Reads that make the next tool calls of a call answer from the cache: the

@@ -1,8 +1,12 @@
 
 /*
- * The tools as the assistant sees them: OpenAI-style function schemas in
- * strict mode (every property required, optional ones nullable, nothing
- * else allowed), shared by VAPI's assistant and the WhatsApp agents.
+ * The tools as the assistants see them, from one table, in two forms:
+ *
+ *   OpenAI strict (the WhatsApp agents): every property required, the
+ *   optional ones nullable ("type": [t, "null"]), nothing else allowed;
+ *   VAPI (the voice assistant): VAPI's JsonSchema takes one "type" and no
+ *   "additionalProperties", so an optional property is one absent from
+ *   "required" (docs/vapi.md).
  */
 
 #include "ngx_cerebro_tools.h"
@@ -84,7 +88,7 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
 
 
 cJSON *
-ngx_cerebro_tools_schema(void)
+ngx_cerebro_tools_schema(ngx_cerebro_schema_e form)
 {
     cJSON                      *list, *tool, *fn, *params, *props, *prop;
     cJSON                      *required, *type;
@@ -111,19 +115,27 @@ ngx_cerebro_tools_schema(void)
                == NULL
             || cJSON_AddStringToObject(fn, "description", s->description)
                == NULL
-            || cJSON_AddTrueToObject(fn, "strict") == NULL)
+            || (form == NGX_CEREBRO_SCHEMA_STRICT
+                && cJSON_AddTrueToObject(fn, "strict") == NULL))
         {
             goto failed;
         }
 
         params = cJSON_AddObjectToObject(fn, "parameters");
-        props = params ? cJSON_AddObjectToObject(params, "properties") : NULL;
-        required = params ? cJSON_AddArrayToObject(params, "required") : NULL;
+
+        if (params == NULL
+            || cJSON_AddStringToObject(params, "type", "object") == NULL)
+        {
+            goto failed;
+        }
+
+        props = cJSON_AddObjectToObject(params, "properties");
+        required = cJSON_AddArrayToObject(params, "required");
 
         if (props == NULL || required == NULL
-            || cJSON_AddStringToObject(params, "type", "object") == NULL
-            || cJSON_AddFalseToObject(params, "additionalProperties")
-               == NULL)
+            || (form == NGX_CEREBRO_SCHEMA_STRICT
+                && cJSON_AddFalseToObject(params, "additionalProperties")
+                   == NULL))
         {
             goto failed;
         }
@@ -138,7 +150,7 @@ ngx_cerebro_tools_schema(void)
                 goto failed;
             }
 
-            if (p->optional) {
+            if (p->optional && form == NGX_CEREBRO_SCHEMA_STRICT) {
                 type = cJSON_CreateArray();
                 if (type == NULL) {
                     goto failed;
@@ -154,7 +166,9 @@ ngx_cerebro_tools_schema(void)
                 goto failed;
             }
 
-            cJSON_AddItemToArray(required, cJSON_CreateString(p->name));
+            if (!p->optional || form == NGX_CEREBRO_SCHEMA_STRICT) {
+                cJSON_AddItemToArray(required, cJSON_CreateString(p->name));
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import concurrent.futures
 import datetime
 import hashlib
 import hmac
+import json
 import sqlite3
 import time
 
@@ -103,21 +104,53 @@ def test_assistant_request_gives_the_whole_assistant(nginx_factory):
     today = datetime.datetime.now(MADRID).date()
     assert today.isoformat() in prompt and spoken(today) in prompt
     assert "Europe/Madrid" in prompt and "{{" not in prompt
-    names = [t["function"]["name"] for t in a["model"]["tools"]]
+    functions = [t for t in a["model"]["tools"] if t["type"] == "function"]
+    names = [t["function"]["name"] for t in functions]
     assert names == ["check_availability", "create_reservation",
                      "find_reservations", "modify_reservation",
-                     "cancel_reservation", "get_restaurant_info",
-                     "transfer_to_human"]
-    for t in a["model"]["tools"]:
+                     "cancel_reservation", "get_restaurant_info"]
+    for t in functions:
         params = t["function"]["parameters"]
-        assert t["function"]["strict"] is True
-        assert params["additionalProperties"] is False
-        assert sorted(params["required"]) == sorted(params["properties"])
+        # VAPI's JsonSchema: one type, no additionalProperties; optional
+        # means absent from "required"
+        assert "additionalProperties" not in params
+        assert set(params["required"]) <= set(params["properties"])
+        assert all(isinstance(p["type"], str)
+                   for p in params["properties"].values())
         assert t["server"]["url"] == \
             "https://cerebro.example.com/vapi/webhook"
         assert t["server"]["headers"] == {"X-Vapi-Secret": SECRET}
+    check = functions[0]["function"]["parameters"]
+    assert check["required"] == ["date", "time", "party_size"]
+    # the hand-over is VAPI's own transfer, its number asked for by VAPI
+    [transfer] = [t for t in a["model"]["tools"]
+                  if t["type"] == "transferCall"]
+    assert transfer["destinations"] == []
     assert a["server"]["url"] == "https://cerebro.example.com/vapi/webhook"
     assert "secret" not in a["server"] and "serverUrlSecret" not in a
+    # the original's stack
+    assert a["transcriber"] == {"provider": "deepgram", "model": "nova-3",
+                                "language": "es"}
+    assert a["voice"]["provider"] == "11labs" and a["voice"]["voiceId"]
+    assert (a["model"]["provider"], a["model"]["model"]) == \
+        ("openai", "gpt-4o")
+    restaurant = json.loads(SMALL.read_text())["name"]
+    assert a["firstMessage"] == f"Restaurante {restaurant}, dígame."
+
+
+def test_the_voice_stack_is_configurable(nginx_factory):
+    n = start(nginx_factory, conf=(
+        "    cerebro_vapi_voice 11labs voz-de-prueba eleven_turbo_v2_5;\n"
+        "    cerebro_vapi_transcriber deepgram nova-2 es-419;\n"
+        "    cerebro_vapi_model openai gpt-4o-mini;\n"
+        "    cerebro_vapi_first_message \"Hola, ¿en qué puedo ayudarle?\";\n"))
+    a = post(n, fixture("assistant-request.json")).json()["assistant"]
+    assert a["voice"] == {"provider": "11labs", "voiceId": "voz-de-prueba",
+                          "model": "eleven_turbo_v2_5"}
+    assert a["transcriber"] == {"provider": "deepgram", "model": "nova-2",
+                                "language": "es-419"}
+    assert a["model"]["model"] == "gpt-4o-mini"
+    assert a["firstMessage"] == "Hola, ¿en qué puedo ayudarle?"
 
 
 def test_assistant_request_with_a_stored_assistant(nginx_factory):
@@ -357,14 +390,150 @@ def test_refusals_never_log_the_secret(locked):
     assert "VAPI webhook refused" in locked.log_text()
 
 
+# --- the hand-over: VAPI's transfer, to a number that depends on the hour -----------
+
+def restaurant_file(tmp_path, open_all_day):
+    """The small restaurant, open round the clock or never."""
+    data = json.loads(SMALL.read_text())
+    days = list(data["services"])
+    if open_all_day:
+        # noon to noon: somebody is there whatever the hour of the test
+        for d in days:
+            data["services"][d] = [{"name": "cena", "start": "12:00",
+                                    "end": "11:59", "last_seating": "23:00"}]
+    else:
+        data["closed_weekdays"] = days
+        for d in days:
+            data["services"][d] = []
+    path = tmp_path / ("open.json" if open_all_day else "closed.json")
+    path.write_text(json.dumps(data))
+    return path
+
+
+def start_with(nginx_factory, restaurant, conf=""):
+    n = nginx_factory()
+    n.render()
+    n.edit_conf("http {", f"http {{\n    cerebro_restaurant {restaurant};\n"
+                f"{conf}")
+    return n.start()
+
+
+def test_a_call_that_asks_for_a_person_is_transferred(nginx_factory,
+                                                       tmp_path):
+    n = start_with(nginx_factory, restaurant_file(tmp_path, True),
+                   "    cerebro_transfer_number +34941111222;\n")
+    a = post(n, fixture("assistant-request.json")).json()["assistant"]
+    assert [t for t in a["model"]["tools"] if t["type"] == "transferCall"]
+    # the guest asks; the model calls transferCall; VAPI asks where to
+    r = post(n, {"message": {
+        "type": "transfer-destination-request",
+        "call": {"id": "c-transfer", "customer": {"number": "+34600111222"}},
+        "artifact": {"messages": [
+            {"role": "bot", "message": "¿En qué puedo ayudarle?"},
+            {"role": "user", "message": "Quiero hablar con una persona, "
+                                        "es para un grupo de veinte"}]}}})
+    assert r.status == 200
+    assert r.json() == {"destination": {
+        "type": "number", "number": "+34941111222",
+        "message": "Le paso con el restaurante."}}
+    # the reason is kept in the log
+    assert "grupo de veinte" in n.error_log.read_text()
+
+
+def test_after_hours_the_transfer_goes_to_the_after_hours_number(
+        nginx_factory, tmp_path):
+    closed = restaurant_file(tmp_path, False)
+    n = start_with(nginx_factory, closed,
+                   "    cerebro_transfer_after_hours 600123456;\n")
+    r = post(n, fixture("transfer-destination-request.json"))
+    assert r.json()["destination"]["number"] == "+34600123456"
+
+
+def test_after_hours_without_a_number_the_transfer_is_refused(
+        nginx_factory, tmp_path):
+    n = start_with(nginx_factory, restaurant_file(tmp_path, False))
+    r = post(n, fixture("transfer-destination-request.json"))
+    assert r.status == 200
+    body = r.json()
+    assert set(body) == {"error"} and "cerrado" in body["error"]
+
+
+# --- every tool-calls message answers 200, whatever went wrong -------------------------
+
+def tool_calls(calls):
+    return {"message": {"type": "tool-calls", "toolCallList": calls,
+                        "call": {"id": "c-1"}}}
+
+
+@pytest.mark.parametrize("message", [
+    {"message": {"type": "tool-calls"}},
+    {"message": {"type": "tool-calls", "toolCallList": []}},
+    {"message": {"type": "tool-calls", "toolCallList": "nada"}},
+    {"message": {"type": "tool-calls", "toolCallList": [],
+                 "toolWithToolCallList": []}},
+], ids=["no list", "empty", "not a list", "both empty"])
+def test_tool_calls_without_calls_get_200_and_an_error(vapi, message):
+    r = post(vapi, message)
+    assert r.status == 200
+    assert r.json()["results"] == [] and r.json()["error"]
+
+
+@pytest.mark.parametrize("call, expect", [
+    ({"id": "t-a", "type": "function"}, "error"),
+    ({"id": "t-b", "type": "function", "function": {"name": "pizza"}},
+     "error"),
+    ({"id": "t-c", "type": "function",
+      "function": {"name": "check_availability", "arguments": "{no json"}},
+     "result"),
+    ({"id": "t-d", "type": "function",
+      "function": {"name": "check_availability", "arguments": 42}},
+     "result"),
+    ({"type": "function", "function": {"name": "get_restaurant_info",
+                                       "arguments": {}}}, "result"),
+], ids=["no function", "unknown tool", "arguments not JSON",
+        "arguments a number", "no id"])
+def test_a_bad_call_gets_200_and_its_own_answer(vapi, call, expect):
+    r = post(vapi, tool_calls([call]))
+    assert r.status == 200
+    [res] = r.json()["results"]
+    assert res["toolCallId"] == call.get("id", "")
+    assert expect in res and "\n" not in res[expect]
+
+
+def test_too_many_calls_in_one_message_each_get_an_answer(vapi):
+    calls = [{"id": f"t-{i}", "type": "function",
+              "function": {"name": "get_restaurant_info",
+                           "arguments": {"topic": "parking"}}}
+             for i in range(40)]
+    r = post(vapi, tool_calls(calls))
+    assert r.status == 200
+    results = r.json()["results"]
+    assert [x["toolCallId"] for x in results] == [c["id"] for c in calls]
+    assert all("result" in x for x in results[:32])
+    assert all("error" in x for x in results[32:])
+
+
+def test_the_top_level_tool_call_form_is_read(vapi):
+    # {"id","name","parameters"} with no "function": an example of VAPI's
+    r = post(vapi, tool_calls([{"id": "abc123", "name": "get_restaurant_info",
+                                "parameters": {"topic": "parking"}}]))
+    [res] = r.json()["results"]
+    assert res["toolCallId"] == "abc123"
+    assert res["name"] == "get_restaurant_info"
+    assert "parking" in res["result"]
+
+
+def test_a_legacy_function_call_without_a_function_gets_200(vapi):
+    r = post(vapi, {"message": {"type": "function-call"}})
+    assert r.status == 200 and set(r.json()) == {"result"}
+
+
 # --- bad input -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, status", [
     ("not json", 400),
     ('{"message": {"type": "tool-calls", "toolCallList": [', 400),
     ('{"hello": 1}', 400),
-    ('{"message": {"type": "tool-calls"}}', 400),
-    ('{"message": {"type": "tool-calls", "toolCallList": []}}', 400),
     ('{"message": {"type": "end-of-call-report"}}', 400),
 ])
 def test_bad_messages_get_a_json_4xx(vapi, body, status):

@@ -228,17 +228,8 @@ def no_answer_expected(n):
             for name in names}
 
 
-FAILS_TODAY = (
-    "the tools' parameters are OpenAI strict schemas: optional parameters "
-    "are \"type\": [\"string\", \"null\"] (VAPI's JsonSchemaType is one "
-    "string) and every parameters object has \"additionalProperties\" "
-    "(not in VAPI's OpenAiFunctionParameters); see docs/vapi.md")
-
-
 @pytest.mark.parametrize("env, collect", [
-    pytest.param(WITH_SECRET, whole_assistant, id="assistant-request",
-                 marks=pytest.mark.xfail(strict=True, reason=FAILS_TODAY,
-                                         raises=vapi_sdk.TypeErrors)),
+    pytest.param(WITH_SECRET, whole_assistant, id="assistant-request"),
     pytest.param(dict(WITH_SECRET, VAPI_ASSISTANT_ID=ASSISTANT_ID),
                  stored_assistant, id="assistant-request-assistant-id"),
     pytest.param(WITH_SECRET, tool_calls, id="tool-calls"),

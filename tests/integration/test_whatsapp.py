@@ -320,6 +320,8 @@ def test_orchestrator_books_with_tools(nginx_factory, openai):
     assert "create_reservation" in names
     assert "get_restaurant_info" not in names
     assert all(t["function"]["strict"] for t in first["tools"])
+    # strict schemas and parallel calls do not go together (OpenAI)
+    assert first["parallel_tool_calls"] is False
     # {{date_iso}} was filled in
     today = datetime.datetime.now(MADRID).date().isoformat()
     assert today in first["messages"][0]["content"]

@@ -339,6 +339,41 @@ test_bad_fields(void **state)
 }
 
 
+/* Who answers a transferred call: the demo's hours, Mondays closed. */
+static void
+test_staffed(void **state)
+{
+    cerebro_date_t         tue = { 2026, 12, 1 }, mon = { 2026, 11, 30 },
+                           nye = { 2026, 12, 31 }, ny = { 2027, 1, 1 };
+    cerebro_restaurant_t  *r;
+
+    (void) state;
+
+    r = load_demo();
+
+    assert_string_equal(r->country_code, "34");
+
+    /* a Tuesday: comida 13:00-16:00, cena 20:00-23:30 */
+    assert_false(cerebro_restaurant_staffed(r, &tue, 11 * 60 + 59));
+    assert_true(cerebro_restaurant_staffed(r, &tue, 12 * 60));
+    assert_true(cerebro_restaurant_staffed(r, &tue, 15 * 60 + 59));
+    assert_false(cerebro_restaurant_staffed(r, &tue, 16 * 60));
+    assert_true(cerebro_restaurant_staffed(r, &tue, 19 * 60));
+    assert_true(cerebro_restaurant_staffed(r, &tue, 23 * 60 + 29));
+    assert_false(cerebro_restaurant_staffed(r, &tue, 23 * 60 + 30));
+
+    /* closed all Monday */
+    assert_false(cerebro_restaurant_staffed(r, &mon, 21 * 60));
+
+    /* Nochevieja's dinner runs to 01:30 of New Year's Day */
+    assert_true(cerebro_restaurant_staffed(r, &nye, 20 * 60));
+    assert_true(cerebro_restaurant_staffed(r, &ny, 60 + 29));
+    assert_false(cerebro_restaurant_staffed(r, &ny, 60 + 30));
+
+    cerebro_restaurant_free(r);
+}
+
+
 static void
 test_garbage(void **state)
 {
@@ -473,6 +508,7 @@ main(void)
         cmocka_unit_test(test_demo_model),
         cmocka_unit_test(test_base_fixture_loads),
         cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_staffed),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_set_tables),
         cmocka_unit_test(test_tables_from_json),
