@@ -6,11 +6,14 @@
  * The outage is logged once per host (a flag in the zone), and when Redis
  * returns, the keys deleted meanwhile are deleted there too, so that
  * Redis does not serve what the host invalidated while it was away.
+ * A change, a DEL of ours or one Redis reports to the near cache
+ * (ngx_cerebro_near.c), is told to who keeps values read.
  */
 
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_redis.h"
 #include "ngx_cerebro_shm_kv.h"
+#include "ngx_cerebro_near.h"
 
 #include <ngx_sha1.h>
 #include <openssl/rand.h>
@@ -31,19 +34,8 @@ typedef struct {
     ngx_cerebro_redis_t      *redis;
     u_char                    sha[NGX_CEREBRO_KV_NSCRIPTS][41];
     ngx_log_t                *log;
-
-    /*
-     * The near cache: Redis tells this worker's subscriber connection of
-     * every change to the restaurant's cached keys (client tracking,
-     * broadcast mode); while it does, what the worker read stays good
-     * until the next change.  The epoch moves at every change, and is 0
-     * while nothing tells us.
-     */
-    ngx_cerebro_redis_t      *sub;
-    ngx_str_t                 tracked;        /* the keys' prefix */
-    ngx_uint_t                epoch;
+    ngx_cerebro_near_t       *near;
     ngx_cerebro_kv_changed_pt changed;
-    unsigned                  tracking:1;
 } ngx_cerebro_kv_t;
 
 
@@ -116,18 +108,8 @@ static void ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
 static void ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data,
     const char *reason);
-static void ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv);
-static void ngx_cerebro_kv_tracked(void *data, redisReply *reply,
-    const char *err);
-static void ngx_cerebro_kv_invalidated(void *data, redisReply *reply,
-    const char *err);
-static void ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
-    const char *reason);
-static void ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
-    const char *reason);
-static void ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv, ngx_str_t *keys,
+static void ngx_cerebro_kv_changed(void *data, ngx_str_t *keys,
     ngx_uint_t n);
-static void ngx_cerebro_kv_near_off(ngx_cerebro_kv_t *kv);
 
 
 ngx_int_t
@@ -176,24 +158,14 @@ ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
             }
         }
 
-        if (!mcf->near_cache) {
-            goto scripts;
+        if (mcf->near_cache) {
+            kv->near = ngx_cerebro_near_create(cf, mcf, kv->redis,
+                                               ngx_cerebro_kv_changed, kv);
+            if (kv->near == NULL) {
+                return NGX_ERROR;
+            }
         }
-
-        kv->sub = ngx_cerebro_redis_create(cf, &mcf->redis_url,
-                                           &mcf->redis_password);
-        if (kv->sub == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_cerebro_redis_set_subscriber(kv->sub, "__redis__:invalidate",
-                                         ngx_cerebro_kv_invalidated, kv);
-        ngx_cerebro_redis_set_events(kv->sub, ngx_cerebro_kv_sub_down,
-                                     ngx_cerebro_kv_sub_up, kv);
-        kv->tracked = mcf->cache_prefix;
     }
-
-scripts:
 
     for (i = 0; i < NGX_CEREBRO_KV_NSCRIPTS; i++) {
         ngx_sha1_init(&sha1);
@@ -221,11 +193,10 @@ ngx_cerebro_kv_init_process(ngx_cycle_t *cycle)
 
     kv = mcf->kv;
     kv->log = cycle->log;
-    kv->epoch = 1;
 
     if (kv->redis) {
-        if (kv->sub
-            && ngx_cerebro_redis_init_process(kv->sub, cycle) != NGX_OK)
+        if (kv->near
+            && ngx_cerebro_near_init_process(kv->near, cycle) != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -251,10 +222,8 @@ ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle)
     kv = mcf->kv;
 
     if (kv->redis) {
-        kv->tracking = 0;
-
-        if (kv->sub) {
-            ngx_cerebro_redis_exit_process(kv->sub);
+        if (kv->near) {
+            ngx_cerebro_near_exit_process(kv->near);
         }
 
         ngx_cerebro_redis_exit_process(kv->redis);
@@ -367,16 +336,11 @@ ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf)
 
     kv = mcf->kv;
 
-    /* a slow Redis may be one that cannot tell of changes either */
-    if (kv == NULL || !kv->tracking || !ngx_cerebro_redis_usable(kv->redis))
-    {
+    if (kv == NULL || kv->near == NULL) {
         return 0;
     }
 
-    /* a change Redis told before this request came is known first */
-    ngx_cerebro_redis_drain(kv->sub);
-
-    return kv->tracking ? kv->epoch : 0;
+    return ngx_cerebro_near_epoch(kv->near);
 }
 
 
@@ -428,6 +392,8 @@ ngx_cerebro_kv_get_conf(ngx_cerebro_kv_op_t *op)
 ngx_int_t
 ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op)
 {
+    ngx_str_t           *keys;
+    ngx_uint_t           n;
     ngx_cerebro_kv_t    *kv;
     ngx_pool_cleanup_t  *cln;
 
@@ -479,8 +445,15 @@ ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op)
 
     if (op->kind == NGX_CEREBRO_KV_DEL) {
         /* our own change: not trusted from now, before Redis says so */
-        ngx_cerebro_kv_untrust(kv, op->nkeys ? op->keys : &op->key,
-                               op->nkeys ? op->nkeys : 1);
+        keys = op->nkeys ? op->keys : &op->key;
+        n = op->nkeys ? op->nkeys : 1;
+
+        if (kv->near) {
+            ngx_cerebro_near_untrust(kv->near, keys, n);
+
+        } else {
+            ngx_cerebro_kv_changed(kv, keys, n);
+        }
     }
 
     if (kv->redis) {
@@ -1086,7 +1059,9 @@ ngx_cerebro_kv_down(ngx_cerebro_redis_t *rd, void *data, const char *reason)
 {
     ngx_cerebro_kv_t *kv = data;
 
-    ngx_cerebro_kv_near_off(kv);
+    if (kv->near) {
+        ngx_cerebro_near_off(kv->near);
+    }
 
     if (ngx_exiting || ngx_quit) {
         return;
@@ -1116,7 +1091,9 @@ ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data, const char *reason)
     const char  **argv;
     ngx_array_t  *a;
 
-    ngx_cerebro_kv_track(kv);
+    if (kv->near) {
+        ngx_cerebro_near_track(kv->near);
+    }
 
     if (ngx_cerebro_shm_kv_set_outage(kv->shm, 0)) {
         ngx_log_error(NGX_LOG_NOTICE, kv->log, 0,
@@ -1164,144 +1141,11 @@ ngx_cerebro_kv_up(ngx_cerebro_redis_t *rd, void *data, const char *reason)
 }
 
 
-/*
- * Broadcast tracking of the restaurant's keys, redirected to this worker's
- * subscriber: asked again whenever either connection is made again (a new
- * subscriber has a new id; a new main connection tracks nothing).
- */
+/* A change, ours or one Redis told of, for who keeps values read. */
 static void
-ngx_cerebro_kv_track(ngx_cerebro_kv_t *kv)
-{
-    u_char       id[NGX_INT64_LEN + 1];
-    long long    client;
-    const char  *argv[8];
-    size_t       lens[8];
-
-    ngx_cerebro_kv_near_off(kv);
-
-    client = ngx_cerebro_redis_client_id(kv->sub);
-
-    if (client == 0 || kv->tracked.len == 0
-        || !ngx_cerebro_redis_usable(kv->redis))
-    {
-        return;
-    }
-
-    argv[0] = "CLIENT";
-    argv[1] = "TRACKING";
-    argv[2] = "off";
-    lens[0] = 6;
-    lens[1] = 8;
-    lens[2] = 3;
-
-    (void) ngx_cerebro_redis_send(kv->redis, 0, NULL, NULL, 3, argv, lens);
-
-    argv[2] = "on";
-    argv[3] = "REDIRECT";
-    argv[4] = (const char *) id;
-    argv[5] = "BCAST";
-    argv[6] = "PREFIX";
-    argv[7] = (const char *) kv->tracked.data;
-    lens[2] = 2;
-    lens[3] = 8;
-    lens[4] = ngx_sprintf(id, "%L", (int64_t) client) - id;
-    lens[5] = 5;
-    lens[6] = 6;
-    lens[7] = kv->tracked.len;
-
-    (void) ngx_cerebro_redis_send(kv->redis, NGX_CEREBRO_KV_TIMEOUT,
-                                  ngx_cerebro_kv_tracked, kv, 8, argv, lens);
-}
-
-
-static void
-ngx_cerebro_kv_tracked(void *data, redisReply *reply, const char *err)
+ngx_cerebro_kv_changed(void *data, ngx_str_t *keys, ngx_uint_t n)
 {
     ngx_cerebro_kv_t *kv = data;
-
-    if (reply == NULL || reply->type != REDIS_REPLY_STATUS) {
-        ngx_log_error(NGX_LOG_NOTICE, kv->log, 0,
-                      "cerebro: Redis does not track the cached keys (%s): "
-                      "every read asks Redis",
-                      reply && reply->type == REDIS_REPLY_ERROR
-                      ? reply->str : (err ? err : "no answer"));
-        return;
-    }
-
-    ngx_cerebro_kv_untrust(kv, NULL, 0);
-    kv->tracking = 1;
-}
-
-
-/*
- * Keys changed (an array of their names), or every key (nil: a FLUSHALL,
- * or Redis's tracking table full).
- */
-static void
-ngx_cerebro_kv_invalidated(void *data, redisReply *reply, const char *err)
-{
-    ngx_cerebro_kv_t *kv = data;
-
-    size_t      i;
-    ngx_str_t   key;
-
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        ngx_cerebro_kv_untrust(kv, NULL, 0);
-        return;
-    }
-
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING) {
-            ngx_cerebro_kv_untrust(kv, NULL, 0);
-            return;
-        }
-
-        key.data = (u_char *) reply->element[i]->str;
-        key.len = reply->element[i]->len;
-
-        ngx_cerebro_kv_untrust(kv, &key, 1);
-    }
-}
-
-
-static void
-ngx_cerebro_kv_sub_down(ngx_cerebro_redis_t *rd, void *data,
-    const char *reason)
-{
-    ngx_cerebro_kv_t *kv = data;
-
-    ngx_cerebro_kv_near_off(kv);
-}
-
-
-static void
-ngx_cerebro_kv_sub_up(ngx_cerebro_redis_t *rd, void *data,
-    const char *reason)
-{
-    ngx_cerebro_kv_track(data);
-}
-
-
-/* Nobody tells of changes any more: nothing read is trusted. */
-static void
-ngx_cerebro_kv_near_off(ngx_cerebro_kv_t *kv)
-{
-    kv->tracking = 0;
-    ngx_cerebro_kv_untrust(kv, NULL, 0);
-}
-
-
-/*
- * A change: every read in flight is not to be trusted (the epoch moves),
- * nor what was read of these keys (all of them when keys is NULL).
- */
-static void
-ngx_cerebro_kv_untrust(ngx_cerebro_kv_t *kv, ngx_str_t *keys, ngx_uint_t n)
-{
-    /* never 0: 0 says "no near cache" */
-    if (++kv->epoch == 0) {
-        kv->epoch = 1;
-    }
 
     if (kv->changed) {
         kv->changed(keys, n);

@@ -507,3 +507,22 @@ def test_near_cache_off_asks_redis_at_every_read(nginx_factory,
         redis_server.cli("CONFIG", "RESETSTAT")
         assert day(n, date) == []
         assert command_calls(redis_server, "get") == 1
+
+
+def test_a_redis_refusing_tracking_is_noticed_and_asked_at_every_read(
+        nginx_factory, redis_server):
+    """An ACL without CLIENT TRACKING (as a Redis before 6.0 has none): a
+    notice in the log, and no read is kept in the worker."""
+    redis_server.cli("ACL", "SETUSER", "cerebro", "on", ">pw", "~*", "&*",
+                     "+@all", "-client|tracking")
+    url = f"redis://cerebro:pw@127.0.0.1:{redis_server.port}/0"
+    n = nginx_factory(env={"REDIS_URL": url}, workers=1).start()
+    assert wait_for(lambda: log_count(
+        n, "Redis does not track the cached keys") >= 1), n.log_text()
+    assert "flags=tB" not in redis_server.cli("CLIENT", "LIST")
+    date = in_days(17)
+    assert day(n, date) == []
+    for _ in range(3):
+        redis_server.cli("CONFIG", "RESETSTAT")
+        assert day(n, date) == []
+        assert command_calls(redis_server, "get") == 1
