@@ -30,6 +30,8 @@ static ngx_int_t ngx_cerebro_valid_redis_url(ngx_str_t *value,
     const char **why);
 static ngx_int_t ngx_cerebro_parse_origins(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
+static ngx_uint_t ngx_cerebro_has_endpoint(ngx_cerebro_main_conf_t *mcf,
+    const char *name);
 static ngx_int_t ngx_cerebro_require_pair(ngx_conf_t *cf, ngx_str_t *a,
     const char *a_name, ngx_str_t *b, const char *b_name);
 
@@ -259,7 +261,46 @@ ngx_cerebro_settings_check(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
                            "tables through /vapi/webhook");
     }
 
+    if (ngx_cerebro_has_endpoint(mcf, "whatsapp")
+        || ngx_cerebro_has_endpoint(mcf, "whatsapp_status"))
+    {
+        if (mcf->production
+            && (mcf->twilio_auth_token.len == 0 || mcf->public_url.len == 0))
+        {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "cerebro: ENVIRONMENT=production without "
+                               "%s: the WhatsApp webhooks answer 503, as "
+                               "they cannot check X-Twilio-Signature",
+                               mcf->twilio_auth_token.len
+                               ? "PUBLIC_URL" : "TWILIO_AUTH_TOKEN");
+
+        } else if (mcf->twilio_auth_token.len == 0) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "cerebro: no TWILIO_AUTH_TOKEN: the WhatsApp "
+                               "webhooks accept unsigned messages (for "
+                               "development only)");
+        }
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_cerebro_has_endpoint(ngx_cerebro_main_conf_t *mcf, const char *name)
+{
+    ngx_uint_t               i;
+    ngx_cerebro_endpoint_t  *ep;
+
+    ep = mcf->endpoints.elts;
+
+    for (i = 0; i < mcf->endpoints.nelts; i++) {
+        if (ngx_strcmp(ep[i].name, name) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

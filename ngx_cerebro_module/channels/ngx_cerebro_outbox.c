@@ -20,12 +20,15 @@
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_tools.h"
 #include "cerebro_civil.h"
+#include "cerebro_text.h"
 
 
 /* the first attempt's lease: longer than any answer of Twilio's */
 #define NGX_CEREBRO_OUTBOX_LEASE         60
 #define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
+/* a reply of the brain fits in two; more is cut short */
+#define NGX_CEREBRO_OUTBOX_MAX_PARTS     4
 #define NGX_CEREBRO_OUTBOX_PAGE          100
 #define NGX_CEREBRO_OUTBOX_MAX_PAGE      500
 #define NGX_CEREBRO_OUTBOX_TEXT_LEN      1024
@@ -40,6 +43,9 @@ struct ngx_cerebro_outbox_attempt_s {
 };
 
 
+static ngx_int_t ngx_cerebro_outbox_send_one(ngx_http_request_t *r,
+    const char *to_e164, const char *body, const char *kind,
+    const char *dedupe_key, const char *reservation_id);
 static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
     ngx_uint_t *result);
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
@@ -268,8 +274,63 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
 }
 
 
+/*
+ * A text longer than a WhatsApp message (Twilio refuses more than 1,600
+ * characters, 21617) goes as several, cut at sentences: each part is a
+ * row of its own, the first with the caller's dedupe key, the others with
+ * it and "#<part>".
+ */
 ngx_int_t
 ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
+    const char *body, const char *kind, const char *dedupe_key,
+    const char *reservation_id)
+{
+    u_char      *part, key[CEREBRO_REC_DEDUPE_LEN];
+    size_t       starts[NGX_CEREBRO_OUTBOX_MAX_PARTS];
+    size_t       lens[NGX_CEREBRO_OUTBOX_MAX_PARTS];
+    ngx_int_t    rc;
+    ngx_uint_t   i, n;
+
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = cerebro_text_split(body, ngx_strlen(body), CEREBRO_TEXT_WHATSAPP_MAX,
+                           starts, lens, NGX_CEREBRO_OUTBOX_MAX_PARTS);
+
+    if (n <= 1) {
+        return ngx_cerebro_outbox_send_one(r, to_e164, body, kind,
+                                           dedupe_key, reservation_id);
+    }
+
+    for (i = 0; i < n; i++) {
+        part = ngx_pnalloc(r->pool, lens[i] + 1);
+        if (part == NULL) {
+            return NGX_ERROR;
+        }
+
+        *ngx_cpymem(part, body + starts[i], lens[i]) = '\0';
+
+        if (dedupe_key && i > 0) {
+            ngx_snprintf(key, sizeof(key) - 1, "%s#%ui%Z", dedupe_key, i + 1);
+            key[sizeof(key) - 1] = '\0';
+        }
+
+        rc = ngx_cerebro_outbox_send_one(r, to_e164, (char *) part, kind,
+                                         (dedupe_key && i > 0)
+                                         ? (char *) key : dedupe_key,
+                                         reservation_id);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_outbox_send_one(ngx_http_request_t *r, const char *to_e164,
     const char *body, const char *kind, const char *dedupe_key,
     const char *reservation_id)
 {
@@ -719,10 +780,10 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_cerebro_twilio_verify_request(r, params, body) != NGX_OK) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
-                                           "invalid or missing "
-                                           "X-Twilio-Signature");
+    rc = ngx_cerebro_twilio_verify_request(r, params->elts, params->nelts,
+                                           body);
+    if (rc != NGX_OK) {
+        return ngx_cerebro_twilio_refuse(r, rc);
     }
 
     sid = ngx_cerebro_twilio_param(params, "MessageSid");

@@ -429,12 +429,61 @@ ngx_cerebro_twilio_param(ngx_array_t *params, const char *name)
 }
 
 
+/*
+ * The one URL Twilio's signature covers, for every location of ours:
+ * PUBLIC_URL and the request URI (TLS ends in front of us); without
+ * PUBLIC_URL, this request's own scheme and Host.
+ */
 ngx_int_t
-ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
-    ngx_array_t *params, ngx_str_t *body)
+ngx_cerebro_twilio_signed_url(ngx_http_request_t *r, ngx_str_t *url)
 {
     u_char                   *p;
-    ngx_str_t                 base, url;
+    ngx_str_t                 base, *host;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    base = mcf->public_url;
+
+    while (base.len && base.data[base.len - 1] == '/') {
+        base.len--;
+    }
+
+    host = r->headers_in.host ? &r->headers_in.host->value
+                              : &r->headers_in.server;
+
+    url->len = (base.len ? base.len : sizeof("https://") - 1 + host->len)
+               + r->unparsed_uri.len;
+    url->data = ngx_pnalloc(r->pool, url->len);
+    if (url->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (base.len) {
+        p = ngx_cpymem(url->data, base.data, base.len);
+
+    } else {
+#if (NGX_HTTP_SSL)
+        p = ngx_cpymem(url->data, r->connection->ssl ? "https://" : "http://",
+                       r->connection->ssl ? 8 : 7);
+#else
+        p = ngx_cpymem(url->data, "http://", 7);
+#endif
+        p = ngx_cpymem(p, host->data, host->len);
+    }
+
+    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
+    url->len = p - url->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
+    cerebro_param_t *params, ngx_uint_t n, ngx_str_t *body)
+{
+    ngx_str_t                 url;
     cerebro_sig_rc_t          rc;
     ngx_table_elt_t          *h;
     ngx_cerebro_main_conf_t  *mcf;
@@ -443,49 +492,32 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (mcf->twilio_auth_token.len == 0) {
-        return NGX_OK;
+    if (mcf->twilio_auth_token.len == 0 || mcf->public_url.len == 0) {
+        if (mcf->production) {
+            /* a spoofed message could book, or opt a guest out */
+            return NGX_ABORT;
+        }
+
+        if (mcf->twilio_auth_token.len == 0) {
+            /* development: nothing to check with (warned at start) */
+            return NGX_OK;
+        }
     }
 
     h = ngx_cerebro_http_header(r, &signature_header);
     if (h == NULL) {
+        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                        "Twilio webhook refused: no X-Twilio-Signature");
         return NGX_DECLINED;
     }
 
-    base = mcf->public_url;
-
-    while (base.len && base.data[base.len - 1] == '/') {
-        base.len--;
+    if (ngx_cerebro_twilio_signed_url(r, &url) != NGX_OK) {
+        return NGX_ERROR;
     }
-
-    if (base.len == 0) {
-        /* no PUBLIC_URL: the URL as we were called, without TLS in front */
-        if (r->headers_in.server.len == 0) {
-            return NGX_DECLINED;
-        }
-
-        base.len = sizeof("http://") - 1 + r->headers_in.server.len;
-        base.data = ngx_pnalloc(r->pool, base.len);
-        if (base.data == NULL) {
-            return NGX_DECLINED;
-        }
-
-        ngx_sprintf(base.data, "http://%V", &r->headers_in.server);
-    }
-
-    url.len = base.len + r->unparsed_uri.len;
-    url.data = ngx_pnalloc(r->pool, url.len);
-    if (url.data == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = ngx_cpymem(url.data, base.data, base.len);
-    ngx_memcpy(p, r->unparsed_uri.data, r->unparsed_uri.len);
 
     rc = cerebro_twilio_verify((char *) mcf->twilio_auth_token.data,
                                mcf->twilio_auth_token.len,
-                               (char *) url.data, url.len,
-                               params->elts, params->nelts,
+                               (char *) url.data, url.len, params, n,
                                (char *) body->data, body->len,
                                (char *) h->value.data, h->value.len);
 
@@ -497,6 +529,27 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_twilio_refuse(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc == NGX_ABORT) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "ENVIRONMENT=production: "
+                                           "Twilio's webhooks need "
+                                           "TWILIO_AUTH_TOKEN and PUBLIC_URL "
+                                           "to check X-Twilio-Signature");
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
+                                       "invalid or missing "
+                                       "X-Twilio-Signature");
 }
 
 

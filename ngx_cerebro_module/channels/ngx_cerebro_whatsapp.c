@@ -13,17 +13,20 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_whatsapp.h"
+#include "cerebro_text.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_agents.h"
 #include "ngx_cerebro_dialogue.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_twilio.h"
 #include "cerebro_phone.h"
 
 
 #define NGX_CEREBRO_WA_MAX_PARAMS    128
 #define NGX_CEREBRO_WA_DAY           (24 * 60 * 60 * 1000)
 #define NGX_CEREBRO_WA_HISTORY       12
-#define NGX_CEREBRO_WA_MAX_TEXT      1600     /* WhatsApp's own limit */
+/* parts of one inline reply (1,600 characters each) */
+#define NGX_CEREBRO_WA_MAX_PARTS     4
 
 
 typedef struct {
@@ -53,8 +56,6 @@ static ngx_int_t ngx_cerebro_whatsapp_message(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_cerebro_whatsapp_parse(ngx_http_request_t *r,
     ngx_str_t *body, cerebro_param_t *params, ngx_uint_t *n);
-static ngx_int_t ngx_cerebro_whatsapp_verify(ngx_http_request_t *r,
-    ngx_str_t *body, cerebro_param_t *params, ngx_uint_t n);
 static ngx_str_t *ngx_cerebro_whatsapp_param(cerebro_param_t *params,
     ngx_uint_t n, const char *name, ngx_str_t *out);
 static void ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op);
@@ -156,6 +157,7 @@ static ngx_int_t
 ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 {
     ngx_str_t                    from, text, sid;
+    ngx_int_t                    rc;
     ngx_uint_t                   n;
     cerebro_param_t             *params;
     ngx_pool_cleanup_t          *cln;
@@ -176,10 +178,9 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     /* before anything else is believed */
-    if (ngx_cerebro_whatsapp_verify(r, body, params, n) != NGX_OK) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
-                                           "invalid or missing "
-                                           "X-Twilio-Signature");
+    rc = ngx_cerebro_twilio_verify_request(r, params, n, body);
+    if (rc != NGX_OK) {
+        return ngx_cerebro_twilio_refuse(r, rc);
     }
 
     if (body->len == 0) {
@@ -230,9 +231,9 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
         text.len--;
     }
 
-    if (text.len > NGX_CEREBRO_WA_MAX_TEXT) {
-        text.len = NGX_CEREBRO_WA_MAX_TEXT;
-    }
+    /* never half a character: Twilio's limit, counted as Twilio counts */
+    text.len = cerebro_text_prefix((char *) text.data, text.len,
+                                   CEREBRO_TEXT_WHATSAPP_MAX);
 
     ctx->text.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &text);
     ctx->text.len = text.len;
@@ -414,113 +415,6 @@ ngx_cerebro_whatsapp_param(cerebro_param_t *params, ngx_uint_t n,
     }
 
     return NULL;
-}
-
-
-/*
- * The URL Twilio called is the public one (TLS ends in front of us):
- * cerebro_public_url + the request URI; without it, this request's own
- * scheme and Host.  Without an auth token (development) nothing is
- * checked.
- */
-static ngx_int_t
-ngx_cerebro_whatsapp_verify(ngx_http_request_t *r, ngx_str_t *body,
-    cerebro_param_t *params, ngx_uint_t n)
-{
-    u_char                   *url, *p;
-    size_t                    len, base;
-    ngx_str_t                *host;
-    ngx_list_part_t          *part;
-    ngx_table_elt_t          *h, *sig;
-    ngx_uint_t                i;
-    cerebro_sig_rc_t          rc;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    if (mcf->twilio_auth_token.len == 0) {
-        return NGX_OK;
-    }
-
-    sig = NULL;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-Twilio-Signature") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Twilio-Signature",
-                               sizeof("X-Twilio-Signature") - 1) == 0)
-        {
-            sig = &h[i];
-            break;
-        }
-    }
-
-    if (sig == NULL) {
-        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
-                        "WhatsApp webhook refused: no X-Twilio-Signature");
-        return NGX_DECLINED;
-    }
-
-    host = r->headers_in.host ? &r->headers_in.host->value : NULL;
-    base = mcf->public_url.len;
-
-    while (base && mcf->public_url.data[base - 1] == '/') {
-        base--;
-    }
-
-    len = (base ? base : sizeof("https://") - 1 + (host ? host->len : 0))
-          + r->unparsed_uri.len;
-
-    url = ngx_pnalloc(r->pool, len + 1);
-    if (url == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (base) {
-        p = ngx_cpymem(url, mcf->public_url.data, base);
-
-    } else {
-#if (NGX_HTTP_SSL)
-        p = ngx_cpymem(url, r->connection->ssl ? "https://" : "http://",
-                       r->connection->ssl ? 8 : 7);
-#else
-        p = ngx_cpymem(url, "http://", 7);
-#endif
-        if (host) {
-            p = ngx_cpymem(p, host->data, host->len);
-        }
-    }
-
-    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
-    *p = '\0';
-
-    rc = cerebro_twilio_verify((char *) mcf->twilio_auth_token.data,
-                               mcf->twilio_auth_token.len, (char *) url,
-                               p - url, params, n, (char *) body->data,
-                               body->len, (char *) sig->value.data,
-                               sig->value.len);
-
-    if (rc == CEREBRO_SIG_OK) {
-        return NGX_OK;
-    }
-
-    ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
-                    "WhatsApp webhook refused: %s (URL \"%s\")",
-                    cerebro_sig_strerror(rc), url);
-
-    return NGX_DECLINED;
 }
 
 
@@ -994,24 +888,31 @@ ngx_cerebro_whatsapp_send(ngx_cerebro_whatsapp_ctx_t *ctx, const char *text)
 }
 
 
-/* TwiML with the text XML-escaped; NULL: the empty <Response/>. */
+/*
+ * TwiML with the text XML-escaped, one <Message> per part of at most
+ * 1,600 characters (Twilio sends each); NULL: the empty <Response/>.
+ */
 static ngx_int_t
 ngx_cerebro_whatsapp_twiml(ngx_http_request_t *r, ngx_str_t *text)
 {
     u_char       *p, c;
-    size_t        len, i;
+    size_t        len, i, k, n;
+    size_t        starts[NGX_CEREBRO_WA_MAX_PARTS];
+    size_t        lens[NGX_CEREBRO_WA_MAX_PARTS];
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
     static const char  head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
-    len = sizeof(head) - 1 + sizeof("<Response/>\n") - 1;
+    n = text ? cerebro_text_split((char *) text->data, text->len,
+                                  CEREBRO_TEXT_WHATSAPP_MAX, starts, lens,
+                                  NGX_CEREBRO_WA_MAX_PARTS)
+             : 0;
 
-    if (text) {
-        len += sizeof("<Response><Message></Message></Response>\n") - 1
-               + text->len * 6;
-    }
+    len = sizeof(head) - 1 + sizeof("<Response></Response>\n") - 1
+          + n * (sizeof("<Message></Message>") - 1)
+          + (text ? text->len * 6 : 0);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -1020,42 +921,46 @@ ngx_cerebro_whatsapp_twiml(ngx_http_request_t *r, ngx_str_t *text)
 
     p = ngx_cpymem(b->last, head, sizeof(head) - 1);
 
-    if (text == NULL) {
+    if (n == 0) {
         p = ngx_cpymem(p, "<Response/>\n", sizeof("<Response/>\n") - 1);
 
     } else {
-        p = ngx_cpymem(p, "<Response><Message>",
-                       sizeof("<Response><Message>") - 1);
+        p = ngx_cpymem(p, "<Response>", sizeof("<Response>") - 1);
 
-        for (i = 0; i < text->len; i++) {
-            c = text->data[i];
+        for (k = 0; k < n; k++) {
+            p = ngx_cpymem(p, "<Message>", sizeof("<Message>") - 1);
 
-            switch (c) {
-            case '&':
-                p = ngx_cpymem(p, "&amp;", 5);
-                break;
-            case '<':
-                p = ngx_cpymem(p, "&lt;", 4);
-                break;
-            case '>':
-                p = ngx_cpymem(p, "&gt;", 4);
-                break;
-            case '"':
-                p = ngx_cpymem(p, "&quot;", 6);
-                break;
-            case '\'':
-                p = ngx_cpymem(p, "&apos;", 6);
-                break;
-            default:
-                /* XML 1.0 has no other control characters */
-                if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') {
-                    *p++ = c;
+            for (i = starts[k]; i < starts[k] + lens[k]; i++) {
+                c = text->data[i];
+
+                switch (c) {
+                case '&':
+                    p = ngx_cpymem(p, "&amp;", 5);
+                    break;
+                case '<':
+                    p = ngx_cpymem(p, "&lt;", 4);
+                    break;
+                case '>':
+                    p = ngx_cpymem(p, "&gt;", 4);
+                    break;
+                case '"':
+                    p = ngx_cpymem(p, "&quot;", 6);
+                    break;
+                case '\'':
+                    p = ngx_cpymem(p, "&apos;", 6);
+                    break;
+                default:
+                    /* XML 1.0 has no other control characters */
+                    if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') {
+                        *p++ = c;
+                    }
                 }
             }
+
+            p = ngx_cpymem(p, "</Message>", sizeof("</Message>") - 1);
         }
 
-        p = ngx_cpymem(p, "</Message></Response>\n",
-                       sizeof("</Message></Response>\n") - 1);
+        p = ngx_cpymem(p, "</Response>\n", sizeof("</Response>\n") - 1);
     }
 
     b->last = p;

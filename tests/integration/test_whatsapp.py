@@ -459,3 +459,87 @@ def test_slow_brain_answers_through_the_outbox(nginx_factory, openai):
         assert "Respuesta tardía" in bodies
     finally:
         twilio.stop()
+
+
+# --- Twilio's rules: 1,600 characters a message, signed in production -------
+
+def long_reply():
+    """2,000 characters of sentences, accents and an emoji included."""
+    text = ""
+    while len(text) < 2000:
+        text += "La terraza está abierta hasta las once 🌙. "
+    return text.strip()
+
+
+def utf16_units(s):
+    return len(s.encode("utf-16-le")) // 2
+
+
+def test_a_long_reply_arrives_as_parts_twilio_accepts(nginx_factory,
+                                                      openai):
+    n = with_openai(nginx_factory, openai)
+    text = long_reply()
+    openai.push_content("other")
+    openai.push_content(text)
+    r = Guest(n).post(Guest(n).params("¿Hasta qué hora abre la terraza?"))
+    assert r.status == 200
+    parts = [m.text for m in ET.fromstring(r.body).findall("Message")]
+    assert len(parts) == 2
+    assert all(utf16_units(p) <= 1600 for p in parts)
+    assert all(p.endswith(".") for p in parts)
+    assert " ".join(parts) == text
+
+
+def test_a_long_late_reply_goes_out_as_parts(nginx_factory, openai):
+    twilio = TwilioFake()
+    twilio.start()
+    try:
+        n = with_openai(
+            nginx_factory, openai,
+            conf="    cerebro_whatsapp_inline_budget 200ms;\n",
+            env={"TWILIO_ACCOUNT_SID": twilio.config["account_sid"],
+                 "TWILIO_AUTH_TOKEN": twilio.config["auth_token"],
+                 "TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886",
+                 "TWILIO_API_URL": twilio.url,
+                 "PUBLIC_URL": PUBLIC})
+        twilio.open_window(GUEST)
+        text = long_reply()
+        openai.push_content("other")
+        openai.push_content(text, delay=1.0)
+        g = Guest(n, token=twilio.config["auth_token"])
+        assert g.say("¿Hasta qué hora abre la terraza?") == ""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and \
+                len(twilio.messages(GUEST)) < 2:
+            time.sleep(0.05)
+        sent = twilio.messages(GUEST)
+        # the fake refuses (21617) any body over 1,600 characters
+        assert len(sent) == 2, sent
+        assert " ".join(m["body"] for m in sent) == text
+    finally:
+        twilio.stop()
+
+
+@pytest.mark.parametrize("env, missing", [
+    ({}, "TWILIO_AUTH_TOKEN"),
+    ({"TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": SID}, "PUBLIC_URL"),
+], ids=["no token", "no public url"])
+def test_production_refuses_unsigned_whatsapp(nginx_factory, env, missing):
+    n = start(nginx_factory, env=dict(env, ENVIRONMENT="production",
+                                      ALLOWED_ORIGINS="https://p.example"))
+    assert missing in n.log_text() and "503" in n.log_text()
+    g = Guest(n)
+    r = g.post(g.params(f"mesa para 2 {said(dinner_day())} a las 21:00 a "
+                        "nombre de Ana"))
+    assert r.status == 503, r.body
+    assert missing in r.json()["error"]
+    r = n.request("POST", "/whatsapp/status", body="MessageSid=SM1&"
+                  "MessageStatus=delivered", headers=FORM)
+    assert r.status == 503
+    # nothing was booked, nobody opted out
+    assert bookings(n) == []
+    assert g.post(g.params("BAJA")).status == 503
+
+
+def test_unsigned_whatsapp_outside_production_is_warned_at_start(wa):
+    assert "accept unsigned messages" in wa.log_text()
