@@ -222,8 +222,6 @@ cli_backup(cli_ctx_t *ctx)
     total = 0;
 
     for (i = 0; i < s.ntables; i++) {
-        cli_progress("backup", i, s.ntables);
-
         recs = cli_at_list(cf, s.tables[i].name, err, sizeof(err));
         if (recs == NULL) {
             cli_progress_end("backup", i);
@@ -274,7 +272,9 @@ cli_backup(cli_ctx_t *ctx)
         free(text);
         cJSON_Delete(doc);
 
-        cli_progress("backup", i + 1, s.ntables);
+        snprintf(when, sizeof(when), "%d records", n);
+        snprintf(file, sizeof(file), "backup %s, %s", s.tables[i].name, when);
+        cli_progress(file, i + 1, s.ntables);
     }
 
     cli_progress_end("backup", s.ntables);

@@ -8,9 +8,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
 
 #include <curl/curl.h>
 
@@ -26,7 +29,7 @@ unsigned  cli_http_writes;
 static const cli_conf_t  *cli_http_conf;
 static CURL              *cli_curl;
 static double             cli_at_sent[CLI_AT_RATE];
-static int                cli_at_next;
+static int                cli_at_next;          /* the slot to reuse */
 
 
 static double cli_now(void);
@@ -67,7 +70,7 @@ cli_now(void)
 {
     struct timespec  ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts);
 
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
@@ -93,22 +96,57 @@ cli_sleep(double seconds)
 
 /*
  * At most CLI_AT_RATE requests in any second: the sixth waits until the
- * first is a second old (plus a margin for the other side's clock).
+ * first is a second old (plus a margin for the other side's clock).  The
+ * times are kept in a file per base, so that commands run one after the
+ * other share the budget: a 429 would pause the base for 30 s, for the
+ * running module too.
  */
 static void
 cli_at_pace(void)
 {
-    double  oldest, now;
+    int      fd;
+    char     path[512];
+    double   sent[CLI_AT_RATE], oldest, now;
+    ssize_t  n;
 
-    oldest = cli_at_sent[cli_at_next];
+    fd = -1;
+
+    if (cli_http_conf->airtable_base) {
+        snprintf(path, sizeof(path), "%s/cerebro-airtable-%s.pace",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 cli_http_conf->airtable_base);
+        fd = open(path, O_RDWR | O_CREAT, 0600);
+    }
+
+    if (fd >= 0 && flock(fd, LOCK_EX) == 0) {
+        memset(sent, 0, sizeof(sent));
+        n = pread(fd, sent, sizeof(sent), 0);
+        if (n == (ssize_t) sizeof(sent)) {
+            memcpy(cli_at_sent, sent, sizeof(sent));
+        }
+    }
+
+    /* the oldest of the last CLI_AT_RATE, wall clock: shared by processes */
+    oldest = cli_at_sent[0];
+    for (cli_at_next = 0, n = 1; n < CLI_AT_RATE; n++) {
+        if (cli_at_sent[n] < oldest) {
+            oldest = cli_at_sent[n];
+            cli_at_next = n;
+        }
+    }
+
     now = cli_now();
 
-    if (oldest > 0 && now - oldest < 1.02) {
-        cli_sleep(1.02 - (now - oldest));
+    if (oldest > 0 && now - oldest < 1.05 && now >= oldest) {
+        cli_sleep(1.05 - (now - oldest));
     }
 
     cli_at_sent[cli_at_next] = cli_now();
-    cli_at_next = (cli_at_next + 1) % CLI_AT_RATE;
+
+    if (fd >= 0) {
+        (void) pwrite(fd, cli_at_sent, sizeof(cli_at_sent), 0);
+        close(fd);                      /* and the lock with it */
+    }
 }
 
 

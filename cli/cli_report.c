@@ -145,14 +145,17 @@ cli_say(cli_report_t *rp, const char *fmt, ...)
 void
 cli_progress(const char *what, size_t done, size_t total)
 {
-    int     i, filled;
-    static  size_t  last;
+    int            i, filled;
+    static size_t  last;
 
     if (!isatty(STDERR_FILENO)) {
-        /* a log gets a line per hundred, not a line per record */
-        if (done == 0 || done / 100 != last / 100) {
-            fprintf(stderr, "%s: %zu%s%.0zu\n", what, done,
-                    total ? " of " : "", total);
+        /* a log gets a line per step of a short job, per hundred else */
+        if (total <= 20 || done == total || done / 100 != last / 100) {
+            fprintf(stderr, "%s: %zu", what, done);
+            if (total) {
+                fprintf(stderr, " of %zu", total);
+            }
+            fputc('\n', stderr);
         }
         last = done;
         return;
@@ -160,7 +163,7 @@ cli_progress(const char *what, size_t done, size_t total)
 
     filled = total ? (int) (30 * done / total) : 0;
 
-    fprintf(stderr, "\r%-24.24s [", what);
+    fprintf(stderr, "\r\033[K%-28.28s [", what);
     for (i = 0; i < 30; i++) {
         fputc(i < filled ? '#' : ' ', stderr);
     }

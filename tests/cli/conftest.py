@@ -177,6 +177,7 @@ class Account:
         self.env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(workdir),
+            "TMPDIR": str(workdir),
             "AIRTABLE_API_KEY": AIRTABLE_TOKEN,
             "AIRTABLE_BASE_ID": BASE,
             "AIRTABLE_API_URL": self.airtable.url,
