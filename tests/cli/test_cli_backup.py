@@ -15,7 +15,7 @@ import pytest
 
 from harness import Nginx, world_traversable_dir
 
-from conftest import BASE, CEREBRO, assert_no_secret
+from cli_env import BASE, CEREBRO, assert_no_secret
 
 OTHER = "appRestoredBase01"
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes.airtable import DEFAULT_SCHEMA
 
-from conftest import (BASE, SECRETS, TWILIO_SID, VAPI_SECRET, WHATSAPP,
+from cli_env import (BASE, SECRETS, TWILIO_SID, VAPI_SECRET, WHATSAPP,
                       assert_no_secret)
 
 
