@@ -89,6 +89,7 @@ typedef struct {
     const char   *template_sid;
     const char   *transfer_number;
     const char   *restaurant_file;
+    const char   *voice_prompt;         /* the prompt file, {{today}}... */
     const char   *data_dir;
     const char   *ca_file;
     double        airtable_pause;       /* seconds after a 429 */

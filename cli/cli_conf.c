@@ -151,6 +151,7 @@ cli_conf_load(cli_conf_t *cf, const char *env_file, const char *nginx_conf,
     cf->template_sid = cli_env("CEREBRO_WHATSAPP_TEMPLATE", NULL);
     cf->transfer_number = cli_env("CEREBRO_TRANSFER_NUMBER", NULL);
     cf->restaurant_file = cli_env("CEREBRO_RESTAURANT", NULL);
+    cf->voice_prompt = cli_env("CEREBRO_VOICE_PROMPT", NULL);
     cf->data_dir = cli_env("CEREBRO_DATA_DIR", NULL);
     cf->ca_file = cli_env("CEREBRO_CA_FILE", NULL);
 
@@ -188,6 +189,17 @@ cli_conf_load(cli_conf_t *cf, const char *env_file, const char *nginx_conf,
                    == 0)
         {
             cf->restaurant_file = "/usr/share/cerebro/conf/restaurant.json";
+        }
+    }
+
+    if (cf->voice_prompt == NULL) {
+        if (access("conf/agents/voice.md", R_OK) == 0) {
+            cf->voice_prompt = "conf/agents/voice.md";
+
+        } else if (access("/usr/share/cerebro/conf/agents/voice.md", R_OK)
+                   == 0)
+        {
+            cf->voice_prompt = "/usr/share/cerebro/conf/agents/voice.md";
         }
     }
 
@@ -462,6 +474,13 @@ cli_directive(cli_conf_t *cf, int argc, char **argv, char *err,
     if (strcmp(argv[0], "cerebro_whatsapp_template") == 0 && argc == 2) {
         if (cf->template_sid == NULL) {
             cf->template_sid = argv[1];
+        }
+        return 0;
+    }
+
+    if (strcmp(argv[0], "cerebro_voice_prompt") == 0 && argc == 2) {
+        if (cf->voice_prompt == NULL) {
+            cf->voice_prompt = argv[1];
         }
         return 0;
     }

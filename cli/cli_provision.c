@@ -557,6 +557,47 @@ cli_assistant_differs(cJSON *ours, cJSON *stored)
 }
 
 
+/*
+ * The module fills its prompt for each call ({{today}}, {{time}}...); a
+ * stored assistant gets those as variableValues from the module's
+ * assistant-request answer instead, so it keeps the prompt file's text
+ * with its placeholders, which VAPI fills.  Returns -1 with err.
+ */
+static int
+cli_assistant_template(const cli_conf_t *cf, cJSON *a, char *err,
+    size_t errlen)
+{
+    char   *text;
+    cJSON  *m, *role;
+
+    if (cf->voice_prompt == NULL
+        || (text = cli_read_file(cf->voice_prompt, NULL)) == NULL)
+    {
+        snprintf(err, errlen, "cannot read the voice prompt %s: set "
+                 "CEREBRO_VOICE_PROMPT to the file of cerebro_voice_prompt "
+                 "(conf/agents/voice.md)", cf->voice_prompt
+                 ? cf->voice_prompt : "(none)");
+        return -1;
+    }
+
+    cJSON_ArrayForEach(m, cJSON_GetObjectItem(cJSON_GetObjectItem(a,
+                                                                  "model"),
+                                              "messages"))
+    {
+        role = cJSON_GetObjectItem(m, "role");
+        if (cJSON_IsString(role) && strcmp(role->valuestring, "system") == 0)
+        {
+            cJSON_ReplaceItemInObject(m, "content",
+                                      cJSON_CreateString(text));
+        }
+    }
+
+    free(text);
+
+    return 0;
+}
+
+
 /* The id of the stored assistant, made or brought up to date; NULL. */
 static char *
 cli_prov_assistant(cli_prov_t *pv, const char *from)
@@ -572,6 +613,13 @@ cli_prov_assistant(cli_prov_t *pv, const char *from)
     if (ours == NULL) {
         cli_check(pv->rp, CLI_FAIL, "vapi.assistant", NULL, "%s", err);
         pv->fails++;
+        return NULL;
+    }
+
+    if (cli_assistant_template(cf, ours, err, sizeof(err)) != 0) {
+        cli_check(pv->rp, CLI_FAIL, "vapi.assistant", NULL, "%s", err);
+        pv->fails++;
+        cJSON_Delete(ours);
         return NULL;
     }
 

@@ -194,6 +194,7 @@ class Account:
             "REDIS_URL": "redis://127.0.0.1:%d/0" % self.redis.port,
             "REDIS_PASSWORD": REDIS_PASSWORD,
             "CEREBRO_RESTAURANT": str(REPO / "conf" / "restaurant.json"),
+            "CEREBRO_VOICE_PROMPT": str(REPO / "conf" / "agents" / "voice.md"),
         }
 
     def run(self, *args, env=None, cwd=None, timeout=120):
