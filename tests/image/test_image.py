@@ -16,6 +16,8 @@ IMAGE = "localhost/ngx-cerebro:test"
 
 @pytest.fixture(scope="module")
 def image(base_image):
+    # earlier builds' images, untagged by this one, are of no more use
+    podman("image", "prune", "-f", "--filter", "until=24h", check=False)
     # the host's network for the build: apt reaches the mirror directly
     podman("build", "--format", "docker", "--network", "host", "-t", IMAGE,
            str(REPO), timeout=1200)
