@@ -512,7 +512,7 @@ cli_directive(cli_conf_t *cf, int argc, char **argv, char *err,
         return -1;
     }
 
-    if (argv[0][17] == 't' && argc == 3) {      /* cerebro_airtable_table */
+    if (strcmp(argv[0], "cerebro_airtable_table") == 0 && argc == 3) {
         if (strcmp(argv[2], "off") == 0) {
             if (t != CLI_T_CALLS) {
                 snprintf(err, errlen, "cerebro_airtable_table: only the "

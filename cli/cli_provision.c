@@ -493,13 +493,13 @@ cli_module_assistant(const cli_conf_t *cf, const char *from, char *err,
         "\"call\":{\"id\":\"cerebro-provision\",\"type\":"
         "\"inboundPhoneCall\",\"customer\":{\"number\":\"+34600000000\"}}}}";
 
-    n = strlen(from) + 16;
-    url = malloc(n);
-    snprintf(url, n, "%s/vapi/webhook", from);
-    while (strstr(url, "//vapi")) {
-        memmove(strstr(url, "//vapi"), strstr(url, "//vapi") + 1,
-                strlen(strstr(url, "//vapi")));
+    n = strlen(from);
+    while (n && from[n - 1] == '/') {
+        n--;
     }
+
+    url = malloc(n + 16);
+    snprintf(url, n + 16, "%.*s/vapi/webhook", (int) n, from);
 
     snprintf(hdr, sizeof(hdr), "X-Vapi-Secret: %s",
              cf->vapi_secret ? cf->vapi_secret : "");
