@@ -15,6 +15,7 @@
 #include "cerebro_restaurant.h"
 #include "cerebro_signature.h"
 #include "cerebro_sqlite.h"
+#include "ngx_cerebro_util.h"
 
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
@@ -65,6 +66,7 @@ typedef struct {
     cerebro_restaurant_t      *model;
     void                      *store;            /* its backend */
     void                      *limiter;          /* shared memory zone */
+    void                      *health;           /* the store's, a zone */
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
 
@@ -130,22 +132,6 @@ extern ngx_module_t  ngx_cerebro_module;
                           ##__VA_ARGS__);                                     \
         }                                                                     \
     } while (0)
-
-
-/* Sets the location's content handler and lists it in "GET /". */
-char *ngx_cerebro_set_endpoint(ngx_conf_t *cf, char *name,
-    ngx_http_handler_pt handler);
-
-/*
- * A file of the configuration (restaurant, prompts) read whole, with a NUL
- * after it: NGX_OK; NGX_DECLINED when it does not exist; NGX_ERROR, logged
- * naming the file and the directive, otherwise.
- */
-ngx_int_t ngx_cerebro_read_conf_file(ngx_conf_t *cf, ngx_str_t *path,
-    size_t max, const char *directive, ngx_str_t *out);
-
-/* A NUL-terminated copy, for libraries that take C strings. */
-char *ngx_cerebro_pstrdup0(ngx_pool_t *pool, ngx_str_t *s);
 
 
 #endif /* _NGX_CEREBRO_H_INCLUDED_ */

@@ -10,6 +10,7 @@
 #include "ngx_cerebro_health.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_store_health.h"
 #include "ngx_cerebro_airtable.h"
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_kv.h"
@@ -18,6 +19,11 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_jobs.h"
+
+#include <grp.h>
+#if (NGX_LINUX)
+#include <sys/prctl.h>
+#endif
 
 
 static ngx_int_t ngx_cerebro_preconfiguration(ngx_conf_t *cf);
@@ -28,7 +34,15 @@ static char *ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cerebro_init_module(ngx_cycle_t *cycle);
+/* supplementary groups of the workers' user that we look at */
+#define NGX_CEREBRO_MAX_GROUPS  64
+
+
+static ngx_int_t ngx_cerebro_workers_reach(ngx_cycle_t *cycle, u_char *dir);
+static ngx_uint_t ngx_cerebro_may(ngx_file_info_t *fi, ngx_uid_t uid,
+    gid_t *groups, int ngroups, mode_t want);
 static ngx_int_t ngx_cerebro_init_process(ngx_cycle_t *cycle);
+static void ngx_cerebro_follow_master(ngx_cycle_t *cycle);
 static void ngx_cerebro_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_cerebro_load_restaurant(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
@@ -567,6 +581,10 @@ ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         mcf->store = &ngx_cerebro_store_airtable;
     }
 
+    if (ngx_cerebro_store_health_init_conf(cf, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_cerebro_limiter_init_conf(cf, mcf);
 }
 
@@ -585,7 +603,8 @@ ngx_cerebro_create_data_dir(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    if (ngx_create_full_path(dir, 0700) != 0
+    /* the parents we make must let the workers through; the data is theirs */
+    if (ngx_create_full_path(dir, 0755) != 0
         || (ngx_create_dir(dir, 0700) == NGX_FILE_ERROR
             && ngx_errno != NGX_EEXIST))
     {
@@ -595,7 +614,137 @@ ngx_cerebro_create_data_dir(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    return ngx_cerebro_give_to_workers(cycle, dir);
+    if (ngx_cerebro_give_to_workers(cycle, dir) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_cerebro_workers_reach(cycle, dir);
+}
+
+
+/*
+ * The master may reach a directory that its workers cannot: refused at
+ * start, as nginx refuses a log file it cannot open, rather than workers
+ * that start and can book nothing.  Every directory on the way must let
+ * the workers' user in, and the data directory itself must let it read,
+ * write and enter (SQLite makes its journal files there).
+ */
+static ngx_int_t
+ngx_cerebro_workers_reach(ngx_cycle_t *cycle, u_char *dir)
+{
+    int               ngroups;
+    u_char            path[NGX_MAX_PATH];
+    gid_t             groups[NGX_CEREBRO_MAX_GROUPS];
+    size_t            i, len;
+    mode_t            want;
+    const char       *user;
+    ngx_file_info_t   fi;
+    ngx_core_conf_t  *ccf;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (geteuid() != 0 || ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        /* the workers are this very user */
+        if (access((char *) dir, R_OK|W_OK|X_OK) == 0) {
+            return NGX_OK;
+        }
+
+        ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                        "the data directory \"%s\" (CEREBRO_DATA_DIR) is "
+                        "not readable and writable by this user", dir);
+        return NGX_ERROR;
+    }
+
+    len = ngx_strlen(dir);
+    if (len == 0 || len >= sizeof(path)) {
+        return NGX_ERROR;
+    }
+
+    user = ccf->username ? ccf->username : "nobody";
+
+    ngroups = NGX_CEREBRO_MAX_GROUPS;
+    if (getgrouplist(user, ccf->group, groups, &ngroups) == -1) {
+        /* more groups than we look at: the primary one still counts */
+        groups[0] = ccf->group;
+        ngroups = 1;
+    }
+
+    while (len > 1 && dir[len - 1] == '/') {
+        len--;
+    }
+
+    /* "/a/b/data": "/", "/a", "/a/b", then "/a/b/data" itself */
+    for (i = 0; i <= len; i++) {
+
+        if (i < len && dir[i] != '/') {
+            continue;
+        }
+
+        if (i == 0) {
+            /* the root */
+            path[0] = '/';
+            path[1] = '\0';
+
+        } else if (dir[i - 1] == '/') {
+            /* "//" */
+            continue;
+
+        } else {
+            ngx_memcpy(path, dir, i);
+            path[i] = '\0';
+        }
+
+        want = (i == len) ? (S_IRUSR|S_IWUSR|S_IXUSR) : S_IXUSR;
+
+        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+            ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                            "cannot check \"%s\", on the way to the data "
+                            "directory (CEREBRO_DATA_DIR)", path);
+            return NGX_ERROR;
+        }
+
+        if (ngx_cerebro_may(&fi, ccf->user, groups, ngroups, want)) {
+            continue;
+        }
+
+        if (i == len) {
+            ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, 0,
+                            "the workers' user \"%s\" cannot read and write "
+                            "the data directory \"%s\" (CEREBRO_DATA_DIR)",
+                            user, path);
+        } else {
+            ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, 0,
+                            "the workers' user \"%s\" cannot enter \"%s\", "
+                            "on the way to the data directory \"%s\" "
+                            "(CEREBRO_DATA_DIR): give it search permission "
+                            "or choose another directory", user, path, dir);
+        }
+
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* POSIX's rule: the owner's bits, else the group's, else the others' */
+static ngx_uint_t
+ngx_cerebro_may(ngx_file_info_t *fi, ngx_uid_t uid, gid_t *groups,
+    int ngroups, mode_t want)
+{
+    int  i;
+
+    if (fi->st_uid == uid) {
+        return (fi->st_mode & want) == want;
+    }
+
+    for (i = 0; i < ngroups; i++) {
+        if (fi->st_gid == groups[i]) {
+            return (fi->st_mode & (want >> 3)) == (want >> 3);
+        }
+    }
+
+    return (fi->st_mode & (want >> 6)) == (want >> 6);
 }
 
 
@@ -682,6 +831,8 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
 
     backend = mcf->store;
 
+    ngx_cerebro_follow_master(cycle);
+
     if (ngx_cerebro_kv_init_process(cycle) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -700,6 +851,36 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A master killed uncleanly (SIGKILL, an out-of-memory kill) leaves its
+ * workers behind, still holding the port: the next start could not listen
+ * and the phone would stay silent.  Each worker asks the kernel for the
+ * graceful stop (SIGQUIT) when its master dies, finishes the requests it
+ * has and exits.
+ */
+static void
+ngx_cerebro_follow_master(ngx_cycle_t *cycle)
+{
+#if (NGX_LINUX)
+    if (ngx_process != NGX_PROCESS_WORKER) {
+        return;
+    }
+
+    if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1) {
+        ngx_cerebro_log(NGX_LOG_WARN, cycle->log, ngx_errno,
+                        "prctl(PR_SET_PDEATHSIG) failed: this worker will "
+                        "outlive a master killed uncleanly");
+        return;
+    }
+
+    /* the master may have died before we asked */
+    if (getppid() != ngx_parent) {
+        (void) kill(ngx_pid, SIGQUIT);
+    }
+#endif
 }
 
 
@@ -806,110 +987,4 @@ ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-char *
-ngx_cerebro_set_endpoint(ngx_conf_t *cf, char *name,
-    ngx_http_handler_pt handler)
-{
-    ngx_cerebro_endpoint_t    *ep;
-    ngx_cerebro_main_conf_t   *mcf;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (clcf->handler) {
-        return "is duplicate: the location already has a content handler";
-    }
-
-    clcf->handler = handler;
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
-
-    ep = ngx_array_push(&mcf->endpoints);
-    if (ep == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ep->clcf = clcf;
-    ep->location = ngx_cerebro_pstrdup0(cf->pool, &clcf->name);
-    if (ep->location == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ep->name = name;
-
-    return NGX_CONF_OK;
-}
-
-
-ngx_int_t
-ngx_cerebro_read_conf_file(ngx_conf_t *cf, ngx_str_t *path, size_t max,
-    const char *directive, ngx_str_t *out)
-{
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_err_t        err;
-    ngx_file_info_t  fi;
-
-    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (fd == NGX_INVALID_FILE) {
-        err = ngx_errno;
-
-        if (err == NGX_ENOENT) {
-            return NGX_DECLINED;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                           "cerebro: cannot open \"%V\" (\"%s\")", path,
-                           directive);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || (size_t) ngx_file_size(&fi) > max)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"%V\" (\"%s\") is not a readable "
-                           "file of at most %uz bytes", path, directive, max);
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    out->len = ngx_file_size(&fi);
-    out->data = ngx_pnalloc(cf->pool, out->len + 1);
-
-    n = out->data ? ngx_read_fd(fd, out->data, out->len) : -1;
-    err = ngx_errno;
-
-    (void) ngx_close_file(fd);
-
-    if (n != (ssize_t) out->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                           "cerebro: cannot read \"%V\" (\"%s\")", path,
-                           directive);
-        return NGX_ERROR;
-    }
-
-    out->data[n] = '\0';
-
-    return NGX_OK;
-}
-
-
-char *
-ngx_cerebro_pstrdup0(ngx_pool_t *pool, ngx_str_t *s)
-{
-    u_char  *p;
-
-    p = ngx_pnalloc(pool, s->len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    *ngx_cpymem(p, s->data, s->len) = '\0';
-
-    return (char *) p;
 }

@@ -24,7 +24,7 @@ build_pkgs=(gcc make libc6-dev pkg-config nginx-dev libssl-dev libpcre2-dev
 package_pkgs=(debhelper dpkg-dev fakeroot debootstrap podman buildah runc
               slirp4netns fuse-overlayfs uidmap)
 test_pkgs=(libcmocka-dev python3 python3-pytest redis-server wrk clang
-           libclang-rt-14-dev valgrind procps openssl)
+           libclang-rt-14-dev valgrind procps nodejs npm openssl)
 
 if_needed=0
 profiles=()
@@ -50,10 +50,20 @@ for profile in "${profiles[@]}"; do
     esac
 done
 
+# A node from elsewhere (NodeSource's nodejs bundles npm, and conflicts
+# with Debian's npm) serves the tests as well as Debian's.
+provided() {
+    case "$1" in
+        nodejs) command -v node >/dev/null 2>&1 ;;
+        npm)    command -v npm >/dev/null 2>&1 ;;
+        *)      return 1 ;;
+    esac
+}
+
 missing=()
 for pkg in "${wanted[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = installed ] || missing+=("$pkg")
+    [ "$status" = installed ] || provided "$pkg" || missing+=("$pkg")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -9,6 +9,7 @@
 #include "ngx_cerebro_health.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_store_health.h"
 
 
 static ngx_int_t ngx_cerebro_health_handler(ngx_http_request_t *r);
@@ -32,12 +33,23 @@ ngx_cerebro_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * What a load balancer acts on: 503 "unhealthy" only when this host's
+ * store cannot serve at all, so that guests go to a host that can book.
+ * A fault that passes by itself, or that every host shares (Airtable
+ * retrying or paused after a 429, the cache down), is "degraded" with
+ * 200: taking every host out of the pool for it would turn a slowdown
+ * into an outage.
+ */
 static ngx_int_t
 ngx_cerebro_health_handler(ngx_http_request_t *r)
 {
     cJSON                    *json, *checks;
+    u_char                    store_reason[NGX_CEREBRO_HEALTH_REASON_LEN];
     ngx_int_t                 rc;
-    const char               *cache, *reason;
+    ngx_uint_t                status;
+    const char               *cache, *reason, *overall;
+    ngx_cerebro_health_e      store;
     ngx_cerebro_main_conf_t  *mcf;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
@@ -54,18 +66,27 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
 
     reason = NULL;
     cache = ngx_cerebro_kv_state(mcf, &reason);
+    store = ngx_cerebro_store_health(mcf, store_reason,
+                                     sizeof(store_reason));
+
+    status = NGX_HTTP_OK;
+    overall = "healthy";
+
+    if (store == NGX_CEREBRO_HEALTH_DOWN) {
+        status = NGX_HTTP_SERVICE_UNAVAILABLE;
+        overall = "unhealthy";
+
+    } else if (store == NGX_CEREBRO_HEALTH_DEGRADED
+               || ngx_strcmp(cache, "degraded") == 0)
+    {
+        overall = "degraded";
+    }
 
     json = cJSON_CreateObject();
 
-    /*
-     * still HTTP 200 when degraded: the service answers guests, from one
-     * host's memory; a load balancer must not take it out for that
-     */
+    /* the original's four fields first, in its order */
     if (json == NULL
-        || cJSON_AddStringToObject(json, "status",
-                                   ngx_strcmp(cache, "degraded") == 0
-                                   ? "degraded" : "healthy")
-           == NULL
+        || cJSON_AddStringToObject(json, "status", overall) == NULL
         || ngx_cerebro_add_identity(json, mcf) == NULL)
     {
         cJSON_Delete(json);
@@ -78,6 +99,13 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
         || cJSON_AddStringToObject(checks, "store",
                                    ngx_cerebro_store_backend_name(mcf))
            == NULL
+        || (store != NGX_CEREBRO_HEALTH_OK
+            && (cJSON_AddStringToObject(checks, "store_status",
+                                        ngx_cerebro_store_health_name(store))
+                == NULL
+                || cJSON_AddStringToObject(checks, "store_reason",
+                                           (char *) store_reason)
+                   == NULL))
         || cJSON_AddStringToObject(checks, "cache", cache) == NULL
         || (reason
             && cJSON_AddStringToObject(checks, "reason", reason) == NULL))
@@ -86,7 +114,7 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+    return ngx_cerebro_http_send_json(r, status, json);
 }
 
 

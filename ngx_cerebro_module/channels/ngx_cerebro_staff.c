@@ -139,8 +139,9 @@ ngx_cerebro_reservations_handler(ngx_http_request_t *r)
                    "give ?date=YYYY-MM-DD or ?phone=<number>");
     }
 
-    if (cerebro_phone_normalize(phone, ngx_strlen(phone), "34", op->phone,
-                                sizeof(op->phone), NULL)
+    if (cerebro_phone_normalize(phone, ngx_strlen(phone),
+                                ngx_cerebro_store_model(r)->country_code,
+                                op->phone, sizeof(op->phone), NULL)
         != CEREBRO_PHONE_OK)
     {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
@@ -248,7 +249,8 @@ ngx_cerebro_staff_parse_booking(ngx_http_request_t *r, cJSON *json,
     item = cJSON_GetObjectItemCaseSensitive(json, "client_phone");
     if (!cJSON_IsString(item)
         || cerebro_phone_normalize(item->valuestring,
-                                   ngx_strlen(item->valuestring), "34",
+                                   ngx_strlen(item->valuestring),
+                                   ngx_cerebro_store_model(r)->country_code,
                                    op->phone, sizeof(op->phone), NULL)
            != CEREBRO_PHONE_OK)
     {

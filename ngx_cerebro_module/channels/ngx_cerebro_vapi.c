@@ -69,7 +69,6 @@ static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
-static ngx_uint_t ngx_cerebro_vapi_writes(ngx_str_t *tool);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
@@ -393,21 +392,7 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 static ngx_cerebro_vapi_call_t *
 ngx_cerebro_vapi_calls(ngx_http_request_t *r, ngx_uint_t n)
 {
-    ngx_uint_t                i;
-    ngx_cerebro_vapi_call_t  *calls;
-
-    calls = ngx_palloc(r->pool, n * sizeof(ngx_cerebro_vapi_call_t));
-    if (calls == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < n; i++) {
-        ngx_cerebro_tool_init(&calls[i].tool);
-        ngx_memzero(&calls[i].id, sizeof(ngx_cerebro_vapi_call_t)
-                                  - offsetof(ngx_cerebro_vapi_call_t, id));
-    }
-
-    return calls;
+    return ngx_pcalloc(r->pool, n * sizeof(ngx_cerebro_vapi_call_t));
 }
 
 
@@ -445,7 +430,9 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
     }
 
     if (number == NULL
-        || cerebro_phone_normalize(number, ngx_strlen(number), "34",
+        || cerebro_phone_normalize(number, ngx_strlen(number),
+                                   ngx_cerebro_store_model(ctx->request)
+                                       ->country_code,
                                    call->tool.caller,
                                    sizeof(call->tool.caller), NULL)
            != CEREBRO_PHONE_OK)
@@ -464,7 +451,7 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
      * read (availability, information) simply runs again
      */
     if (call->id.len == 0 || call->id.len > 128
-        || !ngx_cerebro_vapi_writes(&call->tool.name))
+        || !ngx_cerebro_tool_writes(&call->tool.name))
     {
         return ngx_cerebro_tool_start(&call->tool);
     }
@@ -483,31 +470,6 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
     call->kv.data = call;
 
     return ngx_cerebro_kv_start(&call->kv);
-}
-
-
-static ngx_uint_t
-ngx_cerebro_vapi_writes(ngx_str_t *tool)
-{
-    ngx_str_t  *w;
-
-    static ngx_str_t  writes[] = {
-        ngx_string("create_reservation"),
-        ngx_string("modify_reservation"),
-        ngx_string("cancel_reservation"),
-        ngx_string("transfer_to_human"),
-        ngx_null_string
-    };
-
-    for (w = writes; w->len; w++) {
-        if (w->len == tool->len
-            && ngx_strncmp(w->data, tool->data, tool->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
@@ -797,6 +759,8 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 {
     int                         i;
     cJSON                      *messages, *m, *name, *cost;
+    ngx_str_t                   tool;
+    ngx_uint_t                  did;
     const char                 *s;
     cerebro_call_log_t         *log;
     ngx_cerebro_vapi_report_t  *report;
@@ -825,8 +789,10 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     }
 
     if (s == NULL
-        || cerebro_phone_normalize(s, ngx_strlen(s), "34", log->caller,
-                                   sizeof(log->caller), NULL)
+        || cerebro_phone_normalize(s, ngx_strlen(s),
+                                   ngx_cerebro_store_model(ctx->request)
+                                       ->country_code,
+                                   log->caller, sizeof(log->caller), NULL)
            != CEREBRO_PHONE_OK)
     {
         log->caller[0] = '\0';
@@ -873,12 +839,13 @@ ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
             continue;
         }
 
-        log->booked |= ngx_strcmp(name->valuestring, "create_reservation")
-                       == 0;
-        log->changed |= ngx_strcmp(name->valuestring, "modify_reservation")
-                        == 0;
-        log->cancelled |= ngx_strcmp(name->valuestring, "cancel_reservation")
-                          == 0;
+        tool.data = (u_char *) name->valuestring;
+        tool.len = ngx_strlen(name->valuestring);
+        did = ngx_cerebro_tool_changes(&tool);
+
+        log->booked |= (did & NGX_CEREBRO_TOOL_BOOKED) != 0;
+        log->changed |= (did & NGX_CEREBRO_TOOL_CHANGED) != 0;
+        log->cancelled |= (did & NGX_CEREBRO_TOOL_CANCELLED) != 0;
     }
 
     report->op.request = ctx->request;
@@ -946,7 +913,8 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     number = ngx_cerebro_vapi_string(message, "call.customer.number");
 
     if (number == NULL
-        || cerebro_phone_normalize(number, ngx_strlen(number), "34", caller,
+        || cerebro_phone_normalize(number, ngx_strlen(number),
+                                   mcf->model->country_code, caller,
                                    sizeof(caller), NULL)
            != CEREBRO_PHONE_OK)
     {

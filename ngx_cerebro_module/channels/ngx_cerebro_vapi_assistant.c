@@ -352,8 +352,9 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     /* the number calls are handed over to: the restaurant's own */
     if (mcf->transfer_number.data == NULL) {
         if (cerebro_phone_normalize(mcf->model->phone,
-                                    ngx_strlen(mcf->model->phone), "34",
-                                    phone, sizeof(phone), NULL)
+                                    ngx_strlen(mcf->model->phone),
+                                    mcf->model->country_code, phone,
+                                    sizeof(phone), NULL)
             != CEREBRO_PHONE_OK)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -200,8 +200,9 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (cerebro_phone_normalize((char *) from.data, from.len, "34",
-                                ctx->phone, sizeof(ctx->phone), NULL)
+    if (cerebro_phone_normalize((char *) from.data, from.len,
+                                mcf->model->country_code, ctx->phone,
+                                sizeof(ctx->phone), NULL)
         != CEREBRO_PHONE_OK)
     {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,

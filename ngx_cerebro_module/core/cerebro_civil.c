@@ -20,6 +20,21 @@ static const char  *month_names[] = {
 
 
 int64_t
+cerebro_floor_div(int64_t a, int64_t b)
+{
+    int64_t  q;
+
+    q = a / b;
+
+    if ((a % b != 0) && ((a < 0) != (b < 0))) {
+        q--;
+    }
+
+    return q;
+}
+
+
+int64_t
 cerebro_days_from_civil(int year, int month, int day)
 {
     int64_t   y, era;

@@ -19,6 +19,9 @@ typedef struct {
 
 
 /* Days since 1970-01-01 (negative before it). */
+/* a / b rounded toward minus infinity: days and slots before 1970 too */
+int64_t cerebro_floor_div(int64_t a, int64_t b);
+
 int64_t cerebro_days_from_civil(int year, int month, int day);
 void cerebro_civil_from_days(int64_t days, cerebro_date_t *out);
 

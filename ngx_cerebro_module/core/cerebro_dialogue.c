@@ -142,7 +142,7 @@ static void cerebro_dlg_describe(const cerebro_dlg_state_t *st,
     const cerebro_date_t *today, char *out, size_t size);
 static size_t cerebro_dlg_question(const cerebro_dlg_state_t *st,
     unsigned missing, const cerebro_date_t *today, char *out, size_t size);
-static int cerebro_dlg_tool(cerebro_dlg_step_t *step, const char *tool);
+static int cerebro_dlg_tool(cerebro_dlg_step_t *step, cerebro_tool_id_t id);
 static int cerebro_dlg_add(cJSON *args, const char *name, const char *value);
 static void cerebro_dlg_reset_booking(cerebro_dlg_state_t *st);
 static size_t cerebro_dlg_copy(char *out, size_t size, const char *s);
@@ -546,7 +546,7 @@ cerebro_dlg_name(const char *text, size_t len, int bare, char *out,
 
 unsigned
 cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
-    const cerebro_date_t *today, int *date_error)
+    const cerebro_date_t *today, int *date_error, cerebro_es_date_t *refused)
 {
     int                n;
     char               name[CEREBRO_DLG_NAME_LEN];
@@ -572,7 +572,8 @@ cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
         set |= CEREBRO_DLG_SLOT_PARTY;
     }
 
-    rc = cerebro_es_parse_date(text, len, today, &d);
+    rc = cerebro_es_parse_date_window(text, len, today,
+                                      CEREBRO_ES_PAST_WINDOW, &d);
 
     if (rc == CEREBRO_ES_OK) {
         cerebro_date_format_iso(st->date, sizeof(st->date), &d.date);
@@ -582,6 +583,10 @@ cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text, size_t len,
                && date_error)
     {
         *date_error = (int) rc;
+
+        if (refused) {
+            *refused = d;
+        }
     }
 
     if (cerebro_es_parse_time(text, len, &t) == CEREBRO_ES_OK) {
@@ -739,10 +744,11 @@ cerebro_dlg_question(const cerebro_dlg_state_t *st, unsigned missing,
 
 
 static int
-cerebro_dlg_tool(cerebro_dlg_step_t *step, const char *tool)
+cerebro_dlg_tool(cerebro_dlg_step_t *step, cerebro_tool_id_t id)
 {
     step->action = CEREBRO_DLG_TOOL;
-    step->tool = tool;
+    step->tool = cerebro_tool_name(id);
+    step->tool_id = id;
     step->args = cJSON_CreateObject();
 
     return step->args ? 0 : -1;
@@ -795,9 +801,11 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 {
     int                    date_error;
     unsigned               set, missing;
+    cerebro_es_date_t      refused;
     cerebro_dlg_intent_t   intent;
 
     memset(step, 0, sizeof(cerebro_dlg_step_t));
+    memset(&refused, 0, sizeof(refused));
 
     if (len > CEREBRO_ES_MAX_INPUT) {
         len = CEREBRO_ES_MAX_INPUT;
@@ -847,7 +855,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     case CEREBRO_DLG_CANCEL:
         st->pending = CEREBRO_DLG_PENDING_NONE;
 
-        if (cerebro_dlg_tool(step, "cancel_reservation") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CANCEL) != 0) {
             goto nomem;
         }
 
@@ -855,7 +863,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
             cerebro_dlg_state_t  tmp;
 
             memset(&tmp, 0, sizeof(tmp));
-            cerebro_dlg_fill(&tmp, text, len, today, NULL);
+            cerebro_dlg_fill(&tmp, text, len, today, NULL, NULL);
 
             if (tmp.date[0] && cerebro_dlg_add(step->args, "date", tmp.date))
             {
@@ -870,7 +878,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
             cerebro_dlg_state_t  tmp;
 
             memset(&tmp, 0, sizeof(tmp));
-            set = cerebro_dlg_fill(&tmp, text, len, today, NULL);
+            set = cerebro_dlg_fill(&tmp, text, len, today, NULL, NULL);
 
             if (!(set & (CEREBRO_DLG_SLOT_DATE | CEREBRO_DLG_SLOT_TIME
                          | CEREBRO_DLG_SLOT_PARTY)))
@@ -884,7 +892,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 
             st->pending = CEREBRO_DLG_PENDING_NONE;
 
-            if (cerebro_dlg_tool(step, "modify_reservation") != 0
+            if (cerebro_dlg_tool(step, CEREBRO_TOOL_MODIFY) != 0
                 || (tmp.date[0]
                     && cerebro_dlg_add(step->args, "new_date", tmp.date))
                 || (tmp.time[0]
@@ -904,12 +912,12 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         return 0;
 
     case CEREBRO_DLG_CHECK:
-        return cerebro_dlg_tool(step, "find_reservations") == 0 ? 0 : -1;
+        return cerebro_dlg_tool(step, CEREBRO_TOOL_FIND) == 0 ? 0 : -1;
 
     case CEREBRO_DLG_HOURS:
     case CEREBRO_DLG_ADDRESS:
     case CEREBRO_DLG_INFO:
-        if (cerebro_dlg_tool(step, "get_restaurant_info") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_INFO) != 0) {
             goto nomem;
         }
 
@@ -930,7 +938,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         }
 
     case CEREBRO_DLG_HUMAN:
-        if (cerebro_dlg_tool(step, "transfer_to_human") != 0) {
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_HANDOVER) != 0) {
             goto nomem;
         }
 
@@ -952,15 +960,14 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     }
 
     /* a booking: started by the words, or going on with its slots */
-    set = cerebro_dlg_fill(st, text, len, today, &date_error);
+    set = cerebro_dlg_fill(st, text, len, today, &date_error, &refused);
 
     if (date_error) {
         st->booking = 1;
         st->asked = CEREBRO_DLG_SLOT_DATE;
-        (void) snprintf(step->text, sizeof(step->text),
-                        "Lo siento, %s. ¿Qué día le viene bien?",
-                        cerebro_es_reason((cerebro_es_rc_t) date_error,
-                                          CEREBRO_ES_KIND_DATE));
+        /* naming the day understood: "Ayer fue lunes 30 de noviembre..." */
+        (void) cerebro_es_refusal((cerebro_es_rc_t) date_error, &refused,
+                                  today, step->text, sizeof(step->text));
         return 0;
     }
 
@@ -1015,7 +1022,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     if (missing == 0) {
         st->asked = 0;
 
-        if (cerebro_dlg_tool(step, "create_reservation") != 0
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CREATE) != 0
             || cerebro_dlg_add(step->args, "name", st->name)
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time)
@@ -1035,7 +1042,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         /* all but the name: say first whether there is a table */
         st->asked = CEREBRO_DLG_SLOT_NAME;
 
-        if (cerebro_dlg_tool(step, "check_availability") != 0
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CHECK) != 0
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time))
         {
@@ -1057,6 +1064,7 @@ nomem:
     step->args = NULL;
     step->action = CEREBRO_DLG_REPLY;
     step->tool = NULL;
+    step->tool_id = CEREBRO_TOOL_UNKNOWN;
     cerebro_dlg_copy(step->text, sizeof(step->text),
                      "Lo siento, ha habido un problema. Inténtelo de nuevo "
                      "en un momento.");
@@ -1087,7 +1095,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "create_reservation") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CREATE) {
         if (done) {
             cerebro_dlg_reset_booking(st);
             st->pending = CEREBRO_DLG_PENDING_NONE;
@@ -1101,7 +1109,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "check_availability") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CHECK) {
         /* the engine's sentences start "Sí, ..." when there is a table */
         if (strncmp(tool_text, "Sí", sizeof("Sí") - 1) == 0) {
             st->asked = CEREBRO_DLG_SLOT_NAME;
@@ -1116,7 +1124,7 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
         return cerebro_dlg_copy(out, size, tool_text);
     }
 
-    if (strcmp(step->tool, "cancel_reservation") == 0) {
+    if (step->tool_id == CEREBRO_TOOL_CANCEL) {
         date = cJSON_GetObjectItemCaseSensitive(step->args, "date");
 
         /* several bookings and no date: the tool asks which one */

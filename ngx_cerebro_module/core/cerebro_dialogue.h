@@ -20,6 +20,8 @@
 #include <cjson/cJSON.h>
 
 #include "cerebro_civil.h"
+#include "cerebro_spanish.h"
+#include "cerebro_tools.h"
 
 
 #define CEREBRO_DLG_NAME_LEN    64
@@ -85,6 +87,7 @@ typedef struct {
     cerebro_dlg_action_t    action;
     cerebro_dlg_intent_t    intent;
     const char             *tool;           /* a static name */
+    cerebro_tool_id_t       tool_id;
     cJSON                  *args;           /* the caller deletes it */
     char                    text[CEREBRO_DLG_TEXT_LEN];
 } cerebro_dlg_step_t;
@@ -111,10 +114,12 @@ size_t cerebro_dlg_name(const char *text, size_t len, int bare, char *out,
 /*
  * Fills the state's slots from text (a new value replaces an old one) and
  * returns the slots it set.  A date said but impossible or past is not
- * taken: *date_error (may be NULL) gets the parser's code, else 0.
+ * taken: *date_error (may be NULL) gets the parser's code, else 0, and
+ * *refused (may be NULL) what the parser understood of it.
  */
 unsigned cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text,
-    size_t len, const cerebro_date_t *today, int *date_error);
+    size_t len, const cerebro_date_t *today, int *date_error,
+    cerebro_es_date_t *refused);
 
 unsigned cerebro_dlg_missing(const cerebro_dlg_state_t *st);
 

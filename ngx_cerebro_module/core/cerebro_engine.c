@@ -39,7 +39,6 @@ typedef struct {
 } cand_t;
 
 
-static int64_t floor_div(int64_t a, int64_t b);
 static void index_bookings(query_ctx_t *q);
 static int first_from(const query_ctx_t *q, int64_t t);
 static const cerebro_service_t *locate(const cerebro_restaurant_t *r,
@@ -56,21 +55,6 @@ static void same_day_alternatives(const query_ctx_t *q,
     const cerebro_date_t *sday, int req_sm, cerebro_answer_t *out);
 static void next_day_alternatives(const query_ctx_t *q,
     const cerebro_request_t *req, cerebro_answer_t *out);
-
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    int64_t  q;
-
-    q = a / b;
-
-    if ((a % b != 0) && ((a < 0) != (b < 0))) {
-        q--;
-    }
-
-    return q;
-}
 
 
 /*
@@ -321,7 +305,7 @@ evaluate(const query_ctx_t *q, const cerebro_date_t *sday,
     }
 
     end = start + (int64_t) cerebro_restaurant_turn(r, q->party) * 60;
-    qs = floor_div(start, SLOT_SECS) * SLOT_SECS;
+    qs = cerebro_floor_div(start, SLOT_SECS) * SLOT_SECS;
     busy = 0;
     covers = 0;
 

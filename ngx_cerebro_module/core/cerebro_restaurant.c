@@ -748,10 +748,24 @@ parse_model(load_ctx_t *ctx, cerebro_restaurant_t *r, const cJSON *root,
                       sizeof(r->address), 0) != 0
         || get_string(ctx, root, "phone", "", r->phone, sizeof(r->phone), 0)
            != 0
+        || get_string(ctx, root, "country_code", "", r->country_code,
+                      sizeof(r->country_code), 0) != 0
         || get_string(ctx, root, "timezone", "", r->timezone,
                       sizeof(r->timezone), 1) != 0)
     {
         return -1;
+    }
+
+    if (r->country_code[0] == '\0') {
+        /* the original served one restaurant, in Spain */
+        strcpy(r->country_code, "34");
+    }
+
+    for (i = 0; r->country_code[i]; i++) {
+        if (r->country_code[i] < '0' || r->country_code[i] > '9') {
+            return fail(ctx, "country_code", "expected the country's "
+                        "calling code in digits, as \"34\"");
+        }
     }
 
     if (cerebro_tz_load(&r->tz, zoneinfo_dir, r->timezone, tzerr,

@@ -92,6 +92,8 @@ typedef struct {
     char                   name[CEREBRO_TEXT_LEN];
     char                   address[CEREBRO_TEXT_LEN];
     char                   phone[CEREBRO_NAME_LEN];
+    /* the calling code a national number of a guest belongs to: "34" */
+    char                   country_code[4];
     char                   timezone[CEREBRO_TZ_NAME_LEN];
     cerebro_tz_t           tz;
 

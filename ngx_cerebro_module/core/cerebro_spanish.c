@@ -455,8 +455,17 @@ es_near(const es_text_t *t, int i, const es_word_t *table)
 /* Dates */
 
 
+/* A refusal, with the date understood when there is one to name. */
+typedef struct {
+    cerebro_es_rc_t        rc;
+    int                    dated;
+    cerebro_date_t         date;
+} es_error_t;
+
+
 typedef struct {
     const cerebro_date_t  *today;
+    int                    past_days;       /* see es_resolve_dmy() */
 
     int                    have;            /* a date found */
     cerebro_date_t         date;
@@ -466,8 +475,8 @@ typedef struct {
     int                    weekday_said;
     int                    weekday_conflict;
 
-    cerebro_es_rc_t        hard;            /* an impossible date said */
-    cerebro_es_rc_t        soft;            /* reported if nothing else */
+    es_error_t             hard;            /* an impossible date said */
+    es_error_t             soft;            /* reported if nothing else */
 } es_dates_t;
 
 
@@ -488,11 +497,30 @@ es_date_found(es_dates_t *s, const cerebro_date_t *d, unsigned flags)
 
 
 static void
-es_date_error(cerebro_es_rc_t *slot, cerebro_es_rc_t rc)
+es_date_error(es_error_t *slot, cerebro_es_rc_t rc)
 {
-    if (*slot == CEREBRO_ES_OK) {
-        *slot = rc;
+    if (slot->rc == CEREBRO_ES_OK) {
+        slot->rc = rc;
     }
+}
+
+
+/* A date understood and refused: the caller names it to the guest. */
+static void
+es_date_refused(es_error_t *slot, cerebro_es_rc_t rc, const cerebro_date_t *d)
+{
+    if (slot->rc == CEREBRO_ES_OK) {
+        slot->rc = rc;
+        slot->dated = 1;
+        slot->date = *d;
+    }
+}
+
+
+static int
+es_too_far(const es_dates_t *s, const cerebro_date_t *d)
+{
+    return d->year > s->today->year + CEREBRO_ES_MAX_YEARS_AHEAD;
 }
 
 
@@ -506,12 +534,16 @@ es_max_days(int month)
 
 /*
  * Day, month and maybe year as said. year_digits is 0 without a year.
+ * Without a year, a date that passed at most s->past_days days ago is
+ * taken as said by mistake (or meant in the past) and refused; an older
+ * one is next year's.
  */
 static void
 es_resolve_dmy(es_dates_t *s, int day, int month, int year, int year_digits)
 {
     cerebro_date_t  d;
     unsigned        flags;
+    int64_t         ago;
 
     if (month < 1 || month > 12) {
         es_date_error(&s->hard, CEREBRO_ES_BAD_MONTH);
@@ -535,18 +567,19 @@ es_resolve_dmy(es_dates_t *s, int day, int month, int year, int year_digits)
     if (year_digits) {
         d.year = year_digits <= 2 ? 2000 + year : year;
 
-        if (d.year > s->today->year + CEREBRO_ES_MAX_YEARS_AHEAD) {
-            es_date_error(&s->hard, CEREBRO_ES_OUT_OF_RANGE);
-            return;
-        }
-
+        /* checked first, so that a date refused is always a real one */
         if (day > cerebro_days_in_month(d.year, month)) {
             es_date_error(&s->hard, CEREBRO_ES_NONEXISTENT_DATE);
             return;
         }
 
+        if (es_too_far(s, &d)) {
+            es_date_refused(&s->hard, CEREBRO_ES_OUT_OF_RANGE, &d);
+            return;
+        }
+
         if (cerebro_date_cmp(&d, s->today) < 0) {
-            es_date_error(&s->hard, CEREBRO_ES_PAST);
+            es_date_refused(&s->hard, CEREBRO_ES_PAST, &d);
             return;
         }
 
@@ -556,6 +589,18 @@ es_resolve_dmy(es_dates_t *s, int day, int month, int year, int year_digits)
         if (month < s->today->month
             || (month == s->today->month && day < s->today->day))
         {
+            if (day <= cerebro_days_in_month(d.year, month)) {
+                ago = cerebro_days_from_civil(s->today->year,
+                                              s->today->month,
+                                              s->today->day)
+                      - cerebro_days_from_civil(d.year, month, day);
+
+                if (ago <= s->past_days) {
+                    es_date_refused(&s->hard, CEREBRO_ES_PAST, &d);
+                    return;
+                }
+            }
+
             d.year++;
             flags |= CEREBRO_ES_DATE_NEXT_YEAR;
         }
@@ -602,18 +647,527 @@ es_resolve_day_of_month(es_dates_t *s, int day)
 }
 
 
+/*
+ * A date counted from today. "ayer" and "hace tres días" are only soft:
+ * "ayer no, mañana" is tomorrow.
+ */
+static void
+es_relative_date(es_dates_t *s, const cerebro_date_t *d)
+{
+    if (cerebro_date_cmp(d, s->today) < 0) {
+        es_date_refused(&s->soft, CEREBRO_ES_PAST, d);
+        return;
+    }
+
+    if (es_too_far(s, d)) {
+        es_date_refused(&s->hard, CEREBRO_ES_OUT_OF_RANGE, d);
+        return;
+    }
+
+    es_date_found(s, d, CEREBRO_ES_DATE_RELATIVE);
+}
+
+
 static void
 es_relative(es_dates_t *s, int days)
 {
     cerebro_date_t  d;
 
-    if (days < 0) {
-        es_date_error(&s->soft, CEREBRO_ES_PAST);
+    d = cerebro_date_add_days(s->today, days);
+    es_relative_date(s, &d);
+}
+
+
+/*
+ * Spans: "dentro de tres días", "en 2 semanas", "de aquí a un mes",
+ * "hace una semana".
+ */
+
+#define ES_SPAN_DAYS    1
+#define ES_SPAN_WEEKS   2
+#define ES_SPAN_MONTHS  3
+
+#define ES_SPAN_MAX     9999
+
+/* "3 días", "una semana", "treinta y un días". Returns the tokens used. */
+static int
+es_span_count(const es_text_t *t, int i, int *unit, int *count)
+{
+    const es_tok_t  *k;
+    int              n, v;
+
+    k = es_at(t, i);
+
+    if (k == NULL || es_is(t, i, "primero")) {
+        return 0;
+    }
+
+    if (k->type == ES_NUM) {
+        if (k->digits > 4) {
+            return 0;
+        }
+
+        v = k->value;
+        n = 1;
+
+    } else {
+        n = es_number(t, i, &v);
+    }
+
+    if (n == 0 || v < 1 || v > ES_SPAN_MAX) {
+        return 0;
+    }
+
+    if (es_is(t, i + n, "dia") || es_is(t, i + n, "dias")) {
+        *unit = ES_SPAN_DAYS;
+
+    } else if (es_is(t, i + n, "semana") || es_is(t, i + n, "semanas")) {
+        *unit = ES_SPAN_WEEKS;
+
+    } else if (es_is(t, i + n, "mes") || es_is(t, i + n, "meses")) {
+        *unit = ES_SPAN_MONTHS;
+
+    } else {
+        return 0;
+    }
+
+    *count = v;
+
+    return n + 1;
+}
+
+
+/* A span at i; *count < 0 for "hace". Returns the tokens used, 0 if none. */
+static int
+es_span(const es_text_t *t, int i, int *unit, int *count)
+{
+    const es_tok_t  *k;
+    int              head, n;
+
+    k = es_at(t, i);
+
+    /* most words start no span: "dentro", "de", "en", "hace" */
+    if (k == NULL || k->type != ES_WORD
+        || (t->buf[k->start] != 'd' && t->buf[k->start] != 'e'
+            && t->buf[k->start] != 'h'))
+    {
+        return 0;
+    }
+
+    if (es_is(t, i, "dentro") && es_is(t, i + 1, "de")) {
+        head = 2;
+
+    } else if (es_is(t, i, "de") && es_is(t, i + 1, "aqui")
+               && es_is(t, i + 2, "a"))
+    {
+        head = 3;
+
+    } else if (es_is(t, i, "en") || es_is(t, i, "hace")) {
+        head = 1;
+
+    } else {
+        return 0;
+    }
+
+    n = es_span_count(t, i + head, unit, count);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (head == 1 && es_is(t, i, "hace")) {
+        *count = -*count;
+    }
+
+    return head + n;
+}
+
+
+/*
+ * The same day of the month count months on; a shorter month gives its
+ * last day, so that "dentro de un mes" on 31 January is the end of
+ * February (the read-back shows it) rather than a refusal.
+ */
+static void
+es_months_later(es_dates_t *s, int count)
+{
+    cerebro_date_t  d;
+    int             months, dim;
+
+    months = s->today->year * 12 + (s->today->month - 1) + count;
+
+    d.year = months / 12;
+    d.month = months % 12 + 1;
+    dim = cerebro_days_in_month(d.year, d.month);
+    d.day = s->today->day < dim ? s->today->day : dim;
+
+    es_relative_date(s, &d);
+}
+
+
+static void
+es_resolve_span(es_dates_t *s, int unit, int count)
+{
+    switch (unit) {
+    case ES_SPAN_WEEKS:
+        es_relative(s, 7 * count);
+        break;
+    case ES_SPAN_MONTHS:
+        es_months_later(s, count);
+        break;
+    default:
+        es_relative(s, count);
+        break;
+    }
+}
+
+
+/* "dentro de dos semanas", for a weekday said with it; 0 if none. */
+static int
+es_weeks_ahead_said(const es_text_t *t)
+{
+    int  i, unit, count;
+
+    for (i = 0; i < t->ntok; i++) {
+        if (es_span(t, i, &unit, &count) > 0 && unit == ES_SPAN_WEEKS
+            && count > 0)
+        {
+            return count;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+es_any_weekday(const es_text_t *t)
+{
+    int  i;
+
+    for (i = 0; i < t->ntok; i++) {
+        if (es_lookup(t, i, es_weekdays) >= 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A day number in words, "veintidós", "treinta y uno", "primero": not
+ * "un", "una" nor "veintiuna", which never name a day after "el", and
+ * nothing above 31 ("el cuarenta aniversario"). Returns the tokens used.
+ */
+static int
+es_day_word(const es_text_t *t, int i, int *day)
+{
+    const es_tok_t  *k;
+    int              n;
+
+    k = es_at(t, i);
+
+    if (k == NULL || k->type != ES_WORD || es_is(t, i, "un")
+        || es_is(t, i, "una") || es_is(t, i, "veintiun")
+        || es_is(t, i, "veintiuna"))
+    {
+        return 0;
+    }
+
+    n = es_number(t, i, day);
+
+    return (n > 0 && *day >= 1 && *day <= 31) ? n : 0;
+}
+
+
+/* Named days */
+
+
+/*
+ * The days of the Spanish year a restaurant is booked for, by name, with
+ * Logroño's own fiestas. month 0 is a day of Easter: day is then the
+ * days after Easter Sunday.
+ */
+typedef struct {
+    const char  *words;             /* folded tokens, one space apart */
+    int          month;
+    int          day;
+} es_named_t;
+
+
+static const es_named_t  es_named_days[] = {
+    { "nochebuena", 12, 24 },
+    { "noche buena", 12, 24 },
+    { "navidad", 12, 25 },
+    { "nochevieja", 12, 31 },
+    { "noche vieja", 12, 31 },
+    { "fin de ano", 12, 31 },
+    { "ano nuevo", 1, 1 },
+    { "noche de reyes", 1, 5 },
+    { "vispera de reyes", 1, 5 },
+    { "reyes", 1, 6 },
+    { "san valentin", 2, 14 },
+    { "dia de los enamorados", 2, 14 },
+    { "san bernabe", 6, 11 },
+    /* the verbena is the night before the saint's day */
+    { "noche de san juan", 6, 23 },
+    { "vispera de san juan", 6, 23 },
+    { "san juan", 6, 24 },
+    { "san mateo", 9, 21 },
+    { "hispanidad", 10, 12 },
+    { "fiesta nacional", 10, 12 },
+    /* "Pilar" and "Inmaculada" alone are names of guests */
+    { "el pilar", 10, 12 },
+    { "del pilar", 10, 12 },
+    { "todos los santos", 11, 1 },
+    { "constitucion", 12, 6 },
+    { "la inmaculada", 12, 8 },
+    { "inmaculada concepcion", 12, 8 },
+    { "domingo de ramos", 0, -7 },
+    { "jueves santo", 0, -3 },
+    { "viernes santo", 0, -2 },
+    { "sabado santo", 0, -1 },
+    { "domingo de resurreccion", 0, 0 },
+    { "domingo de pascua", 0, 0 },
+    { "pascua de resurreccion", 0, 0 },
+    { "lunes de pascua", 0, 1 },
+    { NULL, 0, 0 }
+};
+
+
+/*
+ * The tokens at i spell words. Returns the tokens used, 0 if not. Byte by
+ * byte: it runs at every token of the phrase.
+ */
+static int
+es_phrase(const es_text_t *t, int i, const char *words)
+{
+    const es_tok_t  *k;
+    const char      *p, *w;
+    int              used;
+    size_t           j;
+
+    p = words;
+
+    for (used = 0; /* void */; used++) {
+        k = es_at(t, i + used);
+
+        if (k == NULL || k->type != ES_WORD) {
+            return 0;
+        }
+
+        w = t->buf + k->start;
+
+        for (j = 0; j < k->len; j++) {
+            if (p[j] != w[j]) {
+                return 0;
+            }
+        }
+
+        p += j;
+
+        if (*p == '\0') {
+            return used + 1;
+        }
+
+        if (*p++ != ' ') {
+            return 0;
+        }
+    }
+}
+
+
+/*
+ * After these, a named day is a wish, a guest or a street: "¡feliz
+ * Navidad!", "la señora Reyes", "la calle San Juan" (Logroño's street of
+ * tapas bars).
+ */
+static const char  *es_not_date_words[] = {
+    "feliz", "felices", "prospero", "apellido", "apellidos", "senor",
+    "senora", "sr", "sra", "familia", "calle", "c", "plaza", "avenida",
+    "paseo", "iglesia", "parroquia", "colegio", NULL
+};
+
+
+/* Whether the named day at i is a wish, a name or a street instead. */
+static int
+es_not_a_date(const es_text_t *t, int i)
+{
+    int  w;
+
+    for (w = 0; es_not_date_words[w]; w++) {
+        if (es_is(t, i - 1, es_not_date_words[w])) {
+            return 1;
+        }
+    }
+
+    /* "a nombre de Reyes" */
+    return es_is(t, i - 1, "de") && es_is(t, i - 2, "nombre");
+}
+
+
+/* A named day at i. Returns the tokens used, 0 if none. */
+static int
+es_named_at(const es_text_t *t, int i, const es_named_t **named)
+{
+    const es_named_t  *nd;
+    const es_tok_t    *k;
+    int                n;
+
+    k = es_at(t, i);
+
+    if (k == NULL || k->type != ES_WORD) {
+        return 0;
+    }
+
+    for (nd = es_named_days; nd->words; nd++) {
+        if (nd->words[0] != t->buf[k->start]) {
+            continue;
+        }
+
+        n = es_phrase(t, i, nd->words);
+
+        if (n > 0) {
+            if (es_not_a_date(t, i)) {
+                return 0;
+            }
+
+            *named = nd;
+            return n;
+        }
+    }
+
+    return 0;
+}
+
+
+void
+cerebro_es_easter(int year, cerebro_date_t *out)
+{
+    int  a, b, c, d, e, f, g, h, i, k, l, m;
+
+    /* the anonymous Gregorian computus (Meeus, Jones, Butcher) */
+    a = year % 19;
+    b = year / 100;
+    c = year % 100;
+    d = b / 4;
+    e = b % 4;
+    f = (b + 8) / 25;
+    g = (b - f + 1) / 3;
+    h = (19 * a + b - d - g + 15) % 30;
+    i = c / 4;
+    k = c % 4;
+    l = (32 + 2 * e + 2 * i - h - k) % 7;
+    m = (a + 11 * h + 22 * l) / 451;
+
+    out->year = year;
+    out->month = (h + l - 7 * m + 114) / 31;
+    out->day = (h + l - 7 * m + 114) % 31 + 1;
+}
+
+
+static cerebro_date_t
+es_named_in(const es_named_t *nd, int year)
+{
+    cerebro_date_t  d;
+
+    if (nd->month == 0) {
+        cerebro_es_easter(year, &d);
+        return cerebro_date_add_days(&d, nd->day);
+    }
+
+    d.year = year;
+    d.month = nd->month;
+    d.day = nd->day;
+
+    return d;
+}
+
+
+/*
+ * A year said after a named day: "de 2027", "de este año" (then a past
+ * day is refused), "del año que viene", "del próximo año". Returns the
+ * tokens used, 0 if none.
+ */
+static int
+es_year_said(const es_text_t *t, int j, int this_year, int *year, int *next)
+{
+    *next = 0;
+
+    if ((es_is(t, j, "de") || es_is(t, j, "del"))
+        && es_is_num(t, j + 1, 4) && t->tok[j + 1].digits == 4)
+    {
+        *year = t->tok[j + 1].value;
+        return 2;
+    }
+
+    if (es_is(t, j, "de") && es_is(t, j + 1, "este") && es_is(t, j + 2, "ano"))
+    {
+        *year = this_year;
+        return 3;
+    }
+
+    if (!es_is(t, j, "del")) {
+        return 0;
+    }
+
+    *year = this_year + 1;
+    *next = 1;
+
+    if (es_is(t, j + 1, "ano") && es_is(t, j + 2, "que")
+        && es_is(t, j + 3, "viene"))
+    {
+        return 4;
+    }
+
+    if ((es_is(t, j + 1, "proximo") && es_is(t, j + 2, "ano"))
+        || (es_is(t, j + 1, "ano")
+            && (es_is(t, j + 2, "proximo") || es_is(t, j + 2, "siguiente"))))
+    {
+        return 3;
+    }
+
+    *next = 0;
+
+    return 0;
+}
+
+
+/* A named day: its next occurrence, today included, or in the year said. */
+static void
+es_resolve_named(es_dates_t *s, const es_named_t *nd, int year, int said,
+    int next)
+{
+    cerebro_date_t  d;
+
+    if (!said) {
+        d = es_named_in(nd, s->today->year);
+
+        if (cerebro_date_cmp(&d, s->today) >= 0) {
+            es_date_found(s, &d, CEREBRO_ES_DATE_RELATIVE);
+            return;
+        }
+
+        d = es_named_in(nd, s->today->year + 1);
+        es_date_found(s, &d, CEREBRO_ES_DATE_RELATIVE
+                             | CEREBRO_ES_DATE_NEXT_YEAR);
         return;
     }
 
-    d = cerebro_date_add_days(s->today, days);
-    es_date_found(s, &d, CEREBRO_ES_DATE_RELATIVE);
+    d = es_named_in(nd, year);
+
+    if (es_too_far(s, &d)) {
+        es_date_refused(&s->hard, CEREBRO_ES_OUT_OF_RANGE, &d);
+        return;
+    }
+
+    if (cerebro_date_cmp(&d, s->today) < 0) {
+        es_date_refused(&s->hard, CEREBRO_ES_PAST, &d);
+        return;
+    }
+
+    es_date_found(s, &d, next ? CEREBRO_ES_DATE_NEXT_YEAR : 0);
 }
 
 
@@ -812,7 +1366,10 @@ es_this_week_said(const es_text_t *t)
 }
 
 
-/* week: 1 "la semana que viene", -1 "esta semana", 0 neither */
+/*
+ * week: N > 0 "la semana que viene" (1) or "dentro de N semanas", -1
+ * "esta semana", 0 neither.
+ */
 static void
 es_weekday(const es_text_t *t, int i, int wd, int week, es_dates_t *s)
 {
@@ -833,13 +1390,18 @@ es_weekday(const es_text_t *t, int i, int wd, int week, es_dates_t *s)
     monday = cerebro_date_add_days(s->today, -((today_wd + 6) % 7));
 
     if (week > 0) {
-        d = cerebro_date_add_days(&monday, 7 + (wd + 6) % 7);
+        d = cerebro_date_add_days(&monday, 7 * week + (wd + 6) % 7);
+
+        if (es_too_far(s, &d)) {
+            es_date_refused(&s->soft, CEREBRO_ES_OUT_OF_RANGE, &d);
+            return;
+        }
 
     } else if (week < 0) {
         d = cerebro_date_add_days(&monday, (wd + 6) % 7);
 
         if (cerebro_date_cmp(&d, s->today) < 0) {
-            es_date_error(&s->soft, CEREBRO_ES_PAST);
+            es_date_refused(&s->soft, CEREBRO_ES_PAST, &d);
             return;
         }
 
@@ -934,15 +1496,39 @@ es_iso_time(const char *in, size_t len, int *minutes)
 }
 
 
+/* A refusal into out: the date understood, when there is one. */
+static cerebro_es_rc_t
+es_refuse(const es_error_t *e, int weekday_said, cerebro_es_date_t *out)
+{
+    if (e->dated) {
+        out->date = e->date;
+        out->weekday = cerebro_weekday(&e->date);
+        out->weekday_said = weekday_said;
+    }
+
+    return e->rc;
+}
+
+
 cerebro_es_rc_t
 cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
     cerebro_es_date_t *out)
 {
-    es_text_t        t;
-    es_dates_t       s, w;
-    cerebro_es_rc_t  rc;
-    int              i, n, m, wd, day, week, weekday_found;
-    int              unknown_weekday, near_checks, month, year;
+    return cerebro_es_parse_date_window(in, len, today, 0, out);
+}
+
+
+cerebro_es_rc_t
+cerebro_es_parse_date_window(const char *in, size_t len,
+    const cerebro_date_t *today, int past_days, cerebro_es_date_t *out)
+{
+    es_text_t          t;
+    es_dates_t         s, w, h;
+    cerebro_es_rc_t    rc;
+    const es_named_t  *nd;
+    int                i, n, m, wd, day, week, weekday_found, said_wd;
+    int                unknown_weekday, near_checks, month, year, unit;
+    int                count, weeks_ahead, next;
 
     if (out == NULL || today == NULL || !cerebro_date_valid(today)
         || (in == NULL && len > 0))
@@ -959,13 +1545,20 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
 
     memset(&s, 0, sizeof(s));
     s.today = today;
+    s.past_days = past_days > 0 ? past_days : 0;
     s.weekday_said = -1;
 
-    /* weekdays apart, so that their date never conflicts with others */
+    /*
+     * Weekdays apart, so that their date never conflicts with others;
+     * named days too, so that "la cena de Navidad de la empresa, el 18 de
+     * diciembre" is the 18th.
+     */
     w = s;
+    h = s;
     weekday_found = 0;
     unknown_weekday = 0;
     near_checks = 0;
+    weeks_ahead = 0;
 
     if (es_iso_date(in, len, &year, &month, &day)) {
         /* what es_explicit_date() makes of these five tokens */
@@ -984,12 +1577,38 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
     }
 
     /* said once for the whole phrase, looked up once */
-    week = es_next_week_said(&t) ? 1 : es_this_week_said(&t) ? -1 : 0;
+    if (es_any_weekday(&t)) {
+        weeks_ahead = es_weeks_ahead_said(&t);
+    }
+
+    week = weeks_ahead ? weeks_ahead
+                       : es_next_week_said(&t) ? 1
+                       : es_this_week_said(&t) ? -1 : 0;
 
     for (i = 0; i < t.ntok; i += n) {
         n = es_explicit_date(&t, i, &s);
 
         if (n > 0) {
+            continue;
+        }
+
+        n = es_named_at(&t, i, &nd);
+
+        if (n > 0) {
+            m = es_year_said(&t, i + n, today->year, &year, &next);
+            es_resolve_named(&h, nd, year, m > 0, next);
+            n += m;
+            continue;
+        }
+
+        n = es_span(&t, i, &unit, &count);
+
+        if (n > 0) {
+            /* with a weekday, the weeks pick its week (es_weekday) */
+            if (!(weeks_ahead && unit == ES_SPAN_WEEKS && count > 0)) {
+                es_resolve_span(&s, unit, count);
+            }
+
             continue;
         }
 
@@ -1014,8 +1633,15 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
             es_relative(&s, 0);
             n = 2;
 
-        } else if (es_is(&t, i, "ayer") || es_is(&t, i, "anteayer")) {
+        } else if (es_is(&t, i, "ayer")) {
             es_relative(&s, -1);
+
+        } else if (es_is(&t, i, "anteayer")
+                   || (es_is(&t, i, "antes") && es_is(&t, i + 1, "de")
+                       && es_is(&t, i + 2, "ayer")))
+        {
+            es_relative(&s, -2);
+            n = es_is(&t, i, "antes") ? 3 : 1;
 
         } else if (es_is(&t, i, "dia")
                    && (m = es_number(&t, i + 1, &day)) > 0
@@ -1035,6 +1661,14 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
                 /* "el viernes 28": the next 28th, checked below */
                 es_resolve_day_of_month(&s, es_num(&t, i + 1));
                 n = 2;
+
+            } else if ((m = es_day_word(&t, i + 1, &day)) > 0
+                       && es_day_follows_ok(&t, i + m)
+                       && !es_starts_explicit(&t, i + 1, today))
+            {
+                /* "el viernes veintiocho" */
+                es_resolve_day_of_month(&s, day);
+                n = 1 + m;
             }
 
         } else if (es_is(&t, i, "el") && es_is_num(&t, i + 1, 2)
@@ -1044,6 +1678,15 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
             /* "para el 28" */
             es_resolve_day_of_month(&s, es_num(&t, i + 1));
             n = 2;
+
+        } else if (es_is(&t, i, "el")
+                   && (m = es_day_word(&t, i + 1, &day)) > 0
+                   && es_day_follows_ok(&t, i + m)
+                   && !es_starts_explicit(&t, i + 1, today))
+        {
+            /* "para el veintidós", "el treinta y uno", "el primero" */
+            es_resolve_day_of_month(&s, day);
+            n = 1 + m;
 
         } else if (unknown_weekday || near_checks >= ES_MAX_NEAR_CHECKS) {
             /*
@@ -1068,17 +1711,36 @@ cerebro_es_parse_date(const char *in, size_t len, const cerebro_date_t *today,
 
 resolved:
 
-    if (s.hard != CEREBRO_ES_OK) {
-        return s.hard;
+    said_wd = weekday_found ? w.weekday_said : -1;
+
+    if (s.hard.rc != CEREBRO_ES_OK) {
+        return es_refuse(&s.hard, said_wd, out);
     }
 
     if (s.conflict || w.weekday_conflict) {
         return CEREBRO_ES_AMBIGUOUS;
     }
 
+    /* a named day said alone */
+    if (!s.have) {
+        if (h.hard.rc != CEREBRO_ES_OK) {
+            return es_refuse(&h.hard, said_wd, out);
+        }
+
+        if (h.conflict) {
+            return CEREBRO_ES_AMBIGUOUS;
+        }
+
+        if (h.have) {
+            s.have = 1;
+            s.date = h.date;
+            s.flags = h.flags;
+        }
+    }
+
     if (!s.have && weekday_found) {
-        if (w.soft != CEREBRO_ES_OK) {
-            return w.soft;
+        if (w.soft.rc != CEREBRO_ES_OK) {
+            return es_refuse(&w.soft, said_wd, out);
         }
 
         s.have = 1;
@@ -1087,8 +1749,8 @@ resolved:
     }
 
     if (!s.have) {
-        if (s.soft != CEREBRO_ES_OK) {
-            return s.soft;
+        if (s.soft.rc != CEREBRO_ES_OK) {
+            return es_refuse(&s.soft, said_wd, out);
         }
 
         return unknown_weekday ? CEREBRO_ES_UNKNOWN_WEEKDAY
@@ -1097,7 +1759,7 @@ resolved:
 
     out->date = s.date;
     out->weekday = cerebro_weekday(&s.date);
-    out->weekday_said = weekday_found ? w.weekday_said : -1;
+    out->weekday_said = said_wd;
     out->flags = s.flags;
 
     if (weekday_found && out->weekday != w.weekday_said) {
@@ -1605,6 +2267,137 @@ cerebro_es_reason(cerebro_es_rc_t rc, cerebro_es_kind_t kind)
     }
 
     return date ? "no he entendido la fecha" : "no he entendido la hora";
+}
+
+
+/*
+ * The refusal is built whole, then copied: a cut must not split a UTF-8
+ * sequence ("¿", "é") that a channel would then refuse to send.
+ */
+#define ES_REFUSAL_LEN  256
+
+typedef struct {
+    char    buf[ES_REFUSAL_LEN];
+    size_t  len;
+} es_line_t;
+
+
+static void
+es_line_put(es_line_t *l, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+
+    if (n > sizeof(l->buf) - 1 - l->len) {
+        n = sizeof(l->buf) - 1 - l->len;
+    }
+
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+    l->buf[l->len] = '\0';
+}
+
+
+static int
+es_date_sane(const cerebro_date_t *d)
+{
+    return d->year >= 1 && d->year <= 9999 && d->day >= 1
+           && d->day <= cerebro_days_in_month(d->year, d->month);
+}
+
+
+size_t
+cerebro_es_refusal(cerebro_es_rc_t rc, const cerebro_es_date_t *d,
+    const cerebro_date_t *today, char *buf, size_t size)
+{
+    char       date[80];
+    int        ref_year, dated, have_today;
+    size_t     n;
+    int64_t    ago;
+    es_line_t  l;
+
+    l.len = 0;
+    l.buf[0] = '\0';
+    have_today = today != NULL && cerebro_date_valid(today);
+
+    dated = d != NULL && es_date_sane(&d->date)
+            && (rc == CEREBRO_ES_PAST || rc == CEREBRO_ES_OUT_OF_RANGE
+                || (rc == CEREBRO_ES_WEEKDAY_MISMATCH
+                    && d->weekday_said >= 0 && d->weekday_said <= 6));
+
+    if (dated) {
+        ref_year = have_today ? today->year : d->date.year;
+        cerebro_date_format_es(date, sizeof(date), &d->date, ref_year);
+    }
+
+    if (rc == CEREBRO_ES_OK) {
+        /* nothing to refuse */
+
+    } else if (dated && rc == CEREBRO_ES_PAST) {
+        ago = have_today ? cerebro_days_from_civil(today->year, today->month,
+                                                   today->day)
+                           - cerebro_days_from_civil(d->date.year,
+                                                     d->date.month,
+                                                     d->date.day)
+                         : 0;
+
+        /* said so whatever the words: "el 30 de noviembre" on the 1st */
+        if (ago == 1) {
+            es_line_put(&l, "Ayer fue ");
+            es_line_put(&l, date);
+
+        } else if (ago == 2) {
+            es_line_put(&l, "Anteayer fue ");
+            es_line_put(&l, date);
+
+        } else {
+            es_line_put(&l, "El ");
+            es_line_put(&l, date);
+            es_line_put(&l, " ya ha pasado");
+        }
+
+    } else if (dated && rc == CEREBRO_ES_OUT_OF_RANGE) {
+        es_line_put(&l, "El ");
+        es_line_put(&l, date);
+        es_line_put(&l, " queda demasiado lejos");
+
+    } else if (dated) {
+        es_line_put(&l, "Me ha dicho ");
+        es_line_put(&l, cerebro_weekday_name_es(d->weekday_said));
+        es_line_put(&l, ", pero esa fecha es el ");
+        es_line_put(&l, date);
+
+    } else if (rc == CEREBRO_ES_EMPTY) {
+        es_line_put(&l, "¿Para qué día sería la reserva?");
+
+    } else if (rc == CEREBRO_ES_NOT_UNDERSTOOD) {
+        es_line_put(&l, "Lo siento, no he entendido el día");
+
+    } else {
+        es_line_put(&l, "Lo siento, ");
+        es_line_put(&l, cerebro_es_reason(rc, CEREBRO_ES_KIND_DATE));
+    }
+
+    if (rc != CEREBRO_ES_OK && rc != CEREBRO_ES_EMPTY) {
+        es_line_put(&l, "; ¿para qué día sería la reserva?");
+    }
+
+    if (buf != NULL && size > 0) {
+        n = l.len < size ? l.len : size - 1;
+
+        /* back to the start of a sequence the cut would split */
+        while (n > 0 && n < l.len
+               && ((unsigned char) l.buf[n] & 0xc0) == 0x80)
+        {
+            n--;
+        }
+
+        memcpy(buf, l.buf, n);
+        buf[n] = '\0';
+    }
+
+    return l.len;
 }
 
 

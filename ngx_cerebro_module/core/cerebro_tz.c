@@ -17,7 +17,6 @@
 #define SECS_PER_DAY      86400
 
 
-static int64_t floor_div(int64_t a, int64_t b);
 static uint32_t be32(const unsigned char *p);
 static int64_t be64(const unsigned char *p);
 static void set_err(char *err, size_t errlen, const char *msg);
@@ -28,21 +27,6 @@ static const char *posix_rule(const char *p, cerebro_tz_rule_t *rule);
 static int64_t rule_instant(const cerebro_tz_rule_t *rule, int year,
     int32_t off_before);
 static int32_t footer_offset(const cerebro_tz_t *tz, int64_t t, int *isdst);
-
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    int64_t  q;
-
-    q = a / b;
-
-    if ((a % b != 0) && ((a < 0) != (b < 0))) {
-        q--;
-    }
-
-    return q;
-}
 
 
 static uint32_t
@@ -561,7 +545,8 @@ footer_offset(const cerebro_tz_t *tz, int64_t t, int *isdst)
     dst = 0;
 
     if (tz->footer_has_dst) {
-        cerebro_civil_from_days(floor_div(t + tz->std_off, SECS_PER_DAY),
+        cerebro_civil_from_days(cerebro_floor_div(t + tz->std_off,
+                                                  SECS_PER_DAY),
                                 &d);
 
         s = rule_instant(&tz->dst_start, d.year, tz->std_off);
@@ -634,7 +619,7 @@ cerebro_tz_to_local(const cerebro_tz_t *tz, int64_t t, cerebro_local_t *out)
     out->utoff = cerebro_tz_offset(tz, t, &out->isdst);
 
     lt = t + out->utoff;
-    days = floor_div(lt, SECS_PER_DAY);
+    days = cerebro_floor_div(lt, SECS_PER_DAY);
     secs = lt - days * SECS_PER_DAY;
 
     cerebro_civil_from_days(days, &out->date);

@@ -58,9 +58,15 @@ typedef enum {
 } cerebro_store_err_t;
 
 
-/* An error kind and what went wrong, for a log line (never for a guest). */
+/*
+ * An error kind and what went wrong, for a log line (never for a guest).
+ * broken: an UNAVAILABLE that lasts until somebody acts (the file cannot
+ * be opened or written, the credentials or the base are refused), unlike
+ * a busy database or an upstream that is slow for a while.
+ */
 typedef struct {
     cerebro_store_err_t  kind;
+    int                  broken;
     char                 message[CEREBRO_STORE_MSG_LEN];
 } cerebro_store_error_t;
 
@@ -179,9 +185,9 @@ const char *cerebro_outbox_status_name(cerebro_outbox_status_t status);
 int cerebro_outbox_status_from_string(const char *s);
 
 /*
- * Sets e->kind and a printf-style message; returns kind, so that a
- * function can end with `return cerebro_store_error_set(e, ...);`.
- * e may be NULL.
+ * Sets e->kind and a printf-style message (e->broken cleared); returns
+ * kind, so that a function can end with
+ * `return cerebro_store_error_set(e, ...);`.  e may be NULL.
  */
 cerebro_store_err_t cerebro_store_error_set(cerebro_store_error_t *e,
     cerebro_store_err_t kind, const char *fmt, ...)

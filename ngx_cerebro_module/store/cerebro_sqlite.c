@@ -372,6 +372,22 @@ db_fail(cerebro_sqlite_t *db, int rc, const char *what,
         return cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
                                        "%s: %s", what, msg);
 
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FULL:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        /* no retry mends these: the operator must */
+        (void) cerebro_store_error_set(e, CEREBRO_STORE_UNAVAILABLE,
+                                       "%s: %s", what, msg);
+        if (e != NULL) {
+            e->broken = 1;
+        }
+        return CEREBRO_STORE_UNAVAILABLE;
+
     default:
         return cerebro_store_error_set(e, CEREBRO_STORE_UNAVAILABLE,
                                        "%s: %s", what, msg);

@@ -16,6 +16,7 @@
  */
 
 #include "ngx_cerebro_airtable.h"
+#include "ngx_cerebro_store_health.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_limiter.h"
 #include "cerebro_formula.h"
@@ -70,6 +71,8 @@ struct ngx_cerebro_at_s {
     ngx_cerebro_at_next_pt      timer_next;
     char                        last_error[NGX_CEREBRO_AT_MSG_LEN];
     unsigned                    unsafe:1;          /* a create: POST */
+    unsigned                    record:1;          /* .../<table>/<id> */
+    unsigned                    broken:1;          /* refused for good */
     unsigned                    finished:1;
     unsigned                    holds:1;           /* a count of r */
 
@@ -182,9 +185,6 @@ static void ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at,
     ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_call_log(ngx_cerebro_at_t *at);
-static ngx_int_t ngx_cerebro_at_map_call(ngx_cerebro_at_t *at, cJSON *rec);
-static void ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_call_log_missing(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at,
     ngx_uint_t status, cJSON *json);
 static ngx_int_t ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json);
@@ -407,6 +407,7 @@ ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
     }
 
     op->error.kind = kind;
+    op->error.broken = at->broken;
     op->error.message[0] = '\0';
 
     if (fmt) {
@@ -445,6 +446,8 @@ ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
     /* the caller logs the outcome; this is the backend's own detail */
     ngx_cerebro_log_detail(at->mcf, at->log, "airtable: %s: %s",
                            cerebro_store_err_name(kind), op->error.message);
+
+    ngx_cerebro_store_health_outcome(at->mcf, &op->error);
 
     r = at->r;
     holds = at->holds;
@@ -505,7 +508,19 @@ ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
     switch (status) {
 
     case NGX_HTTP_NOT_FOUND:
-        kind = CEREBRO_STORE_NOT_FOUND;
+        if (at->record) {
+            kind = CEREBRO_STORE_NOT_FOUND;
+            break;
+        }
+
+        /* not a record: the base or a table we need is not there */
+        ngx_cerebro_log(NGX_LOG_ERR, at->log, 0,
+                        "airtable has no table \"%s\" in base \"%V\" "
+                        "(%ui %s): check AIRTABLE_BASE_ID and "
+                        "\"cerebro_airtable_table\"", at->table,
+                        &at->mcf->airtable_base_id, status, err.type);
+        kind = CEREBRO_STORE_UNAVAILABLE;
+        at->broken = 1;
         break;
 
     case NGX_HTTP_UNAUTHORIZED:
@@ -516,6 +531,7 @@ ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
                         "(%ui %s): check AIRTABLE_API_KEY and its scopes",
                         &at->mcf->airtable_base_id, status, err.type);
         kind = CEREBRO_STORE_UNAVAILABLE;
+        at->broken = 1;
         break;
 
     case NGX_HTTP_CONFLICT:
@@ -574,6 +590,7 @@ ngx_cerebro_at_request(ngx_cerebro_at_t *at, ngx_uint_t method,
     at->step = step;
     at->attempts = 0;
     at->unsafe = 0;
+    at->record = (id != NULL);
     ngx_str_null(&at->offset);
 
     if (args) {
@@ -1840,7 +1857,8 @@ ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
         return NGX_ERROR;
     }
 
-    rc = ngx_cerebro_at_records_body(at->r->pool, id, fields, &at->body);
+    rc = ngx_cerebro_at_records_body(at->r->pool, id, NULL, fields,
+                                     &at->body);
     cJSON_Delete(fields);
 
     return rc;
@@ -2043,7 +2061,7 @@ ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at, const char *field,
     fields = cJSON_CreateObject();
     if (fields == NULL
         || cJSON_AddStringToObject(fields, field, value) == NULL
-        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, fields,
+        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, NULL, fields,
                                        &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
@@ -2166,7 +2184,7 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
                                        op->phone)
                == NULL)
         || ngx_cerebro_at_records_body(at->r->pool,
-                                       create ? NULL : op->guest->id,
+                                       create ? NULL : op->guest->id, NULL,
                                        fields, &body)
            != NGX_OK
         || ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
@@ -2232,9 +2250,8 @@ ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json)
 static void
 ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
 {
-    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
-    ngx_str_t          formula;
-    cerebro_formula_t  f;
+    cJSON      *fields;
+    ngx_str_t   body;
 
     if (ngx_cerebro_at_no_call_log || at_t(at, CALLS) == NULL) {
         /* a base without the table, or "cerebro_airtable_table calls off" */
@@ -2248,74 +2265,16 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
         return;
     }
 
-    cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_cmp_str(&f, at_f(at, CALL_ID), "=",
-                            at->op->call_log->call_id,
-                            ngx_strlen(at->op->call_log->call_id));
-
-    at->list_failed = ngx_cerebro_at_call_log_missing;
-
-    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, at_t(at, CALLS), &formula,
-                               ngx_cerebro_at_map_call,
-                               ngx_cerebro_at_call_log_found)
-           != NGX_OK)
-    {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-    }
-}
-
-
-static ngx_int_t
-ngx_cerebro_at_map_call(ngx_cerebro_at_t *at, cJSON *rec)
-{
-    return NGX_OK;
-}
-
-
-static void
-ngx_cerebro_at_call_log_missing(ngx_cerebro_at_t *at)
-{
-    cJSON       *json;
-    ngx_uint_t   status;
-
-    status = at->call->status;
-    json = cJSON_ParseWithLength((const char *) at->call->response.data,
-                                 at->call->response.len);
-
-    if (ngx_cerebro_at_no_table(status, json)) {
-        cJSON_Delete(json);
-        ngx_cerebro_at_call_log_written(at, NGX_HTTP_NOT_FOUND, NULL);
-        return;
-    }
-
-    ngx_cerebro_at_fail_http(at, status, json);
-    cJSON_Delete(json);
-}
-
-
-static void
-ngx_cerebro_at_call_log_found(ngx_cerebro_at_t *at)
-{
-    cJSON      *fields;
-    ngx_str_t   body;
-
-    if (at->listed) {
-        /* logged already: a second end-of-call report */
-        at->op->repeated = 1;
-        ngx_cerebro_at_ok(at);
-        return;
-    }
-
-    at->list_failed = NULL;
-
-    fields = ngx_cerebro_at_call_log_fields(at->names,
-                                            at->op->call_log);
+    /*
+     * One atomic create-or-update on the call id: VAPI may deliver a
+     * report twice, at once, and a read then a create would log both.
+     */
+    fields = ngx_cerebro_at_call_log_fields(at->names, at->op->call_log);
     if (fields == NULL
-        || ngx_cerebro_at_records_body(at->r->pool, NULL, fields, &body)
+        || ngx_cerebro_at_records_body(at->r->pool, NULL,
+                                       at_f(at, CALL_ID), fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_request(at, NGX_HTTP_POST, at_t(at, CALLS),
+        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH, at_t(at, CALLS),
                                   NULL, NULL, &body,
                                   ngx_cerebro_at_call_log_written)
            != NGX_OK)
@@ -2336,7 +2295,12 @@ static void
 ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
     cJSON *json)
 {
+    cJSON  *updated;
+
     if (status == NGX_HTTP_OK) {
+        /* a second report of the call: the same entry, updated */
+        updated = cJSON_GetObjectItemCaseSensitive(json, "updatedRecords");
+        at->op->repeated = cJSON_GetArraySize(updated) > 0;
         ngx_cerebro_at_ok(at);
         return;
     }

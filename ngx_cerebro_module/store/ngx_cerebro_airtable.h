@@ -145,9 +145,14 @@ cJSON *ngx_cerebro_at_booking_fields(const ngx_cerebro_at_names_t *n,
     const cerebro_booking_req_t *req, int64_t start, const char *table,
     int extras);
 
-/* {"records":[{"id"?: id, "fields": fields}],"typecast":true}, in pool */
+/*
+ * {"records":[{"id"?: id, "fields": fields}],"typecast":true}, in pool;
+ * with merge_on (and no id), a PATCH body that creates the record or
+ * updates the one whose merge_on field is equal, in one atomic step:
+ * "performUpsert":{"fieldsToMergeOn":[merge_on]}.
+ */
 ngx_int_t ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id,
-    cJSON *fields, ngx_str_t *out);
+    const char *merge_on, cJSON *fields, ngx_str_t *out);
 
 cJSON *ngx_cerebro_at_call_log_fields(const ngx_cerebro_at_names_t *n,
     const cerebro_call_log_t *c);

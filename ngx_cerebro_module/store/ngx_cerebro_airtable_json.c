@@ -385,11 +385,11 @@ ngx_cerebro_at_booking_fields(const ngx_cerebro_at_names_t *n,
 
 
 ngx_int_t
-ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id, cJSON *fields,
-    ngx_str_t *out)
+ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id,
+    const char *merge_on, cJSON *fields, ngx_str_t *out)
 {
     char    *text;
-    cJSON   *body, *records, *rec;
+    cJSON   *body, *records, *rec, *upsert, *merge;
 
     body = cJSON_CreateObject();
     records = cJSON_AddArrayToObject(body, "records");
@@ -409,6 +409,19 @@ ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id, cJSON *fields,
     {
         cJSON_Delete(body);
         return NGX_ERROR;
+    }
+
+    if (merge_on) {
+        upsert = cJSON_AddObjectToObject(body, "performUpsert");
+        merge = upsert ? cJSON_AddArrayToObject(upsert, "fieldsToMergeOn")
+                       : NULL;
+
+        if (merge == NULL
+            || !cJSON_AddItemToArray(merge, cJSON_CreateString(merge_on)))
+        {
+            cJSON_Delete(body);
+            return NGX_ERROR;
+        }
     }
 
     text = cJSON_PrintUnformatted(body);

@@ -7,6 +7,7 @@
  */
 
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_store_health.h"
 
 
 static ngx_int_t ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
@@ -47,11 +48,16 @@ ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
                                       mcf->restaurant_json.len, &e);
 
     if (mcf->sqlite == NULL) {
-        /* the worker still serves: every operation answers "unavailable" */
+        /*
+         * The worker still serves: every operation answers "unavailable",
+         * and /health says the host cannot book.
+         */
         ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
                         "embedded store \"%V\" unavailable (%s): %s",
                         &mcf->sqlite_path, cerebro_store_err_name(e.kind),
                         e.message);
+        ngx_cerebro_store_health_note(mcf, NGX_CEREBRO_HEALTH_DOWN,
+                                      e.message);
     }
 
     return NGX_OK;
@@ -84,6 +90,7 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
     if (db == NULL) {
         cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
                                 "the embedded store could not be opened");
+        op->error.broken = 1;
         ngx_cerebro_store_finish(op);
         return NGX_OK;
     }
@@ -160,6 +167,7 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
                                 "unknown store operation %d", (int) op->kind);
     }
 
+    ngx_cerebro_store_health_outcome(mcf, &op->error);
     ngx_cerebro_store_finish(op);
 
     return NGX_OK;

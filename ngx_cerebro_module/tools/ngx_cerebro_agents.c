@@ -525,28 +525,22 @@ ngx_cerebro_agents_specialist(ngx_cerebro_agents_ctx_t *ctx,
 static ngx_uint_t
 ngx_cerebro_agents_allowed(ngx_uint_t agent, const char *tool)
 {
-    static const char  *reservations[] = {
-        "check_availability", "create_reservation", "find_reservations",
-        "modify_reservation", "cancel_reservation", NULL
-    };
+    cerebro_tool_id_t  id;
 
-    ngx_uint_t  i;
+    id = cerebro_tool_lookup(tool, ngx_strlen(tool));
 
     switch (agent) {
 
     case NGX_CEREBRO_AGENT_RESERVATIONS:
-        for (i = 0; reservations[i]; i++) {
-            if (ngx_strcmp(reservations[i], tool) == 0) {
-                return 1;
-            }
-        }
-        return 0;
+        return id == CEREBRO_TOOL_CHECK || id == CEREBRO_TOOL_CREATE
+               || id == CEREBRO_TOOL_FIND || id == CEREBRO_TOOL_MODIFY
+               || id == CEREBRO_TOOL_CANCEL;
 
     case NGX_CEREBRO_AGENT_INFORMATION:
-        return ngx_strcmp(tool, "get_restaurant_info") == 0;
+        return id == CEREBRO_TOOL_INFO;
 
     case NGX_CEREBRO_AGENT_HANDOVER:
-        return ngx_strcmp(tool, "transfer_to_human") == 0;
+        return id == CEREBRO_TOOL_HANDOVER;
 
     default:
         return 0;

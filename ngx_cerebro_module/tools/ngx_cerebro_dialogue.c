@@ -75,7 +75,7 @@ ngx_cerebro_dialogue_start(ngx_cerebro_brain_t *brain)
      * "CANCELAR" in answer to a reminder cancels the booking the reminder
      * was about, not whichever of the guest's bookings
      */
-    if (ngx_strcmp(brain->step.tool, "cancel_reservation") == 0
+    if (brain->step.tool_id == CEREBRO_TOOL_CANCEL
         && cJSON_GetObjectItemCaseSensitive(brain->step.args, "date") == NULL
         && ngx_cerebro_outbox_reminded(
                ngx_http_get_module_main_conf(r, ngx_cerebro_module),

@@ -19,10 +19,16 @@
 typedef ngx_int_t (*ngx_cerebro_tool_pt)(ngx_cerebro_tool_t *tool);
 
 
+/*
+ * The tool table, in the order of cerebro_tool_id_t: what each tool runs,
+ * whether a call of it writes (a retried call must get its first answer,
+ * never run again) and what a successful call changed.
+ */
 typedef struct {
-    ngx_str_t             name;
     ngx_cerebro_tool_pt   start;
     ngx_cerebro_tool_pt   stored;     /* after the store answered */
+    ngx_uint_t            writes;
+    ngx_uint_t            changes;    /* NGX_CEREBRO_TOOL_* it may do */
 } ngx_cerebro_tool_def_t;
 
 
@@ -76,38 +82,30 @@ static size_t ngx_cerebro_describe(u_char *p, size_t size,
     int ref_year);
 
 
-static ngx_cerebro_tool_def_t  ngx_cerebro_tools[] = {
-    { ngx_string("check_availability"),
-      ngx_cerebro_check_start, ngx_cerebro_check_stored },
-    { ngx_string("create_reservation"),
-      ngx_cerebro_create_start, ngx_cerebro_create_stored },
-    { ngx_string("find_reservations"),
-      ngx_cerebro_find_start, ngx_cerebro_find_stored },
-    { ngx_string("modify_reservation"),
-      ngx_cerebro_find_start, ngx_cerebro_change_stored },
-    { ngx_string("cancel_reservation"),
-      ngx_cerebro_find_start, ngx_cerebro_change_stored },
-    { ngx_string("get_restaurant_info"),
-      ngx_cerebro_info_start, ngx_cerebro_info_stored },
-    { ngx_string("transfer_to_human"),
-      ngx_cerebro_handover_start, NULL },
-    { ngx_null_string, NULL, NULL }
+static ngx_cerebro_tool_def_t  ngx_cerebro_tools[CEREBRO_TOOL_COUNT] = {
+    /* CEREBRO_TOOL_CHECK */
+    { ngx_cerebro_check_start, ngx_cerebro_check_stored, 0, 0 },
+    /* CEREBRO_TOOL_CREATE */
+    { ngx_cerebro_create_start, ngx_cerebro_create_stored, 1,
+      NGX_CEREBRO_TOOL_BOOKED },
+    /* CEREBRO_TOOL_FIND */
+    { ngx_cerebro_find_start, ngx_cerebro_find_stored, 0, 0 },
+    /* CEREBRO_TOOL_MODIFY */
+    { ngx_cerebro_find_start, ngx_cerebro_change_stored, 1,
+      NGX_CEREBRO_TOOL_CHANGED },
+    /* CEREBRO_TOOL_CANCEL */
+    { ngx_cerebro_find_start, ngx_cerebro_change_stored, 1,
+      NGX_CEREBRO_TOOL_CANCELLED },
+    /* CEREBRO_TOOL_INFO */
+    { ngx_cerebro_info_start, ngx_cerebro_info_stored, 0, 0 },
+    /* CEREBRO_TOOL_HANDOVER: a hand-over is asked once */
+    { ngx_cerebro_handover_start, NULL, 1, NGX_CEREBRO_TOOL_HANDOVER }
 };
 
 
 static const char  ngx_cerebro_unavailable[] =
     "Lo siento, ahora mismo no puedo consultar el sistema de reservas. "
     "Puedo pasarle con el restaurante o tomar nota para que le llamen.";
-
-
-void
-ngx_cerebro_tool_init(ngx_cerebro_tool_t *tool)
-{
-    ngx_memzero(tool, offsetof(ngx_cerebro_tool_t, op));
-    ngx_memzero(&tool->pending,
-                sizeof(ngx_cerebro_tool_t)
-                - offsetof(ngx_cerebro_tool_t, pending));
-}
 
 
 ngx_int_t
@@ -128,32 +126,46 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
     tool->wakeup.data = tool;
     tool->wakeup.log = tool->request->connection->log;
 
-    for (def = ngx_cerebro_tools; def->name.len; def++) {
-        if (def->name.len == tool->name.len
-            && ngx_strncmp(def->name.data, tool->name.data, tool->name.len)
-               == 0)
+    tool->id = cerebro_tool_lookup((char *) tool->name.data, tool->name.len);
+
+    if (tool->id == CEREBRO_TOOL_UNKNOWN) {
+        if (ngx_cerebro_tool_reply(tool, "No conozco la herramienta \"%V\".",
+                                   &tool->name)
+            != NGX_OK)
         {
-            /*
-             * the store operations are zeroed as they are used (a tool
-             * initialized by ngx_cerebro_tool_init() has them as they
-             * were): every tool builds its op from here
-             */
-            ngx_memzero(&tool->op, sizeof(ngx_cerebro_store_op_t));
-
-            return def->start(tool);
+            return NGX_ERROR;
         }
+
+        tool->failed = 1;
+
+        return NGX_OK;
     }
 
-    if (ngx_cerebro_tool_reply(tool, "No conozco la herramienta \"%V\".",
-                               &tool->name)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    def = &ngx_cerebro_tools[tool->id];
 
-    tool->failed = 1;
+    return def->start(tool);
+}
 
-    return NGX_OK;
+
+ngx_uint_t
+ngx_cerebro_tool_writes(ngx_str_t *name)
+{
+    cerebro_tool_id_t  id;
+
+    id = cerebro_tool_lookup((char *) name->data, name->len);
+
+    return id == CEREBRO_TOOL_UNKNOWN ? 0 : ngx_cerebro_tools[id].writes;
+}
+
+
+ngx_uint_t
+ngx_cerebro_tool_changes(ngx_str_t *name)
+{
+    cerebro_tool_id_t  id;
+
+    id = cerebro_tool_lookup((char *) name->data, name->len);
+
+    return id == CEREBRO_TOOL_UNKNOWN ? 0 : ngx_cerebro_tools[id].changes;
 }
 
 
@@ -571,10 +583,7 @@ ngx_cerebro_change_stored(ngx_cerebro_tool_t *tool)
     ngx_cpystrn((u_char *) tool->op.id, (u_char *) rec->id,
                 sizeof(tool->op.id));
 
-    if (tool->name.len == sizeof("cancel_reservation") - 1
-        && ngx_strncmp(tool->name.data, "cancel_reservation",
-                       tool->name.len) == 0)
-    {
+    if (tool->id == CEREBRO_TOOL_CANCEL) {
         return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_CANCEL);
     }
 
@@ -922,15 +931,7 @@ ngx_cerebro_tool_store_done(ngx_cerebro_store_op_t *op)
     ngx_cerebro_tool_def_t  *def;
 
     tool = op->data;
-
-    for (def = ngx_cerebro_tools; def->name.len; def++) {
-        if (def->name.len == tool->name.len
-            && ngx_strncmp(def->name.data, tool->name.data, tool->name.len)
-               == 0)
-        {
-            break;
-        }
-    }
+    def = &ngx_cerebro_tools[tool->id];
 
     if (op->kind == NGX_CEREBRO_STORE_UPDATE
         || op->kind == NGX_CEREBRO_STORE_CANCEL)
@@ -1137,6 +1138,7 @@ ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool, const char *date_key,
     unsigned                     prefilled;
     ngx_int_t                    rc;
     const char                  *date, *time, *location;
+    char                         refusal[256];
     cerebro_date_t               today;
     cerebro_es_rc_t              es;
     cerebro_es_date_t            d;
@@ -1157,11 +1159,27 @@ ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool, const char *date_key,
     time = ngx_cerebro_arg(tool, time_key);
 
     if (date) {
-        es = cerebro_es_parse_date(date, ngx_strlen(date), &today, &d);
-        if (es != CEREBRO_ES_OK) {
-            return ngx_cerebro_tool_reply(tool, "No he entendido la fecha "
-                                          "\"%s\": %s. ¿Para qué día sería?",
-                                          date,
+        es = cerebro_es_parse_date_window(date, ngx_strlen(date), &today,
+                                          CEREBRO_ES_PAST_WINDOW, &d);
+
+        switch (es) {
+
+        case CEREBRO_ES_OK:
+            break;
+
+        case CEREBRO_ES_PAST:
+        case CEREBRO_ES_OUT_OF_RANGE:
+        case CEREBRO_ES_WEEKDAY_MISMATCH:
+            /* understood, and refused: the guest hears the day we heard */
+            (void) cerebro_es_refusal(es, &d, &today, refusal,
+                                      sizeof(refusal));
+            return ngx_cerebro_tool_reply(tool, "%s.", refusal) == NGX_OK
+                   ? NGX_DONE : NGX_ERROR;
+
+        default:
+            return ngx_cerebro_tool_reply(tool, "No he entendido la "
+                                          "fecha \"%s\": %s. ¿Para qué "
+                                          "día sería?", date,
                                           cerebro_es_reason(es,
                                               CEREBRO_ES_KIND_DATE))
                    == NGX_OK ? NGX_DONE : NGX_ERROR;
@@ -1244,7 +1262,9 @@ ngx_cerebro_tool_phone(ngx_cerebro_tool_t *tool)
                ? NGX_DONE : NGX_ERROR;
     }
 
-    rc = cerebro_phone_normalize(phone, ngx_strlen(phone), "34",
+    rc = cerebro_phone_normalize(phone, ngx_strlen(phone),
+                                 ngx_cerebro_store_model(tool->request)
+                                     ->country_code,
                                  tool->op.phone, sizeof(tool->op.phone),
                                  NULL);
     if (rc != CEREBRO_PHONE_OK) {

@@ -15,6 +15,7 @@
 
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_store.h"
+#include "cerebro_tools.h"
 
 
 typedef struct ngx_cerebro_tool_s  ngx_cerebro_tool_t;
@@ -41,12 +42,13 @@ struct ngx_cerebro_tool_s {
     void                      *data;
 
     /* the outcome */
+    cerebro_tool_id_t          id;            /* of name */
     ngx_str_t                  text;          /* one line of Spanish */
     ngx_uint_t                 failed;        /* text is an error */
     ngx_uint_t                 did;           /* NGX_CEREBRO_TOOL_* */
     cerebro_reservation_t      reservation;   /* booked/changed/cancelled */
 
-    /* private; op to guest are zeroed when used (ngx_cerebro_tool_init) */
+    /* private */
     ngx_cerebro_store_op_t     op;
     ngx_cerebro_store_op_t     days[3];       /* the day before, of, after */
     ngx_cerebro_store_op_t     guest;         /* Clientes, after a booking */
@@ -68,14 +70,18 @@ struct ngx_cerebro_tool_s {
 
 
 /*
- * Zeroes a tool for its caller to fill, all but its store operations (op,
- * days, guest: 11 kB), which the tools zero when they use them.  A caller
- * may zero the whole tool instead.
+ * Starts the tool, zeroed and then filled by its caller; done() runs later
+ * from the event loop, exactly once.
  */
-void ngx_cerebro_tool_init(ngx_cerebro_tool_t *tool);
-
-/* Starts the tool; done() runs later from the event loop, exactly once. */
 ngx_int_t ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool);
+
+/*
+ * Whether a call of the tool named writes (a retry must get the first
+ * call's answer and run nothing), and what it may change
+ * (NGX_CEREBRO_TOOL_*): 0 for a tool that does not exist.
+ */
+ngx_uint_t ngx_cerebro_tool_writes(ngx_str_t *name);
+ngx_uint_t ngx_cerebro_tool_changes(ngx_str_t *name);
 
 /* The tools' JSON schemas (VAPI and OpenAI take the same "function"). */
 cJSON *ngx_cerebro_tools_schema(void);

@@ -17,7 +17,7 @@ typedef struct {
 
 
 typedef struct {
-    const char                 *name;
+    cerebro_tool_id_t           id;
     const char                 *description;
     ngx_cerebro_param_t         params[8];
 } ngx_cerebro_tool_schema_t;
@@ -25,7 +25,7 @@ typedef struct {
 
 static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
 
-    { "check_availability",
+    { CEREBRO_TOOL_CHECK,
       "Comprueba si hay mesa libre para un día, hora y número de personas, "
       "y si no, propone alternativas.",
       { { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD "
@@ -35,7 +35,7 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
         { "location", "string", 1, "Preferencia: \"sala\" o \"terraza\"." },
         { NULL, NULL, 0, NULL } } },
 
-    { "create_reservation",
+    { CEREBRO_TOOL_CREATE,
       "Reserva una mesa. Confirme antes día, hora, personas y nombre.",
       { { "name", "string", 0, "Nombre para la reserva." },
         { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD." },
@@ -46,12 +46,12 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
         { "location", "string", 1, "Preferencia: \"sala\" o \"terraza\"." },
         { NULL, NULL, 0, NULL } } },
 
-    { "find_reservations",
+    { CEREBRO_TOOL_FIND,
       "Busca las próximas reservas del cliente por su teléfono.",
       { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
         { NULL, NULL, 0, NULL } } },
 
-    { "modify_reservation",
+    { CEREBRO_TOOL_MODIFY,
       "Cambia el día, la hora, las personas o las notas de una reserva.",
       { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
         { "date", "string", 1, "Día de la reserva actual, si tiene varias." },
@@ -61,25 +61,25 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
         { "notes", "string", 1, "Nuevas notas." },
         { NULL, NULL, 0, NULL } } },
 
-    { "cancel_reservation",
+    { CEREBRO_TOOL_CANCEL,
       "Cancela una reserva del cliente. Confirme antes cuál.",
       { { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
         { "date", "string", 1, "Día de la reserva, si tiene varias." },
         { NULL, NULL, 0, NULL } } },
 
-    { "get_restaurant_info",
+    { CEREBRO_TOOL_INFO,
       "Horario, dirección, teléfono, carta, alérgenos, aparcamiento y "
       "otras preguntas sobre el restaurante.",
       { { "topic", "string", 1, "Sobre qué pregunta el cliente." },
         { NULL, NULL, 0, NULL } } },
 
-    { "transfer_to_human",
+    { CEREBRO_TOOL_HANDOVER,
       "Pasa la llamada a una persona: grupos grandes, alergias que la "
       "información no resuelve, si el cliente lo pide o está molesto.",
       { { "reason", "string", 0, "Por qué." },
         { NULL, NULL, 0, NULL } } },
 
-    { NULL, NULL, { { NULL, NULL, 0, NULL } } }
+    { CEREBRO_TOOL_UNKNOWN, NULL, { { NULL, NULL, 0, NULL } } }
 };
 
 
@@ -96,7 +96,7 @@ ngx_cerebro_tools_schema(void)
         return NULL;
     }
 
-    for (s = ngx_cerebro_schemas; s->name; s++) {
+    for (s = ngx_cerebro_schemas; s->description; s++) {
         tool = cJSON_CreateObject();
         if (tool == NULL) {
             goto failed;
@@ -107,7 +107,8 @@ ngx_cerebro_tools_schema(void)
         fn = cJSON_AddObjectToObject(tool, "function");
         if (cJSON_AddStringToObject(tool, "type", "function") == NULL
             || fn == NULL
-            || cJSON_AddStringToObject(fn, "name", s->name) == NULL
+            || cJSON_AddStringToObject(fn, "name", cerebro_tool_name(s->id))
+               == NULL
             || cJSON_AddStringToObject(fn, "description", s->description)
                == NULL
             || cJSON_AddTrueToObject(fn, "strict") == NULL)

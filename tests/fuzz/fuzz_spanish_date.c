@@ -1,7 +1,8 @@
 /*
  * Spanish dates: the first three bytes pick "today" (2000..2099), the rest
  * is the phrase. Beyond "no crash" every accepted date must be a real day,
- * not before today, consistent with its flags and weekday.
+ * not before today, consistent with its flags and weekday; with a window
+ * of past days, a refused date and the line that names it must hold too.
  */
 
 #include <stdint.h>
@@ -12,6 +13,8 @@
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void window_and_refusal(const char *in, size_t len,
+    const cerebro_date_t *today, int window);
 
 
 int
@@ -97,5 +100,82 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
+    window_and_refusal(in, len, &today, (data[0] ^ data[1]) % 120);
+
     return 0;
+}
+
+
+/*
+ * A date refused as understood carries it, a date refused as nonsense
+ * carries none, and the line naming it is whole: one line, the length it
+ * says, never cut inside a character.
+ */
+static void
+window_and_refusal(const char *in, size_t len, const cerebro_date_t *today,
+    int window)
+{
+    char               line[300];
+    size_t             n, m, small;
+    cerebro_date_t     ceiling;
+    cerebro_es_rc_t    rc;
+    cerebro_es_date_t  out;
+
+    rc = cerebro_es_parse_date_window(in, len, today, window, &out);
+
+    ceiling = *today;
+    ceiling.year += CEREBRO_ES_MAX_YEARS_AHEAD + 1;
+
+    switch (rc) {
+
+    case CEREBRO_ES_OK:
+    case CEREBRO_ES_WEEKDAY_MISMATCH:
+        if (!cerebro_date_valid(&out.date)
+            || cerebro_date_cmp(&out.date, today) < 0
+            || cerebro_date_cmp(&out.date, &ceiling) > 0
+            || out.weekday != cerebro_weekday(&out.date))
+        {
+            abort();
+        }
+        break;
+
+    case CEREBRO_ES_PAST:
+        if (cerebro_date_cmp(&out.date, today) >= 0
+            || out.date.month < 1 || out.date.month > 12
+            || out.date.day < 1 || out.date.day > 31
+            || out.weekday != cerebro_weekday(&out.date))
+        {
+            abort();
+        }
+        break;
+
+    case CEREBRO_ES_OUT_OF_RANGE:
+        if (!cerebro_date_valid(&out.date)
+            || out.date.year <= today->year + CEREBRO_ES_MAX_YEARS_AHEAD)
+        {
+            abort();
+        }
+        break;
+
+    default:
+        if (out.date.year != 0 || out.weekday_said != -1) {
+            abort();
+        }
+    }
+
+    n = cerebro_es_refusal(rc, &out, today, line, sizeof(line));
+
+    if (n != strlen(line) || memchr(line, '\n', n) != NULL) {
+        abort();
+    }
+
+    small = 1 + (size_t) window % 40;
+    m = cerebro_es_refusal(rc, &out, today, line, small);
+
+    if (m != n || strlen(line) >= small
+        || (strlen(line)
+            && ((unsigned char) line[strlen(line) - 1] & 0xc0) == 0xc0))
+    {
+        abort();
+    }
 }

@@ -209,6 +209,25 @@ def test_missing_or_invalid_arguments_say_what_to_ask(vapi, args, words):
     assert words in text
 
 
+def test_a_past_date_is_refused_naming_the_day_understood(vapi):
+    yesterday = day(-1)
+    for said in ("ayer", f"el {yesterday.day} de "
+                         f"{spoken(yesterday).split(' de ')[1]}"):
+        text = result_of(post(vapi, tool_call("check_availability", {
+            "date": said, "time": "21:00", "party_size": 2})))
+        assert text.startswith("Ayer fue " + spoken(yesterday)), text
+        assert "¿para qué día" in text
+
+
+@pytest.mark.parametrize("said, days", [("dentro de tres días", 3),
+                                         ("en 3 días", 3),
+                                         ("dentro de una semana", 7)])
+def test_relative_spans_are_understood(vapi, said, days):
+    text = result_of(post(vapi, tool_call("check_availability", {
+        "date": said, "time": "21:00", "party_size": 2})))
+    assert spoken(day(days)) in text, text
+
+
 def test_create_without_a_name_asks_for_it(vapi):
     text = result_of(post(vapi, tool_call("create_reservation", {
         "date": day().isoformat(), "time": "21:00", "party_size": 2})))
