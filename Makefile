@@ -132,8 +132,8 @@ cli: $(CLI)
 $(CLI): $(CLI_SRCS) $(CLI_HDRS) $(CORE_OBJS)
 	@scripts/setup.sh --if-needed build
 	@mkdir -p $(@D)
-	$(CC) $(CLI_CFLAGS) $(CLI_SRCS) $(CORE_OBJS) -o $@ \
-	    -lcurl -lhiredis $(CORE_LIBS)
+	$(CC) $(CLI_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(CLI_SRCS) $(CORE_OBJS) \
+	    -o $@ $(LDFLAGS) -lcurl -lhiredis $(CORE_LIBS)
 
 # libnginx-mod-http-cerebro and cerebro, built by dpkg-buildpackage from a
 # copy of the tree (it writes its results next to the source directory).
