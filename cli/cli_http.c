@@ -144,7 +144,12 @@ cli_at_pace(void)
     cli_at_sent[cli_at_next] = cli_now();
 
     if (fd >= 0) {
-        (void) pwrite(fd, cli_at_sent, sizeof(cli_at_sent), 0);
+        if (pwrite(fd, cli_at_sent, sizeof(cli_at_sent), 0)
+            != (ssize_t) sizeof(cli_at_sent))
+        {
+            /* the next command paces alone: a 429 is waited out anyway */
+        }
+
         close(fd);                      /* and the lock with it */
     }
 }
