@@ -7,7 +7,7 @@ WORKDIR /src
 COPY scripts/setup.sh scripts/setup.sh
 RUN scripts/setup.sh build
 COPY . .
-RUN make module
+RUN make module cli
 
 FROM debian:bookworm-slim
 WORKDIR /opt/cerebro
@@ -15,6 +15,8 @@ COPY scripts/setup.sh scripts/setup.sh
 RUN scripts/setup.sh runtime && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/nginx/ngx_cerebro_module.so \
      /usr/lib/nginx/modules/ngx_cerebro_module.so
+# the operator tool: `docker exec <container> cerebro doctor`
+COPY --from=build /src/build/cli/cerebro /usr/local/bin/cerebro
 COPY conf conf
 COPY scripts scripts
 
@@ -27,8 +29,13 @@ ENV HOST=0.0.0.0 \
 VOLUME /var/lib/cerebro
 EXPOSE 8000
 
+# Asks the address nginx listens on (HOST): a wildcard is asked on its
+# loopback, an IPv6 address in brackets.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${PORT}/health" || exit 1
+    CMD h="${HOST:-127.0.0.1}"; \
+        case "$h" in 0.0.0.0) h=127.0.0.1 ;; ::) h='[::1]' ;; \
+                     *:*) h="[$h]" ;; esac; \
+        curl -fsS "http://$h:${PORT:-8000}/health" || exit 1
 
 # nginx's graceful stop: finish the requests in flight, then exit.
 STOPSIGNAL SIGQUIT

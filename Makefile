@@ -6,6 +6,9 @@
 #   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
 #   make bench    build the benchmark programs under build/bench/
 #   make valgrind-redis   Redis traffic, reconnects included, under valgrind
+#   make cli      build build/cli/cerebro, the operator tool
+#   make deb      build the Debian packages under build/deb/
+#   make image-test   build the Docker image with podman and run it
 
 SHELL := /bin/bash
 
@@ -41,12 +44,12 @@ BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all module deps run test unit integration fuzz bench clean \
-        valgrind-redis
+        valgrind-redis cli deb deb-test image-test
 
 # Keep the core objects: every test, fuzzer and benchmark links them.
 .SECONDARY: $(CORE_OBJS)
 
-all: module
+all: module cli
 
 deps:
 	@scripts/setup.sh --if-needed all
@@ -73,8 +76,8 @@ test: deps unit integration
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$(basename $$t)"; $$t; done
 
-integration: $(MODULE)
-	$(PYTEST) -q tests/fakes tests/integration
+integration: $(MODULE) cli
+	$(PYTEST) -q tests/fakes tests/integration tests/cli
 
 $(BUILD)/pure/%.o: $(MOD_DIR)/%.c $(CORE_HDRS)
 	@mkdir -p $(@D)
@@ -112,6 +115,43 @@ bench: $(BENCH_BINS)
 # The Redis tests' traffic against one nginx process under memcheck.
 valgrind-redis: deps $(MODULE)
 	scripts/valgrind-redis
+
+# ---- cerebro, the operator tool, and the packages ---------------------------
+# It links the pure core as the tests do; libcurl for HTTPS, hiredis for
+# its one Redis check.  Its messages are snprintf'd into fixed buffers on
+# purpose (a cut message beats a failed one): no truncation warnings.
+CEREBRO_VERSION := 1.0.0
+CLI          := $(BUILD)/cli/cerebro
+CLI_SRCS     := $(sort $(wildcard cli/*.c))
+CLI_HDRS     := $(wildcard cli/*.h)
+CLI_CFLAGS   := $(CORE_CFLAGS) -Wno-format-truncation -Icli \
+                -DCEREBRO_VERSION='"$(CEREBRO_VERSION)"'
+
+cli: $(CLI)
+
+$(CLI): $(CLI_SRCS) $(CLI_HDRS) $(CORE_OBJS)
+	@scripts/setup.sh --if-needed build
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(CLI_SRCS) $(CORE_OBJS) \
+	    -o $@ $(LDFLAGS) -lcurl -lhiredis $(CORE_LIBS)
+
+# libnginx-mod-http-cerebro and cerebro, built by dpkg-buildpackage from a
+# copy of the tree (it writes its results next to the source directory).
+deb:
+	@scripts/setup.sh --if-needed build package
+	scripts/build-deb $(BUILD)/deb
+
+# The packages installed into a fresh Debian root: nginx -t, cerebro
+# --version.
+deb-test: deb
+	@scripts/setup.sh --if-needed package
+	$(PYTEST) -q tests/image/test_deb.py
+
+# The Dockerfile built and run with podman, as Coolify runs it.
+image-test:
+	@scripts/setup.sh --if-needed package
+	$(PYTEST) -q tests/image/test_image.py
+# ---- end of the operator tool's part ---------------------------------------
 
 clean:
 	rm -rf $(BUILD)

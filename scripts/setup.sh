@@ -8,26 +8,31 @@
 #   runtime  what the server needs to run (the Docker runtime stage)
 #   build    what building the module needs (the Docker build stage)
 #   test     what `make test`, `make fuzz` and bench/ need
-#   all      the three (the default)
+#   package  what `make deb`, `make deb-test` and `make image-test` need
+#   all      runtime, build and test (the default)
 #
 # --if-needed: check only; install (as root) when something is missing, and
 # explain how otherwise.
 set -euo pipefail
 
 runtime_pkgs=(nginx libcjson1 libhiredis0.14 libsqlite3-0 gettext-base
-              tzdata ca-certificates curl)
+              tzdata ca-certificates curl libcurl4)
 build_pkgs=(gcc make libc6-dev pkg-config nginx-dev libssl-dev libpcre2-dev
-            zlib1g-dev libcjson-dev libhiredis-dev libsqlite3-dev)
+            zlib1g-dev libcjson-dev libhiredis-dev libsqlite3-dev
+            libcurl4-openssl-dev)
+# The packages, the Debian root they are installed into, the image.
+package_pkgs=(debhelper dpkg-dev fakeroot debootstrap podman buildah runc
+              slirp4netns fuse-overlayfs uidmap)
 test_pkgs=(libcmocka-dev python3 python3-pytest redis-server wrk clang
-           libclang-rt-14-dev valgrind procps nodejs npm)
+           libclang-rt-14-dev valgrind procps nodejs npm openssl)
 
 if_needed=0
 profiles=()
 for arg in "$@"; do
     case "$arg" in
         --if-needed) if_needed=1 ;;
-        runtime|build|test|all) profiles+=("$arg") ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        runtime|build|test|package|all) profiles+=("$arg") ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -39,6 +44,7 @@ for profile in "${profiles[@]}"; do
         runtime) wanted+=("${runtime_pkgs[@]}") ;;
         build)   wanted+=("${build_pkgs[@]}") ;;
         test)    wanted+=("${test_pkgs[@]}") ;;
+        package) wanted+=("${package_pkgs[@]}") ;;
         all)     wanted+=("${runtime_pkgs[@]}" "${build_pkgs[@]}"
                           "${test_pkgs[@]}") ;;
     esac

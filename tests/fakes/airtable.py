@@ -26,7 +26,11 @@ What it does, per the vendor's documentation:
   not_found_style).
 - more than `rate_limit` (5) requests within `rate_window` (1 s) for one
   base -> 429, and the base answers 429 for `rate_pause` (30 s) after.
-- GET/POST /v0/meta/bases/{base}/tables (schema; create a table).
+- Meta API: GET /v0/meta/whoami, GET /v0/meta/bases, GET/POST
+  /v0/meta/bases/{base}/tables, PATCH .../tables/{table}, POST
+  .../tables/{table}/fields, PATCH .../fields/{field}; a created field
+  needs the options of its type (number: precision, dateTime: dateFormat,
+  timeFormat and timeZone, checkbox: color and icon, selects: choices).
 
 Records are kept in creation order; date-times are stored as ISO UTC
 strings (2026-11-28T20:00:00.000Z); empty fields are omitted.
@@ -91,12 +95,32 @@ LIST_PARAMS = {"filterByFormula", "pageSize", "offset", "maxRecords",
                "returnFieldsByFieldId"}
 MAX_WRITE = 10
 MAX_PAGE = 100
+# Meta API: the options a field of each type must be created with, and the
+# types that cannot be a table's primary field.
+_REQUIRED_OPTIONS = {
+    "number": ("precision",),
+    "currency": ("precision", "symbol"),
+    "percent": ("precision",),
+    "dateTime": ("dateFormat", "timeFormat", "timeZone"),
+    "date": ("dateFormat",),
+    "checkbox": ("color", "icon"),
+    "singleSelect": ("choices",),
+    "multipleSelects": ("choices",),
+    "rating": ("icon", "max", "color"),
+    "duration": ("durationFormat",),
+}
+_NO_PRIMARY = {"checkbox", "multipleSelects", "multipleRecordLinks",
+               "rating"}
 
 _ALNUM = string.ascii_letters + string.digits
 
 
 def new_id(prefix):
     return prefix + "".join(random.choice(_ALNUM) for _ in range(14))
+
+
+def _choice_id(name):
+    return "".join(c for c in name if c.isalnum())[:11].ljust(11, "x")
 
 
 def now_iso():
@@ -134,6 +158,7 @@ class Table:
         if spec["type"] in ("singleSelect", "multipleSelects"):
             spec["choices"] = list(spec.get("choices", []))
         self.fields[fname] = spec
+        return spec
 
     def types(self):
         return {k: v["type"] for k, v in self.fields.items()}
@@ -142,9 +167,14 @@ class Table:
         out = []
         for fname, spec in self.fields.items():
             f = {"id": spec["id"], "name": fname, "type": spec["type"]}
+            if spec.get("options"):
+                f["options"] = copy.deepcopy(spec["options"])
             if "choices" in spec:
-                f["options"] = {"choices": [{"name": c}
-                                            for c in spec["choices"]]}
+                f.setdefault("options", {})["choices"] = [
+                    {"id": "sel%s" % _choice_id(c), "name": c}
+                    for c in spec["choices"]]
+            if spec.get("description"):
+                f["description"] = spec["description"]
             out.append(f)
         return {"id": self.id, "name": self.name, "fields": out,
                 "primaryFieldId": out[0]["id"] if out else None,
@@ -750,51 +780,164 @@ class AirtableFake(FakeServer):
             return json_response(200, self._out(rec))
         raise AirtableError(404, "NOT_FOUND")
 
-    # ---- meta API (schema) --------------------------------------------------
+    # ---- meta API (schema) -----------------------------------------------
+    # The Meta API as airtable.com/developers/web/api documents it: list
+    # bases and tables, create a table or a field (with the options each
+    # type needs), update a table's or a field's name and description.
+    # A field's type cannot be changed through the API.
+
+    def writes(self):
+        """Successful writes so far (records and schema alike)."""
+        return len([r for r in self.requests()
+                    if r["method"] in ("POST", "PATCH", "PUT", "DELETE")
+                    and not r["path"].endswith("/listRecords")
+                    and r["status"] is not None and r["status"] < 300])
+
+    def schema_writes(self):
+        return len([r for r in self.requests(path="/v0/meta/")
+                    if r["method"] != "GET" and r["status"] is not None
+                    and r["status"] < 300])
 
     def _meta(self, req, parts):
-        # /v0/meta/bases/{base}/tables[/{table}/fields]
+        # /v0/meta/whoami, /v0/meta/bases,
+        # /v0/meta/bases/{base}/tables[/{table}[/fields[/{field}]]]
+        if parts[3:] == ["whoami"] and req.method == "GET":
+            return json_response(200, {
+                "id": "usrFakeUser000001",
+                "scopes": ["data.records:read", "data.records:write",
+                           "schema.bases:read", "schema.bases:write"]})
+        if parts[3:] == ["bases"] and req.method == "GET":
+            return json_response(200, {"bases": [
+                {"id": b, "name": "Base %s" % b, "permissionLevel": "create"}
+                for b in self.bases]})
         if len(parts) < 6 or parts[3] != "bases" or parts[5] != "tables":
             raise AirtableError(404, "NOT_FOUND")
         tables = self.bases.get(parts[4])
         if tables is None:
             raise AirtableError(404, "NOT_FOUND")
-        if len(parts) == 6 and req.method == "GET":
+        rest = parts[6:]
+        m = req.method
+        if not rest and m == "GET":
             return json_response(200, {"tables": [t.schema()
                                                   for t in tables.values()]})
-        if len(parts) == 6 and req.method == "POST":
+        if not rest and m == "POST":
             body = self._body(req)
             name = body.get("name")
-            if not name or name in tables or not body.get("fields"):
+            if not isinstance(name, str) or not name.strip():
                 raise _err(422, "INVALID_REQUEST_UNKNOWN",
-                           "a new table needs a unique name and fields")
-            t = Table(name, self._meta_fields(body["fields"]))
+                           "a new table needs a name")
+            if name.lower() in (t.lower() for t in tables):
+                raise _err(422, "DUPLICATE_TABLE_NAME",
+                           "Table name %r is already used in this base"
+                           % name)
+            fields = body.get("fields")
+            if not isinstance(fields, list) or not fields:
+                raise _err(422, "INVALID_REQUEST_UNKNOWN",
+                           "a new table needs at least one field")
+            specs = self._meta_fields(fields)
+            if fields[0].get("type") in _NO_PRIMARY:
+                raise _err(422, "INVALID_PRIMARY_FIELD_TYPE",
+                           "a %s field cannot be the primary field"
+                           % fields[0].get("type"))
+            t = Table(name, specs)
+            t.description = body.get("description")
             tables[name] = t
             return json_response(200, t.schema())
-        if len(parts) == 8 and parts[7] == "fields" and req.method == "POST":
-            t = self._table(tables, parts[6], parts[4])
+        if len(rest) == 1 and m == "PATCH":
+            t = self._table(tables, rest[0], parts[4])
             body = self._body(req)
-            if not body.get("name") or body["name"] in t.fields:
+            self._check_keys(body, {"name", "description"})
+            if "name" in body and body["name"] != t.name:
+                if body["name"].lower() in (x.lower() for x in tables):
+                    raise _err(422, "DUPLICATE_TABLE_NAME",
+                               "Table name %r is already used"
+                               % body["name"])
+                del tables[t.name]
+                t.name = body["name"]
+                tables[t.name] = t
+            if "description" in body:
+                t.description = body["description"]
+            return json_response(200, t.schema())
+        if rest[1:2] == ["fields"] and len(rest) == 2 and m == "POST":
+            t = self._table(tables, rest[0], parts[4])
+            body = self._body(req)
+            name = body.get("name")
+            if not isinstance(name, str) or not name.strip() or \
+                    name.lower() in (f.lower() for f in t.fields):
                 raise _err(422, "DUPLICATE_OR_EMPTY_FIELD_NAME",
-                           "a new field needs a unique name")
-            t.add_field(body["name"], self._meta_fields([body])[body["name"]])
+                           "a new field needs a name unique in its table")
+            spec = t.add_field(name, self._meta_fields([body])[name])
             return json_response(200, [f for f in t.schema()["fields"]
-                                       if f["name"] == body["name"]][0])
+                                       if f["id"] == spec["id"]][0])
+        if rest[1:2] == ["fields"] and len(rest) == 3 and m == "PATCH":
+            t = self._table(tables, rest[0], parts[4])
+            fname = [n for n, f in t.fields.items()
+                     if f["id"] == rest[2] or n == rest[2]]
+            if not fname:
+                raise AirtableError(404, "NOT_FOUND")
+            body = self._body(req)
+            if "type" in body or "options" in body:
+                raise _err(422, "INVALID_REQUEST_UNKNOWN",
+                           "a field's type and options cannot be changed "
+                           "through the API")
+            self._check_keys(body, {"name", "description"})
+            spec = t.fields[fname[0]]
+            if "description" in body:
+                spec["description"] = body["description"]
+            if "name" in body and body["name"] != fname[0]:
+                for rec in t.records.values():
+                    if fname[0] in rec["fields"]:
+                        rec["fields"][body["name"]] = rec["fields"].pop(
+                            fname[0])
+                t.fields = collections.OrderedDict(
+                    (body["name"] if k == fname[0] else k, v)
+                    for k, v in t.fields.items())
+            return json_response(200, [f for f in t.schema()["fields"]
+                                       if f["id"] == spec["id"]][0])
         raise AirtableError(404, "NOT_FOUND")
 
     @staticmethod
     def _meta_fields(fields):
         out = collections.OrderedDict()
         for f in fields:
-            spec = {"type": f.get("type")}
-            choices = (f.get("options") or {}).get("choices")
+            if not isinstance(f, dict):
+                raise _err(422, "INVALID_REQUEST_UNKNOWN",
+                           "each field must be an object")
+            unknown = set(f) - {"name", "type", "options", "description"}
+            if unknown:
+                raise _err(422, "INVALID_REQUEST_UNKNOWN",
+                           "Unknown field property %s" % sorted(unknown)[0])
+            ftype = f.get("type")
+            if ftype not in KNOWN_TYPES or ftype == "autoNumber":
+                raise _err(422, "INVALID_FIELD_TYPE",
+                           "unsupported field type %r" % ftype)
+            options = dict(f.get("options") or {})
+            need = _REQUIRED_OPTIONS.get(ftype, ())
+            missing = [o for o in need if o not in options]
+            if missing:
+                raise _err(422, "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE",
+                           "Field %r of type %s needs options %s"
+                           % (f.get("name"), ftype, ", ".join(missing)))
+            if "precision" in options and not (
+                    isinstance(options["precision"], int)
+                    and 0 <= options["precision"] <= 8):
+                raise _err(422, "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE",
+                           "precision must be an integer from 0 to 8")
+            name = f.get("name")
+            if not isinstance(name, str) or not name.strip() or name in out:
+                raise _err(422, "DUPLICATE_OR_EMPTY_FIELD_NAME",
+                           "field names must be unique and not empty")
+            spec = {"type": ftype}
+            choices = options.pop("choices", None)
             if choices is not None:
                 spec["choices"] = [c["name"] for c in choices]
-            if spec["type"] not in KNOWN_TYPES:
-                raise _err(422, "INVALID_FIELD_TYPE",
-                           "unsupported field type %r" % spec["type"])
-            out[f.get("name")] = spec
+            if options:
+                spec["options"] = options
+            if f.get("description"):
+                spec["description"] = f["description"]
+            out[name] = spec
         return out
+    # ---- end of the meta API ------------------------------------------------
 
 
 class AirtableClient(FakeClient):

@@ -50,7 +50,7 @@ import urllib.parse
 import urllib.request
 
 from . import twilio_sign
-from .common import FakeClient, FakeServer, json_response, main
+from .common import FakeClient, FakeServer, Response, json_response, main
 
 DEFAULT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_TOKEN = "fake_auth_token_0123456789abcdef"
@@ -85,7 +85,303 @@ def _gsm_segments(body):
     return 1 if n <= single else -(-n // multi)
 
 
-class TwilioFake(FakeServer):
+# ---- account configuration ---------------------------------------------------
+# What an operator's tool reads and changes: the Account, IncomingPhoneNumbers
+# (SmsUrl, StatusCallback), WhatsApp senders (Senders API,
+# messaging.twilio.com/v2/Channels/Senders, JSON: webhook.callback_url,
+# webhook.status_callback_url), Messaging Services (messaging.twilio.com
+# /v1/Services, forms: InboundRequestUrl, StatusCallback,
+# UseInboundWebhookOnNumber) and content templates (content.twilio.com
+# /v1/Content/{HX}, /ApprovalRequests).  One fake serves every host: point
+# TWILIO_API_URL, TWILIO_MESSAGING_API_URL and TWILIO_CONTENT_API_URL at it.
+# Seeded with add_sender(), add_service(), add_incoming_number(),
+# add_content() or POST /_fake/account; config_writes() counts the updates.
+
+_WEBHOOK_KEYS = {"callback_url", "callback_method", "fallback_url",
+                 "fallback_method", "status_callback_url",
+                 "status_callback_method"}
+_URL_OK = re.compile(r"^(https://|http://(127\.\d+\.\d+\.\d+|localhost)"
+                     r"(:\d+)?(/|$))")
+
+
+def _page(key, items, path):
+    return {key: items, "meta": {
+        "page": 0, "page_size": 50, "first_page_url": path + "?Page=0",
+        "previous_page_url": None, "next_page_url": None, "key": key,
+        "url": path + "?Page=0"}}
+
+
+class _AccountConfig:
+    """A mixin of TwilioFake: the account's configuration resources."""
+
+    def _account_reset(self):
+        self.senders = []
+        self.services = []
+        self.incoming_numbers = []
+        self.contents = {}
+
+    def add_sender(self, number, webhook=None, status="ONLINE"):
+        number = number if number.startswith("whatsapp:") \
+            else "whatsapp:" + number
+        sid = "XE" + _hex(32)
+        s = {"sid": sid, "status": status, "sender_id": number,
+             "configuration": {"waba_id": "1234567890",
+                               "verification_method": "sms"},
+             "webhook": dict({k: None for k in sorted(_WEBHOOK_KEYS)},
+                             **(webhook or {})),
+             "profile": {"name": "En Las Nubes"}, "properties": None,
+             "offline_reasons": None,
+             "url": "https://messaging.twilio.com/v2/Channels/Senders/"
+                    + sid}
+        with self.lock:
+            self.senders.append(s)
+        return sid
+
+    def add_service(self, friendly_name="Cerebro", **fields):
+        sid = "MG" + _hex(32)
+        svc = {"sid": sid, "account_sid": self.config["account_sid"],
+               "friendly_name": friendly_name,
+               "inbound_request_url": None, "inbound_method": "POST",
+               "fallback_url": None, "fallback_method": "POST",
+               "status_callback": None,
+               "use_inbound_webhook_on_number": False,
+               "date_created": _rfc2822(), "date_updated": _rfc2822(),
+               "url": "https://messaging.twilio.com/v1/Services/" + sid}
+        svc.update(fields)
+        with self.lock:
+            self.services.append(svc)
+        return sid
+
+    def add_incoming_number(self, number, **fields):
+        sid = "PN" + _hex(32)
+        pn = {"sid": sid, "account_sid": self.config["account_sid"],
+              "phone_number": number, "friendly_name": number,
+              "sms_url": "", "sms_method": "POST", "sms_fallback_url": "",
+              "status_callback": "", "voice_url": "",
+              "capabilities": {"sms": True, "voice": True, "mms": False}}
+        pn.update(fields)
+        with self.lock:
+            self.incoming_numbers.append(pn)
+        return sid
+
+    def add_content(self, body, status="approved", sid=None, variables=None,
+                    rejection_reason=""):
+        sid = sid or "HX" + _hex(32)
+        with self.lock:
+            self.contents[sid] = {
+                "sid": sid, "account_sid": self.config["account_sid"],
+                "friendly_name": "cerebro_message", "language": "es",
+                "variables": variables or {"1": "texto"},
+                "types": {"twilio/text": {"body": body}},
+                "_status": status, "_reason": rejection_reason}
+        return sid
+
+    def account_state(self):
+        with self.lock:
+            return json.loads(json.dumps({
+                "senders": self.senders, "services": self.services,
+                "incoming_numbers": self.incoming_numbers,
+                "contents": self.contents,
+                "config_writes": self.config_writes()}))
+
+    def config_writes(self):
+        """Successful updates of the configuration resources."""
+        return len([r for r in self.requests()
+                    if r["method"] == "POST" and r["status"] is not None
+                    and r["status"] < 300
+                    and "/Messages" not in r["path"]])
+
+    def _account_control(self, req):
+        if req.method == "GET":
+            return json_response(200, self.account_state())
+        d = req.json()
+        out = {"senders": [self.add_sender(**x)
+                           for x in d.get("senders", [])],
+               "services": [self.add_service(**x)
+                            for x in d.get("services", [])],
+               "incoming_numbers": [self.add_incoming_number(**x)
+                                    for x in d.get("incoming_numbers", [])],
+               "contents": [self.add_content(**x)
+                            for x in d.get("contents", [])]}
+        return json_response(200, out)
+
+    def _account_config(self, req):
+        """The answer to a configuration request, or None for a path this
+        section does not serve."""
+        p = req.path
+        m = re.fullmatch(API + r"/Accounts/([^/]+?)(\.json|/IncomingPhone"
+                         r"Numbers(?:/(PN[0-9a-f]{32}))?\.json)", p)
+        if m:
+            denied = self._auth(req, m.group(1))
+            if denied:
+                return denied
+            if m.group(2) == ".json":
+                return json_response(200, {
+                    "sid": m.group(1), "friendly_name": "Restaurant",
+                    "status": "active", "type": "Full",
+                    "date_created": _rfc2822(), "owner_account_sid":
+                    m.group(1)})
+            return self._incoming(req, m.group(3))
+        if not (p.startswith("/v2/Channels/Senders")
+                or p.startswith("/v1/Services")
+                or p.startswith("/v1/Content")):
+            return None
+        denied = self._auth(req, self.config["account_sid"])
+        if denied:
+            return denied
+        with self.lock:
+            if p.startswith("/v2/Channels/Senders"):
+                return self._senders(req)
+            if p.startswith("/v1/Services"):
+                return self._services(req)
+            return self._content(req)
+
+    @staticmethod
+    def _not_found(path):
+        return twilio_error(404, 20404, "The requested resource %s was not "
+                            "found" % path)
+
+    def _form(self, req):
+        return {k: v[-1] for k, v in req.form().items()}
+
+    def _incoming(self, req, sid):
+        with self.lock:
+            if sid is None:
+                if req.method != "GET":
+                    return twilio_error(405, 20004, "Method not allowed")
+                want = req.arg("PhoneNumber")
+                items = [x for x in self.incoming_numbers
+                         if not want or x["phone_number"] == want]
+                return json_response(200, {
+                    "incoming_phone_numbers": json.loads(json.dumps(items)),
+                    "page": 0, "page_size": 50, "next_page_uri": None,
+                    "uri": req.path})
+            pn = [x for x in self.incoming_numbers if x["sid"] == sid]
+            if not pn:
+                return self._not_found(req.path)
+            if req.method == "POST":
+                names = {"SmsUrl": "sms_url", "SmsMethod": "sms_method",
+                         "SmsFallbackUrl": "sms_fallback_url",
+                         "StatusCallback": "status_callback",
+                         "VoiceUrl": "voice_url",
+                         "FriendlyName": "friendly_name"}
+                for k, v in self._form(req).items():
+                    if k not in names:
+                        return twilio_error(400, 20001, "Unknown parameter "
+                                            "%s" % k)
+                    pn[0][names[k]] = v
+            return json_response(200, pn[0])
+
+    def _senders(self, req):
+        m = re.fullmatch(r"/v2/Channels/Senders(?:/(XE[0-9a-f]{32}))?",
+                         req.path)
+        if not m:
+            return self._not_found(req.path)
+        if m.group(1) is None:
+            if req.method != "GET":
+                return twilio_error(405, 20004, "Method not allowed")
+            channel = req.arg("Channel")
+            items = [x for x in self.senders if channel in (None, "whatsapp")]
+            return json_response(200, _page(
+                "senders", json.loads(json.dumps(items)), req.path))
+        s = [x for x in self.senders if x["sid"] == m.group(1)]
+        if not s:
+            return self._not_found(req.path)
+        s = s[0]
+        if req.method == "POST":
+            if req.content_type() != "application/json":
+                return twilio_error(415, 20415, "The Senders API takes a "
+                                    "JSON body")
+            try:
+                body = req.json()
+            except ValueError:
+                return twilio_error(400, 20001, "Invalid JSON body")
+            unknown = set(body) - {"webhook", "profile", "configuration"}
+            if unknown:
+                return twilio_error(400, 20001, "Unknown field %s"
+                                    % sorted(unknown)[0])
+            wh = body.get("webhook", {})
+            bad = set(wh) - _WEBHOOK_KEYS
+            if bad:
+                return twilio_error(400, 20001, "Unknown webhook field %s"
+                                    % sorted(bad)[0])
+            for k, v in wh.items():
+                if k.endswith("_url") and v and not _URL_OK.match(v):
+                    return twilio_error(400, 21609, "Invalid %s: %s"
+                                        % (k, v))
+                if k.endswith("_method") and v not in ("POST", "GET"):
+                    return twilio_error(400, 20001, "Invalid %s" % k)
+            s["webhook"].update(wh)
+            for part in ("profile", "configuration"):
+                if part in body:
+                    s[part].update(body[part])
+        elif req.method == "DELETE":
+            self.senders.remove(s)
+            return Response(204)
+        return json_response(200, s)
+
+    def _services(self, req):
+        m = re.fullmatch(r"/v1/Services(?:/(MG[0-9a-f]{32}))?", req.path)
+        if not m:
+            return self._not_found(req.path)
+        if m.group(1) is None:
+            if req.method != "GET":
+                return twilio_error(405, 20004, "Method not allowed")
+            return json_response(200, _page(
+                "services", json.loads(json.dumps(self.services)),
+                req.path))
+        svc = [x for x in self.services if x["sid"] == m.group(1)]
+        if not svc:
+            return self._not_found(req.path)
+        svc = svc[0]
+        if req.method == "POST":
+            names = {"InboundRequestUrl": "inbound_request_url",
+                     "InboundMethod": "inbound_method",
+                     "FallbackUrl": "fallback_url",
+                     "FallbackMethod": "fallback_method",
+                     "StatusCallback": "status_callback",
+                     "UseInboundWebhookOnNumber":
+                         "use_inbound_webhook_on_number",
+                     "FriendlyName": "friendly_name"}
+            for k, v in self._form(req).items():
+                if k not in names:
+                    return twilio_error(400, 20001, "Unknown parameter %s"
+                                        % k)
+                if k.endswith("Url") or k == "StatusCallback":
+                    if v and not _URL_OK.match(v):
+                        return twilio_error(400, 21609, "Invalid %s: %s"
+                                            % (k, v))
+                if k == "UseInboundWebhookOnNumber":
+                    v = v.lower() == "true"
+                svc[names[k]] = v
+            svc["date_updated"] = _rfc2822()
+        return json_response(200, svc)
+
+    def _content(self, req):
+        m = re.fullmatch(r"/v1/Content/(HX[0-9a-f]{32})(/ApprovalRequests)?",
+                         req.path)
+        if not m or req.method != "GET":
+            return self._not_found(req.path)
+        c = self.contents.get(m.group(1))
+        if c is None:
+            return self._not_found(req.path)
+        if m.group(2):
+            return json_response(200, {
+                "sid": c["sid"], "account_sid": c["account_sid"],
+                "whatsapp": {"type": "whatsapp", "name": c["friendly_name"],
+                             "category": "UTILITY",
+                             "content_type": "twilio/text",
+                             "status": c["_status"],
+                             "rejection_reason": c["_reason"],
+                             "allow_category_change": True},
+                "url": "https://content.twilio.com/v1/Content/%s/"
+                       "ApprovalRequests" % c["sid"]})
+        return json_response(200, {k: v for k, v in c.items()
+                                   if not k.startswith("_")})
+# ---- end of the account configuration ----------------------------------------
+
+
+class TwilioFake(_AccountConfig, FakeServer):
     name = "twilio"
     default_config = {
         "account_sid": DEFAULT_SID,
@@ -108,6 +404,7 @@ class TwilioFake(FakeServer):
         self.callbacks = []       # callbacks delivered: dicts
         self._window = set()
         self._threads = []
+        self._account_reset()       # the account configuration section
 
     # ---- control ------------------------------------------------------------
 
@@ -179,6 +476,8 @@ class TwilioFake(FakeServer):
             d = req.json()
             return json_response(200, {"id": self.server_error(
                 d.get("n", 1), d.get("status", 500))})
+        if action == "account":           # the account configuration
+            return self._account_control(req)
         if action == "callbacks" and req.method == "GET":
             return json_response(200, {"callbacks":
                                        self.delivered_callbacks()})
@@ -192,6 +491,9 @@ class TwilioFake(FakeServer):
     # ---- serving ------------------------------------------------------------
 
     def handle(self, req):
+        resp = self._account_config(req)    # the account configuration
+        if resp is not None:
+            return resp
         m = re.fullmatch(API + r"/Accounts/([^/]+)/Messages"
                          r"(?:/(SM[0-9a-f]{32}|MM[0-9a-f]{32}))?\.json",
                          req.path)
@@ -440,6 +742,16 @@ class TwilioClient(FakeClient):
 
     def delivered_callbacks(self):
         return self.call("GET", "callbacks")["callbacks"]
+
+    # the account configuration
+    def seed_account(self, data):
+        return self.call("POST", "account", data)
+
+    def account_state(self):
+        return self.call("GET", "account")
+
+    def config_writes(self):
+        return self.account_state()["config_writes"]
 
 
 def _args(p):
