@@ -77,7 +77,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$(basename $$t)"; $$t; done
 
 integration: $(MODULE) cli
-	$(PYTEST) -q tests/fakes tests/integration tests/cli
+	$(PYTEST) -q tests/scripts tests/fakes tests/integration tests/cli
 
 $(BUILD)/pure/%.o: $(MOD_DIR)/%.c $(CORE_HDRS)
 	@mkdir -p $(@D)
