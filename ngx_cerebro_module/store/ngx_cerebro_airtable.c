@@ -79,8 +79,6 @@ struct ngx_cerebro_at_s {
     /* a list being gathered */
     ngx_cerebro_at_map_pt       map;
     ngx_cerebro_at_next_pt      list_done;
-    ngx_cerebro_at_next_pt      list_failed;       /* NULL: op fails */
-    ngx_uint_t                  listed;            /* records seen */
 
     cerebro_reservation_t      *res;
     ngx_uint_t                  nres;
@@ -95,7 +93,6 @@ struct ngx_cerebro_at_s {
     int                         pax;
     const char                 *notes;
     cerebro_date_t              day;
-    ngx_uint_t                  nday;              /* res of the day */
     unsigned                    extras:1;
     unsigned                    wide:1;
 };
@@ -1035,7 +1032,6 @@ ngx_cerebro_at_list(ngx_cerebro_at_t *at, const char *table,
 
     at->map = map;
     at->list_done = done;
-    at->listed = 0;
 
     ngx_cerebro_at_send(at);
 
@@ -1052,11 +1048,6 @@ ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
     ngx_int_t   rc;
 
     if (status != NGX_HTTP_OK) {
-        if (at->list_failed) {
-            at->list_failed(at);
-            return;
-        }
-
         ngx_cerebro_at_fail_http(at, status, json);
         return;
     }
@@ -1070,8 +1061,6 @@ ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
     }
 
     cJSON_ArrayForEach(rec, records) {
-        at->listed++;
-
         rc = at->map(at, rec);
 
         if (rc == NGX_ERROR) {
@@ -1627,7 +1616,6 @@ ngx_cerebro_at_reread(ngx_cerebro_at_t *at)
 {
     at->nres = 0;
     at->wide = 0;
-    at->list_failed = NULL;
 
     if (ngx_cerebro_at_list_day(at, 0, ngx_cerebro_at_decide) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1677,8 +1665,6 @@ ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
             }
         }
     }
-
-    at->nday = at->nres;
 
     ngx_cerebro_at_engine(at, answer);
 
