@@ -1,32 +1,21 @@
 
 /*
- * The Airtable backend: each store operation is a small state machine of
- * HTTP exchanges (ngx_cerebro_at_t), each exchange passing the host-wide
- * limiter, then the subrequest client, then the error policy:
- *
- *   2xx           the step's handler, with the parsed JSON
- *   429           the base is paused for every worker; RATE_LIMITED
- *   5xx, no answer   retried with capped, jittered backoff (a timer)
- *                 while the operation's deadline allows; UNAVAILABLE
- *   other 4xx     the step's handler, which may recover (an unknown field,
- *                 a missing optional table) or fail with the mapped kind
+ * The Airtable backend: each store operation is a few steps over the
+ * exchange engine (ngx_cerebro_airtable_http.c), which passes the limiter
+ * and the subrequest client and applies the error policy; here is what
+ * the tables of the base mean: which records to ask for, what to write,
+ * what an answer changes.
  *
  * Bookings hold the day lock from before the re-read until the write is
  * answered, so that two workers never book from the same stale read.
  */
 
 #include "ngx_cerebro_airtable.h"
-#include "ngx_cerebro_store_health.h"
-#include "ngx_cerebro_upstream.h"
-#include "ngx_cerebro_limiter.h"
+#include "ngx_cerebro_airtable_http.h"
 #include "cerebro_formula.h"
 
 
-#define NGX_CEREBRO_AT_DEFAULT_DEADLINE  5000
-#define NGX_CEREBRO_AT_PAGE_SIZE         100
 #define NGX_CEREBRO_AT_FORMULA_LEN       2048
-#define NGX_CEREBRO_AT_BACKOFF_BASE      100
-#define NGX_CEREBRO_AT_BACKOFF_CAP       1000
 /* a write whose answer never came may still land: readers wait this long */
 #define NGX_CEREBRO_AT_UNKNOWN_WRITE     10000
 #define NGX_CEREBRO_AT_MAX_FAQ           128
@@ -39,66 +28,29 @@
 #define at_f(at, x)  (at)->names->field[NGX_CEREBRO_AT_F_##x]
 
 
-typedef struct ngx_cerebro_at_s  ngx_cerebro_at_t;
-
-typedef void (*ngx_cerebro_at_step_pt)(ngx_cerebro_at_t *at,
-    ngx_uint_t status, cJSON *json);
-typedef void (*ngx_cerebro_at_next_pt)(ngx_cerebro_at_t *at);
-typedef ngx_int_t (*ngx_cerebro_at_map_pt)(ngx_cerebro_at_t *at,
-    cJSON *rec);
-
-
-struct ngx_cerebro_at_s {
-    ngx_cerebro_store_op_t     *op;
-    ngx_http_request_t         *r;
-    ngx_cerebro_main_conf_t    *mcf;
+typedef struct {
+    ngx_cerebro_at_http_t          http;       /* the exchange under way */
+    ngx_cerebro_store_op_t        *op;
     const ngx_cerebro_at_names_t  *names;
-    ngx_log_t                     *log;
-    ngx_msec_t                  deadline;          /* ngx_current_msec */
+    const cerebro_restaurant_t    *model;
 
-    /* the exchange under way */
-    ngx_uint_t                  method;
-    const char                 *table;
-    ngx_str_t                   path;
-    ngx_str_t                   args;
-    ngx_str_t                   body;
-    ngx_str_t                   offset;            /* list paging */
-    ngx_cerebro_at_step_pt      step;
-    ngx_uint_t                  attempts;
-    ngx_cerebro_call_t         *call;
-    ngx_cerebro_rate_t          rate;
-    ngx_event_t                 timer;
-    ngx_cerebro_at_next_pt      timer_next;
-    char                        last_error[NGX_CEREBRO_AT_MSG_LEN];
-    unsigned                    unsafe:1;          /* a create: POST */
-    unsigned                    record:1;          /* .../<table>/<id> */
-    unsigned                    broken:1;          /* refused for good */
-    unsigned                    finished:1;
-    unsigned                    holds:1;           /* a count of r */
+    /* bookings being gathered */
+    cerebro_reservation_t         *res;
+    ngx_uint_t                     nres;
+    ngx_uint_t                     nalloc;
 
-    /* a list being gathered */
-    ngx_cerebro_at_map_pt       map;
-    ngx_cerebro_at_next_pt      list_done;
-    ngx_cerebro_at_next_pt      list_failed;       /* NULL: op fails */
-    ngx_uint_t                  listed;            /* records seen */
-
-    cerebro_reservation_t      *res;
-    ngx_uint_t                  nres;
-    ngx_uint_t                  nalloc;
-
-    /* bookings */
-    ngx_cerebro_lock_t          lock;
-    u_char                      lock_key[NGX_CEREBRO_LIMITER_KEY_LEN];
-    cerebro_reservation_t       cur;               /* update, cancel */
-    cerebro_request_t           want;
-    int64_t                     start;
-    int                         pax;
-    const char                 *notes;
-    cerebro_date_t              day;
-    ngx_uint_t                  nday;              /* res of the day */
-    unsigned                    extras:1;
-    unsigned                    wide:1;
-};
+    /* the booking being made or moved */
+    ngx_cerebro_lock_t             lock;
+    u_char                         lock_key[NGX_CEREBRO_LIMITER_KEY_LEN];
+    cerebro_reservation_t          cur;        /* update, cancel */
+    cerebro_request_t              want;
+    int64_t                        start;
+    int                            pax;
+    const char                    *notes;
+    cerebro_date_t                 day;
+    unsigned                       extras:1;
+    unsigned                       wide:1;
+} ngx_cerebro_at_t;
 
 
 static ngx_int_t ngx_cerebro_at_init_process(ngx_cycle_t *cycle,
@@ -107,85 +59,71 @@ static void ngx_cerebro_at_exit_process(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_at_start(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_at_cleanup(void *data);
+static void ngx_cerebro_at_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_finish(ngx_cerebro_at_t *at,
     cerebro_store_err_t kind, const char *fmt, ...);
 static void ngx_cerebro_at_ok(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
-static ngx_int_t ngx_cerebro_at_request(ngx_cerebro_at_t *at,
-    ngx_uint_t method, const char *table, const char *id, ngx_str_t *args,
-    ngx_str_t *body, ngx_cerebro_at_step_pt step);
-static void ngx_cerebro_at_send(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at,
-    const char *field, const char *value, ngx_cerebro_at_step_pt step);
-static void ngx_cerebro_at_reserved(ngx_cerebro_rate_t *rt, ngx_int_t rc);
-static void ngx_cerebro_at_slot(ngx_cerebro_at_t *at, ngx_int_t rc);
-static void ngx_cerebro_at_call(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_call_done(ngx_cerebro_call_t *call);
-static void ngx_cerebro_at_retry(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_timer(ngx_event_t *ev);
-static void ngx_cerebro_at_wait(ngx_cerebro_at_t *at, ngx_msec_t delay,
-    ngx_cerebro_at_next_pt next);
-static ngx_msec_t ngx_cerebro_at_left(ngx_cerebro_at_t *at);
+    const char *field, const char *value, ngx_cerebro_at_http_step_pt step);
 
-static ngx_int_t ngx_cerebro_at_list(ngx_cerebro_at_t *at, const char *table,
-    ngx_str_t *formula, ngx_cerebro_at_map_pt map,
-    ngx_cerebro_at_next_pt done);
-static void ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
 static ngx_int_t ngx_cerebro_at_formula(ngx_cerebro_at_t *at,
     cerebro_formula_t *f, ngx_str_t *out);
-static ngx_int_t ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec);
+static ngx_int_t ngx_cerebro_at_map_res(ngx_cerebro_at_http_t *x,
+    cJSON *rec);
 static ngx_int_t ngx_cerebro_at_valid_id(const char *id);
+static ngx_int_t ngx_cerebro_at_repeated(ngx_cerebro_at_t *at);
 
 static void ngx_cerebro_at_tables(ngx_cerebro_at_t *at);
-static ngx_int_t ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec);
-static void ngx_cerebro_at_tables_done(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_table(ngx_cerebro_at_http_t *x,
+    cJSON *rec);
+static void ngx_cerebro_at_tables_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at);
-static ngx_int_t ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec);
-static void ngx_cerebro_at_faq_done(ngx_cerebro_at_t *at);
+static ngx_int_t ngx_cerebro_at_map_faq(ngx_cerebro_at_http_t *x,
+    cJSON *rec);
+static void ngx_cerebro_at_faq_done(ngx_cerebro_at_http_t *x);
 static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
-    ngx_uint_t with_cancelled, ngx_cerebro_at_next_pt done);
-static void ngx_cerebro_at_day_done(ngx_cerebro_at_t *at);
+    ngx_uint_t with_cancelled, ngx_cerebro_at_http_next_pt done);
+static void ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_range_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_by_phone_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_by_phone_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_get(ngx_cerebro_at_t *at,
-    ngx_cerebro_at_step_pt step);
-static void ngx_cerebro_at_get_done(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
+    ngx_cerebro_at_http_step_pt step);
+static void ngx_cerebro_at_get_done(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_create(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_lock(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc);
-static void ngx_cerebro_at_reread(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_decide(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_reread(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_decide(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_wide(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_engine(ngx_cerebro_at_t *at,
     cerebro_answer_t *answer);
-static void ngx_cerebro_at_wide_done(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_wide_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_refuse(ngx_cerebro_at_t *at);
-static const char *ngx_cerebro_at_method(ngx_uint_t method);
 static void ngx_cerebro_at_write(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
+static void ngx_cerebro_at_written(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 static ngx_int_t ngx_cerebro_at_unknown_field(ngx_cerebro_at_t *at,
     ngx_uint_t status, cJSON *json);
 
-static void ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
+static void ngx_cerebro_at_update(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 static void ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json);
+static void ngx_cerebro_at_cancel(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at);
-static ngx_int_t ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec);
-static void ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at,
+static ngx_int_t ngx_cerebro_at_map_guest(ngx_cerebro_at_http_t *x,
+    cJSON *rec);
+static void ngx_cerebro_at_guest_found(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_guest_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_call_log(ngx_cerebro_at_t *at);
-static void ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at,
+static void ngx_cerebro_at_call_log_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
 static ngx_int_t ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json);
 
@@ -235,9 +173,9 @@ ngx_cerebro_at_exit_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 {
-    ngx_msec_t           deadline;
-    ngx_cerebro_at_t    *at;
-    ngx_pool_cleanup_t  *cln;
+    ngx_cerebro_at_t       *at;
+    ngx_pool_cleanup_t     *cln;
+    ngx_cerebro_at_conf_t  *acf;
 
     at = ngx_pcalloc(op->request->pool, sizeof(ngx_cerebro_at_t));
     if (at == NULL) {
@@ -249,37 +187,23 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
         return NGX_ERROR;
     }
 
-    at->op = op;
-    at->r = op->request;
-    at->mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    at->names = ngx_cerebro_at_names(at->mcf);
-    at->log = op->request->connection->log;
-
-    deadline = op->deadline ? op->deadline
-                            : (at->mcf->store_deadline
-                               ? at->mcf->store_deadline
-                               : NGX_CEREBRO_AT_DEFAULT_DEADLINE);
-    at->deadline = ngx_current_msec + deadline;
-
-    at->timer.handler = ngx_cerebro_at_timer;
-    at->timer.data = at;
-    at->timer.log = at->log;
-
-    at->lock.retry.log = at->log;
-
     cln->handler = ngx_cerebro_at_cleanup;
     cln->data = at;
 
-    /*
-     * The request stays until the operation ends, even when its caller
-     * answered without waiting for it (the guest recorded after a booking,
-     * the cache warmed for a ringing call): every exchange is one of its
-     * subrequests.
-     */
-    if (at->r == at->r->main) {
-        at->r->main->count++;
-        at->holds = 1;
+    if (ngx_cerebro_at_http_init(&at->http, op->request, op->deadline,
+                                 &op->error, ngx_cerebro_at_done, at)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
+
+    acf = at->http.mcf->airtable;
+    at->http.pause = acf ? acf->pause : 0;
+
+    at->op = op;
+    at->names = ngx_cerebro_at_names(at->http.mcf);
+    at->model = at->http.mcf->model;
+    at->lock.retry.log = at->http.log;
 
     op->backend = at;
     op->repeated = 0;
@@ -289,7 +213,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
     op->ngroups = 0;
     op->nfaq = 0;
 
-    if (at->mcf->airtable_base_id.len == 0) {
+    if (at->http.mcf->airtable_base_id.len == 0) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: no base id configured");
         return NGX_OK;
@@ -357,22 +281,11 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 }
 
 
-/* The request is going away, finished or terminated: nothing may stay. */
+/* The request is going away, finished or terminated: the lock with it. */
 static void
 ngx_cerebro_at_cleanup(void *data)
 {
     ngx_cerebro_at_t *at = data;
-
-    at->finished = 1;
-    at->holds = 0;
-
-    if (at->timer.timer_set) {
-        ngx_del_timer(&at->timer);
-    }
-
-    if (at->timer.posted) {
-        ngx_delete_posted_event(&at->timer);
-    }
 
     if (at->lock.limiter) {
         ngx_cerebro_lock_release(&at->lock);
@@ -380,62 +293,42 @@ ngx_cerebro_at_cleanup(void *data)
 }
 
 
+/* The exchange engine ends the operation: ours to say what it means. */
 static void
-ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
-    const char *fmt, ...)
+ngx_cerebro_at_done(ngx_cerebro_at_http_t *x)
 {
-    u_char                  *p, *last;
-    va_list                  args;
-    ngx_uint_t               holds;
+    u_char                  *p;
     cerebro_answer_t        *answer;
-    ngx_http_request_t      *r;
+    ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
-    if (at->finished) {
-        return;
-    }
-
-    at->finished = 1;
+    at = x->data;
     op = at->op;
 
-    if (at->timer.timer_set) {
-        ngx_del_timer(&at->timer);
+    if (x->maybe_written) {
+        /* the next booking of the day must not read before it shows */
+        ngx_cerebro_lock_expire_in(&at->lock, NGX_CEREBRO_AT_UNKNOWN_WRITE);
     }
 
     if (at->lock.limiter) {
         ngx_cerebro_lock_release(&at->lock);
     }
 
-    op->error.kind = kind;
-    op->error.broken = at->broken;
-    op->error.message[0] = '\0';
-
-    if (fmt) {
-        p = (u_char *) op->error.message;
-        last = p + sizeof(op->error.message) - 1;
-
-        va_start(args, fmt);
-        p = ngx_vslprintf(p, last, fmt, args);
-        va_end(args);
-
-        *p = '\0';
-    }
-
-    if (at->wide && kind != CEREBRO_STORE_OK
-        && kind != CEREBRO_STORE_CONFLICT && kind != CEREBRO_STORE_INVALID)
+    if (at->wide && op->error.kind != CEREBRO_STORE_OK
+        && op->error.kind != CEREBRO_STORE_CONFLICT
+        && op->error.kind != CEREBRO_STORE_INVALID)
     {
         /*
          * The slot was refused already; only the following days could
          * not be read: the guest still hears the same day's alternatives.
          */
         answer = &op->answer;
-        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+        ngx_cerebro_log(NGX_LOG_WARN, x->log, 0,
                         "store: following days unread (%s)",
                         op->error.message);
 
         answer->nalts = answer->nsame;
-        kind = CEREBRO_STORE_CONFLICT;
-        op->error.kind = kind;
+        op->error.kind = CEREBRO_STORE_CONFLICT;
         p = ngx_snprintf((u_char *) op->error.message,
                          sizeof(op->error.message) - 1,
                          "airtable: slot refused: %s",
@@ -443,21 +336,19 @@ ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
         *p = '\0';
     }
 
-    /* the caller logs the outcome; this is the backend's own detail */
-    ngx_cerebro_log_detail(at->mcf, at->log, "airtable: %s: %s",
-                           cerebro_store_err_name(kind), op->error.message);
-
-    ngx_cerebro_store_health_outcome(at->mcf, &op->error);
-
-    r = at->r;
-    holds = at->holds;
-    at->holds = 0;
-
     ngx_cerebro_store_finish(op);
+}
 
-    if (holds) {
-        ngx_http_finalize_request(r, NGX_DONE);
-    }
+
+static void
+ngx_cerebro_at_finish(ngx_cerebro_at_t *at, cerebro_store_err_t kind,
+    const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    ngx_cerebro_at_http_vfinish(&at->http, kind, fmt, args);
+    va_end(args);
 }
 
 
@@ -465,508 +356,6 @@ static void
 ngx_cerebro_at_ok(ngx_cerebro_at_t *at)
 {
     ngx_cerebro_at_finish(at, CEREBRO_STORE_OK, NULL);
-}
-
-
-static const char *
-ngx_cerebro_at_method(ngx_uint_t method)
-{
-    switch (method) {
-    case NGX_HTTP_POST:
-        return "POST";
-    case NGX_HTTP_PATCH:
-        return "PATCH";
-    case NGX_HTTP_DELETE:
-        return "DELETE";
-    default:
-        return "GET";
-    }
-}
-
-
-static ngx_msec_t
-ngx_cerebro_at_left(ngx_cerebro_at_t *at)
-{
-    ngx_msec_int_t  left;
-
-    left = (ngx_msec_int_t) (at->deadline - ngx_current_msec);
-
-    return left > 0 ? (ngx_msec_t) left : 0;
-}
-
-
-/* The default meaning of an Airtable answer that is not a success. */
-static void
-ngx_cerebro_at_fail_http(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json)
-{
-    cerebro_store_err_t     kind;
-    ngx_cerebro_at_error_t  err;
-
-    ngx_cerebro_at_parse_error(json, &err);
-
-    switch (status) {
-
-    case NGX_HTTP_NOT_FOUND:
-        if (at->record) {
-            kind = CEREBRO_STORE_NOT_FOUND;
-            break;
-        }
-
-        /* not a record: the base or a table we need is not there */
-        ngx_cerebro_log(NGX_LOG_ERR, at->log, 0,
-                        "airtable has no table \"%s\" in base \"%V\" "
-                        "(%ui %s): check AIRTABLE_BASE_ID and "
-                        "\"cerebro_airtable_table\"", at->table,
-                        &at->mcf->airtable_base_id, status, err.type);
-        kind = CEREBRO_STORE_UNAVAILABLE;
-        at->broken = 1;
-        break;
-
-    case NGX_HTTP_UNAUTHORIZED:
-    case NGX_HTTP_FORBIDDEN:
-        /* the key itself is never logged, only that it was refused */
-        ngx_cerebro_log(NGX_LOG_ERR, at->log, 0,
-                        "airtable refused the credentials for base \"%V\" "
-                        "(%ui %s): check AIRTABLE_API_KEY and its scopes",
-                        &at->mcf->airtable_base_id, status, err.type);
-        kind = CEREBRO_STORE_UNAVAILABLE;
-        at->broken = 1;
-        break;
-
-    case NGX_HTTP_CONFLICT:
-        kind = CEREBRO_STORE_CONFLICT;
-        break;
-
-    case 429:
-        kind = CEREBRO_STORE_RATE_LIMITED;
-        break;
-
-    default:
-        kind = (status >= 400 && status < 500) ? CEREBRO_STORE_INVALID
-                                               : CEREBRO_STORE_UNAVAILABLE;
-    }
-
-    ngx_cerebro_at_finish(at, kind, "airtable %s %s: %ui %s%s%s",
-                          ngx_cerebro_at_method(at->method), at->table,
-                          status, err.type[0] ? err.type : "error",
-                          err.message[0] ? ": " : "", err.message);
-}
-
-
-/*
- * Sets up one exchange with Airtable: /v0/<base>/<table>[/<id>].
- * args and body are copied by reference: they must live in the pool.
- */
-static ngx_int_t
-ngx_cerebro_at_request(ngx_cerebro_at_t *at, ngx_uint_t method,
-    const char *table, const char *id, ngx_str_t *args, ngx_str_t *body,
-    ngx_cerebro_at_step_pt step)
-{
-    u_char  *p;
-    size_t   len;
-
-    /*
-     * Unescaped, as nginx keeps a URI: proxy_pass escapes the spaces and
-     * accents a configured table name may have.
-     */
-    len = sizeof("/v0//") - 1 + at->mcf->airtable_base_id.len
-          + ngx_strlen(table) + (id ? 1 + ngx_strlen(id) : 0);
-
-    p = ngx_pnalloc(at->r->pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    at->path.data = p;
-    p = ngx_sprintf(p, "/v0/%V/%s", &at->mcf->airtable_base_id, table);
-    if (id) {
-        p = ngx_sprintf(p, "/%s", id);
-    }
-    at->path.len = p - at->path.data;
-
-    at->method = method;
-    at->table = table;
-    at->step = step;
-    at->attempts = 0;
-    at->unsafe = 0;
-    at->record = (id != NULL);
-    ngx_str_null(&at->offset);
-
-    if (args) {
-        at->args = *args;
-    } else {
-        ngx_str_null(&at->args);
-    }
-
-    if (body) {
-        at->body = *body;
-    } else {
-        ngx_str_null(&at->body);
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Through the limiter (every host's, in Redis, when there is one): now,
- * after a wait on a timer, or refused when the wait outlasts the deadline.
- */
-static void
-ngx_cerebro_at_send(ngx_cerebro_at_t *at)
-{
-    ngx_int_t   rc;
-    ngx_msec_t  left;
-
-    if (at->finished) {
-        return;
-    }
-
-    left = ngx_cerebro_at_left(at);
-
-    if (left == 0) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: deadline passed%s%s", at->table,
-                              at->last_error[0] ? " after " : "",
-                              at->last_error);
-        return;
-    }
-
-    if (at->mcf->limiter == NULL) {
-        ngx_cerebro_at_call(at);
-        return;
-    }
-
-    at->rate.limiter = at->mcf->limiter;
-    at->rate.key = at->mcf->airtable_base_id;
-    at->rate.rate = NGX_CEREBRO_AIRTABLE_RATE;
-    at->rate.window = NGX_CEREBRO_AIRTABLE_WINDOW;
-    at->rate.max_wait = left;
-    at->rate.request = at->r;
-    at->rate.handler = ngx_cerebro_at_reserved;
-    at->rate.data = at;
-
-    rc = ngx_cerebro_rate_reserve(&at->rate);
-
-    if (rc == NGX_DONE) {
-        /* Redis decides; ngx_cerebro_at_reserved() follows */
-        return;
-    }
-
-    ngx_cerebro_at_slot(at, rc);
-}
-
-
-static void
-ngx_cerebro_at_reserved(ngx_cerebro_rate_t *rt, ngx_int_t rc)
-{
-    ngx_cerebro_at_t *at = rt->data;
-
-    if (at->finished) {
-        return;
-    }
-
-    ngx_cerebro_at_slot(at, rc);
-}
-
-
-static void
-ngx_cerebro_at_slot(ngx_cerebro_at_t *at, ngx_int_t rc)
-{
-    ngx_msec_t  delay, left;
-
-    delay = at->rate.delay;
-
-    switch (rc) {
-
-    case NGX_OK:
-        ngx_cerebro_at_call(at);
-        return;
-
-    case NGX_AGAIN:
-        ngx_cerebro_log_detail(at->mcf, at->log,
-                               "airtable %s: queued %M ms by the limiter "
-                               "(%s)", at->table, delay, at->rate.backend);
-        ngx_cerebro_at_wait(at, delay, ngx_cerebro_at_call);
-        return;
-
-    case NGX_BUSY:
-        left = ngx_cerebro_at_left(at);
-
-        if (delay < left) {
-            /* the pause ends before the caller's deadline: wait it out */
-            ngx_cerebro_log_detail(at->mcf, at->log,
-                                   "airtable %s: base paused after a 429, "
-                                   "waiting %M ms (%s)", at->table, delay,
-                                   at->rate.backend);
-            ngx_cerebro_at_wait(at, delay + 1, ngx_cerebro_at_send);
-            return;
-        }
-
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
-                              "airtable %s: base paused after a 429 for "
-                              "%ui ms more", at->table, (ngx_uint_t) delay);
-        return;
-
-    case NGX_DECLINED:
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
-                              "airtable %s: the request queue (%ui ms) "
-                              "outlasts the deadline", at->table,
-                              (ngx_uint_t) delay);
-        return;
-
-    default:
-        /* a full key table: better unthrottled than refused */
-        ngx_cerebro_at_call(at);
-        return;
-    }
-}
-
-
-static void
-ngx_cerebro_at_wait(ngx_cerebro_at_t *at, ngx_msec_t delay,
-    ngx_cerebro_at_next_pt next)
-{
-    at->timer_next = next;
-
-    if (delay == 0) {
-        ngx_post_event(&at->timer, &ngx_posted_events);
-        return;
-    }
-
-    ngx_add_timer(&at->timer, delay);
-}
-
-
-static void
-ngx_cerebro_at_timer(ngx_event_t *ev)
-{
-    ngx_connection_t  *c;
-    ngx_cerebro_at_t  *at;
-
-    at = ev->data;
-    c = at->r->connection;
-
-    if (at->finished) {
-        return;
-    }
-
-    at->timer_next(at);
-
-    /* a subrequest started from a timer must be run by hand */
-    ngx_http_run_posted_requests(c);
-}
-
-
-static void
-ngx_cerebro_at_call(ngx_cerebro_at_t *at)
-{
-    u_char              *p;
-    ngx_msec_t           left;
-    ngx_cerebro_call_t  *call;
-
-    if (at->finished) {
-        return;
-    }
-
-    left = ngx_cerebro_at_left(at);
-
-    if (left == 0) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: deadline passed in the queue",
-                              at->table);
-        return;
-    }
-
-    /* a fresh call each time: a late answer of the last one goes to it */
-    call = ngx_pcalloc(at->r->pool, sizeof(ngx_cerebro_call_t));
-    if (call == NULL) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-        return;
-    }
-
-    call->request = at->r;
-    call->service = NGX_CEREBRO_AIRTABLE;
-    call->method = at->method;
-    call->path = at->path;
-    call->args = at->args;
-    call->timeout = left;
-    call->done = ngx_cerebro_at_call_done;
-    call->data = at;
-
-    if (at->offset.len) {
-        call->args.len = at->args.len + sizeof("&offset=") - 1
-                         + 3 * at->offset.len;
-        call->args.data = ngx_pnalloc(at->r->pool, call->args.len);
-        if (call->args.data == NULL) {
-            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                                  "airtable: no memory");
-            return;
-        }
-
-        p = ngx_cpymem(call->args.data, at->args.data, at->args.len);
-        p = ngx_cpymem(p, "&offset=", sizeof("&offset=") - 1);
-        p = (u_char *) ngx_escape_uri(p, at->offset.data, at->offset.len,
-                                      NGX_ESCAPE_URI_COMPONENT);
-        call->args.len = p - call->args.data;
-    }
-
-    if (at->body.len) {
-        call->body = at->body;
-        ngx_str_set(&call->content_type, "application/json");
-    }
-
-    at->call = call;
-    at->attempts++;
-
-    if (ngx_cerebro_call_start(call) != NGX_OK) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: the subrequest did not start",
-                              at->table);
-    }
-}
-
-
-static void
-ngx_cerebro_at_call_done(ngx_cerebro_call_t *call)
-{
-    cJSON                  *json;
-    ngx_uint_t              status;
-    ngx_msec_t              pause;
-    ngx_cerebro_at_t       *at;
-    ngx_cerebro_at_conf_t  *acf;
-
-    at = call->data;
-
-    if (at->finished || call != at->call) {
-        return;
-    }
-
-    status = call->status;
-
-    ngx_cerebro_log_detail(at->mcf, at->log,
-                           "airtable %s: %ui in %M ms (attempt %ui)%s",
-                           at->table, status, call->elapsed, at->attempts,
-                           call->timed_out ? ", timed out" : "");
-
-    if (call->error) {
-        snprintf(at->last_error, sizeof(at->last_error), "%s",
-                 call->timed_out ? "no answer before the deadline"
-                                 : "no answer (connection failed)");
-
-        if (at->unsafe) {
-            /*
-             * A create that may have been written: never sent again
-             * blindly.  Refused at once (nothing sent), the day is read
-             * again and the repeat check finds it if it landed; with no
-             * answer at all the lock stays until a late write would show.
-             */
-            if (call->timed_out || ngx_cerebro_at_left(at) == 0) {
-                ngx_cerebro_lock_expire_in(&at->lock,
-                                           NGX_CEREBRO_AT_UNKNOWN_WRITE);
-                ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                                      "airtable %s: %s, the write may "
-                                      "have landed", at->table,
-                                      at->last_error);
-                return;
-            }
-
-            at->unsafe = 0;
-            ngx_cerebro_at_wait(at, 0, ngx_cerebro_at_reread);
-            return;
-        }
-
-        ngx_cerebro_at_retry(at);
-        return;
-    }
-
-    if (status == 429) {
-        acf = at->mcf->airtable;
-        pause = (acf && acf->pause) ? acf->pause
-                                    : NGX_CEREBRO_AIRTABLE_PAUSE;
-        pause = ngx_max(call->retry_after, pause);
-
-        if (at->mcf->limiter) {
-            ngx_cerebro_rate_pause(at->mcf->limiter,
-                                   &at->mcf->airtable_base_id, pause);
-        }
-
-        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
-                        "airtable answered 429: base \"%V\" paused for "
-                        "%M ms on every worker%s",
-                        &at->mcf->airtable_base_id, pause,
-                        at->rate.backend
-                        && ngx_strcmp(at->rate.backend, "redis") == 0
-                        ? " of every host" : "");
-
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_RATE_LIMITED,
-                              "airtable %s: 429 rate limit reached",
-                              at->table);
-        return;
-    }
-
-    if (status == NGX_HTTP_INTERNAL_SERVER_ERROR
-        || status == NGX_HTTP_BAD_GATEWAY
-        || status == NGX_HTTP_SERVICE_UNAVAILABLE
-        || status == NGX_HTTP_GATEWAY_TIME_OUT)
-    {
-        snprintf(at->last_error, sizeof(at->last_error), "HTTP %u",
-                 (unsigned) status);
-        ngx_cerebro_at_retry(at);
-        return;
-    }
-
-    json = cJSON_ParseWithLength((const char *) call->response.data,
-                                 call->response.len);
-
-    if (json == NULL && status >= 200 && status < 300) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: %ui with a body that is not "
-                              "JSON", at->table, status);
-        return;
-    }
-
-    if (status < 200 || (status >= 300 && status < 400) || status >= 500) {
-        cJSON_Delete(json);
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: unexpected status %ui",
-                              at->table, status);
-        return;
-    }
-
-    at->step(at, status, json);
-
-    cJSON_Delete(json);
-}
-
-
-/* Capped exponential backoff with jitter, inside the deadline. */
-static void
-ngx_cerebro_at_retry(ngx_cerebro_at_t *at)
-{
-    ngx_msec_t  backoff, delay;
-
-    backoff = NGX_CEREBRO_AT_BACKOFF_BASE
-              << ngx_min(at->attempts > 0 ? at->attempts - 1 : 0, 4);
-    backoff = ngx_min(backoff, NGX_CEREBRO_AT_BACKOFF_CAP);
-
-    delay = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
-
-    if (delay >= ngx_cerebro_at_left(at)) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: %s, no time left for attempt "
-                              "%ui", at->table, at->last_error,
-                              at->attempts + 1);
-        return;
-    }
-
-    ngx_cerebro_log(NGX_LOG_INFO, at->log, 0,
-                    "airtable %s: %s, retrying in %M ms", at->table,
-                    at->last_error, delay);
-
-    ngx_cerebro_at_wait(at, delay, ngx_cerebro_at_send);
 }
 
 
@@ -989,7 +378,7 @@ ngx_cerebro_at_formula(ngx_cerebro_at_t *at, cerebro_formula_t *f,
         return NGX_ERROR;
     }
 
-    out->data = ngx_pnalloc(at->r->pool, len);
+    out->data = ngx_pnalloc(at->http.r->pool, len);
     if (out->data == NULL) {
         return NGX_ERROR;
     }
@@ -1002,123 +391,13 @@ ngx_cerebro_at_formula(ngx_cerebro_at_t *at, cerebro_formula_t *f,
 
 
 static ngx_int_t
-ngx_cerebro_at_list(ngx_cerebro_at_t *at, const char *table,
-    ngx_str_t *formula, ngx_cerebro_at_map_pt map, ngx_cerebro_at_next_pt done)
-{
-    u_char     *p;
-    ngx_str_t   args;
-
-    args.len = sizeof("pageSize=100&filterByFormula=") - 1
-               + (formula ? 3 * formula->len : 0);
-    args.data = ngx_pnalloc(at->r->pool, args.len);
-    if (args.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_sprintf(args.data, "pageSize=%d", NGX_CEREBRO_AT_PAGE_SIZE);
-
-    if (formula && formula->len) {
-        p = ngx_cpymem(p, "&filterByFormula=",
-                       sizeof("&filterByFormula=") - 1);
-        p = (u_char *) ngx_escape_uri(p, formula->data, formula->len,
-                                      NGX_ESCAPE_URI_COMPONENT);
-    }
-
-    args.len = p - args.data;
-
-    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, table, NULL, &args, NULL,
-                               ngx_cerebro_at_list_page)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    at->map = map;
-    at->list_done = done;
-    at->listed = 0;
-
-    ngx_cerebro_at_send(at);
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_cerebro_at_list_page(ngx_cerebro_at_t *at, ngx_uint_t status,
-    cJSON *json)
-{
-    size_t      len;
-    cJSON      *records, *rec, *offset;
-    ngx_int_t   rc;
-
-    if (status != NGX_HTTP_OK) {
-        if (at->list_failed) {
-            at->list_failed(at);
-            return;
-        }
-
-        ngx_cerebro_at_fail_http(at, status, json);
-        return;
-    }
-
-    records = cJSON_GetObjectItemCaseSensitive(json, "records");
-    if (!cJSON_IsArray(records)) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable %s: an answer without records",
-                              at->table);
-        return;
-    }
-
-    cJSON_ArrayForEach(rec, records) {
-        at->listed++;
-
-        rc = at->map(at, rec);
-
-        if (rc == NGX_ERROR) {
-            ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                                  "airtable: no memory");
-            return;
-        }
-
-        if (rc == NGX_DONE) {
-            /* as many as we keep: the rest is not read */
-            ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
-                            "airtable %s: more records than the %d kept",
-                            at->table, NGX_CEREBRO_STORE_MAX_BOOKINGS);
-            at->list_done(at);
-            return;
-        }
-    }
-
-    offset = cJSON_GetObjectItemCaseSensitive(json, "offset");
-
-    if (!cJSON_IsString(offset) || offset->valuestring[0] == '\0') {
-        at->list_done(at);
-        return;
-    }
-
-    len = ngx_strlen(offset->valuestring);
-    at->offset.data = ngx_pnalloc(at->r->pool, len);
-    if (at->offset.data == NULL) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-        return;
-    }
-
-    ngx_memcpy(at->offset.data, offset->valuestring, len);
-    at->offset.len = len;
-    at->attempts = 0;
-
-    /* the next page is one more request: through the limiter again */
-    ngx_cerebro_at_send(at);
-}
-
-
-static ngx_int_t
-ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec)
+ngx_cerebro_at_map_res(ngx_cerebro_at_http_t *x, cJSON *rec)
 {
     ngx_uint_t              n;
+    ngx_cerebro_at_t       *at;
     cerebro_reservation_t  *res;
+
+    at = x->data;
 
     if (at->nres == at->nalloc) {
         if (at->nalloc == NGX_CEREBRO_STORE_MAX_BOOKINGS) {
@@ -1129,7 +408,8 @@ ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec)
                                  NGX_CEREBRO_STORE_MAX_BOOKINGS)
                        : 32;
 
-        res = ngx_palloc(at->r->pool, n * sizeof(cerebro_reservation_t));
+        res = ngx_palloc(at->http.r->pool,
+                         n * sizeof(cerebro_reservation_t));
         if (res == NULL) {
             return NGX_ERROR;
         }
@@ -1156,7 +436,7 @@ ngx_cerebro_at_map_res(ngx_cerebro_at_t *at, cJSON *rec)
 /* Bookings of at->day in the restaurant's zone. */
 static ngx_int_t
 ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
-    ngx_cerebro_at_next_pt done)
+    ngx_cerebro_at_http_next_pt done)
 {
     char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
     ngx_str_t          formula;
@@ -1164,7 +444,7 @@ ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-    cerebro_formula_date_eq(&f, at_f(at, DATE_TIME), at->mcf->model->timezone,
+    cerebro_formula_date_eq(&f, at_f(at, DATE_TIME), at->model->timezone,
                             &at->day);
     if (!with_cancelled) {
         cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
@@ -1174,11 +454,11 @@ ngx_cerebro_at_list_day(ngx_cerebro_at_t *at, ngx_uint_t with_cancelled,
     cerebro_formula_close(&f);
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK) {
-        return at->finished ? NGX_OK : NGX_ERROR;
+        return at->http.finished ? NGX_OK : NGX_ERROR;
     }
 
-    return ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
-                               ngx_cerebro_at_map_res, done);
+    return ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res, done);
 }
 
 
@@ -1224,8 +504,10 @@ ngx_cerebro_at_publish(ngx_cerebro_at_t *at, int64_t from)
 
 
 static void
-ngx_cerebro_at_day_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     ngx_cerebro_at_publish(at, 0);
     ngx_cerebro_at_ok(at);
 }
@@ -1251,18 +533,18 @@ ngx_cerebro_at_range(ngx_cerebro_at_t *at)
         return;
     }
 
-    cerebro_tz_to_local(&at->mcf->model->tz, op->from, &from);
-    cerebro_tz_to_local(&at->mcf->model->tz, op->to - 1, &to);
+    cerebro_tz_to_local(&at->model->tz, op->from, &from);
+    cerebro_tz_to_local(&at->model->tz, op->to - 1, &to);
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_date_range(&f, at_f(at, DATE_TIME),
-                               at->mcf->model->timezone, &from.date,
+                               at->model->timezone, &from.date,
                                &to.date);
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
-                               ngx_cerebro_at_map_res,
-                               ngx_cerebro_at_range_done)
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res,
+                                    ngx_cerebro_at_range_done)
            != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1272,10 +554,12 @@ ngx_cerebro_at_range(ngx_cerebro_at_t *at)
 
 
 static void
-ngx_cerebro_at_range_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x)
 {
-    ngx_uint_t  i, n;
+    ngx_uint_t         i, n;
+    ngx_cerebro_at_t  *at;
 
+    at = x->data;
     n = 0;
 
     for (i = 0; i < at->nres; i++) {
@@ -1315,9 +599,9 @@ ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
     cerebro_formula_close(&f);
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
-                               ngx_cerebro_at_map_res,
-                               ngx_cerebro_at_by_phone_done)
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res,
+                                    ngx_cerebro_at_by_phone_done)
            != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1327,8 +611,10 @@ ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 
 
 static void
-ngx_cerebro_at_by_phone_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_by_phone_done(ngx_cerebro_at_http_t *x)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     /* upcoming: from now on */
     ngx_cerebro_at_publish(at, (int64_t) ngx_time());
     ngx_cerebro_at_ok(at);
@@ -1338,14 +624,14 @@ ngx_cerebro_at_by_phone_done(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_tables(ngx_cerebro_at_t *at)
 {
-    at->op->tables = ngx_pcalloc(at->r->pool,
+    at->op->tables = ngx_pcalloc(at->http.r->pool,
                                  CEREBRO_MAX_TABLES
                                  * sizeof(cerebro_table_rec_t));
 
     if (at->op->tables == NULL
-        || ngx_cerebro_at_list(at, at_t(at, MESAS), NULL,
-                               ngx_cerebro_at_map_table,
-                               ngx_cerebro_at_tables_done)
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, MESAS), NULL,
+                                    ngx_cerebro_at_map_table,
+                                    ngx_cerebro_at_tables_done)
            != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1355,9 +641,13 @@ ngx_cerebro_at_tables(ngx_cerebro_at_t *at)
 
 
 static ngx_int_t
-ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec)
+ngx_cerebro_at_map_table(ngx_cerebro_at_http_t *x, cJSON *rec)
 {
-    ngx_cerebro_store_op_t  *op = at->op;
+    ngx_cerebro_at_t        *at;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
 
     if (op->ntables == CEREBRO_MAX_TABLES) {
         return NGX_DONE;
@@ -1375,19 +665,22 @@ ngx_cerebro_at_map_table(ngx_cerebro_at_t *at, cJSON *rec)
 
 /* Groups are no table of the original base: they come from the model. */
 static void
-ngx_cerebro_at_tables_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_tables_done(ngx_cerebro_at_http_t *x)
 {
     int                          i, j;
+    ngx_cerebro_at_t            *at;
     cerebro_group_rec_t         *g;
     ngx_cerebro_store_op_t      *op;
     const cerebro_restaurant_t  *model;
 
+    at = x->data;
     op = at->op;
-    model = at->mcf->model;
+    model = at->model;
 
     if (model->ngroups) {
-        op->groups = ngx_pcalloc(at->r->pool,
-                                 model->ngroups * sizeof(cerebro_group_rec_t));
+        op->groups = ngx_pcalloc(at->http.r->pool,
+                                 model->ngroups
+                                 * sizeof(cerebro_group_rec_t));
         if (op->groups == NULL) {
             ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                                   "airtable: no memory");
@@ -1416,13 +709,13 @@ ngx_cerebro_at_tables_done(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at)
 {
-    at->op->faq = ngx_pcalloc(at->r->pool,
+    at->op->faq = ngx_pcalloc(at->http.r->pool,
                               NGX_CEREBRO_AT_MAX_FAQ * sizeof(cerebro_faq_t));
 
     if (at->op->faq == NULL
-        || ngx_cerebro_at_list(at, at_t(at, FAQ), NULL,
-                               ngx_cerebro_at_map_faq,
-                               ngx_cerebro_at_faq_done)
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, FAQ), NULL,
+                                    ngx_cerebro_at_map_faq,
+                                    ngx_cerebro_at_faq_done)
            != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1432,9 +725,13 @@ ngx_cerebro_at_faq_start(ngx_cerebro_at_t *at)
 
 
 static ngx_int_t
-ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec)
+ngx_cerebro_at_map_faq(ngx_cerebro_at_http_t *x, cJSON *rec)
 {
-    ngx_cerebro_store_op_t  *op = at->op;
+    ngx_cerebro_at_t        *at;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
 
     if (op->nfaq == NGX_CEREBRO_AT_MAX_FAQ) {
         return NGX_DONE;
@@ -1449,9 +746,9 @@ ngx_cerebro_at_map_faq(ngx_cerebro_at_t *at, cJSON *rec)
 
 
 static void
-ngx_cerebro_at_faq_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_faq_done(ngx_cerebro_at_http_t *x)
 {
-    ngx_cerebro_at_ok(at);
+    ngx_cerebro_at_ok(x->data);
 }
 
 
@@ -1482,7 +779,7 @@ ngx_cerebro_at_valid_id(const char *id)
 
 
 static void
-ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_step_pt step)
+ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_http_step_pt step)
 {
     if (ngx_cerebro_at_valid_id(at->op->id) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_NOT_FOUND,
@@ -1490,8 +787,9 @@ ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_step_pt step)
         return;
     }
 
-    if (ngx_cerebro_at_request(at, NGX_HTTP_GET, at_t(at, RESERVAS),
-                               at->op->id, NULL, NULL, step)
+    if (ngx_cerebro_at_http_request(&at->http, NGX_HTTP_GET,
+                                    at_t(at, RESERVAS), at->op->id, NULL,
+                                    NULL, step)
         != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1499,15 +797,18 @@ ngx_cerebro_at_get(ngx_cerebro_at_t *at, ngx_cerebro_at_step_pt step)
         return;
     }
 
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_http_send(&at->http);
 }
 
 
 static void
-ngx_cerebro_at_get_done(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+ngx_cerebro_at_get_done(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     if (status != NGX_HTTP_OK) {
-        ngx_cerebro_at_fail_http(at, status, json);
+        ngx_cerebro_at_http_fail(x, status, json);
         return;
     }
 
@@ -1550,7 +851,7 @@ ngx_cerebro_at_create(ngx_cerebro_at_t *at)
     at->pax = b->when.party;
     at->notes = b->notes;
     at->day = b->when.date;
-    at->start = cerebro_tz_from_local(&at->mcf->model->tz, &at->day,
+    at->start = cerebro_tz_from_local(&at->model->tz, &at->day,
                                       at->want.minutes, NULL);
 
     ngx_cerebro_at_lock(at);
@@ -1564,26 +865,26 @@ ngx_cerebro_at_lock(ngx_cerebro_at_t *at)
     u_char      *p;
     ngx_msec_t   left;
 
-    left = ngx_cerebro_at_left(at);
+    left = ngx_cerebro_at_http_left(&at->http);
 
-    if (at->mcf->limiter == NULL) {
-        ngx_cerebro_log(NGX_LOG_WARN, at->log, 0,
+    if (at->http.mcf->limiter == NULL) {
+        ngx_cerebro_log(NGX_LOG_WARN, at->http.log, 0,
                         "airtable: booking without the day lock (no "
                         "shared zone)");
-        ngx_cerebro_at_reread(at);
+        ngx_cerebro_at_reread(&at->http);
         return;
     }
 
     p = ngx_snprintf(at->lock_key, sizeof(at->lock_key),
-                     "at:%V:%04d-%02d-%02d", &at->mcf->airtable_base_id,
+                     "at:%V:%04d-%02d-%02d", &at->http.mcf->airtable_base_id,
                      at->day.year, at->day.month, at->day.day);
 
-    at->lock.limiter = at->mcf->limiter;
+    at->lock.limiter = at->http.mcf->limiter;
     at->lock.key.data = at->lock_key;
     at->lock.key.len = p - at->lock_key;
     at->lock.ttl = left + 1000;
     at->lock.wait = left;
-    at->lock.log = at->log;
+    at->lock.log = at->http.log;
     at->lock.handler = ngx_cerebro_at_locked;
     at->lock.data = at;
 
@@ -1602,9 +903,9 @@ ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc)
     ngx_cerebro_at_t  *at;
 
     at = lk->data;
-    c = at->r->connection;
+    c = at->http.r->connection;
 
-    if (at->finished) {
+    if (at->http.finished) {
         return;
     }
 
@@ -1615,7 +916,7 @@ ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc)
         return;
     }
 
-    ngx_cerebro_at_reread(at);
+    ngx_cerebro_at_reread(&at->http);
 
     ngx_http_run_posted_requests(c);
 }
@@ -1623,11 +924,12 @@ ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc)
 
 /* Under the lock: the day as it is now. */
 static void
-ngx_cerebro_at_reread(ngx_cerebro_at_t *at)
+ngx_cerebro_at_reread(ngx_cerebro_at_http_t *x)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     at->nres = 0;
     at->wide = 0;
-    at->list_failed = NULL;
 
     if (ngx_cerebro_at_list_day(at, 0, ngx_cerebro_at_decide) != NGX_OK) {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -1636,49 +938,61 @@ ngx_cerebro_at_reread(ngx_cerebro_at_t *at)
 }
 
 
-static void
-ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
+/* The same guest at the same time: a booking made already, not again. */
+static ngx_int_t
+ngx_cerebro_at_repeated(ngx_cerebro_at_t *at)
 {
     ngx_uint_t               i;
     const char              *call_id;
-    cerebro_answer_t        *answer;
     cerebro_reservation_t   *res;
     ngx_cerebro_store_op_t  *op;
 
     op = at->op;
-    answer = &op->answer;
+    call_id = op->booking.call_id;
 
-    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
-        call_id = op->booking.call_id;
+    for (i = 0; call_id && call_id[0] && i < at->nres; i++) {
+        res = &at->res[i];
 
-        for (i = 0; call_id && call_id[0] && i < at->nres; i++) {
-            res = &at->res[i];
+        if (res->start != at->start
+            || ngx_strcmp(res->client_phone, op->booking.client_phone) != 0
+            || cerebro_booking_status_from_string(res->status)
+               == CEREBRO_BOOKING_CANCELLED)
+        {
+            continue;
+        }
 
-            if (res->start != at->start
-                || ngx_strcmp(res->client_phone, op->booking.client_phone)
-                   != 0
-                || cerebro_booking_status_from_string(res->status)
-                   == CEREBRO_BOOKING_CANCELLED)
-            {
-                continue;
-            }
-
-            /*
-             * a base without call_id (the original's fields only; another
-             * worker may have learnt that): one guest, one time, one table
-             */
-            if (ngx_strcmp(res->call_id, call_id) == 0
-                || res->call_id[0] == '\0')
-            {
-                op->reservation = *res;
-                op->repeated = 1;
-                ngx_cerebro_at_ok(at);
-                return;
-            }
+        /*
+         * a base without call_id (the original's fields only; another
+         * worker may have learnt that): one guest, one time, one table
+         */
+        if (ngx_strcmp(res->call_id, call_id) == 0
+            || res->call_id[0] == '\0')
+        {
+            op->reservation = *res;
+            op->repeated = 1;
+            return 1;
         }
     }
 
-    at->nday = at->nres;
+    return 0;
+}
+
+
+static void
+ngx_cerebro_at_decide(ngx_cerebro_at_http_t *x)
+{
+    ngx_cerebro_at_t        *at;
+    cerebro_answer_t        *answer;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
+    answer = &op->answer;
+
+    if (op->kind == NGX_CEREBRO_STORE_CREATE && ngx_cerebro_at_repeated(at)) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
 
     ngx_cerebro_at_engine(at, answer);
 
@@ -1688,43 +1002,44 @@ ngx_cerebro_at_decide(ngx_cerebro_at_t *at)
     }
 
     if (answer->nalts > answer->nsame) {
-        /* the following days' alternatives, from their own bookings */
-        at->wide = 1;
-        at->day = cerebro_date_add_days(&at->want.date, 1);
-
-        {
-            char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
-            ngx_str_t          formula;
-            cerebro_date_t     to;
-            cerebro_formula_t  f;
-
-            to = cerebro_date_add_days(&at->want.date,
-                                       NGX_CEREBRO_AT_WIDE_DAYS);
-
-            cerebro_formula_init(&f, buf, sizeof(buf));
-            cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-            cerebro_formula_date_range(&f, at_f(at, DATE_TIME),
-                                       at->mcf->model->timezone, &at->day,
-                                       &to);
-            cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
-                                    CEREBRO_STATUS_CANCELLED,
-                                    sizeof(CEREBRO_STATUS_CANCELLED) - 1);
-            cerebro_formula_close(&f);
-
-            if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-                || ngx_cerebro_at_list(at, at_t(at, RESERVAS), &formula,
-                                       ngx_cerebro_at_map_res,
-                                       ngx_cerebro_at_wide_done)
-                   != NGX_OK)
-            {
-                ngx_cerebro_at_refuse(at);
-            }
-        }
-
+        ngx_cerebro_at_wide(at);
         return;
     }
 
     ngx_cerebro_at_refuse(at);
+}
+
+
+/* The following days' alternatives, from their own bookings. */
+static void
+ngx_cerebro_at_wide(ngx_cerebro_at_t *at)
+{
+    char               buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_date_t     to;
+    cerebro_formula_t  f;
+
+    at->wide = 1;
+    at->day = cerebro_date_add_days(&at->want.date, 1);
+    to = cerebro_date_add_days(&at->want.date, NGX_CEREBRO_AT_WIDE_DAYS);
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
+    cerebro_formula_date_range(&f, at_f(at, DATE_TIME), at->model->timezone,
+                               &at->day, &to);
+    cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
+                            CEREBRO_STATUS_CANCELLED,
+                            sizeof(CEREBRO_STATUS_CANCELLED) - 1);
+    cerebro_formula_close(&f);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res,
+                                    ngx_cerebro_at_wide_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_refuse(at);
+    }
 }
 
 
@@ -1735,9 +1050,10 @@ ngx_cerebro_at_engine(ngx_cerebro_at_t *at, cerebro_answer_t *answer)
     cerebro_booking_t           *b;
     const cerebro_restaurant_t  *model;
 
-    model = at->mcf->model;
+    model = at->model;
 
-    b = ngx_pcalloc(at->r->pool, (at->nres + 1) * sizeof(cerebro_booking_t));
+    b = ngx_pcalloc(at->http.r->pool,
+                    (at->nres + 1) * sizeof(cerebro_booking_t));
     if (b == NULL) {
         ngx_memzero(answer, sizeof(cerebro_answer_t));
         answer->reason = CEREBRO_AVAIL_INVALID;
@@ -1774,8 +1090,10 @@ ngx_cerebro_at_engine(ngx_cerebro_at_t *at, cerebro_answer_t *answer)
 
 
 static void
-ngx_cerebro_at_wide_done(ngx_cerebro_at_t *at)
+ngx_cerebro_at_wide_done(ngx_cerebro_at_http_t *x)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     ngx_cerebro_at_engine(at, &at->op->answer);
 
     if (at->op->answer.reason == CEREBRO_AVAIL_OK) {
@@ -1811,7 +1129,7 @@ ngx_cerebro_at_refuse(ngx_cerebro_at_t *at)
 
 
 static ngx_int_t
-ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
+ngx_cerebro_at_build_write(ngx_cerebro_at_t *at, ngx_str_t *body)
 {
     char                     iso[32];
     cJSON                   *fields;
@@ -1857,8 +1175,8 @@ ngx_cerebro_at_build_write(ngx_cerebro_at_t *at)
         return NGX_ERROR;
     }
 
-    rc = ngx_cerebro_at_records_body(at->r->pool, id, NULL, fields,
-                                     &at->body);
+    rc = ngx_cerebro_at_records_body(at->http.r->pool, id, NULL, fields,
+                                     body);
     cJSON_Delete(fields);
 
     return rc;
@@ -1873,27 +1191,24 @@ ngx_cerebro_at_write(ngx_cerebro_at_t *at)
 
     create = (at->op->kind == NGX_CEREBRO_STORE_CREATE);
 
-    if (ngx_cerebro_at_build_write(at) != NGX_OK) {
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-        return;
-    }
-
-    body = at->body;
-
-    if (ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
-                               at_t(at, RESERVAS), NULL, NULL, &body,
-                               ngx_cerebro_at_written)
-        != NGX_OK)
+    if (ngx_cerebro_at_build_write(at, &body) != NGX_OK
+        || ngx_cerebro_at_http_request(&at->http,
+                                       create ? NGX_HTTP_POST
+                                              : NGX_HTTP_PATCH,
+                                       at_t(at, RESERVAS), NULL, NULL, &body,
+                                       ngx_cerebro_at_written)
+           != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
                               "airtable: no memory");
         return;
     }
 
-    at->unsafe = create;
+    /* a create is not sent twice: refused unsent, the day is read again */
+    at->http.unsafe = create;
+    at->http.unsent = ngx_cerebro_at_reread;
 
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_http_send(&at->http);
 }
 
 
@@ -1915,7 +1230,7 @@ ngx_cerebro_at_unknown_field(ngx_cerebro_at_t *at, ngx_uint_t status,
     }
 
     if (!ngx_cerebro_at_no_extras) {
-        ngx_cerebro_log(NGX_LOG_NOTICE, at->log, 0,
+        ngx_cerebro_log(NGX_LOG_NOTICE, at->http.log, 0,
                         "airtable: the base has no field of ours (%s): "
                         "notes, source and call_id are not written",
                         err.message);
@@ -1927,11 +1242,14 @@ ngx_cerebro_at_unknown_field(ngx_cerebro_at_t *at, ngx_uint_t status,
 
 
 static void
-ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+ngx_cerebro_at_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
 {
     cJSON                   *rec;
+    ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
+    at = x->data;
     op = at->op;
 
     if (ngx_cerebro_at_unknown_field(at, status, json) == NGX_OK) {
@@ -1940,7 +1258,7 @@ ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
     }
 
     if (status != NGX_HTTP_OK) {
-        ngx_cerebro_at_fail_http(at, status, json);
+        ngx_cerebro_at_http_fail(x, status, json);
         return;
     }
 
@@ -1961,14 +1279,18 @@ ngx_cerebro_at_written(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
 
 
 static void
-ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+ngx_cerebro_at_update(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
 {
     ngx_uint_t                 check;
     cerebro_local_t            local;
+    ngx_cerebro_at_t          *at;
     cerebro_booking_change_t  *ch;
 
+    at = x->data;
+
     if (status != NGX_HTTP_OK) {
-        ngx_cerebro_at_fail_http(at, status, json);
+        ngx_cerebro_at_http_fail(x, status, json);
         return;
     }
 
@@ -1995,7 +1317,7 @@ ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
         return;
     }
 
-    cerebro_tz_to_local(&at->mcf->model->tz, at->cur.start, &local);
+    cerebro_tz_to_local(&at->model->tz, at->cur.start, &local);
 
     at->want.date = ch->set_time ? ch->date : local.date;
     at->want.minutes = ch->set_time ? ch->minutes : local.minutes;
@@ -2013,7 +1335,7 @@ ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
         return;
     }
 
-    at->start = cerebro_tz_from_local(&at->mcf->model->tz, &at->day,
+    at->start = cerebro_tz_from_local(&at->model->tz, &at->day,
                                       at->want.minutes, NULL);
 
     ngx_cerebro_at_lock(at);
@@ -2021,16 +1343,18 @@ ngx_cerebro_at_update(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
 
 
 static void
-ngx_cerebro_at_patch_notes_done(ngx_cerebro_at_t *at, ngx_uint_t status,
+ngx_cerebro_at_patch_notes_done(ngx_cerebro_at_http_t *x, ngx_uint_t status,
     cJSON *json)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     if (ngx_cerebro_at_unknown_field(at, status, json) == NGX_OK) {
         /* nothing else was asked: the booking stays as it is */
         ngx_cerebro_at_ok(at);
         return;
     }
 
-    ngx_cerebro_at_written(at, status, json);
+    ngx_cerebro_at_written(x, status, json);
 }
 
 
@@ -2053,7 +1377,7 @@ ngx_cerebro_at_patch_notes(ngx_cerebro_at_t *at)
 /* PATCH one text field of the booking at hand, then step */
 static void
 ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at, const char *field,
-    const char *value, ngx_cerebro_at_step_pt step)
+    const char *value, ngx_cerebro_at_http_step_pt step)
 {
     cJSON      *fields;
     ngx_str_t   body;
@@ -2061,11 +1385,12 @@ ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at, const char *field,
     fields = cJSON_CreateObject();
     if (fields == NULL
         || cJSON_AddStringToObject(fields, field, value) == NULL
-        || ngx_cerebro_at_records_body(at->r->pool, at->cur.id, NULL, fields,
-                                       &body)
+        || ngx_cerebro_at_records_body(at->http.r->pool, at->cur.id, NULL,
+                                       fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH,
-                                  at_t(at, RESERVAS), NULL, NULL, &body, step)
+        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH,
+                                       at_t(at, RESERVAS), NULL, NULL, &body,
+                                       step)
            != NGX_OK)
     {
         cJSON_Delete(fields);
@@ -2076,15 +1401,18 @@ ngx_cerebro_at_patch_field(ngx_cerebro_at_t *at, const char *field,
 
     cJSON_Delete(fields);
 
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_http_send(&at->http);
 }
 
 
 static void
-ngx_cerebro_at_cancel(ngx_cerebro_at_t *at, ngx_uint_t status, cJSON *json)
+ngx_cerebro_at_cancel(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     if (status != NGX_HTTP_OK) {
-        ngx_cerebro_at_fail_http(at, status, json);
+        ngx_cerebro_at_http_fail(x, status, json);
         return;
     }
 
@@ -2134,9 +1462,9 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
                             ngx_strlen(at->op->phone));
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
-        || ngx_cerebro_at_list(at, at_t(at, CLIENTES), &formula,
-                               ngx_cerebro_at_map_guest,
-                               ngx_cerebro_at_guest_found)
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, CLIENTES), &formula,
+                                    ngx_cerebro_at_map_guest,
+                                    ngx_cerebro_at_guest_found)
            != NGX_OK)
     {
         ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
@@ -2146,8 +1474,10 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
 
 
 static ngx_int_t
-ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec)
+ngx_cerebro_at_map_guest(ngx_cerebro_at_http_t *x, cJSON *rec)
 {
+    ngx_cerebro_at_t *at = x->data;
+
     if (at->op->guest->id[0] == '\0') {
         (void) ngx_cerebro_at_guest(at->names, rec, at->op->guest);
     }
@@ -2157,13 +1487,15 @@ ngx_cerebro_at_map_guest(ngx_cerebro_at_t *at, cJSON *rec)
 
 
 static void
-ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
+ngx_cerebro_at_guest_found(ngx_cerebro_at_http_t *x)
 {
     cJSON                   *fields;
     ngx_str_t                body;
     ngx_uint_t               create;
+    ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
+    at = x->data;
     op = at->op;
     create = (op->guest->id[0] == '\0');
 
@@ -2183,13 +1515,15 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
             && cJSON_AddStringToObject(fields, at_f(at, GUEST_PHONE),
                                        op->phone)
                == NULL)
-        || ngx_cerebro_at_records_body(at->r->pool,
+        || ngx_cerebro_at_records_body(at->http.r->pool,
                                        create ? NULL : op->guest->id, NULL,
                                        fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_request(at, create ? NGX_HTTP_POST : NGX_HTTP_PATCH,
-                                  at_t(at, CLIENTES), NULL, NULL, &body,
-                                  ngx_cerebro_at_guest_written)
+        || ngx_cerebro_at_http_request(&at->http,
+                                       create ? NGX_HTTP_POST
+                                              : NGX_HTTP_PATCH,
+                                       at_t(at, CLIENTES), NULL, NULL, &body,
+                                       ngx_cerebro_at_guest_written)
            != NGX_OK)
     {
         cJSON_Delete(fields);
@@ -2200,18 +1534,21 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_t *at)
 
     cJSON_Delete(fields);
 
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_http_send(&at->http);
 }
 
 
 static void
-ngx_cerebro_at_guest_written(ngx_cerebro_at_t *at, ngx_uint_t status,
+ngx_cerebro_at_guest_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
     cJSON *json)
 {
-    cJSON  *rec;
+    cJSON             *rec;
+    ngx_cerebro_at_t  *at;
+
+    at = x->data;
 
     if (status != NGX_HTTP_OK) {
-        ngx_cerebro_at_fail_http(at, status, json);
+        ngx_cerebro_at_http_fail(x, status, json);
         return;
     }
 
@@ -2271,12 +1608,12 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
      */
     fields = ngx_cerebro_at_call_log_fields(at->names, at->op->call_log);
     if (fields == NULL
-        || ngx_cerebro_at_records_body(at->r->pool, NULL,
+        || ngx_cerebro_at_records_body(at->http.r->pool, NULL,
                                        at_f(at, CALL_ID), fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_request(at, NGX_HTTP_PATCH, at_t(at, CALLS),
-                                  NULL, NULL, &body,
-                                  ngx_cerebro_at_call_log_written)
+        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH,
+                                       at_t(at, CALLS), NULL, NULL, &body,
+                                       ngx_cerebro_at_call_log_written)
            != NGX_OK)
     {
         cJSON_Delete(fields);
@@ -2287,15 +1624,18 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
 
     cJSON_Delete(fields);
 
-    ngx_cerebro_at_send(at);
+    ngx_cerebro_at_http_send(&at->http);
 }
 
 
 static void
-ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
+ngx_cerebro_at_call_log_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
     cJSON *json)
 {
-    cJSON  *updated;
+    cJSON             *updated;
+    ngx_cerebro_at_t  *at;
+
+    at = x->data;
 
     if (status == NGX_HTTP_OK) {
         /* a second report of the call: the same entry, updated */
@@ -2307,7 +1647,7 @@ ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
 
     if (json == NULL || ngx_cerebro_at_no_table(status, json)) {
         if (!ngx_cerebro_at_no_call_log) {
-            ngx_cerebro_log(NGX_LOG_NOTICE, at->log, 0,
+            ngx_cerebro_log(NGX_LOG_NOTICE, at->http.log, 0,
                             "airtable: no table \"%s\" in the base: calls "
                             "are not logged there",
                             at_t(at, CALLS));
@@ -2318,5 +1658,5 @@ ngx_cerebro_at_call_log_written(ngx_cerebro_at_t *at, ngx_uint_t status,
         return;
     }
 
-    ngx_cerebro_at_fail_http(at, status, json);
+    ngx_cerebro_at_http_fail(x, status, json);
 }

@@ -7,8 +7,10 @@
  * client, the host-wide limiter (5 requests/s per base) and a day lock for
  * bookings (Airtable has no transactions).
  *
- * The JSON mapping (ngx_cerebro_airtable_json.c) is shared here so that
- * the state machine (ngx_cerebro_airtable.c) stays about requests.
+ * The JSON mapping of records (ngx_cerebro_airtable_json.c) is shared
+ * here so that the steps (ngx_cerebro_airtable.c) stay about what to ask
+ * and what an answer changes; the exchanges themselves are
+ * ngx_cerebro_airtable_http.h's.
  */
 
 #ifndef _NGX_CEREBRO_AIRTABLE_H_INCLUDED_
@@ -105,20 +107,6 @@ char *ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-
-#define NGX_CEREBRO_AT_TYPE_LEN        64
-#define NGX_CEREBRO_AT_MSG_LEN         160
-
-
-/* Airtable's error body, whichever of its shapes it came in. */
-typedef struct {
-    char   type[NGX_CEREBRO_AT_TYPE_LEN];      /* "NOT_FOUND", ... */
-    char   message[NGX_CEREBRO_AT_MSG_LEN];
-} ngx_cerebro_at_error_t;
-
-
-/* {"error":"X"}, {"error":{"type","message"}}, {"errors":[{"error",...}]} */
-void ngx_cerebro_at_parse_error(cJSON *json, ngx_cerebro_at_error_t *err);
 
 /* "2026-11-28T20:00:00.000Z" (or with an offset) -> UTC seconds */
 ngx_int_t ngx_cerebro_at_parse_iso(const char *s, int64_t *out);

@@ -19,54 +19,6 @@ static ngx_int_t ngx_cerebro_at_add_str(cJSON *o, const char *name,
     const char *value);
 
 
-void
-ngx_cerebro_at_parse_error(cJSON *json, ngx_cerebro_at_error_t *err)
-{
-    cJSON  *e, *t, *m;
-
-    err->type[0] = '\0';
-    err->message[0] = '\0';
-
-    if (json == NULL) {
-        return;
-    }
-
-    e = cJSON_GetObjectItemCaseSensitive(json, "error");
-
-    if (e == NULL) {
-        /* 429: {"errors":[{"error":"RATE_LIMIT_REACHED","message":...}]} */
-        e = cJSON_GetObjectItemCaseSensitive(json, "errors");
-        if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) == 0) {
-            return;
-        }
-
-        e = cJSON_GetArrayItem(e, 0);
-        t = cJSON_GetObjectItemCaseSensitive(e, "error");
-        if (t == NULL) {
-            t = cJSON_GetObjectItemCaseSensitive(e, "type");
-        }
-
-        m = cJSON_GetObjectItemCaseSensitive(e, "message");
-
-    } else if (cJSON_IsString(e)) {
-        t = e;
-        m = cJSON_GetObjectItemCaseSensitive(json, "message");
-
-    } else {
-        t = cJSON_GetObjectItemCaseSensitive(e, "type");
-        m = cJSON_GetObjectItemCaseSensitive(e, "message");
-    }
-
-    if (cJSON_IsString(t)) {
-        cerebro_rec_copy(err->type, sizeof(err->type), t->valuestring);
-    }
-
-    if (cJSON_IsString(m)) {
-        cerebro_rec_copy(err->message, sizeof(err->message), m->valuestring);
-    }
-}
-
-
 ngx_int_t
 ngx_cerebro_at_parse_iso(const char *s, int64_t *out)
 {
