@@ -28,7 +28,7 @@ def children(pid):
         return []
 
 
-def gone(pid, timeout=20.0):
+def gone(pid, timeout=60.0):
     """Waits for the process to end (or become a zombie nobody reaps)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
