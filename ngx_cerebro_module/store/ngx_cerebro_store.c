@@ -20,6 +20,7 @@
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_kv.h"
 #include "cerebro_phone.h"
+#include "cerebro_cache_codec.h"
 
 
 #define NGX_CEREBRO_CACHE_DAY_TTL     60000
@@ -38,9 +39,6 @@
 #define NGX_CEREBRO_CACHE_NEAR_TTL    5000
 /* a tool call with alternatives reads 3 days and then 13 more */
 #define NGX_CEREBRO_CACHE_MEMO        32
-
-#define NGX_CEREBRO_CACHE_MAGIC_DAY     0x31796164     /* "day1" */
-#define NGX_CEREBRO_CACHE_MAGIC_TABLES  0x31626174     /* "tab1" */
 
 
 typedef enum {
@@ -1208,213 +1206,55 @@ ngx_cerebro_cache_cleanup(void *data)
 }
 
 
-/*
- * The cached value: a compact binary form, read back only by this build
- * (the key's "v1" and a magic number guard it), much smaller than JSON for
- * a day of several hundred bookings and cheaper to read.
- */
-
-typedef struct {
-    u_char  *p;
-    u_char  *last;
-} ngx_cerebro_cache_buf_t;
-
-
-static void
-ngx_cerebro_cache_put(ngx_cerebro_cache_buf_t *b, const void *data,
-    size_t len)
-{
-    b->p = ngx_cpymem(b->p, data, len);
-}
-
-
-static void
-ngx_cerebro_cache_put_str(ngx_cerebro_cache_buf_t *b, const char *s)
-{
-    uint16_t  len;
-
-    len = (uint16_t) ngx_strlen(s);
-    ngx_cerebro_cache_put(b, &len, sizeof(len));
-    ngx_cerebro_cache_put(b, s, len);
-}
-
-
-static ngx_int_t
-ngx_cerebro_cache_get(ngx_cerebro_cache_buf_t *b, void *out, size_t len)
-{
-    if ((size_t) (b->last - b->p) < len) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out, b->p, len);
-    b->p += len;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_cerebro_cache_get_str(ngx_cerebro_cache_buf_t *b, char *out,
-    size_t size)
-{
-    uint16_t  len;
-
-    if (ngx_cerebro_cache_get(b, &len, sizeof(len)) != NGX_OK
-        || len >= size || (size_t) (b->last - b->p) < len)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out, b->p, len);
-    out[len] = '\0';
-    b->p += len;
-
-    return NGX_OK;
-}
-
-
+/* The cached value: the codec's binary form, in the request's pool. */
 static ngx_int_t
 ngx_cerebro_cache_encode(ngx_cerebro_store_op_t *op, ngx_pool_t *pool,
     ngx_str_t *out)
 {
-    int                       i, k;
-    size_t                    size;
-    uint32_t                  u[5];
-    cerebro_group_rec_t       group;
-    cerebro_table_rec_t       table;
-    ngx_cerebro_cache_buf_t   b;
+    size_t  size;
 
-    if (op->kind == NGX_CEREBRO_STORE_TABLES) {
-        if (op->ntables < 0 || op->ngroups < 0) {
-            return NGX_ERROR;
-        }
-
-        u[0] = NGX_CEREBRO_CACHE_MAGIC_TABLES;
-        u[1] = sizeof(cerebro_table_rec_t);
-        u[2] = sizeof(cerebro_group_rec_t);
-        u[3] = op->ntables;
-        u[4] = op->ngroups;
-
-        size = sizeof(u) + op->ntables * sizeof(cerebro_table_rec_t)
-               + op->ngroups * sizeof(cerebro_group_rec_t);
-
-        b.p = ngx_pnalloc(pool, size);
-        if (b.p == NULL) {
-            return NGX_ERROR;
-        }
-
-        out->data = b.p;
-        ngx_cerebro_cache_put(&b, u, sizeof(u));
-
-        /*
-         * Field by field into zeroed records: what follows a string's NUL
-         * is whatever the heap held before, and must not reach Redis.
-         */
-        for (i = 0; i < op->ntables; i++) {
-            ngx_memzero(&table, sizeof(table));
-            ngx_cpystrn((u_char *) table.name, (u_char *) op->tables[i].name,
-                        sizeof(table.name));
-            ngx_cpystrn((u_char *) table.location,
-                        (u_char *) op->tables[i].location,
-                        sizeof(table.location));
-            table.capacity_min = op->tables[i].capacity_min;
-            table.capacity_max = op->tables[i].capacity_max;
-            ngx_cerebro_cache_put(&b, &table, sizeof(table));
-        }
-
-        for (i = 0; i < op->ngroups; i++) {
-            ngx_memzero(&group, sizeof(group));
-            ngx_cpystrn((u_char *) group.name, (u_char *) op->groups[i].name,
-                        sizeof(group.name));
-            group.capacity_min = op->groups[i].capacity_min;
-            group.capacity_max = op->groups[i].capacity_max;
-            group.ntables = ngx_min(ngx_max(op->groups[i].ntables, 0),
-                                    CEREBRO_MAX_GROUP_TABLES);
-
-            for (k = 0; k < group.ntables; k++) {
-                ngx_cpystrn((u_char *) group.members[k],
-                            (u_char *) op->groups[i].members[k],
-                            sizeof(group.members[k]));
-            }
-
-            ngx_cerebro_cache_put(&b, &group, sizeof(group));
-        }
-
-        out->len = b.p - out->data;
-        return NGX_OK;
+    if (op->kind != NGX_CEREBRO_STORE_TABLES) {
+        return ngx_cerebro_cache_encode_day(op->bookings, op->nbookings,
+                                            INT64_MIN, INT64_MAX, pool, out);
     }
 
-    return ngx_cerebro_cache_encode_day(op->bookings, op->nbookings,
-                                        INT64_MIN, INT64_MAX, pool, out);
+    size = cerebro_cache_tables_encode(op->tables, op->ntables, op->groups,
+                                       op->ngroups, NULL, 0);
+    if (size == 0) {
+        return NGX_ERROR;
+    }
+
+    out->data = ngx_pnalloc(pool, size);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->len = cerebro_cache_tables_encode(op->tables, op->ntables,
+                                           op->groups, op->ngroups,
+                                           out->data, size);
+
+    return NGX_OK;
 }
 
 
-/*
- * A day: the bookings starting in [from, to), strings as a length and
- * their bytes, numbers as they are.
- */
+/* A day: the bookings starting in [from, to). */
 static ngx_int_t
 ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs, int n,
     int64_t from, int64_t to, ngx_pool_t *pool, ngx_str_t *out)
 {
-    int                       i;
-    size_t                    size;
-    int32_t                   pax;
-    uint32_t                  u[2];
-    cerebro_reservation_t    *rec;
-    ngx_cerebro_cache_buf_t   b;
+    size_t  size;
 
-    size = 2 * sizeof(uint32_t);
-    u[1] = 0;
-
-    for (i = 0; i < n; i++) {
-        rec = &recs[i];
-
-        if (rec->start < from || rec->start >= to) {
-            continue;
-        }
-
-        u[1]++;
-        size += 8 * sizeof(uint16_t) + 2 * sizeof(int64_t) + sizeof(int32_t)
-                + ngx_strlen(rec->id) + ngx_strlen(rec->client_name)
-                + ngx_strlen(rec->client_phone) + ngx_strlen(rec->table)
-                + ngx_strlen(rec->status) + ngx_strlen(rec->notes)
-                + ngx_strlen(rec->source) + ngx_strlen(rec->call_id);
-    }
-
-    b.p = ngx_pnalloc(pool, size);
-    if (b.p == NULL) {
+    size = cerebro_cache_day_encode(recs, n, from, to, NULL, 0);
+    if (size == 0) {
         return NGX_ERROR;
     }
 
-    out->data = b.p;
-
-    u[0] = NGX_CEREBRO_CACHE_MAGIC_DAY;
-    ngx_cerebro_cache_put(&b, u, 2 * sizeof(uint32_t));
-
-    for (i = 0; i < n; i++) {
-        rec = &recs[i];
-
-        if (rec->start < from || rec->start >= to) {
-            continue;
-        }
-
-        pax = rec->pax;
-
-        ngx_cerebro_cache_put_str(&b, rec->id);
-        ngx_cerebro_cache_put_str(&b, rec->client_name);
-        ngx_cerebro_cache_put_str(&b, rec->client_phone);
-        ngx_cerebro_cache_put_str(&b, rec->table);
-        ngx_cerebro_cache_put_str(&b, rec->status);
-        ngx_cerebro_cache_put_str(&b, rec->notes);
-        ngx_cerebro_cache_put_str(&b, rec->source);
-        ngx_cerebro_cache_put_str(&b, rec->call_id);
-        ngx_cerebro_cache_put(&b, &rec->start, sizeof(int64_t));
-        ngx_cerebro_cache_put(&b, &rec->created, sizeof(int64_t));
-        ngx_cerebro_cache_put(&b, &pax, sizeof(int32_t));
+    out->data = ngx_pnalloc(pool, size);
+    if (out->data == NULL) {
+        return NGX_ERROR;
     }
 
-    out->len = b.p - out->data;
+    out->len = cerebro_cache_day_encode(recs, n, from, to, out->data, size);
 
     return NGX_OK;
 }
@@ -1425,43 +1265,26 @@ static ngx_int_t
 ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op, u_char *key,
     ngx_str_t *in, ngx_uint_t epoch)
 {
-    uint32_t                   u[5];
     ngx_pool_t                *pool;
-    ngx_cerebro_cache_buf_t    b;
     ngx_cerebro_cache_blob_t  *blob;
 
     pool = op->request->pool;
 
-    b.p = in->data;
-    b.last = in->data + in->len;
-
     if (op->kind == NGX_CEREBRO_STORE_TABLES) {
-        if (ngx_cerebro_cache_get(&b, u, sizeof(u)) != NGX_OK
-            || u[0] != NGX_CEREBRO_CACHE_MAGIC_TABLES
-            || u[1] != sizeof(cerebro_table_rec_t)
-            || u[2] != sizeof(cerebro_group_rec_t)
-            || u[3] > CEREBRO_MAX_TABLES || u[4] > CEREBRO_MAX_GROUPS)
-        {
-            return NGX_ERROR;
-        }
-
         op->tables = ngx_palloc(pool, CEREBRO_MAX_TABLES
                                       * sizeof(cerebro_table_rec_t));
         op->groups = ngx_palloc(pool, CEREBRO_MAX_GROUPS
                                       * sizeof(cerebro_group_rec_t));
         if (op->tables == NULL || op->groups == NULL
-            || ngx_cerebro_cache_get(&b, op->tables,
-                                     u[3] * sizeof(cerebro_table_rec_t))
-               != NGX_OK
-            || ngx_cerebro_cache_get(&b, op->groups,
-                                     u[4] * sizeof(cerebro_group_rec_t))
-               != NGX_OK)
+            || cerebro_cache_tables_decode(in->data, in->len, op->tables,
+                                           CEREBRO_MAX_TABLES, &op->ntables,
+                                           op->groups, CEREBRO_MAX_GROUPS,
+                                           &op->ngroups)
+               != 0)
         {
             return NGX_ERROR;
         }
 
-        op->ntables = u[3];
-        op->ngroups = u[4];
         op->error.kind = CEREBRO_STORE_OK;
 
         return NGX_OK;
@@ -1771,79 +1594,37 @@ static ngx_cerebro_cache_blob_t *
 ngx_cerebro_cache_decode_day(ngx_str_t *in, const cerebro_restaurant_t *model,
     ngx_log_t *log)
 {
+    int                        n;
     size_t                     size;
-    int32_t                    pax;
-    uint32_t                   u[2], i;
-    cerebro_reservation_t     *rec;
-    ngx_cerebro_cache_buf_t    b;
     ngx_cerebro_cache_blob_t  *blob;
 
-    b.p = in->data;
-    b.last = in->data + in->len;
+    n = cerebro_cache_day_count(in->data, in->len);
 
-    if (ngx_cerebro_cache_get(&b, u, 2 * sizeof(uint32_t)) != NGX_OK
-        || u[0] != NGX_CEREBRO_CACHE_MAGIC_DAY
-        || u[1] > NGX_CEREBRO_STORE_MAX_BOOKINGS)
-    {
+    if (n < 0 || n > NGX_CEREBRO_STORE_MAX_BOOKINGS) {
         return NULL;
     }
 
-    /* zeroed once per change of the day, not once per request */
     size = sizeof(ngx_cerebro_cache_blob_t)
-           + u[1] * (sizeof(cerebro_reservation_t)
-                     + sizeof(cerebro_booking_t));
+           + n * (sizeof(cerebro_reservation_t) + sizeof(cerebro_booking_t));
 
     blob = ngx_alloc(size + in->len, log);
     if (blob == NULL) {
         return NULL;
     }
 
-    ngx_memzero(blob, size);
-
     blob->bookings = (cerebro_reservation_t *) &blob[1];
-    blob->engine = (cerebro_booking_t *) &blob->bookings[u[1]];
+    blob->engine = (cerebro_booking_t *) &blob->bookings[n];
     blob->raw = (u_char *) blob + size;
     blob->rawlen = in->len;
     ngx_memcpy(blob->raw, in->data, in->len);
 
-    for (i = 0; i < u[1]; i++) {
-        rec = &blob->bookings[i];
-
-        if (ngx_cerebro_cache_get_str(&b, rec->id, sizeof(rec->id))
-            != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->client_name,
-                                         sizeof(rec->client_name)) != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->client_phone,
-                                         sizeof(rec->client_phone)) != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->table, sizeof(rec->table))
-               != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->status,
-                                         sizeof(rec->status)) != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->notes, sizeof(rec->notes))
-               != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->source,
-                                         sizeof(rec->source)) != NGX_OK
-            || ngx_cerebro_cache_get_str(&b, rec->call_id,
-                                         sizeof(rec->call_id)) != NGX_OK
-            || ngx_cerebro_cache_get(&b, &rec->start, sizeof(int64_t))
-               != NGX_OK
-            || ngx_cerebro_cache_get(&b, &rec->created, sizeof(int64_t))
-               != NGX_OK
-            || ngx_cerebro_cache_get(&b, &pax, sizeof(int32_t)) != NGX_OK)
-        {
-            ngx_free(blob);
-            return NULL;
-        }
-
-        rec->pax = pax;
-    }
-
-    if (b.p != b.last) {
+    /* decoded once per change of the day, not once per request */
+    if (cerebro_cache_day_decode(in->data, in->len, blob->bookings, n) != n) {
         ngx_free(blob);
         return NULL;
     }
 
-    blob->nbookings = u[1];
+    blob->nbookings = n;
     blob->refs = 1;
 
     /* converted once per change of the day, not once per tool call */
