@@ -113,6 +113,14 @@ ngx_int_t ngx_cerebro_kv_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_cerebro_kv_init_process(ngx_cycle_t *cycle);
 void ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle);
 
+/*
+ * Zeroes what the caller fills (everything before the token): an op that
+ * took a lock keeps the token that releases it, and the outcome is set by
+ * ngx_cerebro_kv_start().
+ */
+#define ngx_cerebro_kv_op_init(op)                                            \
+    ngx_memzero(op, offsetof(ngx_cerebro_kv_op_t, token))
+
 /* Starts op; NGX_ERROR only when it could not begin (no memory). */
 ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
 

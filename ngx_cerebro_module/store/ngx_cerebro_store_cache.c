@@ -44,11 +44,7 @@ typedef enum {
 } ngx_cerebro_cache_phase_e;
 
 
-/*
- * A cached operation.  Only the part before "inner" is zeroed when it is
- * made (a read is started three times for every tool call, and the rest is
- * 4 kB): the operations and keys below are filled before they are used.
- */
+/* A cached operation. */
 typedef struct {
     ngx_cerebro_store_op_t      *op;           /* the caller's */
     ngx_cerebro_cache_phase_e    phase;
@@ -144,7 +140,7 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
         return NGX_ERROR;
     }
 
-    ngx_memzero(cc, offsetof(ngx_cerebro_cache_t, inner));
+    ngx_memzero(cc, sizeof(ngx_cerebro_cache_t));
 
     cln = ngx_pool_cleanup_add(op->request->pool, 0);
     if (cln == NULL) {
@@ -398,7 +394,7 @@ ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
 
     kv = &cc->kv;
 
-    ngx_memzero(kv, offsetof(ngx_cerebro_kv_op_t, token));
+    ngx_cerebro_kv_op_init(kv);
 
     kv->request = cc->op->request;
     kv->kind = kind;
@@ -700,7 +696,7 @@ ngx_cerebro_cache_fill(ngx_cerebro_cache_t *cc)
     } else if (ngx_cerebro_cache_encode(&cc->inner, r->pool, &value)
                == NGX_OK)
     {
-        ngx_memzero(set, offsetof(ngx_cerebro_kv_op_t, token));
+        ngx_cerebro_kv_op_init(set);
         set->request = r;
         set->kind = NGX_CEREBRO_KV_SET;
         set->key.data = cc->key;
@@ -767,7 +763,7 @@ ngx_cerebro_cache_fill_range(ngx_cerebro_cache_t *cc)
             return;
         }
 
-        ngx_memzero(&set[i], offsetof(ngx_cerebro_kv_op_t, token));
+        ngx_cerebro_kv_op_init(&set[i]);
         set[i].request = r;
         set[i].kind = NGX_CEREBRO_KV_SET;
         set[i].key = cc->range[i];
@@ -788,7 +784,7 @@ ngx_cerebro_cache_unlock(ngx_cerebro_cache_t *cc)
     unlock = &cc->unlock;
 
     /* the token LOCK made stays: it is what proves the lock is ours */
-    ngx_memzero(unlock, offsetof(ngx_cerebro_kv_op_t, token));
+    ngx_cerebro_kv_op_init(unlock);
     unlock->request = cc->op->request;
     unlock->kind = NGX_CEREBRO_KV_UNLOCK;
     unlock->key.data = cc->fill;
@@ -887,8 +883,10 @@ ngx_cerebro_cache_add_phone(ngx_cerebro_cache_t *cc, const char *phone)
 
     if (phone == NULL || phone[0] == '\0'
         || cc->nstale == NGX_CEREBRO_CACHE_STALE
-        || cerebro_phone_normalize(phone, ngx_strlen(phone), "34", e164,
-                                   sizeof(e164), NULL)
+        || cerebro_phone_normalize(phone, ngx_strlen(phone),
+                                   ngx_cerebro_store_model(cc->op->request)
+                                       ->country_code,
+                                   e164, sizeof(e164), NULL)
            != CEREBRO_PHONE_OK
         || ngx_strlen(e164) > NGX_CEREBRO_CACHE_KEY_LEN - cc->prefix.len - 8)
     {

@@ -47,10 +47,19 @@ def workers(n):
         return set()
 
 
+def generation(n, count=2):
+    """The workers, all of them: nginx listens before it has started every
+    one."""
+    whole = wait_for(lambda: (lambda s: s if len(s) >= count else None)(
+        workers(n)))
+    assert whole, "the workers did not all start"
+    return whole
+
+
 def reload(n, count=2):
     """SIGHUP, then the new generation of workers: count processes that
     were not there before."""
-    before = workers(n)
+    before = generation(n, count)
     n.reload()
     new = wait_for(lambda: (lambda s: s if len(s) >= count else None)(
         workers(n) - before))
@@ -194,7 +203,7 @@ def test_after_a_reload_new_workers_serve_tools_writes_and_jobs(
     n.edit_conf("http {", f"http {{\n    cerebro_restaurant {SMALL};\n"
                 "    cerebro_jobs_interval 1s;")
     n.start()
-    old = workers(n)
+    old = generation(n)
     new = reload(n)
     # the old generation had nothing in flight: it is gone
     assert wait_for(lambda: not (workers(n) & old))
