@@ -35,6 +35,7 @@ using namespace simdjson;
 #define jp_simdjson_ondemand  JP_SD_NAME(jp_simdjson_ondemand, JP_SD_SUFFIX)
 #define jp_simdjson_dom       JP_SD_NAME(jp_simdjson_dom, JP_SD_SUFFIX)
 #define jp_simdjson_padding   JP_SD_NAME(jp_simdjson_padding, JP_SD_SUFFIX)
+#define jp_simdjson_spans     JP_SD_NAME(jp_simdjson_spans, JP_SD_SUFFIX)
 
 extern "C" {
 int jp_simdjson_ondemand(const char *body, size_t len, size_t cap,
@@ -42,6 +43,8 @@ int jp_simdjson_ondemand(const char *body, size_t len, size_t cap,
 int jp_simdjson_dom(const char *body, size_t len, size_t cap,
     jp_toolcall_t *tc);
 size_t jp_simdjson_padding(void);
+int jp_simdjson_spans(const char *body, size_t len, size_t cap,
+    jp_toolcall_t *tc);
 const char *JP_SD_NAME(jp_simdjson_kernel, JP_SD_SUFFIX)(void);
 }
 
@@ -510,6 +513,150 @@ jp_simdjson_ondemand(const char *body, size_t len, size_t cap,
 
     /* simdjson 3.0.1 has no document::at_end(): trailing bytes go unseen */
     return rc;
+}
+
+
+/* --- On-Demand finds the spans, cJSON parses them ----------------------- */
+
+static int
+od_span(ondemand::value v, jp_span_t *span)
+{
+    ondemand::json_type  t;
+    std::string_view     raw;
+
+    if (span->p != NULL) {
+        return 0;               /* the first occurrence counts */
+    }
+
+    if (v.type().get(t)) {
+        return -1;
+    }
+
+    switch (t) {
+    case ondemand::json_type::array: {
+        ondemand::array  a;
+
+        if (v.get_array().get(a) || a.raw_json().get(raw)) {
+            return -1;
+        }
+
+        break;
+    }
+
+    case ondemand::json_type::object: {
+        ondemand::object  o;
+
+        if (v.get_object().get(o) || o.raw_json().get(raw)) {
+            return -1;
+        }
+
+        break;
+    }
+
+    default:
+        /* a string or a scalar: its token, with the quotes of a string */
+        raw = v.raw_json_token();
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n'
+                                || raw.back() == '\r' || raw.back() == '\t'))
+        {
+            raw.remove_suffix(1);
+        }
+    }
+
+    span->p = raw.data();
+    span->len = raw.size();
+
+    return 0;
+}
+
+
+int
+jp_simdjson_spans(const char *body, size_t len, size_t cap,
+    jp_toolcall_t *tc)
+{
+    int                 seen = 0, seen_call = 0;
+    jp_spans_t          s;
+    ondemand::document  doc;
+    ondemand::object    root;
+
+    std::memset(&s, 0, sizeof(jp_spans_t));
+
+    if (od.iterate(body, len, cap).get(doc) || doc.get_object().get(root)) {
+        return -1;
+    }
+
+    for (auto f : root) {
+        std::string_view  k;
+        ondemand::value   v;
+        ondemand::object  msg;
+
+        if (f.unescaped_key().get(k) || f.value().get(v)) {
+            return -1;
+        }
+
+        if (k != "message" || seen) {
+            continue;
+        }
+
+        seen = 1;
+
+        if (v.get_object().get(msg)) {
+            return -1;
+        }
+
+        for (auto mf : msg) {
+            std::string_view  mk;
+            ondemand::value   mv;
+
+            if (mf.unescaped_key().get(mk) || mf.value().get(mv)) {
+                return -1;
+            }
+
+            if (mk == "type") {
+                if (od_span(mv, &s.type)) return -1;
+
+            } else if (mk == "toolCallList") {
+                if (od_span(mv, &s.list)) return -1;
+
+            } else if (mk == "toolWithToolCallList") {
+                if (od_span(mv, &s.twtcl)) return -1;
+
+            } else if (mk == "customer") {
+                if (od_span(mv, &s.customer)) return -1;
+
+            } else if (mk == "call" && !seen_call) {
+                ondemand::object  co;
+
+                seen_call = 1;
+
+                if (mv.get_object().get(co) != SUCCESS) {
+                    continue;
+                }
+
+                for (auto cf : co) {
+                    std::string_view  ck;
+                    ondemand::value   cv;
+
+                    if (cf.unescaped_key().get(ck) || cf.value().get(cv)) {
+                        return -1;
+                    }
+
+                    if (ck == "id") {
+                        if (od_span(cv, &s.call_id)) return -1;
+
+                    } else if (ck == "customer") {
+                        if (od_span(cv, &s.call_customer)) return -1;
+                    }
+                }
+            }
+        }
+    }
+
+    if (!seen) {
+        return -1;
+    }
+
+    return jp_cjson_from_spans(&s, tc);
 }
 
 
