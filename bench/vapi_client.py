@@ -174,6 +174,9 @@ def options(description):
                     help="keep the shipped access_log (default: off)")
     ap.add_argument("--no-echo", action="store_true",
                     help="leave out the echo module's reference")
+    ap.add_argument("--module", metavar="SO",
+                    help="another build of ngx_cerebro_module.so to measure "
+                         "(default: this tree's build/nginx/)")
     ap.add_argument("--unique-ids", action="store_true",
                     help="a new toolCallId at every request (built by wrk's "
                          "Lua, which costs the client a copy of the body)")
@@ -191,6 +194,8 @@ def start(args, base):
     """nginx with the module and the references, the bodies and the wrk
     scripts; the caller stops nginx."""
     env = {} if args.access_log else {"CEREBRO_ACCESS_LOG": "off"}
+    if args.module:
+        env["CEREBRO_MODULE"] = str(Path(args.module).resolve())
     n = Nginx(base / "p", env=env, workers=args.workers)
     n.render()
     if args.workers == 1 and (os.cpu_count() or 1) >= 2:
@@ -289,7 +294,8 @@ def main():
           f"{pin}; wrk {args.wrk_threads} thread(s) at {args.connections} "
           f"connections, 1 at 1 connection; {args.seconds} s per run, "
           f"{args.repeat} run(s): median [min–max]; access log "
-          f"{'on' if args.access_log else 'off'}")
+          f"{'on' if args.access_log else 'off'}"
+          + (f"; module {args.module}" if args.module else ""))
     for s in sizes:
         size = len(bodies[s].encode())
         print()

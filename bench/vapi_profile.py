@@ -57,6 +57,10 @@ GROUPS = [
      "without the handler it calls at the end"),
     ("ngx_cerebro_http_body (the body's copy)",
      _f("ngx_cerebro_http_body"), ""),
+    ("a scan of the body for the members a tool call needs",
+     _minus(_f("ngx_cerebro_vapi_parse"), _f("cJSON_ParseWithLengthOpts",
+                                             "cJSON_ParseWithLength")),
+     "a candidate build's, if it has one"),
     ("cJSON parse of the body", _f("cJSON_ParseWithLengthOpts",
                                    "cJSON_ParseWithLength"), "its mallocs"),
     ("cJSON_Delete of the body's tree (pool cleanup)", _json_cleanup,
@@ -193,7 +197,8 @@ def main():
     nginx = os.environ.get("NGINX", "/usr/sbin/nginx")
     print(f"bench/vapi_profile: {nginx}, one worker on core 0, wrk on core "
           f"1 at {args.connections} connections, toolCallList {args.order}, "
-          f"access log {'on' if args.access_log else 'off'}; perf "
+          f"access log {'on' if args.access_log else 'off'}"
+          + (f", module {args.module}" if args.module else "") + "; perf "
           f"cpu-clock at {args.frequency} Hz for {args.seconds} s per row")
     for s, t, size, rps, us, busy, pct, selfrep in results:
         print()
