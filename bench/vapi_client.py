@@ -129,9 +129,10 @@ def parse_wrk(out):
 
 
 class Bench:
-    def __init__(self, args, port, base):
+    def __init__(self, args, port, base, candidate_port=None):
         self.args = args
         self.port = port
+        self.candidate_port = candidate_port
         self.base = base
         ncpu = os.cpu_count() or 1
         if args.workers == 1 and ncpu >= 2:
@@ -140,10 +141,14 @@ class Bench:
             self.pin = []
 
     def wrk(self, path, script, conns, seconds):
+        """path "candidate:/x" is /x on the candidate build's nginx"""
+        port = self.port
+        if path.startswith("candidate:"):
+            path, port = path[len("candidate:"):], self.candidate_port
         threads = 1 if conns == 1 else self.args.wrk_threads
         cmd = [*self.pin, "wrk", "-t", str(threads), "-c", str(conns),
                "-d", f"{seconds}s", "--latency", "-s", str(script),
-               f"http://127.0.0.1:{self.port}{path}"]
+               f"http://127.0.0.1:{port}{path}"]
         out = subprocess.run(cmd, capture_output=True, text=True,
                              check=True, timeout=seconds + 30).stdout
         return parse_wrk(out)
@@ -177,6 +182,10 @@ def options(description):
     ap.add_argument("--module", metavar="SO",
                     help="another build of ngx_cerebro_module.so to measure "
                          "(default: this tree's build/nginx/)")
+    ap.add_argument("--candidate", metavar="SO",
+                    help="a second nginx with this build of the module, its "
+                         "tool call measured in the same runs, alternating "
+                         "with this tree's (bench/vapi only)")
     ap.add_argument("--unique-ids", action="store_true",
                     help="a new toolCallId at every request (built by wrk's "
                          "Lua, which costs the client a copy of the body)")
@@ -263,14 +272,24 @@ def main():
     sizes = args.sizes
 
     base = world_traversable_dir("bench-vapi")
-    n = None
+    n = n2 = None
     try:
         n, bodies, scripts, targets = start(args, base)
-        bench = Bench(args, n.port, base)
+        port2 = None
+        if args.candidate:
+            cargs = argparse.Namespace(**vars(args))
+            cargs.module = args.candidate
+            (base / "candidate").mkdir()
+            n2, _, _, _ = start(cargs, base / "candidate")
+            port2 = n2.port
+            targets.append(("tool call, candidate", "candidate:/vapi/webhook"))
+        bench = Bench(args, n.port, base, port2)
 
         # warm the cache and the workers' memory
         for s in sizes:
-            bench.wrk("/vapi/webhook", scripts[s], args.connections, 1)
+            for _, path in targets:
+                if path.endswith("/vapi/webhook"):
+                    bench.wrk(path, scripts[s], args.connections, 1)
 
         res = {s: {p: {"c50": [], "c1": []} for _, p in targets}
                for s in sizes}
@@ -281,8 +300,10 @@ def main():
                         path, scripts[s], args.connections, args.seconds))
                     res[s][path]["c1"].append(bench.wrk(
                         path, scripts[s], 1, args.seconds))
-        bad_lines = n.bad_log_lines()
+        bad_lines = n.bad_log_lines() + (n2.bad_log_lines() if n2 else [])
     finally:
+        if n2 is not None:
+            n2.stop()
         if n is not None:
             n.stop()
         shutil.rmtree(base, ignore_errors=True)
@@ -295,7 +316,8 @@ def main():
           f"connections, 1 at 1 connection; {args.seconds} s per run, "
           f"{args.repeat} run(s): median [min–max]; access log "
           f"{'on' if args.access_log else 'off'}"
-          + (f"; module {args.module}" if args.module else ""))
+          + (f"; module {args.module}" if args.module else "")
+          + (f"; candidate {args.candidate}" if args.candidate else ""))
     for s in sizes:
         size = len(bodies[s].encode())
         print()
@@ -310,16 +332,20 @@ def main():
                   f"{fmt_range([x['p50'] for x in r['c1']]):>22}"
                   f"{fmt_range([x['p99'] for x in r['c1']]):>22}"
                   f"{bad:>9}")
-        tool = res[s]["/vapi/webhook"]
-        for label, path in targets[:-1]:
-            ref = res[s][path]
-            ratio = [100 * t["rps"] / f["rps"]
-                     for t, f in zip(tool["c50"], ref["c50"])]
-            delta = [t["p50"] - f["p50"]
-                     for t, f in zip(tool["c1"], ref["c1"])]
-            print(f"  tool call against {label}: throughput "
-                  f"{fmt_range(ratio, '{:.0f}')} %, p50 "
-                  f"{fmt_range(delta, '{:+.0f}')} µs")
+        refs = [t for t in targets if not t[1].endswith("/vapi/webhook")]
+        for tlabel, tpath in targets:
+            if not tpath.endswith("/vapi/webhook"):
+                continue
+            tool = res[s][tpath]
+            for label, path in refs:
+                ref = res[s][path]
+                ratio = [100 * t["rps"] / f["rps"]
+                         for t, f in zip(tool["c50"], ref["c50"])]
+                delta = [t["p50"] - f["p50"]
+                         for t, f in zip(tool["c1"], ref["c1"])]
+                print(f"  {tlabel} against {label}: throughput "
+                      f"{fmt_range(ratio, '{:.0f}')} %, p50 "
+                      f"{fmt_range(delta, '{:+.0f}')} µs")
     if bad_lines:
         print("\nnginx logged:\n" + "\n".join(bad_lines[:10]))
         sys.exit(1)
