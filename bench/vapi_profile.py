@@ -123,6 +123,14 @@ def profile(args, n, scripts, path, size, base):
     time.sleep(1)
     cpu0 = cpu_seconds(worker)
     t0 = time.monotonic()
+    if args.cpu_only:
+        time.sleep(args.seconds)
+        cpu1 = cpu_seconds(worker)
+        t1 = time.monotonic()
+        out, _ = wrk.communicate(timeout=args.seconds + 60)
+        rps = vapi_client.parse_wrk(out)["rps"]
+        return (rps, (cpu1 - cpu0) / (rps * (t1 - t0)) * 1e6,
+                (cpu1 - cpu0) / (t1 - t0), {}, "")
     subprocess.run([*pin, "perf", "record", "-q", "-e", "cpu-clock", "-F",
                     str(args.frequency), "--call-graph", "dwarf,16384", "-p",
                     str(worker), "-o", str(data), "--", "sleep",
@@ -158,6 +166,12 @@ def main():
     ap.add_argument("--seconds", type=int, default=5,
                     help="seconds of sampling per target (default 5)")
     ap.add_argument("--frequency", type=int, default=1999)
+    ap.add_argument("--cpu-only", action="store_true",
+                    help="no perf: only the worker's CPU per request (perf's "
+                         "DWARF sampling adds to it)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each row; with --cpu-only a table of "
+                         "median [min-max]")
     ap.add_argument("--keep", metavar="DIR",
                     help="keep the perf.data files there (perf report -i)")
     ap.add_argument("--target", action="append",
@@ -184,17 +198,36 @@ def main():
                             "-s", str(scripts[s]),
                             f"http://127.0.0.1:{n.port}/vapi/webhook"],
                            capture_output=True, check=True, timeout=60)
-        for s in args.sizes:
-            for t in targets:
-                results.append((s, t, len(bodies[s].encode()),
-                                *profile(args, n, scripts, paths[t], s,
-                                         base)))
+        for _ in range(args.repeat):
+            for s in args.sizes:
+                for t in targets:
+                    results.append((s, t, len(bodies[s].encode()),
+                                    *profile(args, n, scripts, paths[t], s,
+                                             base)))
     finally:
         if n is not None:
             n.stop()
         shutil.rmtree(base, ignore_errors=True)
 
     nginx = os.environ.get("NGINX", "/usr/sbin/nginx")
+    if args.cpu_only:
+        print(f"bench/vapi_profile --cpu-only: {nginx}, one worker on core "
+              f"0, wrk on core 1 at {args.connections} connections, "
+              f"toolCallList {args.order}, access log "
+              f"{'on' if args.access_log else 'off'}"
+              + (f", module {args.module}" if args.module else "")
+              + f"; {args.seconds} s per run, {args.repeat} run(s): "
+              "median [min–max]")
+        print(f"{'':<24}{'worker CPU µs/request':>28}{'worker busy %':>22}"
+              f"{'req/s':>26}")
+        for s in args.sizes:
+            for t in targets:
+                rows = [r for r in results if r[0] == s and r[1] == t]
+                print(f"{s + ' ' + t:<24}"
+                      f"{vapi_client.fmt_range([r[4] for r in rows], '{:.1f}'):>28}"
+                      f"{vapi_client.fmt_range([100 * r[5] for r in rows], '{:.0f}'):>22}"
+                      f"{vapi_client.fmt_range([r[3] for r in rows]):>26}")
+        return
     print(f"bench/vapi_profile: {nginx}, one worker on core 0, wrk on core "
           f"1 at {args.connections} connections, toolCallList {args.order}, "
           f"access log {'on' if args.access_log else 'off'}"
