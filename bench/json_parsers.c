@@ -17,8 +17,12 @@
  *                       call.customer, customer, toolWithToolCallList if
  *                       toolCallList is missing); only those spans go to
  *                       cJSON.  Nothing else is parsed or validated.
+ *   ..., early stop     the same, stopping after toolCallList when its
+ *                       calls need neither caller nor call id
  *   jansson, json-c     their full parse (neither can skip)
+ *   simdjson OD spans   On-Demand finds the same spans, cJSON parses them
  *   simdjson On-Demand  fields visited in document order, the rest skipped
+ *                       (json/simdjson.cpp, plain and -march=haswell)
  *   simdjson DOM        its full parse into a tape
  *
  * Built by `make bench` with cJSON alone; bench/json_parsers builds it with
