@@ -11,12 +11,7 @@
 
 
 /* room for the trip from us to the upstream's own clock */
-/*
- * Between our send time and Airtable's count lie the network and both
- * ends' scheduling: a 429 pauses the base for 30 s, a wider margin costs a
- * saturated base a fifth of its rate at most.
- */
-#define NGX_CEREBRO_LIMITER_MARGIN     250
+#define NGX_CEREBRO_LIMITER_MARGIN     100
 #define NGX_CEREBRO_LOCK_POLL_MIN      10
 #define NGX_CEREBRO_LOCK_POLL_MAX      50
 
