@@ -51,11 +51,17 @@ enum {
     ST_OB_INSERT,
     ST_OB_BY_KEY,
     ST_OB_GET,
+    ST_OB_BY_SID,
     ST_OB_DUE,
     ST_OB_SENT,
     ST_OB_FAILED,
     ST_OB_RETRY,
     ST_OB_RECENT,
+    ST_OB_COUNTS,
+    ST_OB_REMINDER,
+    ST_DLV_SENT,
+    ST_DLV_STATUS,
+    ST_DLV_GET,
     ST_COUNT
 };
 

@@ -1,6 +1,7 @@
 /*
- * The embedded store: the outbox, every WhatsApp message we send, queued
- * before it goes to Twilio.
+ * The embedded store: the outbox (every WhatsApp message we send, queued
+ * before it goes to Twilio), Twilio's delivery states of the messages
+ * sent, and what the reminders need to know of what went out.
  */
 
 #include <string.h>
@@ -29,6 +30,9 @@ static const cerebro_sqlite_sql_t  sql_ob_by_key = { ST_OB_BY_KEY,
 static const cerebro_sqlite_sql_t  sql_ob_get = { ST_OB_GET,
     "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1" };
 
+static const cerebro_sqlite_sql_t  sql_ob_by_sid = { ST_OB_BY_SID,
+    "SELECT " OUTBOX_COLS " FROM outbox WHERE twilio_sid = ?1" };
+
 static const cerebro_sqlite_sql_t  sql_ob_due = { ST_OB_DUE,
     "SELECT " OUTBOX_COLS " FROM outbox"
     " WHERE status = 'pending' AND next_attempt <= ?1"
@@ -53,6 +57,37 @@ static const cerebro_sqlite_sql_t  sql_ob_recent = { ST_OB_RECENT,
     "SELECT " OUTBOX_COLS " FROM outbox ORDER BY created DESC, id DESC"
     " LIMIT ?1" };
 
+static const cerebro_sqlite_sql_t  sql_ob_counts = { ST_OB_COUNTS,
+    "SELECT status, COUNT(*) FROM outbox GROUP BY status" };
+
+static const cerebro_sqlite_sql_t  sql_ob_reminder = { ST_OB_REMINDER,
+    "SELECT " OUTBOX_COLS " FROM outbox"
+    " WHERE recipient = ?1 AND kind = 'reminder'"
+    " AND status = 'sent' AND reservation_id <> ''"
+    " AND created >= ?2 ORDER BY created DESC, id DESC LIMIT 1" };
+
+/* a callback may have come before this: then only the row id is new */
+static const cerebro_sqlite_sql_t  sql_dlv_sent = { ST_DLV_SENT,
+    "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
+    " rank, updated) VALUES (?1, ?2, 'queued', 0, ?3)"
+    " ON CONFLICT (twilio_sid) DO UPDATE"
+    " SET outbox_id = excluded.outbox_id" };
+
+static const cerebro_sqlite_sql_t  sql_dlv_status = { ST_DLV_STATUS,
+    "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
+    " rank, error_code, updated)"
+    " VALUES (?1, COALESCE((SELECT id FROM outbox"
+    " WHERE twilio_sid = ?1), 0), ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (twilio_sid) DO UPDATE"
+    " SET status = excluded.status, rank = excluded.rank,"
+    " error_code = CASE WHEN excluded.error_code <> ''"
+    " THEN excluded.error_code ELSE error_code END,"
+    " updated = excluded.updated"
+    " WHERE excluded.rank >= outbox_delivery.rank" };
+
+static const cerebro_sqlite_sql_t  sql_dlv_get = { ST_DLV_GET,
+    "SELECT status, error_code, updated FROM outbox_delivery"
+    " WHERE twilio_sid = ?1" };
 
 
 static void read_outbox(sqlite3_stmt *st, void *out);
@@ -61,6 +96,7 @@ static cerebro_store_err_t outbox_not_pending(cerebro_sqlite_t *db,
 static cerebro_store_err_t outbox_mark(cerebro_sqlite_t *db,
     const cerebro_sqlite_sql_t *sql, int64_t id, const char *text,
     int64_t next, int64_t now, const char *what, cerebro_store_error_t *e);
+static void read_delivery(sqlite3_stmt *st, void *out);
 
 
 static void
@@ -228,6 +264,22 @@ cerebro_sqlite_outbox_get(cerebro_sqlite_t *db, int64_t id,
 }
 
 
+cerebro_store_err_t
+cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db, const char *twilio_sid,
+    cerebro_outbox_msg_t *out, cerebro_store_error_t *e)
+{
+    if (cerebro_sqlite_check_text(twilio_sid, CEREBRO_REC_SID_LEN, 1,
+                                  "twilio_sid", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    return cerebro_sqlite_row(db, &sql_ob_by_sid, 0, twilio_sid,
+                              read_outbox, out, "outbox by sid", e);
+}
+
+
 /* After an UPDATE ... AND status = 'pending' changed nothing: why. */
 static cerebro_store_err_t
 outbox_not_pending(cerebro_sqlite_t *db, int64_t id, const char *what,
@@ -342,4 +394,154 @@ cerebro_sqlite_outbox_recent(cerebro_sqlite_t *db, cerebro_outbox_msg_t *out,
 
     return cerebro_sqlite_list(db, st, read_outbox, out, sizeof(*out), max,
                                n, NULL, "outbox recent", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
+    int64_t counts[CEREBRO_SQLITE_OUTBOX_STATUSES], cerebro_store_error_t *e)
+{
+    int                   rc, s;
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    memset(counts, 0, CEREBRO_SQLITE_OUTBOX_STATUSES * sizeof(int64_t));
+
+    err = cerebro_sqlite_stmt(db, &sql_ob_counts, &st, "outbox counts", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        s = cerebro_outbox_status_from_string(
+                (const char *) sqlite3_column_text(st, 0));
+
+        if (s >= 0) {
+            counts[s] = sqlite3_column_int64(st, 1);
+        }
+    }
+
+    cerebro_sqlite_done(st);
+
+    if (rc != SQLITE_DONE) {
+        memset(counts, 0, CEREBRO_SQLITE_OUTBOX_STATUSES * sizeof(int64_t));
+        return cerebro_sqlite_db_fail(db, rc, "outbox counts", e);
+    }
+
+    return CEREBRO_STORE_OK;
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_outbox_last_reminder(cerebro_sqlite_t *db, const char *to,
+    int64_t since, cerebro_outbox_msg_t *out, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    if (cerebro_sqlite_check_text(to, CEREBRO_REC_TO_LEN, 1, "to", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    err = cerebro_sqlite_stmt(db, &sql_ob_reminder, &st, "last reminder",
+                              e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    cerebro_sqlite_bind_text(st, 1, to);
+    sqlite3_bind_int64(st, 2, since);
+
+    return cerebro_sqlite_first(db, st, read_outbox, out, "last reminder",
+                                e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_delivery_sent(cerebro_sqlite_t *db, const char *twilio_sid,
+    int64_t outbox_id, int64_t now, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    if (cerebro_sqlite_check_text(twilio_sid, CEREBRO_REC_SID_LEN, 1,
+                                  "twilio_sid", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    err = cerebro_sqlite_stmt(db, &sql_dlv_sent, &st, "delivery", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    cerebro_sqlite_bind_text(st, 1, twilio_sid);
+    sqlite3_bind_int64(st, 2, outbox_id);
+    sqlite3_bind_int64(st, 3, now);
+
+    return cerebro_sqlite_run(db, st, "delivery", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_delivery_record(cerebro_sqlite_t *db, const char *twilio_sid,
+    const char *status, int rank, const char *error_code, int64_t now,
+    cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    if (cerebro_sqlite_check_text(twilio_sid, CEREBRO_REC_SID_LEN, 1,
+                                  "twilio_sid", e) != CEREBRO_STORE_OK
+        || cerebro_sqlite_check_text(status, CEREBRO_SQLITE_DELIVERY_LEN, 1,
+                                     "status", e) != CEREBRO_STORE_OK
+        || cerebro_sqlite_check_text(error_code, CEREBRO_SQLITE_DELIVERY_LEN,
+                                     0, "error_code", e) != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    err = cerebro_sqlite_stmt(db, &sql_dlv_status, &st, "delivery status",
+                              e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    cerebro_sqlite_bind_text(st, 1, twilio_sid);
+    cerebro_sqlite_bind_text(st, 2, status);
+    sqlite3_bind_int(st, 3, rank);
+    cerebro_sqlite_bind_text(st, 4, error_code);
+    sqlite3_bind_int64(st, 5, now);
+
+    return cerebro_sqlite_run(db, st, "delivery status", e);
+}
+
+
+static void
+read_delivery(sqlite3_stmt *st, void *out)
+{
+    cerebro_delivery_t  *d = out;
+
+    cerebro_sqlite_col_copy(d->status, sizeof(d->status), st, 0);
+    cerebro_sqlite_col_copy(d->error_code, sizeof(d->error_code), st, 1);
+    d->updated = sqlite3_column_int64(st, 2);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_delivery_get(cerebro_sqlite_t *db, const char *twilio_sid,
+    cerebro_delivery_t *out, cerebro_store_error_t *e)
+{
+    if (cerebro_sqlite_check_text(twilio_sid, CEREBRO_REC_SID_LEN, 1,
+                                  "twilio_sid", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    return cerebro_sqlite_row(db, &sql_dlv_get, 0, twilio_sid,
+                              read_delivery, out, "delivery", e);
 }

@@ -98,7 +98,18 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "CREATE TABLE opt_out ("
     "  phone TEXT PRIMARY KEY,"
     "  opted_out INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);",
+    /* 1 -> 2: Twilio's delivery states.  Workers of version 1 created
+     * these at every start, so a file at version 1 may hold them and
+     * their rows already: hence IF NOT EXISTS, with the same columns. */
+    "CREATE TABLE IF NOT EXISTS outbox_delivery ("
+    "  twilio_sid TEXT PRIMARY KEY,"
+    "  outbox_id INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL,"
+    "  rank INTEGER NOT NULL,"
+    "  error_code TEXT NOT NULL DEFAULT '',"
     "  updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);"
 };
 
 
