@@ -526,10 +526,3 @@ cerebro_sqlite_set_busy_timeout(cerebro_sqlite_t *db, int ms)
     sqlite3_busy_timeout(db->conn,
                          ms > 0 ? ms : CEREBRO_SQLITE_BUSY_TIMEOUT_MS);
 }
-
-
-struct sqlite3 *
-cerebro_sqlite_handle(cerebro_sqlite_t *db)
-{
-    return db->conn;
-}

@@ -62,9 +62,6 @@ void cerebro_sqlite_close(cerebro_sqlite_t *db);
 /* 0 restores CEREBRO_SQLITE_BUSY_TIMEOUT_MS. */
 void cerebro_sqlite_set_busy_timeout(cerebro_sqlite_t *db, int ms);
 
-/* The underlying connection, for tests and tools (not for the glue). */
-struct sqlite3 *cerebro_sqlite_handle(cerebro_sqlite_t *db);
-
 /* The user_version of the file. */
 int cerebro_sqlite_schema_version(cerebro_sqlite_t *db);
 
