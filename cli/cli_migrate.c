@@ -26,6 +26,11 @@
 #include "cerebro_civil.h"
 #include "cerebro_restaurant.h"
 #include "cerebro_sqlite.h"
+/*
+ * The adapter has no list of every guest, call or opt-out yet: migrate
+ * reads those tables through the adapter's own connection.
+ */
+#include "cerebro_sqlite_int.h"
 
 
 typedef struct {
@@ -422,7 +427,7 @@ cli_migrate(cli_ctx_t *ctx)
 
     /* ---- guests: the store API reads one phone at a time ---- */
 
-    h = cerebro_sqlite_handle(db);
+    h = db->conn;
     memset(&ks, 0, sizeof(ks));
 
     if (cli_base_keys(cf, CLI_T_GUESTS, &ks, err, sizeof(err)) != 0) {

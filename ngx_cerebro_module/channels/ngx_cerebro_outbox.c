@@ -12,8 +12,6 @@
  *   POST /whatsapp/status                           Twilio's callbacks
  */
 
-#include <sqlite3.h>
-
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_twilio.h"
@@ -52,7 +50,7 @@ static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
 static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
-    const cerebro_outbox_msg_t *m, const char *sid);
+    ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
 static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
 static cJSON *ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
     cerebro_outbox_msg_t *m);
@@ -61,21 +59,8 @@ static void ngx_cerebro_status_body(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_status_record(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
-static sqlite3_stmt *ngx_cerebro_outbox_sql(ngx_cerebro_main_conf_t *mcf,
-    const char *sql);
 static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
     char *phone, size_t size);
-
-
-static const char  ngx_cerebro_outbox_schema[] =
-    "CREATE TABLE IF NOT EXISTS outbox_delivery ("
-    "  twilio_sid TEXT PRIMARY KEY,"
-    "  outbox_id INTEGER NOT NULL DEFAULT 0,"
-    "  status TEXT NOT NULL,"
-    "  rank INTEGER NOT NULL,"
-    "  error_code TEXT NOT NULL DEFAULT '',"
-    "  updated INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);";
 
 
 /* ---- configuration and process ------------------------------------------ */
@@ -148,8 +133,6 @@ invalid:
 ngx_int_t
 ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
 {
-    char                     *err;
-    sqlite3                  *conn;
     cerebro_store_error_t     e;
     ngx_cerebro_main_conf_t  *mcf;
 
@@ -174,28 +157,6 @@ ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
 
         mcf->outbox_own_sqlite = 1;
     }
-
-    if (mcf->sqlite == NULL) {
-        return NGX_OK;
-    }
-
-    /* every worker may do this at once: wait for the others */
-    cerebro_sqlite_set_busy_timeout(mcf->sqlite,
-                                    CEREBRO_SQLITE_OPEN_TIMEOUT_MS);
-
-    conn = cerebro_sqlite_handle(mcf->sqlite);
-    err = NULL;
-
-    if (sqlite3_exec(conn, ngx_cerebro_outbox_schema, NULL, NULL, &err)
-        != SQLITE_OK)
-    {
-        ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
-                        "the outbox's delivery table: %s",
-                        err ? err : "unknown error");
-        sqlite3_free(err);
-    }
-
-    cerebro_sqlite_set_busy_timeout(mcf->sqlite, 0);
 
     return NGX_OK;
 }
@@ -493,7 +454,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         *result = NGX_CEREBRO_OUTBOX_SENT;
         err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, s->sid,
                                               now, &e);
-        ngx_cerebro_outbox_delivery_sent(mcf, m, s->sid);
+        ngx_cerebro_outbox_delivery_sent(mcf, log, m, s->sid);
         ngx_cerebro_log_detail(mcf, log, "outbox: %L sent as %s", m->id,
                                s->sid);
         break;
@@ -662,47 +623,21 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 /* ---- delivery status ----------------------------------------------------- */
 
 
-static sqlite3_stmt *
-ngx_cerebro_outbox_sql(ngx_cerebro_main_conf_t *mcf, const char *sql)
-{
-    sqlite3_stmt  *st;
-
-    if (mcf->sqlite == NULL) {
-        return NULL;
-    }
-
-    if (sqlite3_prepare_v2(cerebro_sqlite_handle(mcf->sqlite), sql, -1, &st,
-                           NULL)
-        != SQLITE_OK)
-    {
-        return NULL;
-    }
-
-    return st;
-}
-
-
 static void
 ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
-    const cerebro_outbox_msg_t *m, const char *sid)
+    ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid)
 {
-    sqlite3_stmt  *st;
+    cerebro_store_error_t  e;
 
-    /* a callback may have come before this: then only the row id is new */
-    st = ngx_cerebro_outbox_sql(mcf,
-             "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
-             " rank, updated) VALUES (?1, ?2, 'queued', 0, ?3)"
-             " ON CONFLICT (twilio_sid) DO UPDATE"
-             " SET outbox_id = excluded.outbox_id");
-    if (st == NULL) {
-        return;
+    if (cerebro_sqlite_delivery_sent(mcf->sqlite, sid, m->id, ngx_time(),
+                                     &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, log, 0,
+                        "outbox: the delivery of %L was not recorded (%s): "
+                        "%s", m->id, cerebro_store_err_name(e.kind),
+                        e.message);
     }
-
-    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, m->id);
-    sqlite3_bind_int64(st, 3, ngx_time());
-    (void) sqlite3_step(st);
-    sqlite3_finalize(st);
 }
 
 
@@ -764,12 +699,11 @@ ngx_cerebro_status_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
 {
-    int                       rc;
     int64_t                   id;
     ngx_int_t                 rank;
     const char               *sid, *status, *code;
+    ngx_int_t                 rc;
     ngx_array_t              *params;
-    sqlite3_stmt             *st;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *m, *t;
     ngx_cerebro_main_conf_t  *mcf;
@@ -811,32 +745,21 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
                                           cJSON_CreateObject());
     }
 
-    st = ngx_cerebro_outbox_sql(mcf,
-             "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
-             " rank, error_code, updated)"
-             " VALUES (?1, COALESCE((SELECT id FROM outbox"
-             " WHERE twilio_sid = ?1), 0), ?2, ?3, ?4, ?5)"
-             " ON CONFLICT (twilio_sid) DO UPDATE"
-             " SET status = excluded.status, rank = excluded.rank,"
-             " error_code = CASE WHEN excluded.error_code <> ''"
-             " THEN excluded.error_code ELSE error_code END,"
-             " updated = excluded.updated"
-             " WHERE excluded.rank >= outbox_delivery.rank");
-    if (st == NULL) {
+    if (mcf->sqlite == NULL) {
         return ngx_cerebro_http_send_error(r,
                                            NGX_HTTP_SERVICE_UNAVAILABLE,
                                            "the outbox is unavailable");
     }
 
-    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, rank);
-    sqlite3_bind_text(st, 4, code ? code : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, ngx_time());
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    if (cerebro_sqlite_delivery_record(mcf->sqlite, sid, status, (int) rank,
+                                       code, ngx_time(), &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the status of %s was not recorded (%s): "
+                        "%s", sid, cerebro_store_err_name(e.kind),
+                        e.message);
 
-    if (rc != SQLITE_DONE) {
         /* Twilio retries a callback that failed */
         return ngx_cerebro_http_send_error(r,
                                            NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -854,26 +777,21 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
 
     /* outside the 24-hour window, known only now: the template */
 
-    id = 0;
-    st = ngx_cerebro_outbox_sql(mcf, "SELECT id FROM outbox"
-                                     " WHERE twilio_sid = ?1");
-    if (st) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            id = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
-    }
-
     m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
     t = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
     if (m == NULL || t == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (id && cerebro_sqlite_outbox_get(mcf->sqlite, id, m, &e)
-              == CEREBRO_STORE_OK
-        && ngx_cerebro_outbox_template(r, m, t) == NGX_OK
+    id = 0;
+
+    if (cerebro_sqlite_outbox_by_sid(mcf->sqlite, sid, m, &e)
+        == CEREBRO_STORE_OK)
+    {
+        id = m->id;
+    }
+
+    if (id && ngx_cerebro_outbox_template(r, m, t) == NGX_OK
         && t->status == CEREBRO_OUTBOX_PENDING)
     {
         ngx_cerebro_log_detail(mcf, r->connection->log,
@@ -908,9 +826,9 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
 {
     int                       i, n;
     ngx_int_t                 rc, limit, want;
+    int64_t                   totals[CEREBRO_SQLITE_OUTBOX_STATUSES];
     ngx_str_t                 value;
     cJSON                    *json, *list, *counts, *item;
-    sqlite3_stmt             *st;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
@@ -994,21 +912,12 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
-        cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i), 0);
-    }
+    /* all 0 when the counts cannot be read */
+    (void) cerebro_sqlite_outbox_counts(mcf->sqlite, totals, &e);
 
-    st = ngx_cerebro_outbox_sql(mcf, "SELECT status, COUNT(*) FROM outbox"
-                                     " GROUP BY status");
-    if (st) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            item = cJSON_GetObjectItemCaseSensitive(counts,
-                       (const char *) sqlite3_column_text(st, 0));
-            if (item) {
-                cJSON_SetNumberValue(item, sqlite3_column_int64(st, 1));
-            }
-        }
-        sqlite3_finalize(st);
+    for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
+        cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i),
+                                (double) totals[i]);
     }
 
     for (i = 0; i < n && cJSON_GetArraySize(list) < limit; i++) {
@@ -1033,8 +942,9 @@ static cJSON *
 ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
     cerebro_outbox_msg_t *m)
 {
-    cJSON         *o, *vars;
-    sqlite3_stmt  *st;
+    cJSON                  *o, *vars;
+    cerebro_delivery_t      d;
+    cerebro_store_error_t   e;
 
     o = cJSON_CreateObject();
     if (o == NULL) {
@@ -1069,25 +979,13 @@ ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
         return o;
     }
 
-    st = ngx_cerebro_outbox_sql(mcf, "SELECT status, error_code, updated"
-                                     " FROM outbox_delivery"
-                                     " WHERE twilio_sid = ?1");
-    if (st == NULL) {
-        return o;
+    if (cerebro_sqlite_delivery_get(mcf->sqlite, m->twilio_sid, &d, &e)
+        == CEREBRO_STORE_OK)
+    {
+        cJSON_AddStringToObject(o, "delivery", d.status);
+        cJSON_AddStringToObject(o, "error_code", d.error_code);
+        cJSON_AddNumberToObject(o, "delivery_updated", (double) d.updated);
     }
-
-    sqlite3_bind_text(st, 1, m->twilio_sid, -1, SQLITE_STATIC);
-
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        cJSON_AddStringToObject(o, "delivery",
-                                (const char *) sqlite3_column_text(st, 0));
-        cJSON_AddStringToObject(o, "error_code",
-                                (const char *) sqlite3_column_text(st, 1));
-        cJSON_AddNumberToObject(o, "delivery_updated",
-                                (double) sqlite3_column_int64(st, 2));
-    }
-
-    sqlite3_finalize(st);
 
     return o;
 }
@@ -1179,9 +1077,9 @@ ngx_int_t
 ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
     time_t max_age, char *id, size_t id_size)
 {
-    u_char         to[CEREBRO_REC_TO_LEN];
-    ngx_int_t      rc;
-    sqlite3_stmt  *st;
+    u_char                 to[CEREBRO_REC_TO_LEN];
+    cerebro_outbox_msg_t   m;
+    cerebro_store_error_t  e;
 
     if (ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(to)) {
         return NGX_DECLINED;
@@ -1189,29 +1087,17 @@ ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
 
     ngx_sprintf(to, "whatsapp:%s%Z", phone);
 
-    st = ngx_cerebro_outbox_sql(mcf,
-             "SELECT reservation_id FROM outbox"
-             " WHERE recipient = ?1 AND kind = 'reminder'"
-             " AND status = 'sent' AND reservation_id <> ''"
-             " AND created >= ?2 ORDER BY created DESC, id DESC LIMIT 1");
-    if (st == NULL) {
+    if (mcf->sqlite == NULL
+        || cerebro_sqlite_outbox_last_reminder(mcf->sqlite, (char *) to,
+                                               ngx_time() - max_age, &m, &e)
+           != CEREBRO_STORE_OK)
+    {
         return NGX_DECLINED;
     }
 
-    sqlite3_bind_text(st, 1, (char *) to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, ngx_time() - max_age);
+    ngx_cpystrn((u_char *) id, (u_char *) m.reservation_id, id_size);
 
-    rc = NGX_DECLINED;
-
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        ngx_cpystrn((u_char *) id, (u_char *) sqlite3_column_text(st, 0),
-                    id_size);
-        rc = NGX_OK;
-    }
-
-    sqlite3_finalize(st);
-
-    return rc;
+    return NGX_OK;
 }
 
 

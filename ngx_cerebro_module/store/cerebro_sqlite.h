@@ -23,7 +23,7 @@
 #include "cerebro_records.h"
 
 
-#define CEREBRO_SQLITE_SCHEMA_VERSION     1
+#define CEREBRO_SQLITE_SCHEMA_VERSION     2
 #define CEREBRO_SQLITE_BUSY_TIMEOUT_MS    5
 /* opening may create the schema while another worker does the same */
 #define CEREBRO_SQLITE_OPEN_TIMEOUT_MS    2000
@@ -32,15 +32,22 @@
 #define CEREBRO_SQLITE_WITH_CANCELLED     0x01
 #define CEREBRO_SQLITE_UPCOMING           0x02   /* start >= now */
 
+/* counts of cerebro_sqlite_outbox_counts(), by cerebro_outbox_status_t */
+#define CEREBRO_SQLITE_OUTBOX_STATUSES    (CEREBRO_OUTBOX_FAILED + 1)
+
+/* a delivery status or error code of Twilio's, with its NUL */
+#define CEREBRO_SQLITE_DELIVERY_LEN       24
+
 
 typedef struct cerebro_sqlite_s  cerebro_sqlite_t;
 
 
 /*
  * Opens (creating the file and its directory when missing) and brings the
- * schema up to CEREBRO_SQLITE_SCHEMA_VERSION.  A new database is seeded,
- * once, from the model: its tables, groups and info texts (as FAQ), and
- * rules_json (the restaurant JSON; may be NULL) kept for
+ * schema up to CEREBRO_SQLITE_SCHEMA_VERSION, in place and in one
+ * transaction: a file of an older version keeps its rows.  A new database
+ * is seeded, once, from the model: its tables, groups and info texts (as
+ * FAQ), and rules_json (the restaurant JSON; may be NULL) kept for
  * cerebro_sqlite_rules().  The model must outlive the handle; the booking
  * checks run the engine on it.
  * Returns NULL with e set (UNAVAILABLE when the file cannot be opened or
@@ -54,9 +61,6 @@ void cerebro_sqlite_close(cerebro_sqlite_t *db);
 
 /* 0 restores CEREBRO_SQLITE_BUSY_TIMEOUT_MS. */
 void cerebro_sqlite_set_busy_timeout(cerebro_sqlite_t *db, int ms);
-
-/* The underlying connection, for tests and tools (not for the glue). */
-struct sqlite3 *cerebro_sqlite_handle(cerebro_sqlite_t *db);
 
 /* The user_version of the file. */
 int cerebro_sqlite_schema_version(cerebro_sqlite_t *db);
@@ -215,6 +219,56 @@ cerebro_store_err_t cerebro_sqlite_outbox_retry(cerebro_sqlite_t *db,
 /* The newest first, every status, for the staff page. */
 cerebro_store_err_t cerebro_sqlite_outbox_recent(cerebro_sqlite_t *db,
     cerebro_outbox_msg_t *out, int max, int *n, cerebro_store_error_t *e);
+
+/* How many messages of each status; all 0 when it fails. */
+cerebro_store_err_t cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
+    int64_t counts[CEREBRO_SQLITE_OUTBOX_STATUSES],
+    cerebro_store_error_t *e);
+
+/* The message Twilio accepted as twilio_sid; NOT_FOUND without one. */
+cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,
+    const char *twilio_sid, cerebro_outbox_msg_t *out,
+    cerebro_store_error_t *e);
+
+/*
+ * The newest reminder about a booking sent to `to` ("whatsapp:+34...")
+ * and queued at `since` or later: the booking a "CANCELAR" answers.
+ * NOT_FOUND without one.
+ */
+cerebro_store_err_t cerebro_sqlite_outbox_last_reminder(cerebro_sqlite_t *db,
+    const char *to, int64_t since, cerebro_outbox_msg_t *out,
+    cerebro_store_error_t *e);
+
+
+/*
+ * Twilio's delivery state of a message sent, kept by sid apart from the
+ * outbox row: a status callback may come before the request that sent
+ * the message has marked it sent.
+ */
+typedef struct {
+    char     status[CEREBRO_SQLITE_DELIVERY_LEN];   /* "delivered", ... */
+    char     error_code[CEREBRO_SQLITE_DELIVERY_LEN];   /* "63016" or "" */
+    int64_t  updated;
+} cerebro_delivery_t;
+
+/* Twilio accepted outbox_id as twilio_sid; a callback may be known. */
+cerebro_store_err_t cerebro_sqlite_delivery_sent(cerebro_sqlite_t *db,
+    const char *twilio_sid, int64_t outbox_id, int64_t now,
+    cerebro_store_error_t *e);
+
+/*
+ * A status callback.  Callbacks come out of order: one of a lower rank
+ * than the status recorded changes nothing (and is OK).  An error_code
+ * NULL or "" keeps the one recorded.
+ */
+cerebro_store_err_t cerebro_sqlite_delivery_record(cerebro_sqlite_t *db,
+    const char *twilio_sid, const char *status, int rank,
+    const char *error_code, int64_t now, cerebro_store_error_t *e);
+
+/* NOT_FOUND before the first callback or the send is recorded. */
+cerebro_store_err_t cerebro_sqlite_delivery_get(cerebro_sqlite_t *db,
+    const char *twilio_sid, cerebro_delivery_t *out,
+    cerebro_store_error_t *e);
 
 
 /* WhatsApp STOP / START per phone: opted_out 1 or 0. */

@@ -1,8 +1,10 @@
 /*
- * cerebro_sqlite: schema and seeding (once), every operation and its error
- * kinds, a restart, two connections and two processes racing for the last
- * table, and a busy database answering "unavailable" without a stall.
- * Every file lives under a mkdtemp() directory removed at the end.
+ * cerebro_sqlite: schema and seeding (once), a file of the previous
+ * version upgraded in place, every operation and its error kinds, a write
+ * failing half-way leaving nothing, a restart, two connections and two
+ * processes racing for the last table, and a busy database answering
+ * "unavailable" without a stall.  Every file lives under a mkdtemp()
+ * directory removed at the end.
  */
 
 #define _GNU_SOURCE
@@ -16,12 +18,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
 
-#include "cerebro_sqlite.h"
+/* the tests look at the adapter's own connection */
+#include "cerebro_sqlite_int.h"
 
 
 #define PHONE    "+34600111222"
@@ -187,6 +191,42 @@ breq(int y, int mo, int d, int h, int mi, int party, const char *name,
 }
 
 
+static sqlite3 *
+conn_of(cerebro_sqlite_t *db)
+{
+    return db->conn;
+}
+
+
+/* A connection of the test's own to the file. */
+static sqlite3 *
+raw_open(const char *path)
+{
+    sqlite3  *conn;
+
+    assert_int_equal(sqlite3_open_v2(path, &conn,
+                                     SQLITE_OPEN_READWRITE
+                                     | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(conn, 2000);
+
+    return conn;
+}
+
+
+static void
+raw_exec(sqlite3 *conn, const char *sql)
+{
+    char  *msg;
+
+    msg = NULL;
+
+    if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, msg ? msg : "failed");
+    }
+}
+
+
 static int
 sql_int(sqlite3 *conn, const char *sql)
 {
@@ -278,7 +318,7 @@ test_schema_and_seed(void **state)
     assert_int_equal(cerebro_sqlite_schema_version(db),
                      CEREBRO_SQLITE_SCHEMA_VERSION);
 
-    conn = cerebro_sqlite_handle(db);
+    conn = conn_of(db);
     assert_int_equal(sql_int(conn, "PRAGMA busy_timeout"),
                      CEREBRO_SQLITE_BUSY_TIMEOUT_MS);
     assert_int_equal(sql_int(conn, "PRAGMA synchronous"), 1);   /* NORMAL */
@@ -353,7 +393,7 @@ test_seed_once(void **state)
 
     new_path(path, sizeof(path), "seed");
     db = open_db(path, demo, demo_json);
-    conn = cerebro_sqlite_handle(db);
+    conn = conn_of(db);
     assert_int_equal(sqlite3_exec(conn, "DELETE FROM faq WHERE topic ="
                                   " 'pets'", NULL, NULL, NULL), SQLITE_OK);
     cerebro_sqlite_close(db);
@@ -367,7 +407,7 @@ test_seed_once(void **state)
     assert_int_equal(cerebro_sqlite_faq(db, faq, 32, &n, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(n, 5);
-    conn = cerebro_sqlite_handle(db);
+    conn = conn_of(db);
     assert_int_equal(sql_int(conn, "SELECT count(*) FROM meta WHERE key ="
                              " 'seeded_from' AND value = 'En Las Nubes'"),
                      1);
@@ -387,7 +427,7 @@ test_newer_schema_refused(void **state)
 
     new_path(path, sizeof(path), "newer");
     db = open_db(path, tiny, NULL);
-    conn = cerebro_sqlite_handle(db);
+    conn = conn_of(db);
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 99", NULL,
                                   NULL, NULL), SQLITE_OK);
     cerebro_sqlite_close(db);
@@ -716,7 +756,7 @@ test_two_handles_last_table(void **state)
     snprintf(ids[1], sizeof(ids[1]), "%s", r.id);
 
     /* the third booking is in flight on h1's connection */
-    conn = cerebro_sqlite_handle(h1);
+    conn = conn_of(h1);
     assert_int_equal(sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL,
                                   NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(conn,
@@ -972,7 +1012,7 @@ test_busy_is_unavailable(void **state)
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
 
-    conn = cerebro_sqlite_handle(h1);
+    conn = conn_of(h1);
     assert_int_equal(sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL,
                                   NULL), SQLITE_OK);
 
@@ -1475,6 +1515,605 @@ test_restart(void **state)
 }
 
 
+/*
+ * Version 1 of the schema as it shipped: the file an existing deployment
+ * holds.  Kept here as it was, whatever the migrations become.
+ */
+static const char  *v1_schema =
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE tables ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  capacity_min INTEGER NOT NULL,"
+    "  capacity_max INTEGER NOT NULL,"
+    "  location TEXT NOT NULL DEFAULT '',"
+    "  position INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE table_groups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  capacity_min INTEGER NOT NULL,"
+    "  capacity_max INTEGER NOT NULL,"
+    "  members TEXT NOT NULL,"
+    "  position INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE reservations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  client_name TEXT NOT NULL,"
+    "  client_phone TEXT NOT NULL,"
+    "  start INTEGER NOT NULL,"
+    "  pax INTEGER NOT NULL CHECK (pax > 0),"
+    "  table_name TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL DEFAULT 'confirmed',"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  source TEXT NOT NULL DEFAULT '',"
+    "  call_id TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX reservations_start ON reservations (start);"
+    "CREATE INDEX reservations_phone ON reservations (client_phone, start);"
+    "CREATE TABLE guests ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  phone TEXT NOT NULL UNIQUE,"
+    "  email TEXT NOT NULL DEFAULT '',"
+    "  preferences TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE TABLE faq ("
+    "  id INTEGER PRIMARY KEY,"
+    "  topic TEXT NOT NULL DEFAULT '',"
+    "  question TEXT NOT NULL,"
+    "  answer TEXT NOT NULL,"
+    "  position INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE call_log ("
+    "  call_id TEXT PRIMARY KEY,"
+    "  caller TEXT NOT NULL DEFAULT '',"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  ended INTEGER NOT NULL DEFAULT 0,"
+    "  duration_s INTEGER NOT NULL DEFAULT 0,"
+    "  ended_reason TEXT NOT NULL DEFAULT '',"
+    "  summary TEXT NOT NULL DEFAULT '',"
+    "  cost REAL NOT NULL DEFAULT 0,"
+    "  booked INTEGER NOT NULL DEFAULT 0,"
+    "  changed INTEGER NOT NULL DEFAULT 0,"
+    "  cancelled INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  recipient TEXT NOT NULL,"
+    "  body TEXT NOT NULL DEFAULT '',"
+    "  template_sid TEXT NOT NULL DEFAULT '',"
+    "  variables TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL"
+    "    CHECK (status IN ('pending', 'sent', 'failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  twilio_sid TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  reservation_id TEXT NOT NULL DEFAULT '',"
+    "  dedupe_key TEXT UNIQUE);"
+    "CREATE INDEX outbox_due ON outbox (status, next_attempt);"
+    "CREATE INDEX outbox_created ON outbox (created);"
+    "CREATE TABLE opt_out ("
+    "  phone TEXT PRIMARY KEY,"
+    "  opted_out INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    /* what a worker of version 1 seeded and wrote */
+    "INSERT INTO meta VALUES ('rules', '{\"old\":1}'),"
+    " ('seeded_from', 'Antiguo');"
+    "INSERT INTO tables (name, capacity_min, capacity_max, location)"
+    " VALUES ('Vieja', 1, 6, 'sala');"
+    "INSERT INTO faq (topic, question, answer)"
+    " VALUES ('parking', '¿Aparcamiento?', 'En la calle.');"
+    "INSERT INTO reservations (id, client_name, client_phone, start, pax,"
+    " table_name, status, created, updated)"
+    " VALUES (7, 'Antigua', '+34600111222', 1772827200, 2, 'Vieja',"
+    " 'confirmed', 1767000000, 1767000000);"
+    "INSERT INTO guests (name, phone, created, updated)"
+    " VALUES ('Antigua', '+34600111222', 1767000000, 1767000000);"
+    "INSERT INTO call_log (call_id, caller, created)"
+    " VALUES ('call-old', '+34600111222', 1767000000);"
+    "INSERT INTO outbox (id, recipient, body, status, attempts, twilio_sid,"
+    " created, updated, kind, reservation_id, dedupe_key)"
+    " VALUES (3, 'whatsapp:+34600111222', 'Confirmada', 'sent', 1,"
+    " 'SMold', 1767000000, 1767000000, 'confirmation', '7',"
+    " 'confirm:7');"
+    "INSERT INTO opt_out VALUES ('+34600333444', 1, 1767000000);"
+    "PRAGMA user_version = 1;";
+
+/* what the workers of version 1 created at every start */
+static const char  *v1_worker_schema =
+    "CREATE TABLE IF NOT EXISTS outbox_delivery ("
+    "  twilio_sid TEXT PRIMARY KEY,"
+    "  outbox_id INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL,"
+    "  rank INTEGER NOT NULL,"
+    "  error_code TEXT NOT NULL DEFAULT '',"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);"
+    "INSERT INTO outbox_delivery VALUES ('SMold', 3, 'read', 4, '',"
+    " 1767000100);";
+
+
+/* A file an existing deployment of version 1 holds; sql adds to it. */
+static void
+old_file(char *path, size_t size, const char *name, const char *sql)
+{
+    char      d[128];
+    sqlite3  *conn;
+
+    snprintf(d, sizeof(d), "%s/%d", dir, ++nfile);
+    assert_int_equal(mkdir(d, 0755), 0);
+    snprintf(path, size, "%s/%s.db", d, name);
+
+    conn = raw_open(path);
+    raw_exec(conn, "PRAGMA journal_mode = WAL");
+    raw_exec(conn, v1_schema);
+
+    if (sql != NULL) {
+        raw_exec(conn, sql);
+    }
+
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+
+static void
+test_upgrade_from_v1(void **state)
+{
+    int                     n, v, twice;
+    char                    path[256], rules[64];
+    size_t                  len;
+    sqlite3                *conn;
+    cerebro_guest_t         g;
+    cerebro_sqlite_t       *db;
+    cerebro_delivery_t      d;
+    cerebro_call_log_t      c;
+    cerebro_table_rec_t     tables[CEREBRO_MAX_TABLES];
+    cerebro_outbox_msg_t    m;
+    cerebro_reservation_t   r;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    for (twice = 0; twice < 2; twice++) {
+        /* without, then with what the old workers made at start */
+        old_file(path, sizeof(path), "v1", twice ? v1_worker_schema : NULL);
+
+        db = open_db(path, tiny, tiny_json);
+        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 2);
+
+        conn = conn_of(db);
+        assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE type = 'table'"
+                                       " AND name = 'outbox_delivery'"), 1);
+        assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE type = 'index'"
+                                       " AND name = 'outbox_sid'"), 1);
+
+        /* every row kept, nothing seeded again from the new model */
+        assert_int_equal(cerebro_sqlite_tables(db, tables,
+                                               CEREBRO_MAX_TABLES, &n, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(tables[0].name, "Vieja");
+        assert_int_equal(cerebro_sqlite_rules(db, rules, sizeof(rules), &len,
+                                              &e), CEREBRO_STORE_OK);
+        assert_string_equal(rules, "{\"old\":1}");
+        assert_int_equal(cerebro_sqlite_booking_get(db, "7", &r, &e),
+                         CEREBRO_STORE_OK);
+        assert_string_equal(r.client_name, "Antigua");
+        assert_int_equal(r.start, 1772827200);
+        assert_int_equal(cerebro_sqlite_guest_get(db, PHONE, &g, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(cerebro_sqlite_call_log_get(db, "call-old", &c, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(cerebro_sqlite_opt_out_get(db, PHONE2, &v, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(v, 1);
+        assert_int_equal(cerebro_sqlite_outbox_by_sid(db, "SMold", &m, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(m.id, 3);
+        assert_string_equal(m.dedupe_key, "confirm:7");
+
+        if (twice) {
+            /* the old workers' delivery rows are kept */
+            assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d,
+                                                         &e),
+                             CEREBRO_STORE_OK);
+            assert_string_equal(d.status, "read");
+            assert_int_equal(d.updated, 1767000100);
+
+        } else {
+            assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d,
+                                                         &e),
+                             CEREBRO_STORE_NOT_FOUND);
+        }
+
+        /* the new table takes the outbox's writes */
+        assert_int_equal(cerebro_sqlite_delivery_record(db, "SMold",
+                             "failed", 5, "63016", 1767000200, &e),
+                         CEREBRO_STORE_OK);
+        assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d, &e),
+                         CEREBRO_STORE_OK);
+        assert_string_equal(d.status, "failed");
+        assert_string_equal(d.error_code, "63016");
+        assert_int_equal(sql_int(conn, "SELECT outbox_id FROM"
+                                       " outbox_delivery"
+                                       " WHERE twilio_sid = 'SMold'"), 3);
+        cerebro_sqlite_close(db);
+
+        /* and opening it again changes nothing */
+        db = open_db(path, tiny, tiny_json);
+        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+        assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d, &e),
+                         CEREBRO_STORE_OK);
+        assert_string_equal(d.status, "failed");
+        cerebro_sqlite_close(db);
+    }
+}
+
+
+/* A migration failing half-way leaves the file as it found it. */
+static void
+test_upgrade_rolled_back(void **state)
+{
+    char                    path[256];
+    sqlite3                *conn;
+    cerebro_sqlite_t       *db;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    /* a table where the upgrade's index goes: the table is made first */
+    old_file(path, sizeof(path), "v1-blocked",
+             "CREATE TABLE outbox_sid (x);");
+
+    memset(&e, 0, sizeof(e));
+    db = cerebro_sqlite_open(path, tiny, tiny_json, strlen(tiny_json), &e);
+    assert_null(db);
+    assert_int_equal(e.kind, CEREBRO_STORE_UNAVAILABLE);
+    assert_non_null(strstr(e.message, "1 -> 2"));
+
+    conn = raw_open(path);
+    assert_int_equal(sql_int(conn, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name = 'outbox_delivery'"), 0);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM reservations"), 1);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM outbox"), 1);
+
+    /* once the obstacle is gone, the same file upgrades */
+    raw_exec(conn, "DROP TABLE outbox_sid");
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+    db = open_db(path, tiny, tiny_json);
+    assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+    cerebro_sqlite_close(db);
+
+    /* a new file whose seeding fails keeps no table of the schema */
+    new_path(path, sizeof(path), "v0-blocked");
+    db = open_db(path, tiny, tiny_json);
+    cerebro_sqlite_close(db);
+    unlink(path);
+    conn = raw_open(path);
+    raw_exec(conn, "CREATE TABLE faq (x)");
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+
+    db = cerebro_sqlite_open(path, tiny, tiny_json, strlen(tiny_json), &e);
+    assert_null(db);
+    assert_non_null(strstr(e.message, "0 -> 1"));
+
+    conn = raw_open(path);
+    assert_int_equal(sql_int(conn, "PRAGMA user_version"), 0);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name IN ('meta', 'tables',"
+                                   " 'reservations', 'guests')"), 0);
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+
+/* Refuses preparing statements that read table.column (data[0], [1]). */
+static int
+deny_read(void *data, int action, const char *table, const char *column,
+    const char *schema, const char *trigger)
+{
+    const char  **what = data;
+
+    (void) schema;
+    (void) trigger;
+
+    if (action == SQLITE_READ && table != NULL && column != NULL
+        && strcmp(table, what[0]) == 0 && strcmp(column, what[1]) == 0)
+    {
+        return SQLITE_DENY;
+    }
+
+    return SQLITE_OK;
+}
+
+
+/*
+ * The statement after a write failing: the write is undone, and the
+ * connection holds no transaction (another can write, this one goes on).
+ */
+static void
+test_failed_write_rolls_back(void **state)
+{
+    int                     repeated, created, n;
+    char                    path[256];
+    int64_t                 now;
+    sqlite3                *raw;
+    cerebro_answer_t        a;
+    cerebro_guest_t         g;
+    cerebro_sqlite_t       *db;
+    cerebro_reservation_t   r, list[4];
+    cerebro_store_error_t   e;
+    cerebro_booking_req_t   q;
+    const char             *booking_read[2] = { "reservations", "created" };
+    const char             *guest_read[2] = { "guests", "preferences" };
+
+    (void) state;
+
+    new_path(path, sizeof(path), "half");
+    db = open_db(path, tiny, tiny_json);
+    raw = raw_open(path);
+    now = local_utc(tiny, 2026, 3, 2, 10, 0);
+
+    /* the booking is inserted, reading it back fails */
+    sqlite3_set_authorizer(conn_of(db), deny_read, booking_read);
+    q = breq(2026, 3, 10, 20, 0, 2, "Mitad", PHONE);
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_UNAVAILABLE);
+    assert_true(sqlite3_get_autocommit(conn_of(db)));
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM reservations"), 0);
+
+    /* the guest is inserted, reading it back fails */
+    sqlite3_set_authorizer(conn_of(db), deny_read, guest_read);
+    assert_int_equal(cerebro_sqlite_guest_upsert(db, PHONE, "Mitad", NULL,
+                                                 now, &g, &created, &e),
+                     CEREBRO_STORE_UNAVAILABLE);
+    assert_int_equal(created, 0);
+    assert_true(sqlite3_get_autocommit(conn_of(db)));
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM guests"), 0);
+
+    raw_exec(raw, "BEGIN IMMEDIATE; COMMIT");
+    sqlite3_set_authorizer(conn_of(db), NULL, NULL);
+
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_guest_upsert(db, PHONE, "Mitad", NULL,
+                                                 now, &g, &created, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(cerebro_sqlite_bookings_day(db,
+                         &(cerebro_date_t) { 2026, 3, 10 }, 0, list, 4, &n,
+                         NULL, &e), CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    cerebro_sqlite_close(db);
+}
+
+
+static int64_t
+queue(cerebro_sqlite_t *db, const char *phone, const char *kind,
+    const char *reservation_id, int64_t now)
+{
+    cerebro_outbox_msg_t   m, got;
+    cerebro_store_error_t  e;
+
+    memset(&m, 0, sizeof(m));
+    snprintf(m.to, sizeof(m.to), "whatsapp:%s", phone);
+    snprintf(m.body, sizeof(m.body), "Hola");
+    snprintf(m.kind, sizeof(m.kind), "%s", kind);
+    snprintf(m.reservation_id, sizeof(m.reservation_id), "%s",
+             reservation_id);
+
+    assert_int_equal(cerebro_sqlite_outbox_enqueue(db, &m, now, &got, NULL,
+                                                   &e), CEREBRO_STORE_OK);
+
+    return got.id;
+}
+
+
+static void
+test_deliveries(void **state)
+{
+    char                    path[256], sid[80];
+    int64_t                 now, id1, id2, id3;
+    sqlite3                *conn;
+    cerebro_sqlite_t       *db;
+    cerebro_delivery_t      d;
+    cerebro_outbox_msg_t    m;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "delivery");
+    db = open_db(path, tiny, tiny_json);
+    conn = conn_of(db);
+    now = 1767000000;
+
+    id1 = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REPLY, "", now);
+    id2 = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REPLY, "", now);
+    id3 = queue(db, PHONE2, CEREBRO_OUTBOX_KIND_REPLY, "", now);
+
+    assert_int_equal(cerebro_sqlite_outbox_by_sid(db, "SM1", &m, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id1, "SM1", now,
+                                                     &e), CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_outbox_by_sid(db, "SM1", &m, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(m.id, id1);
+    assert_int_equal(m.status, CEREBRO_OUTBOX_SENT);
+
+    /* sent: queued until Twilio calls back */
+    assert_int_equal(cerebro_sqlite_delivery_get(db, "SM1", &d, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_delivery_sent(db, "SM1", id1, now, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_get(db, "SM1", &d, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(d.status, "queued");
+    assert_string_equal(d.error_code, "");
+    assert_int_equal(d.updated, now);
+
+    /* forward, never back; an error code stays once known */
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1", "delivered",
+                                                    3, NULL, now + 5, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1", "sent", 2,
+                                                    "", now + 6, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_get(db, "SM1", &d, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(d.status, "delivered");
+    assert_int_equal(d.updated, now + 5);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1", "failed", 5,
+                                                    "63016", now + 7, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1",
+                                                    "undelivered", 5, "",
+                                                    now + 8, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_get(db, "SM1", &d, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(d.status, "undelivered");
+    assert_string_equal(d.error_code, "63016");
+    assert_int_equal(d.updated, now + 8);
+
+    /* a callback before the sender marked its message: the row id comes
+     * with the mark, the status stays */
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM2", "sent", 2,
+                                                    NULL, now, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(sql_int(conn, "SELECT outbox_id FROM outbox_delivery"
+                                   " WHERE twilio_sid = 'SM2'"), 0);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id2, "SM2", now,
+                                                     &e), CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_sent(db, "SM2", id2, now + 1,
+                                                  &e), CEREBRO_STORE_OK);
+    assert_int_equal(sql_int(conn, "SELECT outbox_id FROM outbox_delivery"
+                                   " WHERE twilio_sid = 'SM2'"), id2);
+    assert_int_equal(cerebro_sqlite_delivery_get(db, "SM2", &d, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(d.status, "sent");
+
+    /* a first callback for a message marked sent finds its row id */
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id3, "SM3", now,
+                                                     &e), CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM3", "read", 4,
+                                                    NULL, now, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(sql_int(conn, "SELECT outbox_id FROM outbox_delivery"
+                                   " WHERE twilio_sid = 'SM3'"), id3);
+
+    /* refused */
+    assert_int_equal(cerebro_sqlite_delivery_sent(db, "", id1, now, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1", "", 0, NULL,
+                                                    now, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_delivery_record(db, "SM1",
+                         "a-status-longer-than-any", 0, NULL, now, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_delivery_get(db, NULL, &d, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_outbox_by_sid(db, "", &m, &e),
+                     CEREBRO_STORE_INVALID);
+    memset(sid, 'S', sizeof(sid) - 1);
+    sid[sizeof(sid) - 1] = '\0';
+    assert_int_equal(cerebro_sqlite_outbox_by_sid(db, sid, &m, &e),
+                     CEREBRO_STORE_INVALID);
+
+    cerebro_sqlite_close(db);
+}
+
+
+static void
+test_outbox_counts_and_reminders(void **state)
+{
+    char                    path[256];
+    int64_t                 now, counts[CEREBRO_SQLITE_OUTBOX_STATUSES];
+    int64_t                 id;
+    cerebro_sqlite_t       *db;
+    cerebro_outbox_msg_t    m;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "counts");
+    db = open_db(path, tiny, tiny_json);
+    now = 1767000000;
+
+    counts[0] = counts[1] = counts[2] = 99;
+    assert_int_equal(cerebro_sqlite_outbox_counts(db, counts, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(counts[CEREBRO_OUTBOX_PENDING], 0);
+    assert_int_equal(counts[CEREBRO_OUTBOX_SENT], 0);
+    assert_int_equal(counts[CEREBRO_OUTBOX_FAILED], 0);
+
+    /* the reminder that counts: sent, about a booking, the newest */
+    id = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REMINDER, "17", now);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id, "SMr17", now,
+                                                     &e), CEREBRO_STORE_OK);
+    id = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REMINDER, "18", now + 10);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id, "SMr18", now,
+                                                     &e), CEREBRO_STORE_OK);
+
+    /* and those that do not */
+    (void) queue(db, PHONE, CEREBRO_OUTBOX_KIND_REMINDER, "19", now + 20);
+    id = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REMINDER, "20", now + 20);
+    assert_int_equal(cerebro_sqlite_outbox_mark_failed(db, id, "no", now,
+                                                       &e),
+                     CEREBRO_STORE_OK);
+    id = queue(db, PHONE, CEREBRO_OUTBOX_KIND_CONFIRMATION, "21", now + 20);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id, "SMc21", now,
+                                                     &e), CEREBRO_STORE_OK);
+    id = queue(db, PHONE, CEREBRO_OUTBOX_KIND_REMINDER, "", now + 20);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id, "SMr", now,
+                                                     &e), CEREBRO_STORE_OK);
+    id = queue(db, PHONE2, CEREBRO_OUTBOX_KIND_REMINDER, "22", now + 20);
+    assert_int_equal(cerebro_sqlite_outbox_mark_sent(db, id, "SMr22", now,
+                                                     &e), CEREBRO_STORE_OK);
+
+    assert_int_equal(cerebro_sqlite_outbox_counts(db, counts, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(counts[CEREBRO_OUTBOX_PENDING], 1);
+    assert_int_equal(counts[CEREBRO_OUTBOX_SENT], 5);
+    assert_int_equal(counts[CEREBRO_OUTBOX_FAILED], 1);
+
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db,
+                         "whatsapp:" PHONE, now, &m, &e), CEREBRO_STORE_OK);
+    assert_string_equal(m.reservation_id, "18");
+    assert_string_equal(m.twilio_sid, "SMr18");
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db,
+                         "whatsapp:" PHONE, now + 10, &m, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(m.reservation_id, "18");
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db,
+                         "whatsapp:" PHONE, now + 11, &m, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db,
+                         "whatsapp:" PHONE2, now, &m, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(m.reservation_id, "22");
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db,
+                         "whatsapp:+34699999999", 0, &m, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_outbox_last_reminder(db, "", 0, &m, &e),
+                     CEREBRO_STORE_INVALID);
+
+    cerebro_sqlite_close(db);
+}
+
+
 int
 main(void)
 {
@@ -1483,6 +2122,9 @@ main(void)
         cmocka_unit_test(test_schema_and_seed),
         cmocka_unit_test(test_seed_once),
         cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_upgrade_from_v1),
+        cmocka_unit_test(test_upgrade_rolled_back),
+        cmocka_unit_test(test_failed_write_rolls_back),
         cmocka_unit_test(test_booking_lifecycle),
         cmocka_unit_test(test_repeated_call),
         cmocka_unit_test(test_two_handles_last_table),
@@ -1491,6 +2133,8 @@ main(void)
         cmocka_unit_test(test_guests),
         cmocka_unit_test(test_call_log),
         cmocka_unit_test(test_outbox),
+        cmocka_unit_test(test_deliveries),
+        cmocka_unit_test(test_outbox_counts_and_reminders),
         cmocka_unit_test(test_opt_out),
         cmocka_unit_test(test_restart),
     };

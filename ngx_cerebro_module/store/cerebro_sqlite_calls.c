@@ -1,0 +1,103 @@
+/*
+ * The embedded store: the call log, one entry per call from VAPI's
+ * end-of-call report.
+ */
+
+#include "cerebro_sqlite_int.h"
+
+
+static const cerebro_sqlite_sql_t  sql_call_insert = { ST_CALL_INSERT,
+    "INSERT INTO call_log (call_id, caller, started, ended, duration_s,"
+    " ended_reason, summary, cost, booked, changed, cancelled, created)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    " ON CONFLICT (call_id) DO NOTHING" };
+
+static const cerebro_sqlite_sql_t  sql_call_get = { ST_CALL_GET,
+    "SELECT call_id, caller, started, ended, duration_s, ended_reason,"
+    " summary, cost, booked, changed, cancelled FROM call_log"
+    " WHERE call_id = ?1" };
+
+
+static void read_call(sqlite3_stmt *st, void *out);
+
+
+cerebro_store_err_t
+cerebro_sqlite_call_log_insert(cerebro_sqlite_t *db,
+    const cerebro_call_log_t *c, int64_t now, int *inserted,
+    cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *inserted = 0;
+
+    if (cerebro_sqlite_check_text(c->call_id, sizeof(c->call_id), 1,
+                                  "call_id", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    err = cerebro_sqlite_stmt(db, &sql_call_insert, &st, "call log", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    cerebro_sqlite_bind_text(st, 1, c->call_id);
+    cerebro_sqlite_bind_text(st, 2, c->caller);
+    sqlite3_bind_int64(st, 3, c->started);
+    sqlite3_bind_int64(st, 4, c->ended);
+    sqlite3_bind_int(st, 5, c->duration_s);
+    cerebro_sqlite_bind_text(st, 6, c->ended_reason);
+    cerebro_sqlite_bind_text(st, 7, c->summary);
+    sqlite3_bind_double(st, 8, c->cost);
+    sqlite3_bind_int(st, 9, c->booked != 0);
+    sqlite3_bind_int(st, 10, c->changed != 0);
+    sqlite3_bind_int(st, 11, c->cancelled != 0);
+    sqlite3_bind_int64(st, 12, now);
+
+    err = cerebro_sqlite_run(db, st, "call log", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    *inserted = sqlite3_changes(db->conn) > 0;
+
+    return CEREBRO_STORE_OK;
+}
+
+
+static void
+read_call(sqlite3_stmt *st, void *out)
+{
+    cerebro_call_log_t  *c = out;
+
+    cerebro_sqlite_col_copy(c->call_id, sizeof(c->call_id), st, 0);
+    cerebro_sqlite_col_copy(c->caller, sizeof(c->caller), st, 1);
+    c->started = sqlite3_column_int64(st, 2);
+    c->ended = sqlite3_column_int64(st, 3);
+    c->duration_s = sqlite3_column_int(st, 4);
+    cerebro_sqlite_col_copy(c->ended_reason, sizeof(c->ended_reason), st,
+                            5);
+    cerebro_sqlite_col_copy(c->summary, sizeof(c->summary), st, 6);
+    c->cost = sqlite3_column_double(st, 7);
+    c->booked = sqlite3_column_int(st, 8);
+    c->changed = sqlite3_column_int(st, 9);
+    c->cancelled = sqlite3_column_int(st, 10);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_call_log_get(cerebro_sqlite_t *db, const char *call_id,
+    cerebro_call_log_t *out, cerebro_store_error_t *e)
+{
+    if (cerebro_sqlite_check_text(call_id, CEREBRO_REC_CALL_ID_LEN, 1,
+                                  "call_id", e)
+        != CEREBRO_STORE_OK)
+    {
+        return CEREBRO_STORE_INVALID;
+    }
+
+    return cerebro_sqlite_row(db, &sql_call_get, 0, call_id, read_call, out,
+                              "call log", e);
+}
