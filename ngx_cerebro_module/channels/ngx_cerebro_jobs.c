@@ -13,6 +13,7 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_store.h"
 #include "ngx_cerebro_twilio.h"
 
 
@@ -187,14 +188,16 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
 {
     int                       i, n;
     ngx_int_t                 rc;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(ctx->request);
 
     /* without Twilio the messages wait, visible, in the outbox */
-    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         ngx_cerebro_jobs_finish(ctx);
         return;
     }
@@ -206,7 +209,7 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
         return;
     }
 
-    if (cerebro_sqlite_outbox_due(mcf->sqlite, ngx_time(), msgs,
+    if (cerebro_sqlite_outbox_due(db, ngx_time(), msgs,
                                   NGX_CEREBRO_JOBS_BATCH, &n, &e)
         != CEREBRO_STORE_OK)
     {

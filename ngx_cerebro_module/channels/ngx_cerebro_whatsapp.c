@@ -476,11 +476,9 @@ static void
 ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 {
     int                       opted;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_dlg_intent_t      intent;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
 
     intent = cerebro_dlg_intent((char *) ctx->text.data, ctx->text.len);
 
@@ -501,9 +499,10 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
     }
 
     opted = 0;
+    db = ngx_cerebro_store_db(ctx->request);
 
-    if (mcf->sqlite
-        && cerebro_sqlite_opt_out_get(mcf->sqlite, ctx->phone, &opted, &e)
+    if (db
+        && cerebro_sqlite_opt_out_get(db, ctx->phone, &opted, &e)
            != CEREBRO_STORE_OK)
     {
         opted = 0;
@@ -539,20 +538,20 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 static ngx_int_t
 ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx, int out)
 {
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
+    cerebro_sqlite_t       *db;
+    cerebro_store_error_t   e;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(ctx->request);
 
-    if (mcf->sqlite == NULL
-        || cerebro_sqlite_opt_out_set(mcf->sqlite, ctx->phone, out,
+    if (db == NULL
+        || cerebro_sqlite_opt_out_set(db, ctx->phone, out,
                                       (int64_t) ngx_time(), &e)
            != CEREBRO_STORE_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
                         "WhatsApp opt-%s of %s not stored: %s",
                         out ? "out" : "in", ctx->phone,
-                        mcf->sqlite ? e.message : "no SQLite handle");
+                        db ? e.message : "no SQLite handle");
         return NGX_ERROR;
     }
 

@@ -46,7 +46,7 @@ static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
-static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
+static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
 static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
@@ -120,68 +120,27 @@ invalid:
 }
 
 
-ngx_int_t
-ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
-{
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL) {
-        return NGX_OK;
-    }
-
-    /* with Airtable as the store the outbox (and opt-outs) stay ours */
-    if (mcf->sqlite == NULL && mcf->store != &ngx_cerebro_store_sqlite) {
-        mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
-                                          mcf->model,
-                                          (char *) mcf->restaurant_json.data,
-                                          mcf->restaurant_json.len, &e);
-        if (mcf->sqlite == NULL) {
-            ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
-                            "the outbox \"%V\" is unavailable (%s): %s",
-                            &mcf->sqlite_path,
-                            cerebro_store_err_name(e.kind), e.message);
-            return NGX_OK;
-        }
-
-        mcf->outbox_own_sqlite = 1;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle)
-{
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-
-    if (mcf && mcf->outbox_own_sqlite && mcf->sqlite) {
-        cerebro_sqlite_close(mcf->sqlite);
-        mcf->sqlite = NULL;
-        mcf->outbox_own_sqlite = 0;
-    }
-}
-
-
 /* ---- queueing ------------------------------------------------------------ */
 
 
 ngx_int_t
-ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
-    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate)
+ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
+    ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                    dup, opted;
-    char                   phone[CEREBRO_REC_PHONE_LEN];
-    time_t                 now;
-    cerebro_store_error_t  e;
+    int                       dup, opted;
+    char                      phone[CEREBRO_REC_PHONE_LEN];
+    time_t                    now;
+    ngx_log_t                *log;
+    cerebro_sqlite_t         *db;
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
 
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+    log = r->connection->log;
     *duplicate = 0;
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
                         "outbox unavailable: message to %s not queued",
                         m->to);
@@ -191,7 +150,7 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
     now = ngx_time();
     m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
 
-    if (cerebro_sqlite_outbox_enqueue(mcf->sqlite, m, now, m, &dup, &e)
+    if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
         != CEREBRO_STORE_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
@@ -207,11 +166,11 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
 
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", now, &e);
         m->status = CEREBRO_OUTBOX_FAILED;
     }
@@ -316,8 +275,7 @@ ngx_cerebro_outbox_send_one(ngx_http_request_t *r, const char *to_e164,
 
     live = ngx_cerebro_twilio_configured(mcf);
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, live, &dup)
-        != NGX_OK)
+    if (ngx_cerebro_outbox_enqueue(r, m, live, &dup) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -342,24 +300,26 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 {
     int                            opted;
     char                           phone[CEREBRO_REC_PHONE_LEN];
+    cerebro_sqlite_t              *db;
     cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
-    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
 
     /* STOP may have come after the message was queued */
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", ngx_time(),
                                                  &e);
         return NGX_DECLINED;
@@ -425,6 +385,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_int_t                  rc;
     ngx_log_t                 *log;
     ngx_uint_t                 n;
+    cerebro_sqlite_t          *db;
     cerebro_store_err_t        err;
     cerebro_store_error_t      e;
     cerebro_outbox_msg_t      *m, *t;
@@ -432,6 +393,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_cerebro_twilio_send_t *s;
 
     mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(a->request);
     log = a->request->connection->log;
     m = &a->msg;
     s = &a->send;
@@ -442,9 +404,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_SENT:
         *result = NGX_CEREBRO_OUTBOX_SENT;
-        err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, s->sid,
+        err = cerebro_sqlite_outbox_mark_sent(db, m->id, s->sid,
                                               now, &e);
-        ngx_cerebro_outbox_delivery_sent(mcf, log, m, s->sid);
+        ngx_cerebro_outbox_delivery_sent(db, log, m, s->sid);
         ngx_cerebro_log_detail(mcf, log, "outbox: %L sent as %s", m->id,
                                s->sid);
         break;
@@ -458,7 +420,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                 "gave up after %ui attempts: %s", n,
                                 s->reason);
             *last = '\0';
-            err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+            err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                     (char *) buf, now, &e);
             break;
         }
@@ -469,7 +431,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
-        err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id, s->reason,
+        err = cerebro_sqlite_outbox_retry(db, m->id, s->reason,
                                           now + delay, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to be retried in %T s: %s", m->id,
@@ -493,7 +455,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         *last = '\0';
         (void) cerebro_rec_copy(reason, sizeof(reason), (char *) buf);
 
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id, reason,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id, reason,
                                                 now, &e);
 
         if (rc == NGX_OK && t->status == CEREBRO_OUTBOX_PENDING) {
@@ -507,7 +469,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     default: /* NGX_CEREBRO_TWILIO_FAILED */
         *result = NGX_CEREBRO_OUTBOX_FAILED;
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                 s->reason, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to %s failed: %s", m->id, m->to,
@@ -600,8 +562,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         }
     }
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, out, 1, &dup)
-        != NGX_OK)
+    if (ngx_cerebro_outbox_enqueue(r, out, 1, &dup) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -614,12 +575,12 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 
 
 static void
-ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
-    ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid)
+ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db, ngx_log_t *log,
+    const cerebro_outbox_msg_t *m, const char *sid)
 {
     cerebro_store_error_t  e;
 
-    if (cerebro_sqlite_delivery_sent(mcf->sqlite, sid, m->id, ngx_time(),
+    if (cerebro_sqlite_delivery_sent(db, sid, m->id, ngx_time(),
                                      &e)
         != CEREBRO_STORE_OK)
     {
@@ -637,11 +598,13 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
 {
     int64_t                   id;
     ngx_int_t                 rank;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *m, *t;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
     rank = ngx_cerebro_status_rank(status);
     if (rank < 0) {
@@ -649,11 +612,11 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
         return NGX_DECLINED;
     }
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         return NGX_BUSY;
     }
 
-    if (cerebro_sqlite_delivery_record(mcf->sqlite, sid, status, (int) rank,
+    if (cerebro_sqlite_delivery_record(db, sid, status, (int) rank,
                                        code, ngx_time(), &e)
         != CEREBRO_STORE_OK)
     {
@@ -682,7 +645,7 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
 
     id = 0;
 
-    if (cerebro_sqlite_outbox_by_sid(mcf->sqlite, sid, m, &e)
+    if (cerebro_sqlite_outbox_by_sid(db, sid, m, &e)
         == CEREBRO_STORE_OK)
     {
         id = m->id;
@@ -810,12 +773,15 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
+ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
     time_t max_age, char *id, size_t id_size)
 {
     u_char                 to[CEREBRO_REC_TO_LEN];
+    cerebro_sqlite_t      *db;
     cerebro_outbox_msg_t   m;
     cerebro_store_error_t  e;
+
+    db = ngx_cerebro_store_db(r);
 
     if (ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(to)) {
         return NGX_DECLINED;
@@ -823,8 +789,8 @@ ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
 
     ngx_sprintf(to, "whatsapp:%s%Z", phone);
 
-    if (mcf->sqlite == NULL
-        || cerebro_sqlite_outbox_last_reminder(mcf->sqlite, (char *) to,
+    if (db == NULL
+        || cerebro_sqlite_outbox_last_reminder(db, (char *) to,
                                                ngx_time() - max_age, &m, &e)
            != CEREBRO_STORE_OK)
     {

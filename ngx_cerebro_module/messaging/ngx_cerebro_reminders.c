@@ -123,12 +123,10 @@ ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
     cerebro_local_t              local;
     ngx_http_request_t          *r;
     cerebro_outbox_msg_t        *m;
-    ngx_cerebro_main_conf_t     *mcf;
     const cerebro_restaurant_t  *model;
     u_char                       date[64];
 
     r = ctx->op.request;
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     model = ngx_cerebro_store_model(r);
 
     m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
@@ -168,8 +166,7 @@ ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
     ngx_snprintf((u_char *) m->dedupe_key, sizeof(m->dedupe_key) - 1,
                  "remind:%s:%L%Z", rec->id, (int64_t) rec->start);
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, 0, &dup)
-        != NGX_OK)
+    if (ngx_cerebro_outbox_enqueue(r, m, 0, &dup) != NGX_OK)
     {
         return NGX_ERROR;
     }
