@@ -17,6 +17,7 @@
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
+#include "cerebro_sentence.h"
 #include "cerebro_text.h"
 
 
@@ -275,8 +276,7 @@ ngx_cerebro_outbox_send_one(ngx_http_request_t *r, const char *to_e164,
 
     live = ngx_cerebro_twilio_configured(mcf);
 
-    if (ngx_cerebro_outbox_enqueue(r, m, live, &dup) != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, m, live, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -562,8 +562,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         }
     }
 
-    if (ngx_cerebro_outbox_enqueue(r, out, 1, &dup) != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, out, 1, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -700,13 +699,14 @@ void
 ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     const ngx_cerebro_change_t *change)
 {
-    u_char                       *p, *last;
-    const char                   *kind;
+    static const char  *kinds[] = { "", "booked", "changed", "cancelled" };
+
+    u_char                       *p;
     cerebro_local_t               now, local;
     const cerebro_reservation_t  *rec;
     const cerebro_restaurant_t   *model;
-    u_char                        text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
-    u_char                        date[64], key[CEREBRO_REC_DEDUPE_LEN];
+    char                          text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
+    u_char                        key[CEREBRO_REC_DEDUPE_LEN];
 
     rec = change->reservation;
 
@@ -718,49 +718,17 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     model = ngx_cerebro_store_model(r);
     cerebro_tz_to_local(&model->tz, ngx_time(), &now);
     cerebro_tz_to_local(&model->tz, rec->start, &local);
-    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
-                                  now.date.year);
 
-    last = text + sizeof(text) - 1;
-
-    switch (change->kind) {
-
-    case NGX_CEREBRO_CHANGE_CANCELLED:
-        kind = "cancelled";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s del %s a las %02d:%02d a nombre "
-                         "de %s ha quedado anulada. Esperamos verle pronto.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->client_name);
-        break;
-
-    case NGX_CEREBRO_CHANGE_CHANGED:
-        kind = "changed";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s ha cambiado: el %s a las "
-                         "%02d:%02d, mesa para %d a nombre de %s. Para "
-                         "cualquier cambio, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-        break;
-
-    default: /* NGX_CEREBRO_CHANGE_BOOKED */
-        kind = "booked";
-        p = ngx_slprintf(text, last,
-                         "Reserva confirmada en %s: el %s a las %02d:%02d, "
-                         "mesa para %d a nombre de %s. Para cambiarla o "
-                         "anularla, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-    }
-
-    *p = '\0';
+    (void) cerebro_sentence_confirmation(text, sizeof(text), change->kind,
+                                         model->name, rec->client_name,
+                                         &local.date, local.minutes,
+                                         rec->pax, now.date.year);
 
     p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
-                     kind, (int64_t) rec->start);
+                     kinds[change->kind], (int64_t) rec->start);
     *p = '\0';
 
-    if (ngx_cerebro_outbox_send(r, change->phone, (char *) text,
+    if (ngx_cerebro_outbox_send(r, change->phone, text,
                                 CEREBRO_OUTBOX_KIND_CONFIRMATION,
                                 (char *) key, rec->id)
         != NGX_OK)

@@ -14,18 +14,12 @@
 
 #include "ngx_cerebro.h"
 #include "cerebro_records.h"
+#include "cerebro_sentence.h"
 
 
-/* what a change to a booking was, for its confirmation */
-typedef enum {
-    NGX_CEREBRO_CHANGE_BOOKED = 1,
-    NGX_CEREBRO_CHANGE_CHANGED,
-    NGX_CEREBRO_CHANGE_CANCELLED
-} ngx_cerebro_change_kind_e;
-
-/* a change as the tool that made it hands it over, once */
+/* a change to a booking as the tool that made it hands it over, once */
 typedef struct {
-    ngx_cerebro_change_kind_e      kind;
+    cerebro_change_kind_t          kind;
     const cerebro_reservation_t   *reservation;    /* as it stands now */
     const char                    *phone;          /* E.164, or "" */
 } ngx_cerebro_change_t;
