@@ -95,6 +95,7 @@ typedef struct {
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 outbox_lease;          /* first attempt's */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;                  /* a jobs location */
 

@@ -350,6 +350,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, outbox_retry),
       NULL },
 
+    { ngx_string("cerebro_outbox_lease"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, outbox_lease),
+      NULL },
+
     { ngx_string("cerebro_jobs_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -440,6 +447,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->reminder_hour = NGX_CONF_UNSET;
     mcf->reminder_days_before = NGX_CONF_UNSET;
     mcf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mcf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;

@@ -21,8 +21,6 @@
 #include "cerebro_text.h"
 
 
-/* the first attempt's lease: longer than any answer of Twilio's */
-#define NGX_CEREBRO_OUTBOX_LEASE         60
 #define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
 /* a reply of the brain fits in two; more is cut short */
@@ -44,6 +42,9 @@ static ngx_int_t ngx_cerebro_outbox_send_one(ngx_http_request_t *r,
     const char *dedupe_key, const char *reservation_id);
 static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
     ngx_uint_t *result);
+static ngx_uint_t ngx_cerebro_outbox_uncertain(
+    const cerebro_outbox_msg_t *m);
+static void ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s);
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
@@ -66,6 +67,7 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     ngx_conf_init_value(mcf->reminder_hour, 10);
     ngx_conf_init_value(mcf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mcf->outbox_lease, 60000);
     ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
 
     if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
@@ -84,9 +86,12 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000) {
+    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000
+        || mcf->outbox_lease < 1000)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "cerebro: \"cerebro_outbox_retry\", "
+                           "\"cerebro_outbox_lease\" and "
                            "\"cerebro_jobs_interval\" take 1s at least");
         return NGX_ERROR;
     }
@@ -149,7 +154,9 @@ ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     }
 
     now = ngx_time();
-    m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
+    /* the first attempt's lease: longer than any answer of Twilio's */
+    m->next_attempt = lease ? now + (time_t) (mcf->outbox_lease / 1000)
+                            : now;
 
     if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
         != CEREBRO_STORE_OK)
@@ -300,6 +307,7 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 {
     int                            opted;
     char                           phone[CEREBRO_REC_PHONE_LEN];
+    ngx_int_t                      rc;
     cerebro_sqlite_t              *db;
     cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
@@ -334,10 +342,18 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     a->msg = *m;
     a->done = done;
     a->data = data;
-    a->send.done = ngx_cerebro_outbox_answered;
     a->send.data = a;
 
-    if (ngx_cerebro_twilio_send(r, &a->send, &a->msg) != NGX_OK) {
+    if (ngx_cerebro_outbox_uncertain(m)) {
+        a->send.done = ngx_cerebro_outbox_looked;
+        rc = ngx_cerebro_twilio_find(r, &a->send, &a->msg);
+
+    } else {
+        a->send.done = ngx_cerebro_outbox_answered;
+        rc = ngx_cerebro_twilio_send(r, &a->send, &a->msg);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -348,6 +364,52 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     r->main->count++;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * An earlier attempt may have reached Twilio without its answer reaching
+ * us: a retry, or a first attempt whose lease ran out (its worker died).
+ * The first attempt, within its lease, knows nothing went before it.
+ */
+static ngx_uint_t
+ngx_cerebro_outbox_uncertain(const cerebro_outbox_msg_t *m)
+{
+    return m->attempts > 0
+           || (m->next_attempt > m->created && m->next_attempt <= ngx_time());
+}
+
+
+/* What Twilio has: the message itself, sent, or none and it goes now. */
+static void
+ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s)
+{
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    a = s->data;
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_SENT) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, a->request->connection->log, 0,
+                        "outbox: %L had gone out as %s before its answer "
+                        "was lost: not sent again", a->msg.id, s->sid);
+        ngx_cerebro_outbox_answered(s);
+        return;
+    }
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_ABSENT) {
+        s->done = ngx_cerebro_outbox_answered;
+
+        if (ngx_cerebro_twilio_send(a->request, s, &a->msg) == NGX_OK) {
+            return;
+        }
+
+        s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+        ngx_cpystrn((u_char *) s->reason, (u_char *) "no memory to send",
+                    sizeof(s->reason));
+    }
+
+    /* not known whether it went: never sent blindly, asked again later */
+    ngx_cerebro_outbox_answered(s);
 }
 
 
