@@ -150,17 +150,9 @@ ngx_int_t
 ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
     cJSON *json)
 {
-    char                     *text;
-    size_t                    len;
-    ngx_int_t                 rc;
-    ngx_buf_t                *b;
-    ngx_chain_t               out;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    ngx_cerebro_log_detail(mcf, r->connection->log, "%V %V answered %ui",
-                           &r->method_name, &r->uri, status);
+    char       *text;
+    size_t      len;
+    ngx_buf_t  *b;
 
     text = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
@@ -179,10 +171,28 @@ ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
     b->last = ngx_cpymem(b->pos, text, len);
     *b->last++ = '\n';
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
     cJSON_free(text);
+
+    return ngx_cerebro_http_send_buf(r, status, b);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_send_buf(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b)
+{
+    ngx_int_t                 rc;
+    ngx_chain_t               out;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    ngx_cerebro_log_detail(mcf, r->connection->log, "%V %V answered %ui",
+                           &r->method_name, &r->uri, status);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
 
     if (ngx_cerebro_http_cors(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -28,6 +28,10 @@ ngx_int_t ngx_cerebro_http_cors(ngx_http_request_t *r);
 ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, cJSON *json);
 
+/* Sends b, JSON already written, whole with the given status. */
+ngx_int_t ngx_cerebro_http_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_buf_t *b);
+
 /*
  * A POST of the given content type (415 otherwise), its body read before
  * handler runs; what a content handler returns.

@@ -734,16 +734,18 @@ ngx_cerebro_vapi_deadline(ngx_event_t *ev)
 
 /*
  * One result per call, in order, with the exact toolCallId; HTTP 200.  The
- * strings live in the request's pool until the answer is printed: cJSON
- * refers to them (and to constant keys) instead of copying each one.
+ * answer has a fixed shape: it is written straight into one buffer, every
+ * string escaped by nginx's JSON escaping, instead of built as a tree.
  */
 static void
 ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 {
-    char                     *text, *name, *id;
-    cJSON                    *json, *results, *item;
+    u_char                   *p;
+    size_t                    len;
     ngx_int_t                 rc;
-    ngx_uint_t                i;
+    ngx_buf_t                *b;
+    ngx_str_t                *text, slow;
+    ngx_uint_t                i, n;
     ngx_http_request_t       *r;
     ngx_cerebro_vapi_call_t  *call;
 
@@ -754,71 +756,85 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
         ngx_del_timer(&ctx->deadline);
     }
 
-    json = cJSON_CreateObject();
-    results = json ? cJSON_AddArrayToObject(json, "results") : NULL;
+    slow.data = (u_char *) ngx_cerebro_vapi_slow;
+    slow.len = sizeof(ngx_cerebro_vapi_slow) - 1;
 
-    if (results == NULL) {
-        goto failed;
-    }
+    /* function-call answers its one call as {"result":"..."} */
+    n = ctx->legacy ? ngx_min(ctx->ncalls, 1) : ctx->ncalls;
 
-    for (i = 0; i < ctx->ncalls; i++) {
+    len = sizeof("{\"results\":[]}\n") - 1;
+
+    for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
+        text = call->done ? &call->tool.text : &slow;
 
-        if (call->done) {
-            text = ngx_cerebro_pstrdup0(r->pool, &call->tool.text);
-        } else {
-            text = (char *) ngx_cerebro_vapi_slow;
-        }
-
-        if (text == NULL) {
-            goto failed;
-        }
-
-        if (ctx->legacy) {
-            cJSON_DeleteItemFromObject(json, "results");
-
-            if (!cJSON_AddItemToObjectCS(json, "result",
-                                         cJSON_CreateStringReference(text)))
-            {
-                goto failed;
-            }
-
-            break;
-        }
-
-        name = ngx_cerebro_pstrdup0(r->pool, &call->tool.name);
-        id = ngx_cerebro_pstrdup0(r->pool, &call->id);
-        item = cJSON_CreateObject();
-
-        if (name == NULL || id == NULL || item == NULL) {
-            cJSON_Delete(item);
-            goto failed;
-        }
-
-        cJSON_AddItemToArray(results, item);
-
-        if (!cJSON_AddItemToObjectCS(item, "name",
-                                     cJSON_CreateStringReference(name))
-            || !cJSON_AddItemToObjectCS(item, "toolCallId",
-                                        cJSON_CreateStringReference(id))
-            || !cJSON_AddItemToObjectCS(item,
-                   (call->done && call->tool.failed) ? "error" : "result",
-                   cJSON_CreateStringReference(text)))
-        {
-            goto failed;
-        }
+        len += sizeof("{\"name\":\"\",\"toolCallId\":\"\",\"result\":\"\"},")
+               - 1
+               + call->tool.name.len
+               + ngx_escape_json(NULL, call->tool.name.data,
+                                 call->tool.name.len)
+               + call->id.len
+               + ngx_escape_json(NULL, call->id.data, call->id.len)
+               + text->len + ngx_escape_json(NULL, text->data, text->len);
     }
 
-    rc = ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = b->pos;
+
+    if (ctx->legacy && n == 1) {
+        text = ctx->calls[0].done ? &ctx->calls[0].tool.text : &slow;
+
+        p = ngx_cpymem(p, "{\"result\":\"", sizeof("{\"result\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, text->data, text->len);
+        p = ngx_cpymem(p, "\"}\n", sizeof("\"}\n") - 1);
+
+        goto send;
+    }
+
+    p = ngx_cpymem(p, "{\"results\":[", sizeof("{\"results\":[") - 1);
+
+    for (i = 0; i < n; i++) {
+        call = &ctx->calls[i];
+        text = call->done ? &call->tool.text : &slow;
+
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, "{\"name\":\"", sizeof("{\"name\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, call->tool.name.data,
+                                       call->tool.name.len);
+        p = ngx_cpymem(p, "\",\"toolCallId\":\"",
+                       sizeof("\",\"toolCallId\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, call->id.data, call->id.len);
+
+        if (call->done && call->tool.failed) {
+            p = ngx_cpymem(p, "\",\"error\":\"",
+                           sizeof("\",\"error\":\"") - 1);
+
+        } else {
+            p = ngx_cpymem(p, "\",\"result\":\"",
+                           sizeof("\",\"result\":\"") - 1);
+        }
+
+        p = (u_char *) ngx_escape_json(p, text->data, text->len);
+        p = ngx_cpymem(p, "\"}", sizeof("\"}") - 1);
+    }
+
+    p = ngx_cpymem(p, "]}\n", sizeof("]}\n") - 1);
+
+send:
+
+    b->last = p;
+
+    rc = ngx_cerebro_http_send_buf(r, NGX_HTTP_OK, b);
 
     ngx_http_finalize_request(r, rc);
-
-    return;
-
-failed:
-
-    cJSON_Delete(json);
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 
