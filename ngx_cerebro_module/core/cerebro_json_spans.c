@@ -14,6 +14,13 @@
 #define CJ_NODES   (CEREBRO_JSON_MAX_PATHS * CEREBRO_JSON_MAX_KEYS + 1)
 #define CJ_FRAMES  (CEREBRO_JSON_MAX_KEYS + 1)
 
+/* a byte's value in each of a word's eight bytes, and their high bits */
+#define CJ_ONES    0x0101010101010101ULL
+#define CJ_HIGH    0x8080808080808080ULL
+
+/* not 0 when one of the word's bytes is 0 */
+#define CJ_ZERO_BYTE(w)  (((w) - CJ_ONES) & ~(w) & CJ_HIGH)
+
 
 typedef struct {
     int                   parent;
@@ -42,8 +49,9 @@ static int cj_child(cj_trie_t *t, int parent, const char *k, size_t len,
     int escaped);
 static size_t cj_decode_key(const char *k, size_t len, char *out,
     size_t size);
-static const char *cj_ws(const char *p, const char *end);
-static const char *cj_string(const char *p, const char *end, int *escaped);
+static inline const char *cj_ws(const char *p, const char *end);
+static inline const char *cj_string(const char *p, const char *end,
+    int *escaped);
 static const char *cj_escape(const char *s, const char *end,
     unsigned long *cp);
 static long cj_hex4(const char *s);
@@ -452,7 +460,7 @@ cj_decode_key(const char *k, size_t len, char *out, size_t size)
 }
 
 
-static const char *
+static inline const char *
 cj_ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
@@ -464,9 +472,10 @@ cj_ws(const char *p, const char *end)
 
 
 /* p at the opening quote: past the closing one, or NULL */
-static const char *
+static inline const char *
 cj_string(const char *p, const char *end, int *escaped)
 {
+    uint64_t              w;
     unsigned long         cp;
     const unsigned char  *s, *e;
 
@@ -474,28 +483,21 @@ cj_string(const char *p, const char *end, int *escaped)
     e = (const unsigned char *) end;
 
     for ( ;; ) {
-        /* the transcript's text: most of a body, so the loop that counts */
-        while (e - s >= 4) {
-            if (cj_stop[s[0]]) {
+        /*
+         * the transcript's text, most of a body: eight bytes at a time
+         * while none is '"', '\\' or below 0x20
+         */
+        while (e - s >= 8) {
+            memcpy(&w, s, 8);
+
+            if (((w - CJ_ONES * 0x20) & ~w & CJ_HIGH)
+                | CJ_ZERO_BYTE(w ^ (CJ_ONES * '"'))
+                | CJ_ZERO_BYTE(w ^ (CJ_ONES * '\\')))
+            {
                 break;
             }
 
-            if (cj_stop[s[1]]) {
-                s += 1;
-                break;
-            }
-
-            if (cj_stop[s[2]]) {
-                s += 2;
-                break;
-            }
-
-            if (cj_stop[s[3]]) {
-                s += 3;
-                break;
-            }
-
-            s += 4;
+            s += 8;
         }
 
         while (s < e && !cj_stop[*s]) {
