@@ -47,6 +47,14 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
 
+/*
+ * The same, not NUL-terminated, and copied only when nginx kept it in
+ * pieces that cannot be joined in place; the body's chain may be rewritten
+ * to the joined piece.
+ */
+ngx_int_t ngx_cerebro_http_body_bytes(ngx_http_request_t *r,
+    ngx_str_t *body);
+
 /* A request header by name, case-insensitive; NULL when absent. */
 ngx_table_elt_t *ngx_cerebro_http_header(ngx_http_request_t *r,
     ngx_str_t *name);

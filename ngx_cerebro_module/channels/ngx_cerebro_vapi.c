@@ -112,6 +112,9 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
+    /* room to join the body in place (ngx_cerebro_http_body_bytes) */
+    r->request_body_in_single_buf = 1;
+
     return ngx_cerebro_http_read_post(r, "application/json",
                                       ngx_cerebro_vapi_body);
 }
@@ -124,7 +127,7 @@ ngx_cerebro_vapi_body(ngx_http_request_t *r)
     ngx_str_t     body;
 
     /* the location's client_body_buffer_size keeps a webhook in memory */
-    rc = ngx_cerebro_http_body(r, &body);
+    rc = ngx_cerebro_http_body_bytes(r, &body);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
