@@ -25,6 +25,11 @@
 
 
 #define CEREBRO_SQLITE_SCHEMA_VERSION     3
+/*
+ * The longest one call blocks its worker waiting for another writer; the
+ * store's operations wait longer, up to their deadline, on a timer
+ * between calls (ngx_cerebro_store_sqlite.c).
+ */
 #define CEREBRO_SQLITE_BUSY_TIMEOUT_MS    5
 /* opening may create the schema while another worker does the same */
 #define CEREBRO_SQLITE_OPEN_TIMEOUT_MS    2000

@@ -1025,6 +1025,9 @@ test_busy_is_unavailable(void **state)
     print_message("busy booking answered in %.1f ms\n", ms);
     assert_true(ms < 500.0);
     assert_non_null(strstr(e.message, "busy"));
+    /* busy: worth trying again, nothing written */
+    assert_int_equal(e.busy, 1);
+    assert_int_equal(e.broken, 0);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(cerebro_sqlite_guest_upsert(h2, PHONE, "Ana", NULL,
