@@ -10,12 +10,8 @@
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_vapi_read.h"
 #include "ngx_cerebro_tools.h"
-#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store_replay.h"
 #include "cerebro_phone.h"
-
-
-/* a retried toolCallId gets the first answer for this long */
-#define NGX_CEREBRO_VAPI_REPLAY_TTL  (24 * 60 * 60 * 1000)
 
 
 typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
@@ -25,7 +21,7 @@ typedef struct {
     ngx_cerebro_tool_t         tool;
     ngx_str_t                  id;
     ngx_cerebro_vapi_ctx_t    *ctx;
-    ngx_cerebro_kv_op_t        kv;
+    ngx_cerebro_replay_t       replay;
     unsigned                   done:1;
     unsigned                   replayed:1;
 } ngx_cerebro_vapi_call_t;
@@ -73,10 +69,10 @@ static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
 static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
-static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
-static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r,
@@ -558,37 +554,34 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
         return ngx_cerebro_tool_start(&call->tool);
     }
 
-    call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
-    if (call->kv.key.data == NULL) {
+    call->replay.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
+    if (call->replay.key.data == NULL) {
         return NGX_ERROR;
     }
 
-    call->kv.key.len = ngx_sprintf(call->kv.key.data,
-                                   "cerebro:v1:vapi:tool:%V", &call->id)
-                       - call->kv.key.data;
-    call->kv.request = r;
-    call->kv.kind = NGX_CEREBRO_KV_GET;
-    call->kv.done = ngx_cerebro_vapi_replay;
-    call->kv.data = call;
+    call->replay.key.len = ngx_sprintf(call->replay.key.data,
+                                       "cerebro:v1:vapi:tool:%V%Z",
+                                       &call->id)
+                           - call->replay.key.data - 1;
+    call->replay.request = r;
+    call->replay.done = ngx_cerebro_vapi_replay;
+    call->replay.data = call;
 
-    return ngx_cerebro_kv_start(&call->kv);
+    return ngx_cerebro_replay_find(&call->replay);
 }
 
 
 static void
-ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 2
-        && op->result.data[1] == '|')
-    {
+    if (rp->found) {
         call->replayed = 1;
-        call->tool.failed = (op->result.data[0] == '1');
-        call->tool.text.data = op->result.data + 2;
-        call->tool.text.len = op->result.len - 2;
+        call->tool.failed = rp->failed;
+        call->tool.text = rp->text;
 
         ngx_cerebro_vapi_tool_done(&call->tool);
         return;
@@ -607,45 +600,31 @@ ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
 static ngx_int_t
 ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
 {
-    u_char  *p;
-
-    if (call->replayed || call->kv.key.len == 0) {
+    if (call->replayed || call->replay.key.len == 0) {
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
-    if (p == NULL) {
-        return NGX_DECLINED;
-    }
+    call->replay.text = call->tool.text;
+    call->replay.failed = call->tool.failed;
+    call->replay.done = ngx_cerebro_vapi_remembered;
 
-    p[0] = call->tool.failed ? '1' : '0';
-    p[1] = '|';
-    ngx_memcpy(p + 2, call->tool.text.data, call->tool.text.len);
-
-    call->kv.kind = NGX_CEREBRO_KV_SET;
-    call->kv.value.data = p;
-    call->kv.value.len = call->tool.text.len + 2;
-    call->kv.ttl = NGX_CEREBRO_VAPI_REPLAY_TTL;
-    call->kv.nx = 1;
-    call->kv.done = ngx_cerebro_vapi_remembered;
-
-    return ngx_cerebro_kv_start(&call->kv) == NGX_OK ? NGX_OK
-                                                      : NGX_DECLINED;
+    return ngx_cerebro_replay_keep(&call->replay) == NGX_OK ? NGX_OK
+                                                             : NGX_DECLINED;
 }
 
 
 static void
-ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+    if (!rp->kept) {
         ngx_cerebro_log(NGX_LOG_WARN,
                         call->ctx->request->connection->log, 0,
                         "tool answer not kept for replays: %s",
-                        op->error ? op->error : "unknown error");
+                        rp->error ? rp->error : "unknown error");
     }
 
     ngx_cerebro_vapi_call_answered(call);
@@ -696,8 +675,8 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
     call->done = 1;
 
     /*
-     * the answer waits for the replay key (bounded by the kv's own
-     * timeout): a retry that reaches another worker right after must find it
+     * the answer waits for the replay key (bounded by the store and kv
+     * timeouts): a retry that reaches another worker right after finds it
      */
     if (ngx_cerebro_vapi_remember(call) == NGX_OK) {
         return;

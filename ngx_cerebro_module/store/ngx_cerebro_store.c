@@ -106,7 +106,21 @@ ngx_cerebro_store_run(ngx_cerebro_store_op_t *op)
     ngx_cerebro_store_backend_t  *backend;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    backend = mcf->store;
+
+    /*
+     * replay keys live in the SQLite file on both backends (with
+     * Airtable, the file the outbox opens): durable, and local
+     */
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_REPLAY_FIND:
+    case NGX_CEREBRO_STORE_REPLAY_KEEP:
+        backend = &ngx_cerebro_store_sqlite;
+        break;
+
+    default:
+        backend = mcf->store;
+    }
 
     return backend->start(op);
 }

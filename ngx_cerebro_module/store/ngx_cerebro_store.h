@@ -27,7 +27,9 @@ typedef enum {
     NGX_CEREBRO_STORE_CANCEL,         /* op->id */
     NGX_CEREBRO_STORE_GUEST,          /* find or create op->phone */
     NGX_CEREBRO_STORE_CALL_LOG,       /* op->call_log, once per call id */
-    NGX_CEREBRO_STORE_RANGE           /* bookings starting in [from, to) */
+    NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
+    NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
+    NGX_CEREBRO_STORE_REPLAY_KEEP     /* keep op->text for op->key */
 } ngx_cerebro_store_kind_e;
 
 
@@ -57,6 +59,13 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    ngx_str_t                     key;            /* REPLAY_*: NUL after */
+    ngx_str_t                     text;           /* REPLAY_KEEP: the
+                                                     answer; REPLAY_FIND:
+                                                     the one kept, in the
+                                                     request's pool */
+    ngx_uint_t                    failed;         /* REPLAY_*: of text */
+    ngx_msec_t                    ttl;            /* REPLAY_KEEP */
     ngx_uint_t                    cache_only;     /* RANGE: read only when
                                                      a remote cache holds
                                                      every day, in the round
