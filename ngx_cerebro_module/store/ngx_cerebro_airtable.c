@@ -132,7 +132,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
     "airtable",
     ngx_cerebro_at_init_process,
     ngx_cerebro_at_exit_process,
-    ngx_cerebro_at_start
+    ngx_cerebro_at_start,
+    1
 };
 
 
@@ -202,7 +203,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     at->op = op;
     at->names = ngx_cerebro_at_names(at->http.mcf);
-    at->model = at->http.mcf->model;
+    at->model = ngx_cerebro_store_model(op->request);
     at->lock.retry.log = at->http.log;
 
     op->backend = at;
