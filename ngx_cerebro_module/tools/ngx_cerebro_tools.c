@@ -1386,7 +1386,7 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
 
         } else {
             *n += cerebro_rec_to_engine(model, op->bookings, op->nbookings,
-                                        &b[*n]);
+                                        NULL, &b[*n]);
         }
 
         for (i = from > 0 ? from : 1; i < *n; i++) {
