@@ -16,6 +16,7 @@
 #include "cerebro_signature.h"
 #include "cerebro_sqlite.h"
 #include "ngx_cerebro_util.h"
+#include "ngx_cerebro_metrics.h"
 
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
@@ -67,6 +68,7 @@ typedef struct {
     void                      *store;            /* its backend */
     void                      *limiter;          /* shared memory zone */
     void                      *health;           /* the store's, a zone */
+    void                      *metrics;          /* ngx_cerebro_metrics.c */
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
 

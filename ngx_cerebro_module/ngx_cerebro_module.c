@@ -8,6 +8,8 @@
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_settings.h"
 #include "ngx_cerebro_health.h"
+#include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_metrics_http.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
@@ -363,6 +365,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cerebro_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_metrics,
+      0,
+      0,
+      NULL },
+
     { ngx_string("cerebro_info"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_info,
@@ -499,6 +508,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mcf->near_cache, 1);
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
+        || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK

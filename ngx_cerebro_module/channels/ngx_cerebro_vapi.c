@@ -84,6 +84,7 @@ static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log);
 static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
@@ -1043,6 +1044,10 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
 
     ctx = op->data;
 
+    if (!op->repeated) {
+        ngx_cerebro_vapi_count_call(op->call_log);
+    }
+
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
@@ -1077,6 +1082,9 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     rc = ngx_cerebro_vapi_empty(r);
 
     status = ngx_cerebro_vapi_string(message, "status");
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
+                           status && ngx_strcmp(status, "in-progress") == 0);
 
     if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
         || (ngx_strcmp(status, "ringing") != 0
@@ -1181,4 +1189,20 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
+}
+
+
+/* once a call: a report VAPI sent again is not another call */
+static void
+ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log)
+{
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CALLS_ENDED,
+                           ngx_strstr(log->ended_reason, "error")
+                           ? "error" : log->ended_reason, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "booked", NULL,
+                           log->booked != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "changed", NULL,
+                           log->changed != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "cancelled", NULL,
+                           log->cancelled != 0);
 }

@@ -180,6 +180,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     /* before anything else is believed */
     rc = ngx_cerebro_twilio_verify_request(r, params, n, body);
     if (rc != NGX_OK) {
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "rejected", NULL);
         return ngx_cerebro_twilio_refuse(r, rc);
     }
 
@@ -457,6 +458,7 @@ ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op)
 
     ctx = op->data;
 
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "duplicate", NULL);
     ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
                     "WhatsApp message %V delivered again: not processed "
                     "twice", &ctx->sid);
@@ -754,6 +756,9 @@ ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
 {
     u_char  *p;
     size_t   len;
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN,
+                           ctx->late ? "late" : "answered", NULL);
 
     if (text != (char *) ctx->reply.data) {
         if (text) {

@@ -127,8 +127,11 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
     tool->wakeup.log = tool->request->connection->log;
 
     tool->id = cerebro_tool_lookup((char *) tool->name.data, tool->name.len);
+    tool->started = ngx_current_msec;
 
     if (tool->id == CEREBRO_TOOL_UNKNOWN) {
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS, "other", "failed");
+
         if (ngx_cerebro_tool_reply(tool, "No conozco la herramienta \"%V\".",
                                    &tool->name)
             != NGX_OK)
@@ -978,6 +981,16 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
 
     tool->finished = 1;
     tool->failed = failed;
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS,
+                           cerebro_tool_name(tool->id),
+                           failed ? "failed"
+                           : (tool->text.data
+                              == (u_char *) ngx_cerebro_unavailable
+                              ? "unavailable" : "ok"));
+    ngx_cerebro_metric_observe(NGX_CEREBRO_M_TOOL_DURATION,
+                               cerebro_tool_name(tool->id),
+                               ngx_current_msec - tool->started);
 
     /* the WhatsApp confirmation, queued durably before the guest hears */
     ngx_cerebro_outbox_confirm(tool);
