@@ -17,6 +17,7 @@
 #include "cerebro_sqlite.h"
 #include "ngx_cerebro_util.h"
 #include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_logvars.h"
 
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
@@ -69,6 +70,7 @@ typedef struct {
     void                      *limiter;          /* shared memory zone */
     void                      *health;           /* the store's, a zone */
     void                      *metrics;          /* ngx_cerebro_metrics.c */
+    ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
 

@@ -418,6 +418,10 @@ ngx_module_t  ngx_cerebro_module = {
 static ngx_int_t
 ngx_cerebro_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_cerebro_logvars_add(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_cerebro_upstream_add_variables(cf);
 }
 

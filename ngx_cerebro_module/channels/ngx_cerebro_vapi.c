@@ -180,6 +180,9 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
     ctx->request = r;
     ctx->json = json;
 
+    ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                           ngx_cerebro_vapi_string(message, "call.id"));
+
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
                                                       ngx_cerebro_module)),

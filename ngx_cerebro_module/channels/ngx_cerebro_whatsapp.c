@@ -253,6 +253,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 
     ctx->sid.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &sid);
     ctx->sid.len = sid.len;
+    ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID, (char *) ctx->sid.data);
 
     if (ctx->text.data == NULL || ctx->sid.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -268,6 +268,7 @@ ngx_cerebro_call_wakeup(ngx_event_t *ev)
                            ngx_cerebro_service_names[call->service],
                            call->timed_out ? "timeout"
                            : ngx_cerebro_metric_status_class(call->status));
+    ngx_cerebro_logvar_add_time(call->request, call->elapsed);
 
     call->done(call);
 

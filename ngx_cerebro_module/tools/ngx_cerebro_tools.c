@@ -132,6 +132,8 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
 
     if (tool->id == CEREBRO_TOOL_UNKNOWN) {
         ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS, "other", "failed");
+        ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_OUTCOME,
+                                  "unknown_tool");
 
         if (ngx_cerebro_tool_reply(tool, "No conozco la herramienta \"%V\".",
                                    &tool->name)
@@ -1001,7 +1003,8 @@ ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
 static void
 ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
 {
-    u_char  *p;
+    u_char      *p;
+    const char  *outcome;
 
     if (tool->finished) {
         return;
@@ -1010,15 +1013,19 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     tool->finished = 1;
     tool->failed = failed;
 
+    outcome = failed ? "failed"
+              : (tool->text.data == (u_char *) ngx_cerebro_unavailable
+                 ? "unavailable" : "ok");
+
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS,
-                           cerebro_tool_name(tool->id),
-                           failed ? "failed"
-                           : (tool->text.data
-                              == (u_char *) ngx_cerebro_unavailable
-                              ? "unavailable" : "ok"));
+                           cerebro_tool_name(tool->id), outcome);
     ngx_cerebro_metric_observe(NGX_CEREBRO_M_TOOL_DURATION,
                                cerebro_tool_name(tool->id),
                                ngx_current_msec - tool->started);
+    ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_TOOL,
+                              cerebro_tool_name(tool->id));
+    ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_OUTCOME,
+                              outcome);
 
     /* the WhatsApp confirmation, queued durably before the guest hears */
     ngx_cerebro_tool_confirm(tool);

@@ -242,10 +242,67 @@ def test_airtable_requests_a_429_and_its_pause(nginx_factory):
         s = samples(scrape(n))
         assert value(s, "cerebro_upstream_requests_total", api="airtable",
                      status="2xx") >= 1
+        # the seconds waited on Airtable are in the access log
+        tables = [x for x in access_lines(
+            n, lambda ls: any(x["uri"] == "/cerebro/tables"
+                              and x["status"] == 200 for x in ls))
+            if x["uri"] == "/cerebro/tables"]
+        assert tables[0]["status"] == 429
+        assert re.fullmatch(r"\d+\.\d{3}", tables[0]["upstream_time"])
+        assert re.fullmatch(r"\d+\.\d{3}", tables[-1]["upstream_time"])
         assert value(s, "cerebro_store_operations_total",
                      backend="airtable", outcome="ok") >= 1
     finally:
         fake.stop()
+
+
+# --- the access log ----------------------------------------------------------
+
+def access_lines(n, want, timeout=10.0):
+    """The access log's JSON objects once want(lines) holds: nginx writes a
+    line after the answer went out."""
+    path = n.prefix / "logs" / "access.log"
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [json.loads(x) for x in path.read_text().splitlines()
+                 if x.strip()] if path.exists() else []
+        if want(lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def test_one_phone_call_can_be_followed_in_the_access_log(nginx_factory):
+    n = start(nginx_factory)
+    phone_call(n)
+
+    def of_call(lines):
+        return [x for x in lines if x["call_id"] == "c-script-1"]
+
+    lines = of_call(access_lines(n, lambda ls: len(of_call(ls)) >= 5))
+    assert [x["uri"] for x in lines] == ["/vapi/webhook"] * 5
+    assert [x["tool"] for x in lines] == ["", "check_availability",
+                                          "create_reservation", "", ""]
+    assert [x["outcome"] for x in lines] == ["", "ok", "ok", "", ""]
+    assert all(x["status"] == 200 and x["method"] == "POST"
+               for x in lines)
+    # the embedded store asks nobody
+    assert all(x["upstream_time"] == "" for x in lines)
+
+
+def test_several_tool_calls_of_one_request_are_listed(nginx_factory):
+    n = start(nginx_factory)
+    result = post(n, fixture("tool-calls-string-args.json"))
+    assert result.status == 200
+
+    def wanted(lines):
+        return [x for x in lines if x["uri"] == "/vapi/webhook"]
+
+    [line] = wanted(access_lines(n, wanted))
+    # in the order they answered
+    assert sorted(line["tool"].split(",")) == ["check_availability",
+                                               "get_restaurant_info"]
+    assert line["outcome"] == "ok,ok"
+    assert line["call_id"] == "c-string-1"
 
 
 # --- a real Prometheus --------------------------------------------------------
