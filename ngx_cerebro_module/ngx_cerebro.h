@@ -73,6 +73,7 @@ typedef struct {
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
+    ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
     /* the voice channel */
     ngx_msec_t                 vapi_deadline;

@@ -135,6 +135,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, restaurant_file),
       NULL },
 
+    { ngx_string("cerebro_guest_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, guest_limit),
+      NULL },
+
     { ngx_string("cerebro_store_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -447,6 +454,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->guest_limit = NGX_CONF_UNSET;
     mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->reminder_hour = NGX_CONF_UNSET;
@@ -510,6 +518,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
+    ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_value(mcf->near_cache, 1);
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
