@@ -81,6 +81,7 @@ static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log);
 static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
@@ -179,6 +180,12 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     type = &ctx->read.type;
+
+    if (ctx->read.call_id.len) {
+        ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                               ngx_cerebro_pstrdup0(r->pool,
+                                                    &ctx->read.call_id));
+    }
 
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
@@ -1055,6 +1062,10 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
 
     ctx = op->data;
 
+    if (!op->repeated) {
+        ngx_cerebro_vapi_count_call(op->call_log);
+    }
+
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
@@ -1089,6 +1100,9 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     rc = ngx_cerebro_vapi_empty(r);
 
     status = ngx_cerebro_vapi_string(message, "status");
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
+                           status && ngx_strcmp(status, "in-progress") == 0);
 
     if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
         || (ngx_strcmp(status, "ringing") != 0
@@ -1193,4 +1207,20 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
+}
+
+
+/* once a call: a report VAPI sent again is not another call */
+static void
+ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log)
+{
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CALLS_ENDED,
+                           ngx_strstr(log->ended_reason, "error")
+                           ? "error" : log->ended_reason, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "booked", NULL,
+                           log->booked != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "changed", NULL,
+                           log->changed != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "cancelled", NULL,
+                           log->cancelled != 0);
 }

@@ -445,11 +445,17 @@ ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf)
 static void
 ngx_cerebro_store_wakeup(ngx_event_t *ev)
 {
-    ngx_connection_t        *c;
-    ngx_cerebro_store_op_t  *op;
+    ngx_connection_t         *c;
+    ngx_cerebro_store_op_t   *op;
+    ngx_cerebro_main_conf_t  *mcf;
 
     op = ev->data;
     c = op->request->connection;
+    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_STORE_OPS,
+                           ngx_cerebro_store_backend_name(mcf),
+                           cerebro_store_err_name(op->error.kind));
 
     op->done(op);
 
