@@ -43,6 +43,9 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
 
+/* The request's Origin is one ALLOWED_ORIGINS names ("*" names none). */
+ngx_flag_t ngx_cerebro_http_listed_origin(ngx_http_request_t *r);
+
 /* A request header by name, case-insensitive; NULL when absent. */
 ngx_table_elt_t *ngx_cerebro_http_header(ngx_http_request_t *r,
     ngx_str_t *name);

@@ -66,14 +66,10 @@ ngx_cerebro_reservations_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    /* a form or text/plain, which a page elsewhere can send, books nothing */
     if (r->method == NGX_HTTP_POST) {
-        rc = ngx_http_read_client_request_body(r,
-                                           ngx_cerebro_reservations_body);
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            return rc;
-        }
-
-        return NGX_DONE;
+        return ngx_cerebro_http_read_post(r, "application/json",
+                                          ngx_cerebro_reservations_body);
     }
 
     rc = ngx_http_discard_request_body(r);
