@@ -93,7 +93,7 @@ typedef struct {
                                                     of this restaurant */
     ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
-    /* outgoing WhatsApp: channels/ngx_cerebro_outbox.c, _jobs.c */
+    /* outgoing WhatsApp: messaging/ngx_cerebro_outbox.c, channels/_jobs.c */
     ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */

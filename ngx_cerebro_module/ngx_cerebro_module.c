@@ -17,6 +17,7 @@
 #include "ngx_cerebro_limiter.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_outbox_http.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_jobs.h"
 

@@ -18,7 +18,7 @@
 #include "ngx_cerebro_agents.h"
 #include "ngx_cerebro_dialogue.h"
 #include "ngx_cerebro_outbox.h"
-#include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_twilio_webhook.h"
 #include "cerebro_phone.h"
 
 

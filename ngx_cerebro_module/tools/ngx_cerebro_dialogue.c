@@ -123,11 +123,6 @@ ngx_cerebro_dialogue_tool_done(ngx_cerebro_tool_t *tool)
     brain = tool->data;
     brain->did |= tool->did;
 
-    if (tool->did) {
-        /* the guest's WhatsApp confirmation; once per booking */
-        ngx_cerebro_outbox_confirm(tool);
-    }
-
     model = ngx_cerebro_store_model(brain->request);
     ngx_cerebro_tools_today(model, &today, NULL);
 

@@ -49,6 +49,7 @@ static ngx_int_t ngx_cerebro_tool_store(ngx_cerebro_tool_t *tool,
     ngx_cerebro_store_kind_e kind);
 static void ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool,
     ngx_uint_t failed);
+static void ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_tool_wakeup(ngx_event_t *ev);
 static void ngx_cerebro_tool_cleanup(void *data);
 static ngx_int_t ngx_cerebro_tool_reply(ngx_cerebro_tool_t *tool,
@@ -967,6 +968,33 @@ ngx_cerebro_tool_store_failed(ngx_cerebro_tool_t *tool)
 }
 
 
+/* a change to a booking, handed to messaging once: here, as it finishes */
+static void
+ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
+{
+    ngx_cerebro_change_t  change;
+
+    if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
+        change.kind = NGX_CEREBRO_CHANGE_CANCELLED;
+
+    } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
+        change.kind = NGX_CEREBRO_CHANGE_CHANGED;
+
+    } else if (tool->did & NGX_CEREBRO_TOOL_BOOKED) {
+        change.kind = NGX_CEREBRO_CHANGE_BOOKED;
+
+    } else {
+        return;
+    }
+
+    change.reservation = &tool->reservation;
+    change.phone = tool->reservation.client_phone[0]
+                   ? tool->reservation.client_phone : tool->caller;
+
+    ngx_cerebro_outbox_confirm(tool->request, &change);
+}
+
+
 static void
 ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
 {
@@ -980,7 +1008,7 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     tool->failed = failed;
 
     /* the WhatsApp confirmation, queued durably before the guest hears */
-    ngx_cerebro_outbox_confirm(tool);
+    ngx_cerebro_tool_confirm(tool);
 
     /* VAPI's parser breaks on line breaks */
     for (p = tool->text.data; p < tool->text.data + tool->text.len; p++) {

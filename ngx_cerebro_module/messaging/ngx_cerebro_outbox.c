@@ -6,17 +6,16 @@
  * next_attempt is a little ahead) while that request makes the first
  * attempt; the jobs run (channels/ngx_cerebro_jobs.c) sends whatever is
  * due after that: retries, messages queued while Twilio was not
- * configured or down, and those a stopped nginx left behind.
- *
- *   GET  /cerebro/outbox[?limit=N&status=pending]   the staff's view
- *   POST /whatsapp/status                           Twilio's callbacks
+ * configured or down, and those a stopped nginx left behind.  Its HTTP
+ * side, the staff's view and Twilio's status callbacks, is
+ * channels/ngx_cerebro_outbox_http.c.
  */
 
-#include "ngx_cerebro_http.h"
+#include <cjson/cJSON.h>
+
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_store.h"
-#include "ngx_cerebro_tools.h"
 #include "cerebro_civil.h"
 #include "cerebro_text.h"
 
@@ -27,8 +26,6 @@
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
 /* a reply of the brain fits in two; more is cut short */
 #define NGX_CEREBRO_OUTBOX_MAX_PARTS     4
-#define NGX_CEREBRO_OUTBOX_PAGE          100
-#define NGX_CEREBRO_OUTBOX_MAX_PAGE      500
 #define NGX_CEREBRO_OUTBOX_TEXT_LEN      1024
 
 
@@ -51,13 +48,6 @@ static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
 static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
-static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
-static cJSON *ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
-    cerebro_outbox_msg_t *m);
-static ngx_int_t ngx_cerebro_status_handler(ngx_http_request_t *r);
-static void ngx_cerebro_status_body(ngx_http_request_t *r);
-static ngx_int_t ngx_cerebro_status_record(ngx_http_request_t *r,
-    ngx_str_t *body);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
 static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
     char *phone, size_t size);
@@ -641,114 +631,26 @@ ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
 }
 
 
-/* callbacks may come out of order: a status never goes back */
-static ngx_int_t
-ngx_cerebro_status_rank(const char *status)
-{
-    static const char  *ranks[] = {
-        "accepted", "queued", "sending", "sent", "delivered", "read",
-        "undelivered", "failed", NULL
-    };
-
-    static const ngx_int_t  rank[] = { 0, 0, 1, 2, 3, 4, 5, 5 };
-
-    ngx_uint_t  i;
-
-    for (i = 0; ranks[i]; i++) {
-        if (ngx_strcmp(ranks[i], status) == 0) {
-            return rank[i];
-        }
-    }
-
-    return -1;
-}
-
-
-char *
-ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_cerebro_set_endpoint(cf, "whatsapp_status",
-                                    ngx_cerebro_status_handler);
-}
-
-
-static ngx_int_t
-ngx_cerebro_status_handler(ngx_http_request_t *r)
-{
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_status_body);
-}
-
-
-static void
-ngx_cerebro_status_body(ngx_http_request_t *r)
-{
-    ngx_int_t     rc;
-    ngx_str_t     body;
-
-    rc = ngx_cerebro_http_body(r, &body);
-    if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_cerebro_status_record(r, &body));
-}
-
-
-static ngx_int_t
-ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
+ngx_int_t
+ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
+    const char *status, const char *code)
 {
     int64_t                   id;
     ngx_int_t                 rank;
-    const char               *sid, *status, *code;
-    ngx_int_t                 rc;
-    ngx_array_t              *params;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *m, *t;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (ngx_cerebro_twilio_form(r->pool, body, &params) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_cerebro_twilio_verify_request(r, params->elts, params->nelts,
-                                           body);
-    if (rc != NGX_OK) {
-        return ngx_cerebro_twilio_refuse(r, rc);
-    }
-
-    sid = ngx_cerebro_twilio_param(params, "MessageSid");
-    status = ngx_cerebro_twilio_param(params, "MessageStatus");
-    code = ngx_cerebro_twilio_param(params, "ErrorCode");
-
-    if (status == NULL) {
-        status = ngx_cerebro_twilio_param(params, "SmsStatus");
-    }
-
-    if (sid == NULL || sid[0] == '\0' || status == NULL
-        || ngx_strlen(sid) >= CEREBRO_REC_SID_LEN
-        || ngx_strlen(status) > 16
-        || (code && ngx_strlen(code) > 16))
-    {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "MessageSid and MessageStatus "
-                                           "are required");
-    }
-
     rank = ngx_cerebro_status_rank(status);
     if (rank < 0) {
         /* a status Twilio added later: acknowledged, not recorded */
-        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
-                                          cJSON_CreateObject());
+        return NGX_DECLINED;
     }
 
     if (mcf->sqlite == NULL) {
-        return ngx_cerebro_http_send_error(r,
-                                           NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
+        return NGX_BUSY;
     }
 
     if (cerebro_sqlite_delivery_record(mcf->sqlite, sid, status, (int) rank,
@@ -759,11 +661,7 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
                         "outbox: the status of %s was not recorded (%s): "
                         "%s", sid, cerebro_store_err_name(e.kind),
                         e.message);
-
-        /* Twilio retries a callback that failed */
-        return ngx_cerebro_http_send_error(r,
-                                           NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the status was not recorded");
+        return NGX_ERROR;
     }
 
     ngx_cerebro_log_detail(mcf, r->connection->log,
@@ -771,8 +669,7 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
                            code ? ", error " : "", code ? code : "");
 
     if (code == NULL || ngx_strcmp(code, "63016") != 0) {
-        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
-                                          cJSON_CreateObject());
+        return NGX_OK;
     }
 
     /* outside the 24-hour window, known only now: the template */
@@ -780,7 +677,7 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
     m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
     t = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
     if (m == NULL || t == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ABORT;
     }
 
     id = 0;
@@ -806,188 +703,30 @@ ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
                         id);
     }
 
-    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, cJSON_CreateObject());
+    return NGX_OK;
 }
 
 
-/* ---- the staff's view ---------------------------------------------------- */
-
-
-char *
-ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_cerebro_set_endpoint(cf, "outbox",
-                                    ngx_cerebro_outbox_handler);
-}
-
-
+/* callbacks may come out of order: a status never goes back */
 static ngx_int_t
-ngx_cerebro_outbox_handler(ngx_http_request_t *r)
+ngx_cerebro_status_rank(const char *status)
 {
-    int                       i, n;
-    ngx_int_t                 rc, limit, want;
-    int64_t                   totals[CEREBRO_SQLITE_OUTBOX_STATUSES];
-    ngx_str_t                 value;
-    cJSON                    *json, *list, *counts, *item;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *msgs;
-    ngx_cerebro_main_conf_t  *mcf;
+    static const char  *ranks[] = {
+        "accepted", "queued", "sending", "sent", "delivered", "read",
+        "undelivered", "failed", NULL
+    };
 
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
+    static const ngx_int_t  rank[] = { 0, 0, 1, 2, 3, 4, 5, 5 };
 
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
+    ngx_uint_t  i;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    if (mcf->sqlite == NULL) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
-    }
-
-    limit = NGX_CEREBRO_OUTBOX_PAGE;
-
-    if (ngx_http_arg(r, (u_char *) "limit", 5, &value) == NGX_OK) {
-        limit = ngx_atoi(value.data, value.len);
-        if (limit <= 0 || limit > NGX_CEREBRO_OUTBOX_MAX_PAGE) {
-            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                               "limit is 1 to 500");
+    for (i = 0; ranks[i]; i++) {
+        if (ngx_strcmp(ranks[i], status) == 0) {
+            return rank[i];
         }
     }
 
-    want = -1;
-
-    if (ngx_http_arg(r, (u_char *) "status", 6, &value) == NGX_OK) {
-        for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
-            if (value.len == ngx_strlen(cerebro_outbox_status_name(i))
-                && ngx_strncmp(value.data, cerebro_outbox_status_name(i),
-                               value.len) == 0)
-            {
-                want = i;
-            }
-        }
-
-        if (want < 0) {
-            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                               "status is pending, sent or "
-                                               "failed");
-        }
-    }
-
-    msgs = ngx_palloc(r->pool, NGX_CEREBRO_OUTBOX_MAX_PAGE
-                               * sizeof(cerebro_outbox_msg_t));
-    if (msgs == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* a status filter reads the whole page and keeps the matches */
-    if (cerebro_sqlite_outbox_recent(mcf->sqlite, msgs,
-                                     want < 0 ? (int) limit
-                                              : NGX_CEREBRO_OUTBOX_MAX_PAGE,
-                                     &n, &e)
-        != CEREBRO_STORE_OK)
-    {
-        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
-                        "outbox: %s", e.message);
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
-    }
-
-    json = cJSON_CreateObject();
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cJSON_AddBoolToObject(json, "twilio", ngx_cerebro_twilio_configured(mcf));
-    counts = cJSON_AddObjectToObject(json, "counts");
-    list = cJSON_AddArrayToObject(json, "messages");
-
-    if (counts == NULL || list == NULL) {
-        cJSON_Delete(json);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* all 0 when the counts cannot be read */
-    (void) cerebro_sqlite_outbox_counts(mcf->sqlite, totals, &e);
-
-    for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
-        cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i),
-                                (double) totals[i]);
-    }
-
-    for (i = 0; i < n && cJSON_GetArraySize(list) < limit; i++) {
-        if (want >= 0 && (ngx_int_t) msgs[i].status != want) {
-            continue;
-        }
-
-        item = ngx_cerebro_outbox_json(mcf, &msgs[i]);
-        if (item == NULL) {
-            cJSON_Delete(json);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        cJSON_AddItemToArray(list, item);
-    }
-
-    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
-}
-
-
-static cJSON *
-ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
-    cerebro_outbox_msg_t *m)
-{
-    cJSON                  *o, *vars;
-    cerebro_delivery_t      d;
-    cerebro_store_error_t   e;
-
-    o = cJSON_CreateObject();
-    if (o == NULL) {
-        return NULL;
-    }
-
-    cJSON_AddNumberToObject(o, "id", (double) m->id);
-    cJSON_AddStringToObject(o, "to", m->to);
-    cJSON_AddStringToObject(o, "kind", m->kind);
-    cJSON_AddStringToObject(o, "status",
-                            cerebro_outbox_status_name(m->status));
-
-    if (m->template_sid[0]) {
-        cJSON_AddStringToObject(o, "template_sid", m->template_sid);
-        vars = cJSON_Parse(m->variables);
-        cJSON_AddItemToObject(o, "variables",
-                              vars ? vars : cJSON_CreateObject());
-
-    } else {
-        cJSON_AddStringToObject(o, "body", m->body);
-    }
-
-    cJSON_AddNumberToObject(o, "attempts", m->attempts);
-    cJSON_AddNumberToObject(o, "next_attempt", (double) m->next_attempt);
-    cJSON_AddStringToObject(o, "last_error", m->last_error);
-    cJSON_AddStringToObject(o, "twilio_sid", m->twilio_sid);
-    cJSON_AddStringToObject(o, "reservation_id", m->reservation_id);
-    cJSON_AddStringToObject(o, "dedupe_key", m->dedupe_key);
-    cJSON_AddNumberToObject(o, "created", (double) m->created);
-
-    if (m->twilio_sid[0] == '\0') {
-        return o;
-    }
-
-    if (cerebro_sqlite_delivery_get(mcf->sqlite, m->twilio_sid, &d, &e)
-        == CEREBRO_STORE_OK)
-    {
-        cJSON_AddStringToObject(o, "delivery", d.status);
-        cJSON_AddStringToObject(o, "error_code", d.error_code);
-        cJSON_AddNumberToObject(o, "delivery_updated", (double) d.updated);
-    }
-
-    return o;
+    return -1;
 }
 
 
@@ -995,48 +734,44 @@ ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
 
 
 void
-ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
+ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
+    const ngx_cerebro_change_t *change)
 {
-    u_char                      *p, *last;
-    const char                  *kind, *phone;
-    cerebro_date_t               today;
-    cerebro_local_t              local;
-    cerebro_reservation_t       *rec;
-    const cerebro_restaurant_t  *model;
-    u_char                       text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
-    u_char                       date[64], key[CEREBRO_REC_DEDUPE_LEN];
+    u_char                       *p, *last;
+    const char                   *kind;
+    cerebro_local_t               now, local;
+    const cerebro_reservation_t  *rec;
+    const cerebro_restaurant_t   *model;
+    u_char                        text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
+    u_char                        date[64], key[CEREBRO_REC_DEDUPE_LEN];
 
-    if (!(tool->did & (NGX_CEREBRO_TOOL_BOOKED|NGX_CEREBRO_TOOL_CHANGED
-                       |NGX_CEREBRO_TOOL_CANCELLED)))
-    {
-        return;
-    }
+    rec = change->reservation;
 
-    rec = &tool->reservation;
-    phone = rec->client_phone[0] ? rec->client_phone : tool->caller;
-
-    if (phone[0] != '+' || rec->id[0] == '\0') {
+    if (change->phone[0] != '+' || rec->id[0] == '\0') {
         /* a caller with a hidden number: nobody to write to */
         return;
     }
 
-    model = ngx_cerebro_store_model(tool->request);
-    ngx_cerebro_tools_today(model, &today, NULL);
+    model = ngx_cerebro_store_model(r);
+    cerebro_tz_to_local(&model->tz, ngx_time(), &now);
     cerebro_tz_to_local(&model->tz, rec->start, &local);
     (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
-                                  today.year);
+                                  now.date.year);
 
     last = text + sizeof(text) - 1;
 
-    if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
+    switch (change->kind) {
+
+    case NGX_CEREBRO_CHANGE_CANCELLED:
         kind = "cancelled";
         p = ngx_slprintf(text, last,
                          "Su reserva en %s del %s a las %02d:%02d a nombre "
                          "de %s ha quedado anulada. Esperamos verle pronto.",
                          model->name, date, local.minutes / 60,
                          local.minutes % 60, rec->client_name);
+        break;
 
-    } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
+    case NGX_CEREBRO_CHANGE_CHANGED:
         kind = "changed";
         p = ngx_slprintf(text, last,
                          "Su reserva en %s ha cambiado: el %s a las "
@@ -1044,8 +779,9 @@ ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
                          "cualquier cambio, escríbanos por aquí.",
                          model->name, date, local.minutes / 60,
                          local.minutes % 60, rec->pax, rec->client_name);
+        break;
 
-    } else {
+    default: /* NGX_CEREBRO_CHANGE_BOOKED */
         kind = "booked";
         p = ngx_slprintf(text, last,
                          "Reserva confirmada en %s: el %s a las %02d:%02d, "
@@ -1061,12 +797,12 @@ ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
                      kind, (int64_t) rec->start);
     *p = '\0';
 
-    if (ngx_cerebro_outbox_send(tool->request, phone, (char *) text,
+    if (ngx_cerebro_outbox_send(r, change->phone, (char *) text,
                                 CEREBRO_OUTBOX_KIND_CONFIRMATION,
                                 (char *) key, rec->id)
         != NGX_OK)
     {
-        ngx_cerebro_log(NGX_LOG_ERR, tool->request->connection->log, 0,
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
                         "outbox: the confirmation of %s was not queued",
                         rec->id);
     }

@@ -3,8 +3,9 @@
  * Outgoing WhatsApp that is never lost: every message is first written to
  * the outbox (a table of the SQLite file, whatever the store backend), and
  * marked sent only when Twilio answered 201 with a sid.  Retries, the
- * 24-hour-window template fallback, delivery status callbacks, the staff's
- * view and the confirmations and reminders of bookings live here.
+ * 24-hour-window template fallback, delivery statuses and the
+ * confirmations of bookings live here; their HTTP side in
+ * channels/ngx_cerebro_outbox_http.c.
  */
 
 #ifndef _NGX_CEREBRO_OUTBOX_H_INCLUDED_
@@ -12,9 +13,22 @@
 
 
 #include "ngx_cerebro.h"
+#include "cerebro_records.h"
 
 
-struct ngx_cerebro_tool_s;
+/* what a change to a booking was, for its confirmation */
+typedef enum {
+    NGX_CEREBRO_CHANGE_BOOKED = 1,
+    NGX_CEREBRO_CHANGE_CHANGED,
+    NGX_CEREBRO_CHANGE_CANCELLED
+} ngx_cerebro_change_kind_e;
+
+/* a change as the tool that made it hands it over, once */
+typedef struct {
+    ngx_cerebro_change_kind_e      kind;
+    const cerebro_reservation_t   *reservation;    /* as it stands now */
+    const char                    *phone;          /* E.164, or "" */
+} ngx_cerebro_change_t;
 
 
 /*
@@ -30,11 +44,13 @@ ngx_int_t ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
     const char *reservation_id);
 
 /*
- * After a tool booked, changed or cancelled (tool->did): queues the
- * Spanish confirmation to the booking's phone, once per reservation, kind
- * and start.  Errors are logged, never returned: the booking stands.
+ * After a booking was made, changed or cancelled: queues the Spanish
+ * confirmation to change->phone, once per reservation, kind and start
+ * (the dedupe key), as a background subrequest of r.  Errors are logged,
+ * never returned: the booking stands.
  */
-void ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool);
+void ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
+    const ngx_cerebro_change_t *change);
 
 /*
  * The reservation the latest reminder sent to phone (E.164) was about,
@@ -77,10 +93,15 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, ngx_cerebro_outbox_done_pt done, void *data);
 
 
-/* directives */
-char *ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+/*
+ * Twilio's status callback for sid: recorded (callbacks may come out of
+ * order, a status never goes back) and, on 63016, the message resent as
+ * the template.  NGX_OK; NGX_DECLINED for a status we do not know
+ * (acknowledged, not recorded); NGX_BUSY without an outbox; NGX_ERROR
+ * when it was not recorded (Twilio retries); NGX_ABORT out of memory.
+ */
+ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
+    const char *status, const char *code);
 
 /* configuration defaults, after the settings were read */
 ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,

@@ -1,8 +1,6 @@
 
 /*
- * Twilio's Messages API over our subrequest client, and what its status
- * callbacks need: form parsing and X-Twilio-Signature checking against the
- * public URL.
+ * Twilio's Messages API over our subrequest client.
  */
 
 #ifndef _NGX_CEREBRO_TWILIO_H_INCLUDED_
@@ -53,33 +51,6 @@ ngx_int_t ngx_cerebro_twilio_send(ngx_http_request_t *r,
 
 /* 1 when the account, token and WhatsApp number are all configured. */
 ngx_uint_t ngx_cerebro_twilio_configured(ngx_cerebro_main_conf_t *mcf);
-
-/*
- * An application/x-www-form-urlencoded body into params (an array of
- * cerebro_param_t, created here), names and values decoded and each
- * NUL-terminated.
- */
-ngx_int_t ngx_cerebro_twilio_form(ngx_pool_t *pool, ngx_str_t *body,
-    ngx_array_t **params);
-
-/* The value of a form parameter, NUL-terminated, or NULL. */
-const char *ngx_cerebro_twilio_param(ngx_array_t *params, const char *name);
-
-/* The URL Twilio signs: PUBLIC_URL + URI, else scheme, Host and URI. */
-ngx_int_t ngx_cerebro_twilio_signed_url(ngx_http_request_t *r,
-    ngx_str_t *url);
-
-/*
- * NGX_OK when the request carries a valid X-Twilio-Signature for the
- * signed URL and params[0..n), or, outside production, when no auth token
- * is configured (nothing to check with); NGX_ABORT in production without
- * TWILIO_AUTH_TOKEN or PUBLIC_URL; NGX_DECLINED when refused; NGX_ERROR.
- */
-ngx_int_t ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
-    cerebro_param_t *params, ngx_uint_t n, ngx_str_t *body);
-
-/* What a refusal of ngx_cerebro_twilio_verify_request() answers. */
-ngx_int_t ngx_cerebro_twilio_refuse(ngx_http_request_t *r, ngx_int_t rc);
 
 /* Appends name=value, form-encoded, with '&' when not first. */
 u_char *ngx_cerebro_twilio_form_add(u_char *p, const char *name,
