@@ -31,6 +31,7 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_auth.h"
+#include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_redact.h"
 
 
@@ -177,6 +178,13 @@ static ngx_command_t  ngx_cerebro_auth_commands[] = {
     { ngx_string("cerebro_staff_login"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_staff_login,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_staff_restaurant"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_staff_restaurant,
       0,
       0,
       NULL },

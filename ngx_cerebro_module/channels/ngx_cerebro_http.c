@@ -383,15 +383,25 @@ ngx_int_t
 ngx_cerebro_http_read_post(ngx_http_request_t *r, const char *content_type,
     ngx_http_client_body_handler_pt handler)
 {
-    size_t      len;
-    ngx_int_t   rc;
-    ngx_str_t  *type;
-    u_char      message[128];
+    ngx_int_t  rc;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
     }
+
+    return ngx_cerebro_http_read_body(r, content_type, handler);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_read_body(ngx_http_request_t *r, const char *content_type,
+    ngx_http_client_body_handler_pt handler)
+{
+    size_t      len;
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+    u_char      message[128];
 
     len = ngx_strlen(content_type);
     type = r->headers_in.content_type ? &r->headers_in.content_type->value

@@ -35,6 +35,10 @@ ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
     const char *content_type, ngx_http_client_body_handler_pt handler);
 
+/* The same for a method the caller has checked (PATCH, PUT...). */
+ngx_int_t ngx_cerebro_http_read_body(ngx_http_request_t *r,
+    const char *content_type, ngx_http_client_body_handler_pt handler);
+
 /*
  * The request body in one NUL-terminated piece, wherever nginx kept it:
  * NGX_OK; otherwise the status to finalize with (nothing has been sent).
