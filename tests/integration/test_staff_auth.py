@@ -291,3 +291,39 @@ http {{
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)
+
+
+def test_accounts_from_cerebro_staff_hash(nginx_factory):
+    cli = REPO / "build" / "cli" / "cerebro"
+    hashed = subprocess.run([str(cli), "staff-hash"], input="la clave de Lu\n",
+                            capture_output=True, text=True, check=True,
+                            env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+    assert hashed.startswith("scrypt$14$8$1$")
+    assert "la clave" not in hashed
+    n = nginx_factory()
+    n.render()
+    n.edit_conf("http {", f"http {{\n    cerebro_staff_user lucia {hashed};\n"
+                "    cerebro_staff_session_timeout 1h;")
+    n.start()
+    assert login(n, user="lucia", password="la clave de Lu").status == 200
+    r = login(n, user="lucia", password="la clave de Lu ")
+    assert r.status == 401
+    cookie = login(n, user="lucia", password="la clave de Lu") \
+        .header("set-cookie")
+    assert "Max-Age=3600" in cookie
+
+
+@pytest.mark.parametrize("line, words", [
+    ("cerebro_staff_user lucia scrypt$14$8$1$c2FsdA==$eA==;", "staff-hash"),
+    ("cerebro_staff_user lu.cia scrypt$14$8$1$c2FsdHNhbHQ=$"
+     "MDEyMzQ1Njc4OWFiY2RlZg==;", "letters"),
+    ("cerebro_staff_user lucia scrypt$30$8$1$c2FsdHNhbHQ=$"
+     "MDEyMzQ1Njc4OWFiY2RlZg==;", "staff-hash"),
+])
+def test_bad_staff_accounts_fail_nginx_t(nginx_factory, line, words):
+    n = nginx_factory()
+    n.render()
+    n.edit_conf("http {", "http {\n    " + line)
+    code, out = n.test_config()
+    assert code != 0
+    assert "cerebro_staff_user" in out and words in out, out
