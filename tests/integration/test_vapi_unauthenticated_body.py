@@ -1,4 +1,5 @@
-"""Issue 15: an unauthenticated body is never buffered. The VAPI secret is
+"""Issue 15: an unauthenticated body is never buffered. The VAPI secret (and
+Twilio's signature, for its webhooks) is
 checked from the headers before the body is read: 300 connections each
 sending a megabyte without the secret get 401 at once, and the workers'
 memory stays where it was (it used to grow by the megabytes kept)."""
@@ -90,3 +91,20 @@ def test_300_unauthenticated_megabytes_are_refused_unread(nginx_factory):
     # a megabyte a connection would be 150 MB a worker; allow 32 MB
     for w in workers:
         assert peak[w] - before[w] < 32 * 1024, (before, peak)
+
+
+def test_an_unsigned_whatsapp_body_is_refused_unread(nginx_factory):
+    n = nginx_factory(env={"TWILIO_AUTH_TOKEN": "tw-token-for-the-test-01",
+                           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                           "PUBLIC_URL": "https://cerebro.example.com"})
+    n.start()
+    for path in ("/whatsapp/webhook", "/whatsapp/status"):
+        s = socket.create_connection(("127.0.0.1", n.port), timeout=10)
+        # the headers of a 60 KB form, and not one byte of it
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Content-Type: application/x-www-form-urlencoded\r\n"
+                  f"Content-Length: 60000\r\n\r\n".encode())
+        answer = s.recv(65536)
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 403"), answer[:80]
+        assert b"X-Twilio-Signature" in answer
