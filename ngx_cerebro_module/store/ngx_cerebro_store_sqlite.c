@@ -42,12 +42,7 @@ ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
 {
     cerebro_store_error_t  e;
 
-    mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
-                                      mcf->model,
-                                      (char *) mcf->restaurant_json.data,
-                                      mcf->restaurant_json.len, &e);
-
-    if (mcf->sqlite == NULL) {
+    if (ngx_cerebro_store_db_open(cycle, &e) != NGX_OK) {
         /*
          * The worker still serves: every operation answers "unavailable",
          * and /health says the host cannot book.
@@ -68,10 +63,7 @@ static void
 ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf)
 {
-    if (mcf->sqlite) {
-        cerebro_sqlite_close(mcf->sqlite);
-        mcf->sqlite = NULL;
-    }
+    ngx_cerebro_store_db_close(cycle);
 }
 
 
@@ -84,7 +76,7 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    db = mcf->sqlite;
+    db = ngx_cerebro_store_db(op->request);
     now = ngx_time();
 
     if (db == NULL) {
