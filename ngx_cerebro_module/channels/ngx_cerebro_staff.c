@@ -514,11 +514,11 @@ ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op)
             return;
         }
 
-        change.kind = NGX_CEREBRO_CHANGE_BOOKED;
+        change.kind = CEREBRO_CHANGE_BOOKED;
         break;
 
     case NGX_CEREBRO_STORE_UPDATE:
-        change.kind = NGX_CEREBRO_CHANGE_CHANGED;
+        change.kind = CEREBRO_CHANGE_CHANGED;
         break;
 
     case NGX_CEREBRO_STORE_CANCEL:
@@ -526,7 +526,7 @@ ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op)
             return;
         }
 
-        change.kind = NGX_CEREBRO_CHANGE_CANCELLED;
+        change.kind = CEREBRO_CHANGE_CANCELLED;
         break;
 
     default:
