@@ -100,6 +100,12 @@ static const char  ngx_cerebro_vapi_slow[] =
     "Lo siento, el sistema de reservas está tardando en responder. Puedo "
     "pasarle con el restaurante o pedir que le llamen en unos minutos.";
 
+/* a booking still being written: its outcome follows by WhatsApp */
+static const char  ngx_cerebro_vapi_confirming[] =
+    "Estoy terminando de confirmar su reserva con el sistema, que va lento. "
+    "En cuanto quede hecha le llegará la confirmación por WhatsApp; si no "
+    "pudiera hacerse, también se lo diremos por WhatsApp.";
+
 
 char *
 ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -752,6 +758,11 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
         if (call->done) {
             text = ngx_cerebro_pstrdup0(r->pool, &call->tool.text);
+
+        } else if (call->tool.id == CEREBRO_TOOL_CREATE) {
+            text = (char *) ngx_cerebro_vapi_confirming;
+            call->tool.late = 1;
+
         } else {
             text = (char *) ngx_cerebro_vapi_slow;
         }
