@@ -14,8 +14,9 @@
 
 #include "cerebro_restaurant.h"
 #include "cerebro_signature.h"
-#include "cerebro_sqlite.h"
 #include "ngx_cerebro_util.h"
+#include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_logvars.h"
 
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
@@ -67,8 +68,11 @@ typedef struct {
     void                      *store;            /* its backend */
     void                      *limiter;          /* shared memory zone */
     void                      *health;           /* the store's, a zone */
+    void                      *metrics;          /* ngx_cerebro_metrics.c */
+    ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
+    ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
     /* the voice channel */
     ngx_msec_t                 vapi_deadline;
@@ -85,22 +89,20 @@ typedef struct {
     ngx_str_t                  voice_prompt_file;
     ngx_str_t                  voice_prompt;
 
-    /* this worker's own, set in init_process */
-    cerebro_sqlite_t          *sqlite;
-
     void                      *kv;               /* net/ngx_cerebro_kv.c */
     ngx_str_t                  cache_prefix;     /* the store's cache keys,
                                                     of this restaurant */
+    ngx_flag_t                 cache;            /* cerebro_cache */
     ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
-    /* outgoing WhatsApp: channels/ngx_cerebro_outbox.c, _jobs.c */
+    /* outgoing WhatsApp: messaging/ngx_cerebro_outbox.c, channels/_jobs.c */
     ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 outbox_lease;          /* first attempt's */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;                  /* a jobs location */
-    ngx_flag_t                 outbox_own_sqlite;     /* opened it */
 
     /* inbound WhatsApp and its brain: channels/ngx_cerebro_whatsapp.c,
      * tools/ngx_cerebro_agents.c (agent_prompts by NGX_CEREBRO_AGENT_*) */

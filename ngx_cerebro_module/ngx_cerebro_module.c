@@ -8,6 +8,8 @@
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_settings.h"
 #include "ngx_cerebro_health.h"
+#include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_metrics_http.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
@@ -17,6 +19,7 @@
 #include "ngx_cerebro_limiter.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_outbox_http.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_jobs.h"
 
@@ -132,6 +135,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, restaurant_file),
       NULL },
 
+    { ngx_string("cerebro_guest_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, guest_limit),
+      NULL },
+
     { ngx_string("cerebro_store_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -168,10 +178,10 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       NULL },
 
     { ngx_string("cerebro_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_cerebro_kv_set_cache,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
+      offsetof(ngx_cerebro_main_conf_t, cache),
       NULL },
 
     { ngx_string("cerebro_near_cache"),
@@ -356,6 +366,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, outbox_retry),
       NULL },
 
+    { ngx_string("cerebro_outbox_lease"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, outbox_lease),
+      NULL },
+
     { ngx_string("cerebro_jobs_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -366,6 +383,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     { ngx_string("cerebro_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_health,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_metrics,
       0,
       0,
       NULL },
@@ -415,6 +439,10 @@ ngx_module_t  ngx_cerebro_module = {
 static ngx_int_t
 ngx_cerebro_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_cerebro_logvars_add(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_cerebro_upstream_add_variables(cf);
 }
 
@@ -440,11 +468,14 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->cache = NGX_CONF_UNSET;
+    mcf->guest_limit = NGX_CONF_UNSET;
     mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->reminder_hour = NGX_CONF_UNSET;
     mcf->reminder_days_before = NGX_CONF_UNSET;
     mcf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mcf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
@@ -503,9 +534,12 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
+    ngx_conf_init_value(mcf->cache, 1);
+    ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_value(mcf->near_cache, 1);
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
+        || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK
@@ -865,15 +899,12 @@ ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
     if (mcf == NULL || mcf->store == NULL) {
         return NGX_OK;
     }
-
-    backend = mcf->store;
 
     ngx_cerebro_follow_master(cycle);
 
@@ -881,14 +912,8 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (backend->init_process
-        && backend->init_process(cycle, mcf) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* after the store: the outbox shares its SQLite file */
-    if (ngx_cerebro_outbox_init_process(cycle) != NGX_OK
+    /* after the store: the jobs run sends the outbox of its SQLite file */
+    if (ngx_cerebro_store_init_process(cycle) != NGX_OK
         || ngx_cerebro_jobs_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
@@ -931,22 +956,15 @@ ngx_cerebro_follow_master(ngx_cycle_t *cycle)
 static void
 ngx_cerebro_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
     if (mcf == NULL || mcf->store == NULL) {
         return;
     }
 
-    backend = mcf->store;
-
     ngx_cerebro_jobs_exit_process(cycle);
-    ngx_cerebro_outbox_exit_process(cycle);
-
-    if (backend->exit_process) {
-        backend->exit_process(cycle, mcf);
-    }
+    ngx_cerebro_store_exit_process(cycle);
 
     ngx_cerebro_kv_exit_process(cycle);
 }

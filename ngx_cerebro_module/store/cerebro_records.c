@@ -71,6 +71,7 @@ cerebro_store_error_set(cerebro_store_error_t *e, cerebro_store_err_t kind,
 
     e->kind = kind;
     e->broken = 0;
+    e->busy = 0;
     e->message[0] = '\0';
 
     if (fmt != NULL) {

@@ -62,11 +62,14 @@ typedef enum {
  * An error kind and what went wrong, for a log line (never for a guest).
  * broken: an UNAVAILABLE that lasts until somebody acts (the file cannot
  * be opened or written, the credentials or the base are refused), unlike
- * a busy database or an upstream that is slow for a while.
+ * a busy database or an upstream that is slow for a while.  busy: an
+ * UNAVAILABLE because another connection held the database, with nothing
+ * written: the same call may simply be made again.
  */
 typedef struct {
     cerebro_store_err_t  kind;
     int                  broken;
+    int                  busy;
     char                 message[CEREBRO_STORE_MSG_LEN];
 } cerebro_store_error_t;
 
@@ -187,7 +190,7 @@ const char *cerebro_outbox_status_name(cerebro_outbox_status_t status);
 int cerebro_outbox_status_from_string(const char *s);
 
 /*
- * Sets e->kind and a printf-style message (e->broken cleared); returns
+ * Sets e->kind and a printf-style message (broken, busy cleared); returns
  * kind, so that a function can end with
  * `return cerebro_store_error_set(e, ...);`.  e may be NULL.
  */

@@ -185,7 +185,21 @@ ngx_cerebro_store_run(ngx_cerebro_store_op_t *op)
     ngx_cerebro_store_backend_t  *backend;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    backend = mcf->store;
+
+    /*
+     * replay keys live in the SQLite file on both backends (with
+     * Airtable, the file the outbox opens): durable, and local
+     */
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_REPLAY_FIND:
+    case NGX_CEREBRO_STORE_REPLAY_KEEP:
+        backend = &ngx_cerebro_store_sqlite;
+        break;
+
+    default:
+        backend = mcf->store;
+    }
 
     return backend->start(op);
 }
@@ -459,17 +473,22 @@ ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf)
 static void
 ngx_cerebro_store_wakeup(ngx_event_t *ev)
 {
-    ngx_uint_t               held;
-    ngx_connection_t        *c;
-    ngx_http_request_t      *r;
-    ngx_cerebro_store_op_t  *op;
+    ngx_uint_t                held;
+    ngx_connection_t         *c;
+    ngx_http_request_t       *r;
+    ngx_cerebro_store_op_t   *op;
+    ngx_cerebro_main_conf_t  *mcf;
 
     op = ev->data;
     r = op->request;
     c = r->connection;
     held = op->held;
     op->held = 0;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_STORE_OPS,
+                           ngx_cerebro_store_backend_name(mcf),
+                           cerebro_store_err_name(op->error.kind));
 
     op->done(op);
 

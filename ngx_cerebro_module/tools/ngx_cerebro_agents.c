@@ -8,7 +8,6 @@
 #include "ngx_cerebro_agents.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
-#include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_prompt.h"
 
 
@@ -756,11 +755,6 @@ ngx_cerebro_agents_tool_done(ngx_cerebro_tool_t *tool)
 
     ctx->brain->did |= tool->did;
     ctx->tools_ran++;
-
-    if (tool->did) {
-        /* the guest's WhatsApp confirmation; once per booking */
-        ngx_cerebro_outbox_confirm(tool);
-    }
 
     ctx->last_text.data = (u_char *) ngx_cerebro_pstrdup0(ctx->request->pool,
                                                           &tool->text);

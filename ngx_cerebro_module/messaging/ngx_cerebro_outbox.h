@@ -3,8 +3,9 @@
  * Outgoing WhatsApp that is never lost: every message is first written to
  * the outbox (a table of the SQLite file, whatever the store backend), and
  * marked sent only when Twilio answered 201 with a sid.  Retries, the
- * 24-hour-window template fallback, delivery status callbacks, the staff's
- * view and the confirmations and reminders of bookings live here.
+ * 24-hour-window template fallback, delivery statuses and the
+ * confirmations of bookings live here; their HTTP side in
+ * channels/ngx_cerebro_outbox_http.c.
  */
 
 #ifndef _NGX_CEREBRO_OUTBOX_H_INCLUDED_
@@ -12,9 +13,16 @@
 
 
 #include "ngx_cerebro.h"
+#include "cerebro_records.h"
+#include "cerebro_sentence.h"
 
 
-struct ngx_cerebro_tool_s;
+/* a change to a booking as the tool that made it hands it over, once */
+typedef struct {
+    cerebro_change_kind_t          kind;
+    const cerebro_reservation_t   *reservation;    /* as it stands now */
+    const char                    *phone;          /* E.164, or "" */
+} ngx_cerebro_change_t;
 
 
 /*
@@ -30,11 +38,13 @@ ngx_int_t ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
     const char *reservation_id);
 
 /*
- * After a tool booked, changed or cancelled (tool->did): queues the
- * Spanish confirmation to the booking's phone, once per reservation, kind
- * and start.  Errors are logged, never returned: the booking stands.
+ * After a booking was made, changed or cancelled: queues the Spanish
+ * confirmation to change->phone, once per reservation, kind and start
+ * (the dedupe key), as a background subrequest of r.  Errors are logged,
+ * never returned: the booking stands.
  */
-void ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool);
+void ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
+    const ngx_cerebro_change_t *change);
 
 /*
  * The reservation the latest reminder sent to phone (E.164) was about,
@@ -42,7 +52,7 @@ void ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool);
  * booking.  NGX_OK with id filled (id_size bytes, NUL-terminated),
  * NGX_DECLINED when there is none.
  */
-ngx_int_t ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf,
+ngx_int_t ngx_cerebro_outbox_reminded(ngx_http_request_t *r,
     const char *phone, time_t max_age, char *id, size_t id_size);
 
 
@@ -63,9 +73,8 @@ typedef void (*ngx_cerebro_outbox_done_pt)(void *data, ngx_uint_t result);
  * marked failed at once.  *duplicate = 1 when the dedupe key was queued
  * before (m is then that row).
  */
-ngx_int_t ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf,
-    ngx_log_t *log, cerebro_outbox_msg_t *m, ngx_uint_t lease,
-    ngx_uint_t *duplicate);
+ngx_int_t ngx_cerebro_outbox_enqueue(ngx_http_request_t *r,
+    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate);
 
 /*
  * One attempt to send the pending row m as a background subrequest of the
@@ -77,18 +86,19 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, ngx_cerebro_outbox_done_pt done, void *data);
 
 
-/* directives */
-char *ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+/*
+ * Twilio's status callback for sid: recorded (callbacks may come out of
+ * order, a status never goes back) and, on 63016, the message resent as
+ * the template.  NGX_OK; NGX_DECLINED for a status we do not know
+ * (acknowledged, not recorded); NGX_BUSY without an outbox; NGX_ERROR
+ * when it was not recorded (Twilio retries); NGX_ABORT out of memory.
+ */
+ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
+    const char *status, const char *code);
 
 /* configuration defaults, after the settings were read */
 ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
-
-/* the outbox's SQLite handle when the store is Airtable; its own table */
-ngx_int_t ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle);
-void ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */

@@ -6,29 +6,25 @@
  * next_attempt is a little ahead) while that request makes the first
  * attempt; the jobs run (channels/ngx_cerebro_jobs.c) sends whatever is
  * due after that: retries, messages queued while Twilio was not
- * configured or down, and those a stopped nginx left behind.
- *
- *   GET  /cerebro/outbox[?limit=N&status=pending]   the staff's view
- *   POST /whatsapp/status                           Twilio's callbacks
+ * configured or down, and those a stopped nginx left behind.  Its HTTP
+ * side, the staff's view and Twilio's status callbacks, is
+ * channels/ngx_cerebro_outbox_http.c.
  */
 
-#include "ngx_cerebro_http.h"
+#include <cjson/cJSON.h>
+
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_store.h"
-#include "ngx_cerebro_tools.h"
 #include "cerebro_civil.h"
+#include "cerebro_sentence.h"
 #include "cerebro_text.h"
 
 
-/* the first attempt's lease: longer than any answer of Twilio's */
-#define NGX_CEREBRO_OUTBOX_LEASE         60
 #define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
 /* a reply of the brain fits in two; more is cut short */
 #define NGX_CEREBRO_OUTBOX_MAX_PARTS     4
-#define NGX_CEREBRO_OUTBOX_PAGE          100
-#define NGX_CEREBRO_OUTBOX_MAX_PAGE      500
 #define NGX_CEREBRO_OUTBOX_TEXT_LEN      1024
 
 
@@ -46,18 +42,14 @@ static ngx_int_t ngx_cerebro_outbox_send_one(ngx_http_request_t *r,
     const char *dedupe_key, const char *reservation_id);
 static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
     ngx_uint_t *result);
+static ngx_uint_t ngx_cerebro_outbox_uncertain(
+    const cerebro_outbox_msg_t *m);
+static void ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s);
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
-static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
+static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
-static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
-static cJSON *ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
-    cerebro_outbox_msg_t *m);
-static ngx_int_t ngx_cerebro_status_handler(ngx_http_request_t *r);
-static void ngx_cerebro_status_body(ngx_http_request_t *r);
-static ngx_int_t ngx_cerebro_status_record(ngx_http_request_t *r,
-    ngx_str_t *body);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
 static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
     char *phone, size_t size);
@@ -75,6 +67,7 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     ngx_conf_init_value(mcf->reminder_hour, 10);
     ngx_conf_init_value(mcf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mcf->outbox_lease, 60000);
     ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
 
     if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
@@ -93,9 +86,12 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000) {
+    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000
+        || mcf->outbox_lease < 1000)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "cerebro: \"cerebro_outbox_retry\", "
+                           "\"cerebro_outbox_lease\" and "
                            "\"cerebro_jobs_interval\" take 1s at least");
         return NGX_ERROR;
     }
@@ -130,68 +126,27 @@ invalid:
 }
 
 
-ngx_int_t
-ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
-{
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL) {
-        return NGX_OK;
-    }
-
-    /* with Airtable as the store the outbox (and opt-outs) stay ours */
-    if (mcf->sqlite == NULL && mcf->store != &ngx_cerebro_store_sqlite) {
-        mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
-                                          mcf->model,
-                                          (char *) mcf->restaurant_json.data,
-                                          mcf->restaurant_json.len, &e);
-        if (mcf->sqlite == NULL) {
-            ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
-                            "the outbox \"%V\" is unavailable (%s): %s",
-                            &mcf->sqlite_path,
-                            cerebro_store_err_name(e.kind), e.message);
-            return NGX_OK;
-        }
-
-        mcf->outbox_own_sqlite = 1;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle)
-{
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-
-    if (mcf && mcf->outbox_own_sqlite && mcf->sqlite) {
-        cerebro_sqlite_close(mcf->sqlite);
-        mcf->sqlite = NULL;
-        mcf->outbox_own_sqlite = 0;
-    }
-}
-
-
 /* ---- queueing ------------------------------------------------------------ */
 
 
 ngx_int_t
-ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
-    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate)
+ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
+    ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                    dup, opted;
-    char                   phone[CEREBRO_REC_PHONE_LEN];
-    time_t                 now;
-    cerebro_store_error_t  e;
+    int                       dup, opted;
+    char                      phone[CEREBRO_REC_PHONE_LEN];
+    time_t                    now;
+    ngx_log_t                *log;
+    cerebro_sqlite_t         *db;
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
 
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+    log = r->connection->log;
     *duplicate = 0;
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
                         "outbox unavailable: message to %s not queued",
                         m->to);
@@ -199,9 +154,11 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
     }
 
     now = ngx_time();
-    m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
+    /* the first attempt's lease: longer than any answer of Twilio's */
+    m->next_attempt = lease ? now + (time_t) (mcf->outbox_lease / 1000)
+                            : now;
 
-    if (cerebro_sqlite_outbox_enqueue(mcf->sqlite, m, now, m, &dup, &e)
+    if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
         != CEREBRO_STORE_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
@@ -217,11 +174,11 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
 
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", now, &e);
         m->status = CEREBRO_OUTBOX_FAILED;
     }
@@ -326,9 +283,7 @@ ngx_cerebro_outbox_send_one(ngx_http_request_t *r, const char *to_e164,
 
     live = ngx_cerebro_twilio_configured(mcf);
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, live, &dup)
-        != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, m, live, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -352,24 +307,27 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 {
     int                            opted;
     char                           phone[CEREBRO_REC_PHONE_LEN];
+    ngx_int_t                      rc;
+    cerebro_sqlite_t              *db;
     cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
-    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
 
     /* STOP may have come after the message was queued */
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", ngx_time(),
                                                  &e);
         return NGX_DECLINED;
@@ -384,10 +342,18 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     a->msg = *m;
     a->done = done;
     a->data = data;
-    a->send.done = ngx_cerebro_outbox_answered;
     a->send.data = a;
 
-    if (ngx_cerebro_twilio_send(r, &a->send, &a->msg) != NGX_OK) {
+    if (ngx_cerebro_outbox_uncertain(m)) {
+        a->send.done = ngx_cerebro_outbox_looked;
+        rc = ngx_cerebro_twilio_find(r, &a->send, &a->msg);
+
+    } else {
+        a->send.done = ngx_cerebro_outbox_answered;
+        rc = ngx_cerebro_twilio_send(r, &a->send, &a->msg);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -398,6 +364,52 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     r->main->count++;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * An earlier attempt may have reached Twilio without its answer reaching
+ * us: a retry, or a first attempt whose lease ran out (its worker died).
+ * The first attempt, within its lease, knows nothing went before it.
+ */
+static ngx_uint_t
+ngx_cerebro_outbox_uncertain(const cerebro_outbox_msg_t *m)
+{
+    return m->attempts > 0
+           || (m->next_attempt > m->created && m->next_attempt <= ngx_time());
+}
+
+
+/* What Twilio has: the message itself, sent, or none and it goes now. */
+static void
+ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s)
+{
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    a = s->data;
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_SENT) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, a->request->connection->log, 0,
+                        "outbox: %L had gone out as %s before its answer "
+                        "was lost: not sent again", a->msg.id, s->sid);
+        ngx_cerebro_outbox_answered(s);
+        return;
+    }
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_ABSENT) {
+        s->done = ngx_cerebro_outbox_answered;
+
+        if (ngx_cerebro_twilio_send(a->request, s, &a->msg) == NGX_OK) {
+            return;
+        }
+
+        s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+        ngx_cpystrn((u_char *) s->reason, (u_char *) "no memory to send",
+                    sizeof(s->reason));
+    }
+
+    /* not known whether it went: never sent blindly, asked again later */
+    ngx_cerebro_outbox_answered(s);
 }
 
 
@@ -412,6 +424,12 @@ ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
     result = NGX_CEREBRO_OUTBOX_FAILED;
 
     rc = ngx_cerebro_outbox_sent(a, &result);
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_WHATSAPP_OUT,
+                           result == NGX_CEREBRO_OUTBOX_SENT ? "sent"
+                           : (result == NGX_CEREBRO_OUTBOX_RETRY ? "retried"
+                                                                : "failed"),
+                           NULL, rc != NGX_AGAIN);
 
     /* NGX_AGAIN: a template went out in its place, and that one reports */
     if (rc != NGX_AGAIN && a->done) {
@@ -435,6 +453,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_int_t                  rc;
     ngx_log_t                 *log;
     ngx_uint_t                 n;
+    cerebro_sqlite_t          *db;
     cerebro_store_err_t        err;
     cerebro_store_error_t      e;
     cerebro_outbox_msg_t      *m, *t;
@@ -442,6 +461,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_cerebro_twilio_send_t *s;
 
     mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(a->request);
     log = a->request->connection->log;
     m = &a->msg;
     s = &a->send;
@@ -452,9 +472,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_SENT:
         *result = NGX_CEREBRO_OUTBOX_SENT;
-        err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, s->sid,
+        err = cerebro_sqlite_outbox_mark_sent(db, m->id, s->sid,
                                               now, &e);
-        ngx_cerebro_outbox_delivery_sent(mcf, log, m, s->sid);
+        ngx_cerebro_outbox_delivery_sent(db, log, m, s->sid);
         ngx_cerebro_log_detail(mcf, log, "outbox: %L sent as %s", m->id,
                                s->sid);
         break;
@@ -468,7 +488,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                 "gave up after %ui attempts: %s", n,
                                 s->reason);
             *last = '\0';
-            err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+            err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                     (char *) buf, now, &e);
             break;
         }
@@ -479,7 +499,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
-        err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id, s->reason,
+        err = cerebro_sqlite_outbox_retry(db, m->id, s->reason,
                                           now + delay, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to be retried in %T s: %s", m->id,
@@ -503,7 +523,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         *last = '\0';
         (void) cerebro_rec_copy(reason, sizeof(reason), (char *) buf);
 
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id, reason,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id, reason,
                                                 now, &e);
 
         if (rc == NGX_OK && t->status == CEREBRO_OUTBOX_PENDING) {
@@ -517,7 +537,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     default: /* NGX_CEREBRO_TWILIO_FAILED */
         *result = NGX_CEREBRO_OUTBOX_FAILED;
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                 s->reason, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to %s failed: %s", m->id, m->to,
@@ -610,9 +630,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         }
     }
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, out, 1, &dup)
-        != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, out, 1, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -624,12 +642,12 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 
 
 static void
-ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
-    ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid)
+ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db, ngx_log_t *log,
+    const cerebro_outbox_msg_t *m, const char *sid)
 {
     cerebro_store_error_t  e;
 
-    if (cerebro_sqlite_delivery_sent(mcf->sqlite, sid, m->id, ngx_time(),
+    if (cerebro_sqlite_delivery_sent(db, sid, m->id, ngx_time(),
                                      &e)
         != CEREBRO_STORE_OK)
     {
@@ -638,6 +656,84 @@ ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
                         "%s", m->id, cerebro_store_err_name(e.kind),
                         e.message);
     }
+}
+
+
+ngx_int_t
+ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
+    const char *status, const char *code)
+{
+    int64_t                   id;
+    ngx_int_t                 rank;
+    cerebro_sqlite_t         *db;
+    cerebro_store_error_t     e;
+    cerebro_outbox_msg_t     *m, *t;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+
+    rank = ngx_cerebro_status_rank(status);
+    if (rank < 0) {
+        /* a status Twilio added later: acknowledged, not recorded */
+        return NGX_DECLINED;
+    }
+
+    if (db == NULL) {
+        return NGX_BUSY;
+    }
+
+    if (cerebro_sqlite_delivery_record(db, sid, status, (int) rank,
+                                       code, ngx_time(), &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the status of %s was not recorded (%s): "
+                        "%s", sid, cerebro_store_err_name(e.kind),
+                        e.message);
+        return NGX_ERROR;
+    }
+
+    ngx_cerebro_log_detail(mcf, r->connection->log,
+                           "outbox: %s is %s%s%s", sid, status,
+                           code ? ", error " : "", code ? code : "");
+
+    if (code == NULL || ngx_strcmp(code, "63016") != 0) {
+        return NGX_OK;
+    }
+
+    /* outside the 24-hour window, known only now: the template */
+
+    m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    t = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+    if (m == NULL || t == NULL) {
+        return NGX_ABORT;
+    }
+
+    id = 0;
+
+    if (cerebro_sqlite_outbox_by_sid(db, sid, m, &e)
+        == CEREBRO_STORE_OK)
+    {
+        id = m->id;
+    }
+
+    if (id && ngx_cerebro_outbox_template(r, m, t) == NGX_OK
+        && t->status == CEREBRO_OUTBOX_PENDING)
+    {
+        ngx_cerebro_log_detail(mcf, r->connection->log,
+                               "outbox: %L outside the window, resent as "
+                               "template %L", id, t->id);
+        (void) ngx_cerebro_outbox_attempt(r, t, NULL, NULL);
+
+    } else if (id && mcf->whatsapp_template.len == 0) {
+        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                        "outbox: %L was refused outside WhatsApp's 24-hour "
+                        "window and no cerebro_whatsapp_template is set",
+                        id);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -664,409 +760,48 @@ ngx_cerebro_status_rank(const char *status)
 }
 
 
-char *
-ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_cerebro_set_endpoint(cf, "whatsapp_status",
-                                    ngx_cerebro_status_handler);
-}
-
-
-static ngx_int_t
-ngx_cerebro_status_handler(ngx_http_request_t *r)
-{
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_status_body);
-}
-
-
-static void
-ngx_cerebro_status_body(ngx_http_request_t *r)
-{
-    ngx_int_t     rc;
-    ngx_str_t     body;
-
-    rc = ngx_cerebro_http_body(r, &body);
-    if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_cerebro_status_record(r, &body));
-}
-
-
-static ngx_int_t
-ngx_cerebro_status_record(ngx_http_request_t *r, ngx_str_t *body)
-{
-    int64_t                   id;
-    ngx_int_t                 rank;
-    const char               *sid, *status, *code;
-    ngx_int_t                 rc;
-    ngx_array_t              *params;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *m, *t;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    if (ngx_cerebro_twilio_form(r->pool, body, &params) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_cerebro_twilio_verify_request(r, params->elts, params->nelts,
-                                           body);
-    if (rc != NGX_OK) {
-        return ngx_cerebro_twilio_refuse(r, rc);
-    }
-
-    sid = ngx_cerebro_twilio_param(params, "MessageSid");
-    status = ngx_cerebro_twilio_param(params, "MessageStatus");
-    code = ngx_cerebro_twilio_param(params, "ErrorCode");
-
-    if (status == NULL) {
-        status = ngx_cerebro_twilio_param(params, "SmsStatus");
-    }
-
-    if (sid == NULL || sid[0] == '\0' || status == NULL
-        || ngx_strlen(sid) >= CEREBRO_REC_SID_LEN
-        || ngx_strlen(status) > 16
-        || (code && ngx_strlen(code) > 16))
-    {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "MessageSid and MessageStatus "
-                                           "are required");
-    }
-
-    rank = ngx_cerebro_status_rank(status);
-    if (rank < 0) {
-        /* a status Twilio added later: acknowledged, not recorded */
-        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
-                                          cJSON_CreateObject());
-    }
-
-    if (mcf->sqlite == NULL) {
-        return ngx_cerebro_http_send_error(r,
-                                           NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
-    }
-
-    if (cerebro_sqlite_delivery_record(mcf->sqlite, sid, status, (int) rank,
-                                       code, ngx_time(), &e)
-        != CEREBRO_STORE_OK)
-    {
-        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
-                        "outbox: the status of %s was not recorded (%s): "
-                        "%s", sid, cerebro_store_err_name(e.kind),
-                        e.message);
-
-        /* Twilio retries a callback that failed */
-        return ngx_cerebro_http_send_error(r,
-                                           NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the status was not recorded");
-    }
-
-    ngx_cerebro_log_detail(mcf, r->connection->log,
-                           "outbox: %s is %s%s%s", sid, status,
-                           code ? ", error " : "", code ? code : "");
-
-    if (code == NULL || ngx_strcmp(code, "63016") != 0) {
-        return ngx_cerebro_http_send_json(r, NGX_HTTP_OK,
-                                          cJSON_CreateObject());
-    }
-
-    /* outside the 24-hour window, known only now: the template */
-
-    m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
-    t = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
-    if (m == NULL || t == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    id = 0;
-
-    if (cerebro_sqlite_outbox_by_sid(mcf->sqlite, sid, m, &e)
-        == CEREBRO_STORE_OK)
-    {
-        id = m->id;
-    }
-
-    if (id && ngx_cerebro_outbox_template(r, m, t) == NGX_OK
-        && t->status == CEREBRO_OUTBOX_PENDING)
-    {
-        ngx_cerebro_log_detail(mcf, r->connection->log,
-                               "outbox: %L outside the window, resent as "
-                               "template %L", id, t->id);
-        (void) ngx_cerebro_outbox_attempt(r, t, NULL, NULL);
-
-    } else if (id && mcf->whatsapp_template.len == 0) {
-        ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
-                        "outbox: %L was refused outside WhatsApp's 24-hour "
-                        "window and no cerebro_whatsapp_template is set",
-                        id);
-    }
-
-    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, cJSON_CreateObject());
-}
-
-
-/* ---- the staff's view ---------------------------------------------------- */
-
-
-char *
-ngx_cerebro_outbox(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_cerebro_set_endpoint(cf, "outbox",
-                                    ngx_cerebro_outbox_handler);
-}
-
-
-static ngx_int_t
-ngx_cerebro_outbox_handler(ngx_http_request_t *r)
-{
-    int                       i, n;
-    ngx_int_t                 rc, limit, want;
-    int64_t                   totals[CEREBRO_SQLITE_OUTBOX_STATUSES];
-    ngx_str_t                 value;
-    cJSON                    *json, *list, *counts, *item;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *msgs;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    if (mcf->sqlite == NULL) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
-    }
-
-    limit = NGX_CEREBRO_OUTBOX_PAGE;
-
-    if (ngx_http_arg(r, (u_char *) "limit", 5, &value) == NGX_OK) {
-        limit = ngx_atoi(value.data, value.len);
-        if (limit <= 0 || limit > NGX_CEREBRO_OUTBOX_MAX_PAGE) {
-            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                               "limit is 1 to 500");
-        }
-    }
-
-    want = -1;
-
-    if (ngx_http_arg(r, (u_char *) "status", 6, &value) == NGX_OK) {
-        for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
-            if (value.len == ngx_strlen(cerebro_outbox_status_name(i))
-                && ngx_strncmp(value.data, cerebro_outbox_status_name(i),
-                               value.len) == 0)
-            {
-                want = i;
-            }
-        }
-
-        if (want < 0) {
-            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                               "status is pending, sent or "
-                                               "failed");
-        }
-    }
-
-    msgs = ngx_palloc(r->pool, NGX_CEREBRO_OUTBOX_MAX_PAGE
-                               * sizeof(cerebro_outbox_msg_t));
-    if (msgs == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* a status filter reads the whole page and keeps the matches */
-    if (cerebro_sqlite_outbox_recent(mcf->sqlite, msgs,
-                                     want < 0 ? (int) limit
-                                              : NGX_CEREBRO_OUTBOX_MAX_PAGE,
-                                     &n, &e)
-        != CEREBRO_STORE_OK)
-    {
-        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
-                        "outbox: %s", e.message);
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the outbox is unavailable");
-    }
-
-    json = cJSON_CreateObject();
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cJSON_AddBoolToObject(json, "twilio", ngx_cerebro_twilio_configured(mcf));
-    counts = cJSON_AddObjectToObject(json, "counts");
-    list = cJSON_AddArrayToObject(json, "messages");
-
-    if (counts == NULL || list == NULL) {
-        cJSON_Delete(json);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* all 0 when the counts cannot be read */
-    (void) cerebro_sqlite_outbox_counts(mcf->sqlite, totals, &e);
-
-    for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
-        cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i),
-                                (double) totals[i]);
-    }
-
-    for (i = 0; i < n && cJSON_GetArraySize(list) < limit; i++) {
-        if (want >= 0 && (ngx_int_t) msgs[i].status != want) {
-            continue;
-        }
-
-        item = ngx_cerebro_outbox_json(mcf, &msgs[i]);
-        if (item == NULL) {
-            cJSON_Delete(json);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        cJSON_AddItemToArray(list, item);
-    }
-
-    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
-}
-
-
-static cJSON *
-ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
-    cerebro_outbox_msg_t *m)
-{
-    cJSON                  *o, *vars;
-    cerebro_delivery_t      d;
-    cerebro_store_error_t   e;
-
-    o = cJSON_CreateObject();
-    if (o == NULL) {
-        return NULL;
-    }
-
-    cJSON_AddNumberToObject(o, "id", (double) m->id);
-    cJSON_AddStringToObject(o, "to", m->to);
-    cJSON_AddStringToObject(o, "kind", m->kind);
-    cJSON_AddStringToObject(o, "status",
-                            cerebro_outbox_status_name(m->status));
-
-    if (m->template_sid[0]) {
-        cJSON_AddStringToObject(o, "template_sid", m->template_sid);
-        vars = cJSON_Parse(m->variables);
-        cJSON_AddItemToObject(o, "variables",
-                              vars ? vars : cJSON_CreateObject());
-
-    } else {
-        cJSON_AddStringToObject(o, "body", m->body);
-    }
-
-    cJSON_AddNumberToObject(o, "attempts", m->attempts);
-    cJSON_AddNumberToObject(o, "next_attempt", (double) m->next_attempt);
-    cJSON_AddStringToObject(o, "last_error", m->last_error);
-    cJSON_AddStringToObject(o, "twilio_sid", m->twilio_sid);
-    cJSON_AddStringToObject(o, "reservation_id", m->reservation_id);
-    cJSON_AddStringToObject(o, "dedupe_key", m->dedupe_key);
-    cJSON_AddNumberToObject(o, "created", (double) m->created);
-
-    if (m->twilio_sid[0] == '\0') {
-        return o;
-    }
-
-    if (cerebro_sqlite_delivery_get(mcf->sqlite, m->twilio_sid, &d, &e)
-        == CEREBRO_STORE_OK)
-    {
-        cJSON_AddStringToObject(o, "delivery", d.status);
-        cJSON_AddStringToObject(o, "error_code", d.error_code);
-        cJSON_AddNumberToObject(o, "delivery_updated", (double) d.updated);
-    }
-
-    return o;
-}
-
-
 /* ---- confirmations and the CANCELAR reply -------------------------------- */
 
 
 void
-ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
+ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
+    const ngx_cerebro_change_t *change)
 {
-    u_char                      *p, *last;
-    const char                  *kind, *phone;
-    cerebro_date_t               today;
-    cerebro_local_t              local;
-    cerebro_reservation_t       *rec;
-    const cerebro_restaurant_t  *model;
-    u_char                       text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
-    u_char                       date[64], key[CEREBRO_REC_DEDUPE_LEN];
+    static const char  *kinds[] = { "", "booked", "changed", "cancelled" };
 
-    if (!(tool->did & (NGX_CEREBRO_TOOL_BOOKED|NGX_CEREBRO_TOOL_CHANGED
-                       |NGX_CEREBRO_TOOL_CANCELLED)))
-    {
-        return;
-    }
+    u_char                       *p;
+    cerebro_local_t               now, local;
+    const cerebro_reservation_t  *rec;
+    const cerebro_restaurant_t   *model;
+    char                          text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
+    u_char                        key[CEREBRO_REC_DEDUPE_LEN];
 
-    rec = &tool->reservation;
-    phone = rec->client_phone[0] ? rec->client_phone : tool->caller;
+    rec = change->reservation;
 
-    if (phone[0] != '+' || rec->id[0] == '\0') {
+    if (change->phone[0] != '+' || rec->id[0] == '\0') {
         /* a caller with a hidden number: nobody to write to */
         return;
     }
 
-    model = ngx_cerebro_store_model(tool->request);
-    ngx_cerebro_tools_today(model, &today, NULL);
+    model = ngx_cerebro_store_model(r);
+    cerebro_tz_to_local(&model->tz, ngx_time(), &now);
     cerebro_tz_to_local(&model->tz, rec->start, &local);
-    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
-                                  today.year);
 
-    last = text + sizeof(text) - 1;
-
-    if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
-        kind = "cancelled";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s del %s a las %02d:%02d a nombre "
-                         "de %s ha quedado anulada. Esperamos verle pronto.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->client_name);
-
-    } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
-        kind = "changed";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s ha cambiado: el %s a las "
-                         "%02d:%02d, mesa para %d a nombre de %s. Para "
-                         "cualquier cambio, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-
-    } else {
-        kind = "booked";
-        p = ngx_slprintf(text, last,
-                         "Reserva confirmada en %s: el %s a las %02d:%02d, "
-                         "mesa para %d a nombre de %s. Para cambiarla o "
-                         "anularla, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-    }
-
-    *p = '\0';
+    (void) cerebro_sentence_confirmation(text, sizeof(text), change->kind,
+                                         model->name, rec->client_name,
+                                         &local.date, local.minutes,
+                                         rec->pax, now.date.year);
 
     p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
-                     kind, (int64_t) rec->start);
+                     kinds[change->kind], (int64_t) rec->start);
     *p = '\0';
 
-    if (ngx_cerebro_outbox_send(tool->request, phone, (char *) text,
+    if (ngx_cerebro_outbox_send(r, change->phone, text,
                                 CEREBRO_OUTBOX_KIND_CONFIRMATION,
                                 (char *) key, rec->id)
         != NGX_OK)
     {
-        ngx_cerebro_log(NGX_LOG_ERR, tool->request->connection->log, 0,
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
                         "outbox: the confirmation of %s was not queued",
                         rec->id);
     }
@@ -1074,12 +809,15 @@ ngx_cerebro_outbox_confirm(struct ngx_cerebro_tool_s *tool)
 
 
 ngx_int_t
-ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
+ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
     time_t max_age, char *id, size_t id_size)
 {
     u_char                 to[CEREBRO_REC_TO_LEN];
+    cerebro_sqlite_t      *db;
     cerebro_outbox_msg_t   m;
     cerebro_store_error_t  e;
+
+    db = ngx_cerebro_store_db(r);
 
     if (ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(to)) {
         return NGX_DECLINED;
@@ -1087,8 +825,8 @@ ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
 
     ngx_sprintf(to, "whatsapp:%s%Z", phone);
 
-    if (mcf->sqlite == NULL
-        || cerebro_sqlite_outbox_last_reminder(mcf->sqlite, (char *) to,
+    if (db == NULL
+        || cerebro_sqlite_outbox_last_reminder(db, (char *) to,
                                                ngx_time() - max_age, &m, &e)
            != CEREBRO_STORE_OK)
     {

@@ -1,8 +1,6 @@
 
 /*
- * Twilio's Messages API over our subrequest client, and what its status
- * callbacks need: form parsing and X-Twilio-Signature checking against the
- * public URL.
+ * Twilio's Messages API over our subrequest client.
  */
 
 #ifndef _NGX_CEREBRO_TWILIO_H_INCLUDED_
@@ -18,7 +16,8 @@ typedef enum {
     NGX_CEREBRO_TWILIO_SENT = 0,      /* 201 with a sid */
     NGX_CEREBRO_TWILIO_RETRY,         /* 429/20429, 5xx, no answer */
     NGX_CEREBRO_TWILIO_WINDOW,        /* 63016: a template is needed */
-    NGX_CEREBRO_TWILIO_FAILED         /* for good: 21211, 20003, ... */
+    NGX_CEREBRO_TWILIO_FAILED,        /* for good: 21211, 20003, ... */
+    NGX_CEREBRO_TWILIO_ABSENT         /* find: Twilio has no such message */
 } ngx_cerebro_twilio_outcome_e;
 
 
@@ -40,6 +39,7 @@ struct ngx_cerebro_twilio_send_s {
 
     /* private */
     ngx_cerebro_call_t             call;
+    const cerebro_outbox_msg_t    *msg;
 };
 
 
@@ -51,35 +51,18 @@ struct ngx_cerebro_twilio_send_s {
 ngx_int_t ngx_cerebro_twilio_send(ngx_http_request_t *r,
     ngx_cerebro_twilio_send_t *s, const cerebro_outbox_msg_t *m);
 
+/*
+ * Whether m went out already, from an attempt whose answer was lost:
+ * Twilio's latest messages to m->to from our number (GET Messages.json
+ * with To, From and PageSize), one with m's words made since m was
+ * queued and not failed.  done() runs later with outcome SENT (sid: that
+ * message's), ABSENT, or RETRY (no list: Twilio did not answer).
+ */
+ngx_int_t ngx_cerebro_twilio_find(ngx_http_request_t *r,
+    ngx_cerebro_twilio_send_t *s, const cerebro_outbox_msg_t *m);
+
 /* 1 when the account, token and WhatsApp number are all configured. */
 ngx_uint_t ngx_cerebro_twilio_configured(ngx_cerebro_main_conf_t *mcf);
-
-/*
- * An application/x-www-form-urlencoded body into params (an array of
- * cerebro_param_t, created here), names and values decoded and each
- * NUL-terminated.
- */
-ngx_int_t ngx_cerebro_twilio_form(ngx_pool_t *pool, ngx_str_t *body,
-    ngx_array_t **params);
-
-/* The value of a form parameter, NUL-terminated, or NULL. */
-const char *ngx_cerebro_twilio_param(ngx_array_t *params, const char *name);
-
-/* The URL Twilio signs: PUBLIC_URL + URI, else scheme, Host and URI. */
-ngx_int_t ngx_cerebro_twilio_signed_url(ngx_http_request_t *r,
-    ngx_str_t *url);
-
-/*
- * NGX_OK when the request carries a valid X-Twilio-Signature for the
- * signed URL and params[0..n), or, outside production, when no auth token
- * is configured (nothing to check with); NGX_ABORT in production without
- * TWILIO_AUTH_TOKEN or PUBLIC_URL; NGX_DECLINED when refused; NGX_ERROR.
- */
-ngx_int_t ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
-    cerebro_param_t *params, ngx_uint_t n, ngx_str_t *body);
-
-/* What a refusal of ngx_cerebro_twilio_verify_request() answers. */
-ngx_int_t ngx_cerebro_twilio_refuse(ngx_http_request_t *r, ngx_int_t rc);
 
 /* Appends name=value, form-encoded, with '&' when not first. */
 u_char *ngx_cerebro_twilio_form_add(u_char *p, const char *name,
