@@ -35,8 +35,8 @@ static const cerebro_sqlite_sql_t  sql_window = { ST_WINDOW,
     " WHERE start >= ?1 AND start < ?2 AND status <> 'cancelled'" };
 
 static const cerebro_sqlite_sql_t  sql_repeat = { ST_REPEAT,
-    "SELECT id FROM reservations WHERE call_id = ?1 AND client_phone = ?2"
-    " AND start = ?3 AND status <> 'cancelled' LIMIT 1" };
+    "SELECT id FROM reservations WHERE ?1 IS NOT NULL AND client_phone = ?2"
+    " AND start = ?3 AND status <> 'cancelled' ORDER BY id LIMIT 1" };
 
 static const cerebro_sqlite_sql_t  sql_insert = { ST_INSERT,
     "INSERT INTO reservations (client_name, client_phone, start, pax,"
@@ -314,7 +314,10 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
         return err;
     }
 
-    /* a tool call retried after a lost answer must not book twice */
+    /*
+     * one guest, one time, one booking: a tool call retried after a lost
+     * answer, or the guest asking again in another call
+     */
     if (req->call_id != NULL && req->call_id[0] != '\0') {
         start = cerebro_tz_from_local(&db->model->tz, &req->when.date,
                                       req->when.minutes, NULL);

@@ -734,3 +734,41 @@ ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return NGX_CONF_OK;
 }
+
+
+/* Airtable allows 5 a second per base, 50 per token: more is refused. */
+char *
+ngx_cerebro_at_set_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_main_conf_t *mcf = conf;
+
+    ngx_int_t               n;
+    ngx_str_t              *value, v;
+    ngx_cerebro_at_conf_t  *acf;
+
+    value = cf->args->elts;
+    v = value[1];
+
+    if (v.len > 3 && ngx_strncmp(v.data + v.len - 3, "r/s", 3) == 0) {
+        v.len -= 3;
+    }
+
+    n = ngx_atoi(v.data, v.len);
+
+    if (n < 1 || n > 50) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value \"%V\" in \"%V\": "
+                           "expected requests a second, 1 to 50 (\"5\" "
+                           "or \"5r/s\")", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    if (acf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    acf->rate = (ngx_uint_t) n;
+
+    return NGX_CONF_OK;
+}

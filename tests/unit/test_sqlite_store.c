@@ -698,8 +698,16 @@ test_repeated_call(void **state)
     assert_int_equal(repeated, 1);
     assert_string_equal(r1.id, r2.id);
 
-    /* another call books another table */
+    /* the same guest at the same time in another call: the same booking */
     q.call_id = "call-456";
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(repeated, 1);
+    assert_string_equal(r1.id, r2.id);
+
+    /* another guest books another table */
+    q.client_phone = "+34600999000";
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
