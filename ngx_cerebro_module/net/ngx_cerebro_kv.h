@@ -131,9 +131,7 @@ ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
 const char *ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf,
     const char **reason);
 
-/* "cerebro_cache on|off": the store's read cache (on by default). */
-char *ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+/* "cerebro_cache on|off" (mcf->cache): the store's read cache. */
 ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 
 /*

@@ -126,6 +126,30 @@ extern ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite;
 extern ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable;
 
 
+/* the store's main configuration: store/ngx_cerebro_store_db.c */
+typedef struct {
+    cerebro_sqlite_t             *db;       /* this worker's, or NULL */
+} ngx_cerebro_store_conf_t;
+
+extern ngx_module_t  ngx_cerebro_store_module;
+
+/*
+ * This worker's SQLite handle, whatever the backend (with Airtable it
+ * holds the outbox and the opt-outs); NULL when it could not be opened.
+ */
+cerebro_sqlite_t *ngx_cerebro_store_db(ngx_http_request_t *r);
+
+/* For a backend's init_process: opens it once; NGX_ERROR with e filled. */
+ngx_int_t ngx_cerebro_store_db_open(ngx_cycle_t *cycle,
+    cerebro_store_error_t *e);
+
+void ngx_cerebro_store_db_close(ngx_cycle_t *cycle);
+
+/* The backend's process hooks, and this worker's SQLite handle. */
+ngx_int_t ngx_cerebro_store_init_process(ngx_cycle_t *cycle);
+void ngx_cerebro_store_exit_process(ngx_cycle_t *cycle);
+
+
 /*
  * Starts op; done() runs later from the event loop, exactly once.
  * NGX_DECLINED (cache_only ops): not started, no remote cache to ask;

@@ -70,12 +70,7 @@ ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
 {
     cerebro_store_error_t  e;
 
-    mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
-                                      mcf->model,
-                                      (char *) mcf->restaurant_json.data,
-                                      mcf->restaurant_json.len, &e);
-
-    if (mcf->sqlite == NULL) {
+    if (ngx_cerebro_store_db_open(cycle, &e) != NGX_OK) {
         /*
          * The worker still serves: every operation answers "unavailable",
          * and /health says the host cannot book.
@@ -96,21 +91,14 @@ static void
 ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf)
 {
-    if (mcf->sqlite) {
-        cerebro_sqlite_close(mcf->sqlite);
-        mcf->sqlite = NULL;
-    }
+    ngx_cerebro_store_db_close(cycle);
 }
 
 
 static ngx_int_t
 ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
 {
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-
-    if (mcf->sqlite == NULL) {
+    if (ngx_cerebro_store_db(op->request) == NULL) {
         cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
                                 "the embedded store could not be opened");
         op->error.broken = 1;
@@ -233,10 +221,8 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
     int                       inserted;
     time_t                    now;
     cerebro_sqlite_t         *db;
-    ngx_cerebro_main_conf_t  *mcf;
 
-    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    db = mcf->sqlite;
+    db = ngx_cerebro_store_db(op->request);
     now = ngx_time();
 
     op->error.kind = CEREBRO_STORE_OK;

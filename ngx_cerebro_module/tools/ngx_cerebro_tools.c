@@ -975,13 +975,13 @@ ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
     ngx_cerebro_change_t  change;
 
     if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
-        change.kind = NGX_CEREBRO_CHANGE_CANCELLED;
+        change.kind = CEREBRO_CHANGE_CANCELLED;
 
     } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
-        change.kind = NGX_CEREBRO_CHANGE_CHANGED;
+        change.kind = CEREBRO_CHANGE_CHANGED;
 
     } else if (tool->did & NGX_CEREBRO_TOOL_BOOKED) {
-        change.kind = NGX_CEREBRO_CHANGE_BOOKED;
+        change.kind = CEREBRO_CHANGE_BOOKED;
 
     } else {
         return;
