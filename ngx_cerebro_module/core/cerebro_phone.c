@@ -226,6 +226,18 @@ cerebro_phone_normalize(const char *in, size_t len, const char *default_cc,
 }
 
 
+static void
+cerebro_phone_add(char forms[][CEREBRO_PHONE_FORM_SIZE], int *n, int max,
+    const char *prefix, const char *rest)
+{
+    if (*n < max) {
+        strcpy(forms[*n], prefix);
+        strcat(forms[*n], rest);
+        (*n)++;
+    }
+}
+
+
 int
 cerebro_phone_forms(const char *e164, const char *default_cc,
     char forms[][CEREBRO_PHONE_FORM_SIZE], int max)
@@ -249,10 +261,8 @@ cerebro_phone_forms(const char *e164, const char *default_cc,
 
     n = 0;
 
-#define cerebro_phone_form(prefix, rest)                                          if (n < max) {                                                                    strcpy(forms[n], prefix);                                                     strcat(forms[n++], rest);                                                 }
-
-    cerebro_phone_form("+", digits);
-    cerebro_phone_form("00", digits);
+    cerebro_phone_add(forms, &n, max, "+", digits);
+    cerebro_phone_add(forms, &n, max, "00", digits);
 
     cc_len = default_cc != NULL ? strlen(default_cc) : 0;
 
@@ -261,17 +271,13 @@ cerebro_phone_forms(const char *e164, const char *default_cc,
     {
         national = digits + cc_len;
 
-        if (strcmp(default_cc, "34") == 0) {
-            cerebro_phone_form("", national);
-            cerebro_phone_form("", digits);
+        cerebro_phone_add(forms, &n, max, "", national);
 
-        } else {
-            cerebro_phone_form("", national);
-            cerebro_phone_form("0", national);
-        }
+        /* Spain has no trunk 0; WhatsApp writes "34..." */
+        cerebro_phone_add(forms, &n, max,
+                          strcmp(default_cc, "34") == 0 ? "" : "0",
+                          strcmp(default_cc, "34") == 0 ? digits : national);
     }
-
-#undef cerebro_phone_form
 
     return n;
 }
