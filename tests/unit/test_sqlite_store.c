@@ -1201,7 +1201,7 @@ test_call_log(void **state)
 
     memset(&c, 0, sizeof(c));
     snprintf(c.call_id, sizeof(c.call_id), "call-abc");
-    snprintf(c.caller, sizeof(c.caller), PHONE);
+    snprintf(c.caller, sizeof(c.caller), "600 111 222");
     c.started = 1767000000;
     c.ended = 1767000095;
     c.duration_s = 95;
