@@ -81,6 +81,7 @@ static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log);
 static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
@@ -108,6 +109,29 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
+    ngx_int_t  rc;
+
+    /*
+     * A credential carried in the headers is checked before a byte of the
+     * body is kept: an unauthenticated megabyte is discarded as it comes,
+     * never buffered.  Only the HMAC needs the body, and then its header
+     * must be there.
+     */
+    if (r->method == NGX_HTTP_POST
+        && ngx_cerebro_vapi_authenticate(r, NULL) != NGX_OK)
+    {
+        r->keepalive = 0;
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "invalid or missing VAPI "
+                                           "credentials");
+    }
+
     /* room to join the body in place (ngx_cerebro_http_body_bytes) */
     r->request_body_in_single_buf = 1;
 
@@ -180,6 +204,12 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
 
     type = &ctx->read.type;
 
+    if (ctx->read.call_id.len) {
+        ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                               ngx_cerebro_pstrdup0(r->pool,
+                                                    &ctx->read.call_id));
+    }
+
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
                                                       ngx_cerebro_module)),
@@ -236,7 +266,9 @@ ngx_cerebro_vapi_is(ngx_str_t *type, const char *name)
 
 /*
  * The legacy shared secret, a bearer credential, or an HMAC of the body:
- * whichever the request carries, compared in constant time.
+ * whichever the request carries, compared in constant time.  Without the
+ * body (NULL), before it is read: an HMAC header passes, to be checked
+ * once the body is there.
  */
 static ngx_int_t
 ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
@@ -272,6 +304,10 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
+    if (h && body == NULL) {
+        return NGX_OK;
+    }
+
     if (h) {
         ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
 
@@ -1055,6 +1091,10 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
 
     ctx = op->data;
 
+    if (!op->repeated) {
+        ngx_cerebro_vapi_count_call(op->call_log);
+    }
+
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
@@ -1089,6 +1129,9 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     rc = ngx_cerebro_vapi_empty(r);
 
     status = ngx_cerebro_vapi_string(message, "status");
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
+                           status && ngx_strcmp(status, "in-progress") == 0);
 
     if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
         || (ngx_strcmp(status, "ringing") != 0
@@ -1193,4 +1236,20 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
+}
+
+
+/* once a call: a report VAPI sent again is not another call */
+static void
+ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log)
+{
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CALLS_ENDED,
+                           ngx_strstr(log->ended_reason, "error")
+                           ? "error" : log->ended_reason, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "booked", NULL,
+                           log->booked != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "changed", NULL,
+                           log->changed != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "cancelled", NULL,
+                           log->cancelled != 0);
 }

@@ -235,6 +235,10 @@ cerebro_store_err_t cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
     int64_t counts[CEREBRO_SQLITE_OUTBOX_STATUSES],
     cerebro_store_error_t *e);
 
+/* When the oldest pending message was queued; 0 when none is pending. */
+cerebro_store_err_t cerebro_sqlite_outbox_oldest_pending(cerebro_sqlite_t *db,
+    int64_t *created, cerebro_store_error_t *e);
+
 /* The message Twilio accepted as twilio_sid; NOT_FOUND without one. */
 cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,
     const char *twilio_sid, cerebro_outbox_msg_t *out,

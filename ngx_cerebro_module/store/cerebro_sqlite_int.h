@@ -59,6 +59,7 @@ enum {
     ST_OB_RETRY,
     ST_OB_RECENT,
     ST_OB_COUNTS,
+    ST_OB_OLDEST,
     ST_OB_REMINDER,
     ST_DLV_SENT,
     ST_DLV_STATUS,

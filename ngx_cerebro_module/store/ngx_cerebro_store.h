@@ -119,6 +119,8 @@ typedef struct {
     void        (*exit_process)(ngx_cycle_t *cycle,
                                 ngx_cerebro_main_conf_t *mcf);
     ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
+    /* its TABLES are the truth: the restaurant file's tables give way */
+    ngx_uint_t    own_tables;
 } ngx_cerebro_store_backend_t;
 
 
@@ -160,7 +162,13 @@ ngx_int_t ngx_cerebro_store_start(ngx_cerebro_store_op_t *op);
 /* Ends op with its outcome set: posts done() (backends call this). */
 void ngx_cerebro_store_finish(ngx_cerebro_store_op_t *op);
 
-/* The restaurant model of this configuration (rules, tables, zone). */
+/*
+ * The restaurant model of this configuration: hours, rules and zone from
+ * the restaurant file; the tables the store holds (Airtable's Mesas, as
+ * this worker last read them, or the file's where the file seeded the
+ * store).  A new model when the tables change; an old one stays valid for
+ * the requests that hold it.
+ */
 const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 
 /* The read cache hears of changes Redis tells of (after the kv layer). */

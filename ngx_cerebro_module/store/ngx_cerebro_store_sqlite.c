@@ -60,7 +60,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
     "embedded",
     ngx_cerebro_sqlite_init_process,
     ngx_cerebro_sqlite_exit_process,
-    ngx_cerebro_sqlite_start
+    ngx_cerebro_sqlite_start,
+    0
 };
 
 
@@ -218,9 +219,9 @@ ngx_cerebro_sqlite_cleanup(void *data)
 static void
 ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
 {
-    int                       inserted;
-    time_t                    now;
-    cerebro_sqlite_t         *db;
+    int                inserted;
+    time_t             now;
+    cerebro_sqlite_t  *db;
 
     db = ngx_cerebro_store_db(op->request);
     now = ngx_time();
