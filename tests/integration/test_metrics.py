@@ -280,9 +280,11 @@ def test_one_phone_call_can_be_followed_in_the_access_log(nginx_factory):
 
     lines = of_call(access_lines(n, lambda ls: len(of_call(ls)) >= 5))
     assert [x["uri"] for x in lines] == ["/vapi/webhook"] * 5
-    assert [x["tool"] for x in lines] == ["", "check_availability",
-                                          "create_reservation", "", ""]
-    assert [x["outcome"] for x in lines] == ["", "ok", "ok", "", ""]
+    # a line is written after its answer went out, by whichever worker
+    # took the request: the next request's line may come first
+    assert sorted((x["tool"], x["outcome"]) for x in lines) == [
+        ("", ""), ("", ""), ("", ""), ("check_availability", "ok"),
+        ("create_reservation", "ok")]
     assert all(x["status"] == 200 and x["method"] == "POST"
                for x in lines)
     # the embedded store asks nobody
