@@ -50,8 +50,8 @@ static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
 static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
-static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
-    char *phone, size_t size);
+static ngx_uint_t ngx_cerebro_outbox_opted_out(cerebro_sqlite_t *db,
+    cerebro_outbox_msg_t *m, time_t now);
 
 
 /* ---- configuration and process ------------------------------------------ */
@@ -128,8 +128,7 @@ ngx_int_t
 ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                       dup, opted;
-    char                      phone[CEREBRO_REC_PHONE_LEN];
+    int                       dup;
     time_t                    now;
     ngx_log_t                *log;
     cerebro_sqlite_t         *db;
@@ -165,14 +164,7 @@ ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         return NGX_OK;
     }
 
-    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
-
-    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
-        == CEREBRO_STORE_OK
-        && opted)
-    {
-        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
-                                                 "opted out", now, &e);
+    if (ngx_cerebro_outbox_opted_out(db, m, now)) {
         m->status = CEREBRO_OUTBOX_FAILED;
     }
 
@@ -298,10 +290,7 @@ ngx_int_t
 ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_cerebro_outbox_done_pt done, void *data)
 {
-    int                            opted;
-    char                           phone[CEREBRO_REC_PHONE_LEN];
     cerebro_sqlite_t              *db;
-    cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
 
@@ -313,15 +302,7 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     }
 
     /* STOP may have come after the message was queued */
-    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
-
-    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
-        == CEREBRO_STORE_OK
-        && opted)
-    {
-        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
-                                                 "opted out", ngx_time(),
-                                                 &e);
+    if (ngx_cerebro_outbox_opted_out(db, m, ngx_time())) {
         return NGX_DECLINED;
     }
 
@@ -771,18 +752,29 @@ ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
 }
 
 
-/* "whatsapp:+34600111222" -> "+34600111222" */
-static void
-ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m, char *phone,
-    size_t size)
+/* when m's number opted out: m is marked failed, not to be sent */
+static ngx_uint_t
+ngx_cerebro_outbox_opted_out(cerebro_sqlite_t *db, cerebro_outbox_msg_t *m,
+    time_t now)
 {
-    const char  *p;
+    int                    opted;
+    const char            *phone;
+    cerebro_store_error_t  e;
 
-    p = m->to;
+    /* "whatsapp:+34600111222" -> "+34600111222" */
+    phone = m->to;
 
-    if (ngx_strncmp(p, "whatsapp:", 9) == 0) {
-        p += 9;
+    if (ngx_strncmp(phone, "whatsapp:", 9) == 0) {
+        phone += 9;
     }
 
-    ngx_cpystrn((u_char *) phone, (u_char *) p, size);
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e) != CEREBRO_STORE_OK
+        || !opted)
+    {
+        return 0;
+    }
+
+    (void) cerebro_sqlite_outbox_mark_failed(db, m->id, "opted out", now, &e);
+
+    return 1;
 }
