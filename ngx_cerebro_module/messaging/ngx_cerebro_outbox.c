@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
@@ -52,73 +53,6 @@ static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
 static ngx_uint_t ngx_cerebro_outbox_opted_out(cerebro_sqlite_t *db,
     cerebro_outbox_msg_t *m, time_t now);
-
-
-/* ---- configuration and process ------------------------------------------ */
-
-
-ngx_int_t
-ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
-{
-    u_char      *p;
-    ngx_uint_t   i;
-
-    ngx_conf_init_value(mcf->reminder_hour, 10);
-    ngx_conf_init_value(mcf->reminder_days_before, 0);
-    ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
-    ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
-
-    if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: invalid value %i of "
-                           "\"cerebro_reminder_hour\": expected an hour "
-                           "from 0 to 23", mcf->reminder_hour);
-        return NGX_ERROR;
-    }
-
-    if (mcf->reminder_days_before < 0 || mcf->reminder_days_before > 30) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: invalid value %i of "
-                           "\"cerebro_reminder_days_before\": expected 0 "
-                           "to 30", mcf->reminder_days_before);
-        return NGX_ERROR;
-    }
-
-    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\" and "
-                           "\"cerebro_jobs_interval\" take 1s at least");
-        return NGX_ERROR;
-    }
-
-    if (mcf->whatsapp_template.len == 0) {
-        return NGX_OK;
-    }
-
-    p = mcf->whatsapp_template.data;
-
-    if (mcf->whatsapp_template.len != 34 || p[0] != 'H' || p[1] != 'X') {
-        goto invalid;
-    }
-
-    for (i = 2; i < 34; i++) {
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-        {
-            goto invalid;
-        }
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "cerebro: invalid value \"%V\" of "
-                       "\"cerebro_whatsapp_template\": expected a Content "
-                       "SID, \"HX\" and 32 hex digits",
-                       &mcf->whatsapp_template);
-    return NGX_ERROR;
-}
 
 
 /* ---- queueing ------------------------------------------------------------ */
@@ -360,20 +294,23 @@ ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
 static ngx_int_t
 ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 {
-    char                       reason[CEREBRO_REC_ERROR_LEN];
-    u_char                     buf[CEREBRO_REC_ERROR_LEN], *last;
-    time_t                     now, delay;
-    ngx_int_t                  rc;
-    ngx_log_t                 *log;
-    ngx_uint_t                 n;
-    cerebro_sqlite_t          *db;
-    cerebro_store_err_t        err;
-    cerebro_store_error_t      e;
-    cerebro_outbox_msg_t      *m, *t;
-    ngx_cerebro_main_conf_t   *mcf;
-    ngx_cerebro_twilio_send_t *s;
+    char                           reason[CEREBRO_REC_ERROR_LEN];
+    u_char                         buf[CEREBRO_REC_ERROR_LEN], *last;
+    time_t                         now, delay;
+    ngx_int_t                      rc;
+    ngx_log_t                     *log;
+    ngx_uint_t                     n;
+    cerebro_sqlite_t              *db;
+    cerebro_store_err_t            err;
+    cerebro_store_error_t          e;
+    cerebro_outbox_msg_t          *m, *t;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_twilio_send_t     *s;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(a->request,
+                                         ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(a->request);
     log = a->request->connection->log;
     m = &a->msg;
@@ -407,7 +344,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         }
 
         /* capped exponential backoff, or longer if Twilio asked */
-        delay = (mcf->outbox_retry / 1000) << ngx_min(n - 1, 16);
+        delay = (mscf->outbox_retry / 1000) << ngx_min(n - 1, 16);
         delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
         delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
@@ -479,15 +416,15 @@ static ngx_int_t
 ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     cerebro_outbox_msg_t *out)
 {
-    char                     *vars, *p;
-    size_t                    cut;
-    cJSON                    *json;
-    ngx_uint_t                dup;
-    ngx_cerebro_main_conf_t  *mcf;
+    char                          *vars, *p;
+    size_t                         cut;
+    cJSON                         *json;
+    ngx_uint_t                     dup;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
 
-    if (mcf->whatsapp_template.len == 0 || m->template_sid[0] != '\0') {
+    if (mscf->whatsapp_template.len == 0 || m->template_sid[0] != '\0') {
         return NGX_DECLINED;
     }
 
@@ -496,7 +433,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_memcpy(out->reservation_id, m->reservation_id,
                sizeof(out->reservation_id));
     ngx_sprintf((u_char *) out->template_sid, "%V%Z",
-                &mcf->whatsapp_template);
+                &mscf->whatsapp_template);
     ngx_sprintf((u_char *) out->dedupe_key, "template:%L%Z", m->id);
 
     /* a template variable takes no line breaks, and the row 512 bytes */
@@ -576,14 +513,16 @@ ngx_int_t
 ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
     const char *status, const char *code)
 {
-    int64_t                   id;
-    ngx_int_t                 rank;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *m, *t;
-    ngx_cerebro_main_conf_t  *mcf;
+    int64_t                        id;
+    ngx_int_t                      rank;
+    cerebro_sqlite_t              *db;
+    cerebro_store_error_t          e;
+    cerebro_outbox_msg_t          *m, *t;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(r);
 
     rank = ngx_cerebro_status_rank(status);
@@ -639,7 +578,7 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
                                "template %L", id, t->id);
         (void) ngx_cerebro_outbox_attempt(r, t, NULL, NULL);
 
-    } else if (id && mcf->whatsapp_template.len == 0) {
+    } else if (id && mscf->whatsapp_template.len == 0) {
         ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
                         "outbox: %L was refused outside WhatsApp's 24-hour "
                         "window and no cerebro_whatsapp_template is set",

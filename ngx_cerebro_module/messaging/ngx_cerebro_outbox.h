@@ -96,9 +96,6 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
     const char *status, const char *code);
 
-/* configuration defaults, after the settings were read */
-ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
 
 
 #endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */
