@@ -266,6 +266,60 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 }
 
 
+ngx_int_t
+ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
+    ngx_cerebro_outbox_done_pt done, void *data, ngx_uint_t *due,
+    ngx_uint_t *started, ngx_uint_t *declined)
+{
+    int                       i, n;
+    ngx_int_t                 rc;
+    cerebro_sqlite_t         *db;
+    cerebro_store_error_t     e;
+    cerebro_outbox_msg_t     *msgs;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+
+    /* without Twilio the messages wait, visible, in the outbox */
+    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+        return NGX_DECLINED;
+    }
+
+    msgs = ngx_palloc(r->pool, max * sizeof(cerebro_outbox_msg_t));
+    if (msgs == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (cerebro_sqlite_outbox_due(db, ngx_time(), msgs, (int) max, &n, &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the messages due could not be read (%s): "
+                        "%s", cerebro_store_err_name(e.kind), e.message);
+        return NGX_ERROR;
+    }
+
+    *due = n;
+
+    for (i = 0; i < n; i++) {
+        rc = ngx_cerebro_outbox_attempt(r, &msgs[i], done, data);
+
+        if (rc == NGX_AGAIN) {
+            (*started)++;
+
+        } else if (rc == NGX_DECLINED) {
+            (*declined)++;      /* opted out since it was queued */
+
+        } else {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
 {
