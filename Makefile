@@ -106,6 +106,7 @@ fuzz: deps $(FUZZ_BINS)
 	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=10240 \
 	        -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n \
+	        $$( [ -f tests/fuzz/$$n.dict ] && echo -dict=tests/fuzz/$$n.dict ) \
 	        $$( [ -d tests/fuzz/seeds/$$n ] && echo tests/fuzz/seeds/$$n ) \
 	        2>&1 | tail -n 12; \
 	    test "$${PIPESTATUS[0]}" -eq 0; \

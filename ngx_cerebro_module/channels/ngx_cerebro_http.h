@@ -28,6 +28,10 @@ ngx_int_t ngx_cerebro_http_cors(ngx_http_request_t *r);
 ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, cJSON *json);
 
+/* Sends b, JSON already written, whole with the given status. */
+ngx_int_t ngx_cerebro_http_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_buf_t *b);
+
 /*
  * A POST of the given content type (415 otherwise), its body read before
  * handler runs; what a content handler returns.
@@ -42,6 +46,14 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
  * its framing, before the body handler ever runs.
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
+
+/*
+ * The same, not NUL-terminated, and copied only when nginx kept it in
+ * pieces that cannot be joined in place; the body's chain may be rewritten
+ * to the joined piece.
+ */
+ngx_int_t ngx_cerebro_http_body_bytes(ngx_http_request_t *r,
+    ngx_str_t *body);
 
 /* A request header by name, case-insensitive; NULL when absent. */
 ngx_table_elt_t *ngx_cerebro_http_header(ngx_http_request_t *r,

@@ -4,8 +4,9 @@
  * opens a loopback connection to this server's own listen address and
  * sends "GET /_cerebro/jobs" (a location with "cerebro_jobs", loopback
  * only).  That request takes the jobs lock, queues the reminders that are
- * due, sends a batch of the outbox's due messages through the subrequest
- * client and answers a JSON summary, which the poke reads and drops.
+ * due, handles again the WhatsApp messages whose worker died, sends a
+ * batch of the outbox's due messages through the subrequest client and
+ * answers a JSON summary, which the poke reads and drops.
  */
 
 #include "ngx_cerebro_http.h"
@@ -13,6 +14,7 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_whatsapp.h"
 
 
 /* a run answers within the lock's ttl; the poke waits no longer */
@@ -24,6 +26,7 @@ typedef struct {
     ngx_cerebro_kv_op_t        lock;
     ngx_uint_t                 pending;
     ngx_uint_t                 reminders;
+    ngx_uint_t                 redone;
     ngx_uint_t                 due;
     ngx_uint_t                 sent;
     ngx_uint_t                 retry;
@@ -51,6 +54,8 @@ static ngx_int_t ngx_cerebro_jobs_handler(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_body(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued);
+static void ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx);
+static void ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone);
 static void ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_sent(void *data, ngx_uint_t result);
 static void ngx_cerebro_jobs_finish(ngx_cerebro_jobs_ctx_t *ctx);
@@ -166,7 +171,7 @@ ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op)
                         "jobs: the reminders did not run");
     }
 
-    ngx_cerebro_jobs_outbox(ctx);
+    ngx_cerebro_jobs_inbox(ctx);
 }
 
 
@@ -176,6 +181,29 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
     ngx_cerebro_jobs_ctx_t *ctx = data;
 
     ctx->reminders = queued;
+
+    ngx_cerebro_jobs_inbox(ctx);
+}
+
+
+/* before the outbox: the replies of messages handled again go out now */
+static void
+ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx)
+{
+    if (ngx_cerebro_whatsapp_redo(ctx->request, ngx_cerebro_jobs_redone, ctx)
+        != NGX_OK)
+    {
+        ngx_cerebro_jobs_outbox(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone)
+{
+    ngx_cerebro_jobs_ctx_t *ctx = data;
+
+    ctx->redone = redone;
 
     ngx_cerebro_jobs_outbox(ctx);
 }
@@ -278,18 +306,20 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
     } else {
         cJSON_AddBoolToObject(json, "ran", 1);
         cJSON_AddNumberToObject(json, "reminders", ctx->reminders);
+        cJSON_AddNumberToObject(json, "redone", ctx->redone);
         cJSON_AddNumberToObject(json, "due", ctx->due);
         cJSON_AddNumberToObject(json, "sent", ctx->sent);
         cJSON_AddNumberToObject(json, "retry", ctx->retry);
         cJSON_AddNumberToObject(json, "failed", ctx->failed);
 
-        if (ctx->reminders || ctx->due) {
+        if (ctx->reminders || ctx->redone || ctx->due) {
             mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
             ngx_cerebro_log_detail(mcf, r->connection->log,
-                                   "jobs: %ui reminders queued, %ui due, "
+                                   "jobs: %ui reminders queued, %ui "
+                                   "messages handled again, %ui due, "
                                    "%ui sent, %ui to retry, %ui failed",
-                                   ctx->reminders, ctx->due, ctx->sent,
-                                   ctx->retry, ctx->failed);
+                                   ctx->reminders, ctx->redone, ctx->due,
+                                   ctx->sent, ctx->retry, ctx->failed);
         }
     }
 

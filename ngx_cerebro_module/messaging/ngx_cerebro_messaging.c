@@ -41,6 +41,13 @@ static ngx_command_t  ngx_cerebro_messaging_commands[] = {
       offsetof(ngx_cerebro_messaging_conf_t, outbox_retry),
       NULL },
 
+    { ngx_string("cerebro_outbox_lease"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, outbox_lease),
+      NULL },
+
       ngx_null_command
 };
 
@@ -95,6 +102,7 @@ ngx_cerebro_messaging_create_conf(ngx_conf_t *cf)
     mscf->reminder_hour = NGX_CONF_UNSET;
     mscf->reminder_days_before = NGX_CONF_UNSET;
     mscf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mscf->outbox_lease = NGX_CONF_UNSET_MSEC;
 
     return mscf;
 }
@@ -111,6 +119,7 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mscf->reminder_hour, 10);
     ngx_conf_init_value(mscf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mscf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mscf->outbox_lease, 60000);
 
     if (mscf->reminder_hour < 0 || mscf->reminder_hour > 23) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -128,10 +137,10 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (mscf->outbox_retry < 1000) {
+    if (mscf->outbox_retry < 1000 || mscf->outbox_lease < 1000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\" takes 1s at "
-                           "least");
+                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "\"cerebro_outbox_lease\" take 1s at least");
         return NGX_CONF_ERROR;
     }
 

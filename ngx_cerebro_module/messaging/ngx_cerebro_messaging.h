@@ -17,6 +17,7 @@ typedef struct {
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 outbox_lease;          /* first attempt's */
 } ngx_cerebro_messaging_conf_t;
 
 

@@ -22,8 +22,6 @@
 #include "cerebro_text.h"
 
 
-/* the first attempt's lease: longer than any answer of Twilio's */
-#define NGX_CEREBRO_OUTBOX_LEASE         60
 #define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
 /* a reply of the brain fits in two; more is cut short */
@@ -45,6 +43,9 @@ static ngx_int_t ngx_cerebro_outbox_send_one(ngx_http_request_t *r,
     const char *dedupe_key, const char *reservation_id);
 static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
     ngx_uint_t *result);
+static ngx_uint_t ngx_cerebro_outbox_uncertain(
+    const cerebro_outbox_msg_t *m);
+static void ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s);
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
@@ -62,14 +63,16 @@ ngx_int_t
 ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                       dup;
-    time_t                    now;
-    ngx_log_t                *log;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                            dup;
+    time_t                         now;
+    ngx_log_t                     *log;
+    cerebro_sqlite_t              *db;
+    cerebro_store_error_t          e;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(r);
     log = r->connection->log;
     *duplicate = 0;
@@ -82,7 +85,9 @@ ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     }
 
     now = ngx_time();
-    m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
+    /* the first attempt's lease: longer than any answer of Twilio's */
+    m->next_attempt = lease ? now + (time_t) (mscf->outbox_lease / 1000)
+                            : now;
 
     if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
         != CEREBRO_STORE_OK)
@@ -224,6 +229,7 @@ ngx_int_t
 ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_cerebro_outbox_done_pt done, void *data)
 {
+    ngx_int_t                      rc;
     cerebro_sqlite_t              *db;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
@@ -249,10 +255,18 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     a->msg = *m;
     a->done = done;
     a->data = data;
-    a->send.done = ngx_cerebro_outbox_answered;
     a->send.data = a;
 
-    if (ngx_cerebro_twilio_send(r, &a->send, &a->msg) != NGX_OK) {
+    if (ngx_cerebro_outbox_uncertain(m)) {
+        a->send.done = ngx_cerebro_outbox_looked;
+        rc = ngx_cerebro_twilio_find(r, &a->send, &a->msg);
+
+    } else {
+        a->send.done = ngx_cerebro_outbox_answered;
+        rc = ngx_cerebro_twilio_send(r, &a->send, &a->msg);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -317,6 +331,52 @@ ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * An earlier attempt may have reached Twilio without its answer reaching
+ * us: a retry, or a first attempt whose lease ran out (its worker died).
+ * The first attempt, within its lease, knows nothing went before it.
+ */
+static ngx_uint_t
+ngx_cerebro_outbox_uncertain(const cerebro_outbox_msg_t *m)
+{
+    return m->attempts > 0
+           || (m->next_attempt > m->created && m->next_attempt <= ngx_time());
+}
+
+
+/* What Twilio has: the message itself, sent, or none and it goes now. */
+static void
+ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s)
+{
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    a = s->data;
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_SENT) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, a->request->connection->log, 0,
+                        "outbox: %L had gone out as %s before its answer "
+                        "was lost: not sent again", a->msg.id, s->sid);
+        ngx_cerebro_outbox_answered(s);
+        return;
+    }
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_ABSENT) {
+        s->done = ngx_cerebro_outbox_answered;
+
+        if (ngx_cerebro_twilio_send(a->request, s, &a->msg) == NGX_OK) {
+            return;
+        }
+
+        s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+        ngx_cpystrn((u_char *) s->reason, (u_char *) "no memory to send",
+                    sizeof(s->reason));
+    }
+
+    /* not known whether it went: never sent blindly, asked again later */
+    ngx_cerebro_outbox_answered(s);
 }
 
 
