@@ -95,12 +95,8 @@ typedef struct {
     ngx_flag_t                 cache;            /* cerebro_cache */
     ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
-    /* outgoing WhatsApp: messaging/ngx_cerebro_outbox.c, channels/_jobs.c */
-    ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
-    ngx_int_t                  reminder_hour;         /* local, 0..23 */
-    ngx_int_t                  reminder_days_before;  /* 0: that morning */
-    ngx_msec_t                 outbox_retry;          /* first backoff */
-    ngx_msec_t                 outbox_lease;          /* first attempt's */
+    /* the jobs run (channels/ngx_cerebro_jobs.c); the outbox's own are
+     * messaging/ngx_cerebro_messaging.h */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;                  /* a jobs location */
 

@@ -87,6 +87,17 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
 
 
 /*
+ * An attempt for each message due now, max at the most (the jobs run's
+ * batch): *due says how many were due; *started counts those that went
+ * out (done(data, NGX_CEREBRO_OUTBOX_*) runs later for each), *declined
+ * those dropped (opted out since they were queued).  NGX_DECLINED: none
+ * can go now (no outbox, or Twilio not configured: they wait); NGX_ERROR.
+ */
+ngx_int_t ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
+    ngx_cerebro_outbox_done_pt done, void *data, ngx_uint_t *due,
+    ngx_uint_t *started, ngx_uint_t *declined);
+
+/*
  * Twilio's status callback for sid: recorded (callbacks may come out of
  * order, a status never goes back) and, on 63016, the message resent as
  * the template.  NGX_OK; NGX_DECLINED for a status we do not know
@@ -96,9 +107,6 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
     const char *status, const char *code);
 
-/* configuration defaults, after the settings were read */
-ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
 
 
 #endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */
