@@ -71,8 +71,11 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 
     rc = ngx_cerebro_store_begin(op);
 
-    if (rc == NGX_ERROR && op->held) {
-        /* not started: the caller, running in the request, still holds it */
+    if ((rc == NGX_ERROR || rc == NGX_DECLINED) && op->held) {
+        /*
+         * not started (done() will not run): the caller, running in the
+         * request, still holds it
+         */
         op->held = 0;
         op->request->main->count--;
     }
