@@ -14,6 +14,7 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
 #include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_alerts.h"
 
 
 /* a run answers within the lock's ttl; the poke waits no longer */
@@ -187,14 +188,20 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
 {
     int                       i, n;
     ngx_int_t                 rc;
+    ngx_uint_t                twilio;
     cerebro_store_error_t     e;
+    cerebro_store_err_t       err;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
 
-    /* without Twilio the messages wait, visible, in the outbox */
-    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    ngx_cerebro_alerts_check(ctx->request);
+
+    /* without Twilio the messages wait, visible, in the outbox; alerts go */
+    twilio = ngx_cerebro_twilio_configured(mcf);
+
+    if (mcf->sqlite == NULL || (!twilio && mcf->alert_webhook.len == 0)) {
         ngx_cerebro_jobs_finish(ctx);
         return;
     }
@@ -206,10 +213,14 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
         return;
     }
 
-    if (cerebro_sqlite_outbox_due(mcf->sqlite, ngx_time(), msgs,
-                                  NGX_CEREBRO_JOBS_BATCH, &n, &e)
-        != CEREBRO_STORE_OK)
-    {
+    err = twilio
+          ? cerebro_sqlite_outbox_due(mcf->sqlite, ngx_time(), msgs,
+                                      NGX_CEREBRO_JOBS_BATCH, &n, &e)
+          : cerebro_sqlite_outbox_due_kind(mcf->sqlite, ngx_time(),
+                                           CEREBRO_OUTBOX_KIND_ALERT, msgs,
+                                           NGX_CEREBRO_JOBS_BATCH, &n, &e);
+
+    if (err != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
                         "jobs: the outbox could not be read (%s): %s",
                         cerebro_store_err_name(e.kind), e.message);

@@ -15,6 +15,7 @@
 
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_text.h"
@@ -348,6 +349,10 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
+    if (ngx_strcmp(m->kind, CEREBRO_OUTBOX_KIND_ALERT) == 0) {
+        return ngx_cerebro_alert_attempt(r, m, done, data);
+    }
+
     if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
@@ -457,8 +462,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_RETRY:
         n = m->attempts + 1;
+        delay = ngx_cerebro_outbox_backoff(mcf, m, s->retry_after);
 
-        if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        if (delay == 0) {
             *result = NGX_CEREBRO_OUTBOX_FAILED;
             last = ngx_snprintf(buf, sizeof(buf) - 1,
                                 "gave up after %ui attempts: %s", n,
@@ -468,11 +474,6 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                                     (char *) buf, now, &e);
             break;
         }
-
-        /* capped exponential backoff, or longer if Twilio asked */
-        delay = (mcf->outbox_retry / 1000) << ngx_min(n - 1, 16);
-        delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
-        delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
         err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id, s->reason,
@@ -529,6 +530,28 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     }
 
     return NGX_OK;
+}
+
+
+time_t
+ngx_cerebro_outbox_backoff(ngx_cerebro_main_conf_t *mcf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after)
+{
+    time_t      delay;
+    ngx_uint_t  n;
+
+    n = m->attempts + 1;
+
+    if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        return 0;
+    }
+
+    /* capped exponential backoff, or longer if the other side asked */
+    delay = (mcf->outbox_retry / 1000) << ngx_min(n - 1, 16);
+    delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
+    delay = ngx_max(delay, (time_t) (retry_after / 1000));
+
+    return ngx_max(delay, 1);
 }
 
 

@@ -84,6 +84,13 @@ ngx_int_t ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf,
     ngx_uint_t *duplicate);
 
 /*
+ * Seconds to the next attempt of m after one that may be retried (at
+ * least retry_after ms, when the other side asked); 0: give up.
+ */
+time_t ngx_cerebro_outbox_backoff(ngx_cerebro_main_conf_t *mcf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after);
+
+/*
  * One attempt to send the pending row m as a background subrequest of the
  * main request r.  NGX_AGAIN: done(data, NGX_CEREBRO_OUTBOX_*) runs later
  * (done may be NULL); NGX_DECLINED: nothing to do now (Twilio not
