@@ -2,7 +2,8 @@
 #
 #   make          build build/nginx/ngx_cerebro_module.so
 #   make run      build, render build/run/ and start nginx in the foreground
-#   make test     unit tests (cmocka) then integration tests (pytest)
+#   make test     the layering check, unit tests (cmocka), then integration
+#                 tests (pytest)
 #   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
 #   make bench    build the benchmark programs under build/bench/
 #   make valgrind-redis   Redis traffic, reconnects included, under valgrind
@@ -43,7 +44,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all module deps run test unit integration fuzz bench clean \
+.PHONY: all module deps run test layers unit integration fuzz bench clean \
         valgrind-redis cli deb deb-test image-test
 
 # Keep the core objects: every test, fuzzer and benchmark links them.
@@ -71,7 +72,11 @@ run: $(MODULE)
 	@scripts/setup.sh --if-needed runtime
 	@scripts/run
 
-test: deps unit integration
+test: deps layers unit integration
+
+# channels -> tools -> messaging -> store -> net -> core, never up
+layers:
+	scripts/check-layers
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$(basename $$t)"; $$t; done
@@ -101,6 +106,7 @@ fuzz: deps $(FUZZ_BINS)
 	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=10240 \
 	        -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n \
+	        $$( [ -f tests/fuzz/$$n.dict ] && echo -dict=tests/fuzz/$$n.dict ) \
 	        $$( [ -d tests/fuzz/seeds/$$n ] && echo tests/fuzz/seeds/$$n ) \
 	        2>&1 | tail -n 12; \
 	    test "$${PIPESTATUS[0]}" -eq 0; \

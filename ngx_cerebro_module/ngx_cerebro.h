@@ -14,7 +14,6 @@
 
 #include "cerebro_restaurant.h"
 #include "cerebro_signature.h"
-#include "cerebro_sqlite.h"
 #include "ngx_cerebro_util.h"
 #include "ngx_cerebro_metrics.h"
 #include "ngx_cerebro_logvars.h"
@@ -91,12 +90,10 @@ typedef struct {
     ngx_str_t                  voice_prompt_file;
     ngx_str_t                  voice_prompt;
 
-    /* this worker's own, set in init_process */
-    cerebro_sqlite_t          *sqlite;
-
     void                      *kv;               /* net/ngx_cerebro_kv.c */
     ngx_str_t                  cache_prefix;     /* the store's cache keys,
                                                     of this restaurant */
+    ngx_flag_t                 cache;            /* cerebro_cache */
     ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
     /* outgoing WhatsApp: messaging/ngx_cerebro_outbox.c, channels/_jobs.c */
@@ -104,9 +101,9 @@ typedef struct {
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 outbox_lease;          /* first attempt's */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;                  /* a jobs location */
-    ngx_flag_t                 outbox_own_sqlite;     /* opened it */
 
     /* inbound WhatsApp and its brain: channels/ngx_cerebro_whatsapp.c,
      * tools/ngx_cerebro_agents.c (agent_prompts by NGX_CEREBRO_AGENT_*) */

@@ -183,10 +183,10 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       NULL },
 
     { ngx_string("cerebro_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_cerebro_kv_set_cache,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
+      offsetof(ngx_cerebro_main_conf_t, cache),
       NULL },
 
     { ngx_string("cerebro_near_cache"),
@@ -371,6 +371,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       offsetof(ngx_cerebro_main_conf_t, outbox_retry),
       NULL },
 
+    { ngx_string("cerebro_outbox_lease"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, outbox_lease),
+      NULL },
+
     { ngx_string("cerebro_jobs_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -473,6 +480,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
+    mcf->cache = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
     mcf->alert_after = NGX_CONF_UNSET_MSEC;
     mcf->near_cache = NGX_CONF_UNSET;
@@ -480,6 +488,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->reminder_hour = NGX_CONF_UNSET;
     mcf->reminder_days_before = NGX_CONF_UNSET;
     mcf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mcf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
@@ -538,6 +547,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
+    ngx_conf_init_value(mcf->cache, 1);
     ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_value(mcf->near_cache, 1);
 
@@ -903,15 +913,12 @@ ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
     if (mcf == NULL || mcf->store == NULL) {
         return NGX_OK;
     }
-
-    backend = mcf->store;
 
     ngx_cerebro_follow_master(cycle);
 
@@ -919,14 +926,8 @@ ngx_cerebro_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (backend->init_process
-        && backend->init_process(cycle, mcf) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* after the store: the outbox shares its SQLite file */
-    if (ngx_cerebro_outbox_init_process(cycle) != NGX_OK
+    /* after the store: the jobs run sends the outbox of its SQLite file */
+    if (ngx_cerebro_store_init_process(cycle) != NGX_OK
         || ngx_cerebro_jobs_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
@@ -969,22 +970,15 @@ ngx_cerebro_follow_master(ngx_cycle_t *cycle)
 static void
 ngx_cerebro_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
     if (mcf == NULL || mcf->store == NULL) {
         return;
     }
 
-    backend = mcf->store;
-
     ngx_cerebro_jobs_exit_process(cycle);
-    ngx_cerebro_outbox_exit_process(cycle);
-
-    if (backend->exit_process) {
-        backend->exit_process(cycle, mcf);
-    }
+    ngx_cerebro_store_exit_process(cycle);
 
     ngx_cerebro_kv_exit_process(cycle);
 }

@@ -4,6 +4,7 @@
  */
 
 #include "ngx_cerebro_http.h"
+#include "ngx_cerebro_auth.h"
 
 
 static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
@@ -11,6 +12,7 @@ static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
 static ngx_int_t ngx_cerebro_http_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 static ngx_str_t *ngx_cerebro_http_allowed_origin(ngx_http_request_t *r);
+static ngx_flag_t ngx_cerebro_http_any_origin(ngx_http_request_t *r);
 static void ngx_cerebro_http_json_cleanup(void *data);
 
 
@@ -114,24 +116,20 @@ ngx_cerebro_http_check_method(ngx_http_request_t *r, ngx_uint_t allowed)
 ngx_int_t
 ngx_cerebro_http_cors(ngx_http_request_t *r)
 {
-    ngx_str_t                 *origin;
-    ngx_cerebro_main_conf_t   *mcf;
+    ngx_str_t  *origin;
 
     static ngx_str_t  vary = ngx_string("Origin");
     static ngx_str_t  any = ngx_string("*");
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     origin = ngx_cerebro_http_allowed_origin(r);
 
     if (origin == NULL) {
         /* the answer depends on Origin: shared caches must know */
-        return mcf->any_origin ? NGX_OK
-                               : ngx_cerebro_http_add_header(r, "Vary",
-                                                             &vary);
+        return ngx_cerebro_http_any_origin(r)
+               ? NGX_OK : ngx_cerebro_http_add_header(r, "Vary", &vary);
     }
 
-    if (mcf->any_origin) {
+    if (ngx_cerebro_http_any_origin(r)) {
         return ngx_cerebro_http_add_header(r, "Access-Control-Allow-Origin",
                                            &any);
     }
@@ -150,17 +148,9 @@ ngx_int_t
 ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
     cJSON *json)
 {
-    char                     *text;
-    size_t                    len;
-    ngx_int_t                 rc;
-    ngx_buf_t                *b;
-    ngx_chain_t               out;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    ngx_cerebro_log_detail(mcf, r->connection->log, "%V %V answered %ui",
-                           &r->method_name, &r->uri, status);
+    char       *text;
+    size_t      len;
+    ngx_buf_t  *b;
 
     text = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
@@ -179,10 +169,28 @@ ngx_cerebro_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
     b->last = ngx_cpymem(b->pos, text, len);
     *b->last++ = '\n';
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
     cJSON_free(text);
+
+    return ngx_cerebro_http_send_buf(r, status, b);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_send_buf(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b)
+{
+    ngx_int_t                 rc;
+    ngx_chain_t               out;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    ngx_cerebro_log_detail(mcf, r->connection->log, "%V %V answered %ui",
+                           &r->method_name, &r->uri, status);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
 
     if (ngx_cerebro_http_cors(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -303,7 +311,7 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
     value = &origin->value;
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (mcf->any_origin) {
+    if (ngx_cerebro_http_any_origin(r)) {
         return value;
     }
 
@@ -321,6 +329,32 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
     }
 
     return NULL;
+}
+
+
+ngx_flag_t
+ngx_cerebro_http_listed_origin(ngx_http_request_t *r)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    return !mcf->any_origin && ngx_cerebro_http_allowed_origin(r) != NULL;
+}
+
+
+/*
+ * ALLOWED_ORIGINS=* opens the public endpoints to every page; the staff's
+ * answer only an origin the list names.
+ */
+static ngx_flag_t
+ngx_cerebro_http_any_origin(ngx_http_request_t *r)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    return mcf->any_origin && !ngx_cerebro_auth_is_staff(r);
 }
 
 
@@ -359,15 +393,25 @@ ngx_int_t
 ngx_cerebro_http_read_post(ngx_http_request_t *r, const char *content_type,
     ngx_http_client_body_handler_pt handler)
 {
-    size_t      len;
-    ngx_int_t   rc;
-    ngx_str_t  *type;
-    u_char      message[128];
+    ngx_int_t  rc;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
     }
+
+    return ngx_cerebro_http_read_body(r, content_type, handler);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_read_body(ngx_http_request_t *r, const char *content_type,
+    ngx_http_client_body_handler_pt handler)
+{
+    size_t      len;
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+    u_char      message[128];
 
     len = ngx_strlen(content_type);
     type = r->headers_in.content_type ? &r->headers_in.content_type->value
@@ -458,6 +502,103 @@ ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     *p = '\0';
+
+    return NGX_OK;
+}
+
+
+/*
+ * Without a copy where nginx allows: a second body-sized allocation freed
+ * with every request makes glibc give the top of the heap back and fault it
+ * in again at the next one, which at 64 KB costs more than reading it.
+ */
+ngx_int_t
+ngx_cerebro_http_body_bytes(ngx_http_request_t *r, ngx_str_t *body)
+{
+    size_t        pre, rest;
+    u_char       *next;
+    ngx_buf_t    *b, *first;
+    ngx_chain_t  *cl;
+
+    ngx_str_null(body);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    first = NULL;
+    next = NULL;
+    rest = 0;
+
+    /* the bytes after the first buffer, if they lie end to end in memory */
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            return ngx_cerebro_http_body(r, body);
+        }
+
+        if (b->last == b->pos) {
+            continue;
+        }
+
+        if (first == NULL) {
+            first = b;
+            continue;
+        }
+
+        if (next && b->pos != next) {
+            return ngx_cerebro_http_body(r, body);
+        }
+
+        if (next == NULL) {
+            body->data = b->pos;
+        }
+
+        rest += b->last - b->pos;
+        next = b->last;
+    }
+
+    if (first == NULL) {
+        return NGX_OK;
+    }
+
+    pre = first->last - first->pos;
+
+    if (rest == 0 || first->last == body->data) {
+        /* one piece already */
+        body->data = first->pos;
+        body->len = pre + rest;
+        return NGX_OK;
+    }
+
+    /*
+     * The part read with the headers, then the rest at the start of nginx's
+     * body buffer, which client_body_in_single_buffer sized for both: join
+     * them there, and leave nginx's chain saying so.
+     */
+    b = r->request_body->buf;
+
+    if (b == NULL || body->data != b->start
+        || (size_t) (b->end - b->start) < pre + rest
+        || (first->last > b->start && first->pos < b->end))
+    {
+        return ngx_cerebro_http_body(r, body);
+    }
+
+    ngx_memmove(b->start + pre, b->start, rest);
+    ngx_memcpy(b->start, first->pos, pre);
+
+    b->pos = b->start;
+    b->last = b->start + pre + rest;
+    b->last_buf = 1;
+
+    cl = r->request_body->bufs;
+    cl->buf = b;
+    cl->next = NULL;
+
+    body->data = b->pos;
+    body->len = pre + rest;
 
     return NGX_OK;
 }

@@ -28,11 +28,19 @@ ngx_int_t ngx_cerebro_http_cors(ngx_http_request_t *r);
 ngx_int_t ngx_cerebro_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, cJSON *json);
 
+/* Sends b, JSON already written, whole with the given status. */
+ngx_int_t ngx_cerebro_http_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_buf_t *b);
+
 /*
  * A POST of the given content type (415 otherwise), its body read before
  * handler runs; what a content handler returns.
  */
 ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
+    const char *content_type, ngx_http_client_body_handler_pt handler);
+
+/* The same for a method the caller has checked (PATCH, PUT...). */
+ngx_int_t ngx_cerebro_http_read_body(ngx_http_request_t *r,
     const char *content_type, ngx_http_client_body_handler_pt handler);
 
 /*
@@ -42,6 +50,17 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
  * its framing, before the body handler ever runs.
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
+
+/* The request's Origin is one ALLOWED_ORIGINS names ("*" names none). */
+ngx_flag_t ngx_cerebro_http_listed_origin(ngx_http_request_t *r);
+
+/*
+ * The same, not NUL-terminated, and copied only when nginx kept it in
+ * pieces that cannot be joined in place; the body's chain may be rewritten
+ * to the joined piece.
+ */
+ngx_int_t ngx_cerebro_http_body_bytes(ngx_http_request_t *r,
+    ngx_str_t *body);
 
 /* A request header by name, case-insensitive; NULL when absent. */
 ngx_table_elt_t *ngx_cerebro_http_header(ngx_http_request_t *r,

@@ -4,16 +4,20 @@
  * opens a loopback connection to this server's own listen address and
  * sends "GET /_cerebro/jobs" (a location with "cerebro_jobs", loopback
  * only).  That request takes the jobs lock, queues the reminders that are
- * due, sends a batch of the outbox's due messages through the subrequest
- * client and answers a JSON summary, which the poke reads and drops.
+ * due, handles again the WhatsApp messages whose worker died, sends a
+ * batch of the outbox's due messages through the subrequest client and
+ * answers a JSON summary, which the poke reads and drops.
  */
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_jobs.h"
+#include "ngx_cerebro_auth.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_store.h"
 #include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_alerts.h"
 
 
@@ -26,6 +30,7 @@ typedef struct {
     ngx_cerebro_kv_op_t        lock;
     ngx_uint_t                 pending;
     ngx_uint_t                 reminders;
+    ngx_uint_t                 redone;
     ngx_uint_t                 due;
     ngx_uint_t                 sent;
     ngx_uint_t                 retry;
@@ -53,6 +58,8 @@ static ngx_int_t ngx_cerebro_jobs_handler(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_body(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued);
+static void ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx);
+static void ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone);
 static void ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_sent(void *data, ngx_uint_t result);
 static void ngx_cerebro_jobs_finish(ngx_cerebro_jobs_ctx_t *ctx);
@@ -95,6 +102,17 @@ ngx_cerebro_jobs_handler(ngx_http_request_t *r)
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    if (ngx_cerebro_auth_jobs_check(r) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
+                                           "only the module's own timer "
+                                           "runs the jobs");
     }
 
     /* the subrequests need the body read, even an empty one */
@@ -168,7 +186,7 @@ ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op)
                         "jobs: the reminders did not run");
     }
 
-    ngx_cerebro_jobs_outbox(ctx);
+    ngx_cerebro_jobs_inbox(ctx);
 }
 
 
@@ -178,6 +196,29 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
     ngx_cerebro_jobs_ctx_t *ctx = data;
 
     ctx->reminders = queued;
+
+    ngx_cerebro_jobs_inbox(ctx);
+}
+
+
+/* before the outbox: the replies of messages handled again go out now */
+static void
+ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx)
+{
+    if (ngx_cerebro_whatsapp_redo(ctx->request, ngx_cerebro_jobs_redone, ctx)
+        != NGX_OK)
+    {
+        ngx_cerebro_jobs_outbox(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone)
+{
+    ngx_cerebro_jobs_ctx_t *ctx = data;
+
+    ctx->redone = redone;
 
     ngx_cerebro_jobs_outbox(ctx);
 }
@@ -189,19 +230,21 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
     int                       i, n;
     ngx_int_t                 rc;
     ngx_uint_t                twilio;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_store_err_t       err;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(ctx->request);
 
     ngx_cerebro_alerts_check(ctx->request);
 
     /* without Twilio the messages wait, visible, in the outbox; alerts go */
     twilio = ngx_cerebro_twilio_configured(mcf);
 
-    if (mcf->sqlite == NULL || (!twilio && mcf->alert_webhook.len == 0)) {
+    if (db == NULL || (!twilio && mcf->alert_webhook.len == 0)) {
         ngx_cerebro_jobs_finish(ctx);
         return;
     }
@@ -214,9 +257,9 @@ ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
     }
 
     err = twilio
-          ? cerebro_sqlite_outbox_due(mcf->sqlite, ngx_time(), msgs,
+          ? cerebro_sqlite_outbox_due(db, ngx_time(), msgs,
                                       NGX_CEREBRO_JOBS_BATCH, &n, &e)
-          : cerebro_sqlite_outbox_due_kind(mcf->sqlite, ngx_time(),
+          : cerebro_sqlite_outbox_due_kind(db, ngx_time(),
                                            CEREBRO_OUTBOX_KIND_ALERT, msgs,
                                            NGX_CEREBRO_JOBS_BATCH, &n, &e);
 
@@ -325,18 +368,20 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
     } else {
         cJSON_AddBoolToObject(json, "ran", 1);
         cJSON_AddNumberToObject(json, "reminders", ctx->reminders);
+        cJSON_AddNumberToObject(json, "redone", ctx->redone);
         cJSON_AddNumberToObject(json, "due", ctx->due);
         cJSON_AddNumberToObject(json, "sent", ctx->sent);
         cJSON_AddNumberToObject(json, "retry", ctx->retry);
         cJSON_AddNumberToObject(json, "failed", ctx->failed);
 
-        if (ctx->reminders || ctx->due) {
+        if (ctx->reminders || ctx->redone || ctx->due) {
             mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
             ngx_cerebro_log_detail(mcf, r->connection->log,
-                                   "jobs: %ui reminders queued, %ui due, "
+                                   "jobs: %ui reminders queued, %ui "
+                                   "messages handled again, %ui due, "
                                    "%ui sent, %ui to retry, %ui failed",
-                                   ctx->reminders, ctx->due, ctx->sent,
-                                   ctx->retry, ctx->failed);
+                                   ctx->reminders, ctx->redone, ctx->due,
+                                   ctx->sent, ctx->retry, ctx->failed);
         }
     }
 
@@ -477,27 +522,33 @@ ngx_cerebro_jobs_poke(ngx_cerebro_jobs_poke_t *poke)
 {
     ngx_int_t          rc;
     ngx_buf_t         *b;
+    ngx_str_t         *token;
     ngx_connection_t  *c;
 
     static u_char  request[] = "GET /_cerebro/jobs HTTP/1.0" CRLF
                                "Host: localhost" CRLF
-                               "User-Agent: ngx_cerebro jobs" CRLF CRLF;
+                               "User-Agent: ngx_cerebro jobs" CRLF;
 
     poke->pool = ngx_create_pool(1024, poke->timer.log);
     if (poke->pool == NULL) {
         return;
     }
 
-    b = ngx_calloc_buf(poke->pool);
+    /* only this cycle's token opens the location, not loopback */
+    token = ngx_cerebro_auth_jobs_line((ngx_cycle_t *) ngx_cycle);
+
+    b = ngx_create_temp_buf(poke->pool,
+                            sizeof(request) - 1 + token->len + 2);
     if (b == NULL) {
         ngx_destroy_pool(poke->pool);
         poke->pool = NULL;
         return;
     }
 
-    b->pos = request;
-    b->last = request + sizeof(request) - 1;
-    b->memory = 1;
+    b->last = ngx_cpymem(b->last, request, sizeof(request) - 1);
+    b->last = ngx_cpymem(b->last, token->data, token->len);
+    *b->last++ = CR;
+    *b->last++ = LF;
     poke->out = b;
 
     ngx_memzero(&poke->peer, sizeof(ngx_peer_connection_t));

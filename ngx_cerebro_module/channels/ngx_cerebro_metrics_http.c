@@ -9,6 +9,7 @@
 #include "ngx_cerebro_metrics.h"
 #include "ngx_cerebro_metrics_http.h"
 #include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
 
 
@@ -72,6 +73,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
     int64_t                   oldest, failed;
     ngx_uint_t                i;
     const char               *why;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     ngx_cerebro_main_conf_t  *mcf;
 
@@ -88,12 +90,13 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
 
     ngx_cerebro_metric_set(NGX_CEREBRO_M_BUILD_INFO, NULL, NULL, 1);
 
-    if (mcf->sqlite == NULL) {
+    db = ngx_cerebro_store_db(r);
+    if (db == NULL) {
         return;
     }
 
     /* the outbox is this host's SQLite file, whatever the store */
-    if (cerebro_sqlite_outbox_counts(mcf->sqlite, counts, &e)
+    if (cerebro_sqlite_outbox_counts(db, counts, &e)
         == CEREBRO_STORE_OK)
     {
         for (i = 0; i < CEREBRO_SQLITE_OUTBOX_STATUSES; i++) {
@@ -103,8 +106,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
         }
     }
 
-    if (cerebro_sqlite_outbox_health(mcf->sqlite, ngx_time(), &oldest,
-                                     &failed, &e)
+    if (cerebro_sqlite_outbox_health(db, ngx_time(), &oldest, &failed, &e)
         == CEREBRO_STORE_OK)
     {
         ngx_cerebro_metric_set(NGX_CEREBRO_M_OUTBOX_OLDEST, NULL, NULL,

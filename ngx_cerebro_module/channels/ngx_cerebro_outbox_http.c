@@ -9,6 +9,7 @@
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_outbox_http.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_store.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_twilio_webhook.h"
 
@@ -18,7 +19,7 @@
 
 
 static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
-static cJSON *ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
+static cJSON *ngx_cerebro_outbox_json(cerebro_sqlite_t *db,
     cerebro_outbox_msg_t *m);
 static ngx_int_t ngx_cerebro_status_handler(ngx_http_request_t *r);
 static void ngx_cerebro_status_body(ngx_http_request_t *r);
@@ -40,8 +41,7 @@ ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_status_handler(ngx_http_request_t *r)
 {
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_status_body);
+    return ngx_cerebro_twilio_read_signed(r, ngx_cerebro_status_body);
 }
 
 
@@ -139,6 +139,7 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     int64_t                   totals[CEREBRO_SQLITE_OUTBOX_STATUSES];
     ngx_str_t                 value;
     cJSON                    *json, *list, *counts, *item;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
@@ -154,8 +155,9 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                            "the outbox is unavailable");
     }
@@ -196,7 +198,7 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     }
 
     /* a status filter reads the whole page and keeps the matches */
-    if (cerebro_sqlite_outbox_recent(mcf->sqlite, msgs,
+    if (cerebro_sqlite_outbox_recent(db, msgs,
                                      want < 0 ? (int) limit
                                               : NGX_CEREBRO_OUTBOX_MAX_PAGE,
                                      &n, &e)
@@ -223,7 +225,7 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     }
 
     /* all 0 when the counts cannot be read */
-    (void) cerebro_sqlite_outbox_counts(mcf->sqlite, totals, &e);
+    (void) cerebro_sqlite_outbox_counts(db, totals, &e);
 
     for (i = CEREBRO_OUTBOX_PENDING; i <= CEREBRO_OUTBOX_FAILED; i++) {
         cJSON_AddNumberToObject(counts, cerebro_outbox_status_name(i),
@@ -235,7 +237,7 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
             continue;
         }
 
-        item = ngx_cerebro_outbox_json(mcf, &msgs[i]);
+        item = ngx_cerebro_outbox_json(db, &msgs[i]);
         if (item == NULL) {
             cJSON_Delete(json);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -249,8 +251,7 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
 
 
 static cJSON *
-ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
-    cerebro_outbox_msg_t *m)
+ngx_cerebro_outbox_json(cerebro_sqlite_t *db, cerebro_outbox_msg_t *m)
 {
     cJSON                  *o, *vars;
     cerebro_delivery_t      d;
@@ -289,7 +290,7 @@ ngx_cerebro_outbox_json(ngx_cerebro_main_conf_t *mcf,
         return o;
     }
 
-    if (cerebro_sqlite_delivery_get(mcf->sqlite, m->twilio_sid, &d, &e)
+    if (cerebro_sqlite_delivery_get(db, m->twilio_sid, &d, &e)
         == CEREBRO_STORE_OK)
     {
         cJSON_AddStringToObject(o, "delivery", d.status);

@@ -48,6 +48,7 @@ ngx_cerebro_call_stats_handler(ngx_http_request_t *r)
     cJSON                       *json, *list, *item;
     cerebro_date_t               today, first, date;
     cerebro_local_t              local;
+    cerebro_sqlite_t            *db;
     cerebro_call_mark_t         *marks;
     cerebro_store_error_t        e;
     ngx_cerebro_stats_day_t     *by_day, total;
@@ -77,9 +78,11 @@ ngx_cerebro_call_stats_handler(ngx_http_request_t *r)
         }
     }
 
+    db = ngx_cerebro_store_db(r);
+
     /* Airtable's call log is its table; the figures are the SQLite one's */
     if (ngx_strcmp(ngx_cerebro_store_backend_name(mcf), "embedded") != 0
-        || mcf->sqlite == NULL)
+        || db == NULL)
     {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_NOT_IMPLEMENTED,
                                            "the per-day figures come from "
@@ -101,7 +104,7 @@ ngx_cerebro_call_stats_handler(ngx_http_request_t *r)
     }
 
     /* a day longer than 24 h (a clock change) is read whole */
-    if (cerebro_sqlite_calls_since(mcf->sqlite,
+    if (cerebro_sqlite_calls_since(db,
                                    (ngx_time() - (days + 1) * 86400),
                                    marks, NGX_CEREBRO_STATS_MAX_ROWS, &n, &e)
         != CEREBRO_STORE_OK)

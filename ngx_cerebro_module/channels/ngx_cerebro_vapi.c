@@ -8,13 +8,10 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_vapi.h"
+#include "ngx_cerebro_vapi_read.h"
 #include "ngx_cerebro_tools.h"
-#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store_replay.h"
 #include "cerebro_phone.h"
-
-
-/* a retried toolCallId gets the first answer for this long */
-#define NGX_CEREBRO_VAPI_REPLAY_TTL  (24 * 60 * 60 * 1000)
 
 
 typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
@@ -24,7 +21,7 @@ typedef struct {
     ngx_cerebro_tool_t         tool;
     ngx_str_t                  id;
     ngx_cerebro_vapi_ctx_t    *ctx;
-    ngx_cerebro_kv_op_t        kv;
+    ngx_cerebro_replay_t       replay;
     unsigned                   done:1;
     unsigned                   replayed:1;
 } ngx_cerebro_vapi_call_t;
@@ -40,6 +37,7 @@ typedef struct {
 struct ngx_cerebro_vapi_ctx_s {
     ngx_http_request_t        *request;
     cJSON                     *json;
+    ngx_cerebro_vapi_read_t    read;
     ngx_cerebro_vapi_call_t   *calls;
     ngx_uint_t                 ncalls;
     ngx_uint_t                 pending;
@@ -55,8 +53,8 @@ static ngx_int_t ngx_cerebro_vapi_message(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_cerebro_vapi_authenticate(ngx_http_request_t *r,
     ngx_str_t *body);
-static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx,
-    cJSON *message);
+static ngx_int_t ngx_cerebro_vapi_is(ngx_str_t *type, const char *name);
+static ngx_int_t ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_no_calls(ngx_http_request_t *r,
@@ -67,15 +65,14 @@ static void ngx_cerebro_vapi_refuse_call(ngx_cerebro_vapi_ctx_t *ctx,
 static ngx_cerebro_vapi_call_t *ngx_cerebro_vapi_calls(ngx_http_request_t *r,
     ngx_uint_t n);
 static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
-    ngx_cerebro_vapi_call_t *call, cJSON *message, cJSON *function,
-    const char *id);
+    ngx_cerebro_vapi_call_t *call, cJSON *function, const char *id);
 static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
-static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
-static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r,
@@ -112,6 +109,32 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
+    ngx_int_t  rc;
+
+    /*
+     * A credential carried in the headers is checked before a byte of the
+     * body is kept: an unauthenticated megabyte is discarded as it comes,
+     * never buffered.  Only the HMAC needs the body, and then its header
+     * must be there.
+     */
+    if (r->method == NGX_HTTP_POST
+        && ngx_cerebro_vapi_authenticate(r, NULL) != NGX_OK)
+    {
+        r->keepalive = 0;
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "invalid or missing VAPI "
+                                           "credentials");
+    }
+
+    /* room to join the body in place (ngx_cerebro_http_body_bytes) */
+    r->request_body_in_single_buf = 1;
+
     return ngx_cerebro_http_read_post(r, "application/json",
                                       ngx_cerebro_vapi_body);
 }
@@ -124,7 +147,7 @@ ngx_cerebro_vapi_body(ngx_http_request_t *r)
     ngx_str_t     body;
 
     /* the location's client_body_buffer_size keeps a webhook in memory */
-    rc = ngx_cerebro_http_body(r, &body);
+    rc = ngx_cerebro_http_body_bytes(r, &body);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -144,7 +167,9 @@ ngx_cerebro_vapi_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
 {
-    cJSON                   *json, *message, *type;
+    cJSON                   *json, *message;
+    ngx_int_t                rc;
+    ngx_str_t               *type;
     ngx_cerebro_vapi_ctx_t  *ctx;
 
     if (ngx_cerebro_vapi_authenticate(r, body) != NGX_OK) {
@@ -153,63 +178,73 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
                                            "credentials");
     }
 
-    json = cJSON_ParseWithLength((char *) body->data, body->len);
-    if (json == NULL) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "the body is not valid JSON");
-    }
-
-    if (ngx_cerebro_http_keep_json(r, json) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    message = cJSON_GetObjectItemCaseSensitive(json, "message");
-    type = cJSON_GetObjectItemCaseSensitive(message, "type");
-
-    if (!cJSON_IsObject(message) || !cJSON_IsString(type)) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "\"message\" with a \"type\" is "
-                                           "missing");
-    }
-
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_vapi_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->request = r;
-    ctx->json = json;
 
-    ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
-                           ngx_cerebro_vapi_string(message, "call.id"));
+    rc = ngx_cerebro_vapi_read(r, body, &ctx->read);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "the body is not valid JSON");
+    }
+
+    if (rc == NGX_ABORT) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "\"message\" with a \"type\" is "
+                                           "missing");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    type = &ctx->read.type;
+
+    if (ctx->read.call_id.len) {
+        ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                               ngx_cerebro_pstrdup0(r->pool,
+                                                    &ctx->read.call_id));
+    }
 
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
                                                       ngx_cerebro_module)),
-                           r->connection->log, "VAPI \"%s\" message",
-                           type->valuestring);
+                           r->connection->log, "VAPI \"%V\" message", type);
 
-    if (ngx_strcmp(type->valuestring, "tool-calls") == 0) {
-        return ngx_cerebro_vapi_tool_calls(ctx, message);
+    if (ngx_cerebro_vapi_is(type, "tool-calls")) {
+        return ngx_cerebro_vapi_tool_calls(ctx);
     }
 
-    if (ngx_strcmp(type->valuestring, "function-call") == 0) {
+    /* the other messages are rare and read more of it: the whole tree */
+    json = cJSON_ParseWithLength((char *) body->data, body->len);
+    if (json == NULL || ngx_cerebro_http_keep_json(r, json) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->json = json;
+    message = cJSON_GetObjectItemCaseSensitive(json, "message");
+
+    if (ngx_cerebro_vapi_is(type, "function-call")) {
         return ngx_cerebro_vapi_function_call(ctx, message);
     }
 
-    if (ngx_strcmp(type->valuestring, "assistant-request") == 0) {
+    if (ngx_cerebro_vapi_is(type, "assistant-request")) {
         return ngx_cerebro_vapi_assistant(r, message);
     }
 
-    if (ngx_strcmp(type->valuestring, "transfer-destination-request") == 0) {
+    if (ngx_cerebro_vapi_is(type, "transfer-destination-request")) {
         return ngx_cerebro_vapi_transfer(r, message);
     }
 
-    if (ngx_strcmp(type->valuestring, "end-of-call-report") == 0) {
+    if (ngx_cerebro_vapi_is(type, "end-of-call-report")) {
         return ngx_cerebro_vapi_end_of_call(ctx, message);
     }
 
-    if (ngx_strcmp(type->valuestring, "status-update") == 0) {
+    if (ngx_cerebro_vapi_is(type, "status-update")) {
         return ngx_cerebro_vapi_status(ctx, message);
     }
 
@@ -218,9 +253,22 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+static ngx_int_t
+ngx_cerebro_vapi_is(ngx_str_t *type, const char *name)
+{
+    size_t  len;
+
+    len = ngx_strlen(name);
+
+    return type->len == len && ngx_strncmp(type->data, name, len) == 0;
+}
+
+
 /*
  * The legacy shared secret, a bearer credential, or an HMAC of the body:
- * whichever the request carries, compared in constant time.
+ * whichever the request carries, compared in constant time.  Without the
+ * body (NULL), before it is read: an HMAC header passes, to be checked
+ * once the body is there.
  */
 static ngx_int_t
 ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
@@ -256,6 +304,10 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
+    if (h && body == NULL) {
+        return NGX_OK;
+    }
+
     if (h) {
         ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
 
@@ -283,7 +335,7 @@ done:
 
 
 static ngx_int_t
-ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
+ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx)
 {
     int                       n, i;
     cJSON                    *list, *item, *call, *id, *function;
@@ -295,11 +347,7 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     /* toolCallList, or the calls inside toolWithToolCallList */
-    list = cJSON_GetObjectItemCaseSensitive(message, "toolCallList");
-    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {
-        list = cJSON_GetObjectItemCaseSensitive(message,
-                                                "toolWithToolCallList");
-    }
+    list = ctx->read.calls;
 
     n = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 0;
 
@@ -350,8 +398,7 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
             continue;
         }
 
-        if (ngx_cerebro_vapi_start_call(ctx, &ctx->calls[i], message,
-                                        function,
+        if (ngx_cerebro_vapi_start_call(ctx, &ctx->calls[i], function,
                                         cJSON_IsString(id) ? id->valuestring
                                                            : "")
             != NGX_OK)
@@ -458,7 +505,7 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
         return NGX_DONE;
     }
 
-    if (ngx_cerebro_vapi_start_call(ctx, ctx->calls, message, function, "")
+    if (ngx_cerebro_vapi_start_call(ctx, ctx->calls, function, "")
         != NGX_OK)
     {
         ngx_cerebro_vapi_refuse_call(ctx, ctx->calls, function, "",
@@ -486,11 +533,11 @@ ngx_cerebro_vapi_calls(ngx_http_request_t *r, ngx_uint_t n)
 
 static ngx_int_t
 ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
-    ngx_cerebro_vapi_call_t *call, cJSON *message, cJSON *function,
-    const char *id)
+    ngx_cerebro_vapi_call_t *call, cJSON *function, const char *id)
 {
+    size_t               len;
     cJSON               *name;
-    const char          *number, *call_id;
+    ngx_str_t           *number, *call_id;
     ngx_http_request_t  *r;
 
     r = ctx->request;
@@ -512,13 +559,10 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
 
     call->tool.args = ngx_cerebro_vapi_arguments(r, function);
 
-    number = ngx_cerebro_vapi_string(message, "call.customer.number");
-    if (number == NULL) {
-        number = ngx_cerebro_vapi_string(message, "customer.number");
-    }
+    number = &ctx->read.number;
 
-    if (number == NULL
-        || cerebro_phone_normalize(number, ngx_strlen(number),
+    if (number->data == NULL
+        || cerebro_phone_normalize((char *) number->data, number->len,
                                    ngx_cerebro_store_model(ctx->request)
                                        ->country_code,
                                    call->tool.caller,
@@ -528,10 +572,12 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
         call->tool.caller[0] = '\0';
     }
 
-    call_id = ngx_cerebro_vapi_string(message, "call.id");
-    if (call_id) {
-        ngx_cpystrn((u_char *) call->tool.call_id, (u_char *) call_id,
-                    sizeof(call->tool.call_id));
+    call_id = &ctx->read.call_id;
+
+    if (call_id->len) {
+        len = ngx_min(call_id->len, sizeof(call->tool.call_id) - 1);
+        ngx_memcpy(call->tool.call_id, call_id->data, len);
+        call->tool.call_id[len] = '\0';
     }
 
     /*
@@ -544,37 +590,34 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
         return ngx_cerebro_tool_start(&call->tool);
     }
 
-    call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
-    if (call->kv.key.data == NULL) {
+    call->replay.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
+    if (call->replay.key.data == NULL) {
         return NGX_ERROR;
     }
 
-    call->kv.key.len = ngx_sprintf(call->kv.key.data,
-                                   "cerebro:v1:vapi:tool:%V", &call->id)
-                       - call->kv.key.data;
-    call->kv.request = r;
-    call->kv.kind = NGX_CEREBRO_KV_GET;
-    call->kv.done = ngx_cerebro_vapi_replay;
-    call->kv.data = call;
+    call->replay.key.len = ngx_sprintf(call->replay.key.data,
+                                       "cerebro:v1:vapi:tool:%V%Z",
+                                       &call->id)
+                           - call->replay.key.data - 1;
+    call->replay.request = r;
+    call->replay.done = ngx_cerebro_vapi_replay;
+    call->replay.data = call;
 
-    return ngx_cerebro_kv_start(&call->kv);
+    return ngx_cerebro_replay_find(&call->replay);
 }
 
 
 static void
-ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 2
-        && op->result.data[1] == '|')
-    {
+    if (rp->found) {
         call->replayed = 1;
-        call->tool.failed = (op->result.data[0] == '1');
-        call->tool.text.data = op->result.data + 2;
-        call->tool.text.len = op->result.len - 2;
+        call->tool.failed = rp->failed;
+        call->tool.text = rp->text;
 
         ngx_cerebro_vapi_tool_done(&call->tool);
         return;
@@ -593,45 +636,31 @@ ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
 static ngx_int_t
 ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
 {
-    u_char  *p;
-
-    if (call->replayed || call->kv.key.len == 0) {
+    if (call->replayed || call->replay.key.len == 0) {
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
-    if (p == NULL) {
-        return NGX_DECLINED;
-    }
+    call->replay.text = call->tool.text;
+    call->replay.failed = call->tool.failed;
+    call->replay.done = ngx_cerebro_vapi_remembered;
 
-    p[0] = call->tool.failed ? '1' : '0';
-    p[1] = '|';
-    ngx_memcpy(p + 2, call->tool.text.data, call->tool.text.len);
-
-    call->kv.kind = NGX_CEREBRO_KV_SET;
-    call->kv.value.data = p;
-    call->kv.value.len = call->tool.text.len + 2;
-    call->kv.ttl = NGX_CEREBRO_VAPI_REPLAY_TTL;
-    call->kv.nx = 1;
-    call->kv.done = ngx_cerebro_vapi_remembered;
-
-    return ngx_cerebro_kv_start(&call->kv) == NGX_OK ? NGX_OK
-                                                      : NGX_DECLINED;
+    return ngx_cerebro_replay_keep(&call->replay) == NGX_OK ? NGX_OK
+                                                             : NGX_DECLINED;
 }
 
 
 static void
-ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+    if (!rp->kept) {
         ngx_cerebro_log(NGX_LOG_WARN,
                         call->ctx->request->connection->log, 0,
                         "tool answer not kept for replays: %s",
-                        op->error ? op->error : "unknown error");
+                        rp->error ? rp->error : "unknown error");
     }
 
     ngx_cerebro_vapi_call_answered(call);
@@ -660,10 +689,9 @@ ngx_cerebro_vapi_arguments(ngx_http_request_t *r, cJSON *function)
         return NULL;
     }
 
-    parsed = cJSON_Parse(args->valuestring);
-    if (parsed == NULL || ngx_cerebro_http_keep_json(r, parsed) != NGX_OK) {
-        return NULL;
-    }
+    /* as cJSON_Parse does, its NUL included */
+    parsed = ngx_cerebro_vapi_read_json(r->pool, args->valuestring,
+                                        ngx_strlen(args->valuestring) + 1);
 
     return cJSON_IsObject(parsed) ? parsed : NULL;
 }
@@ -683,8 +711,8 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
     call->done = 1;
 
     /*
-     * the answer waits for the replay key (bounded by the kv's own
-     * timeout): a retry that reaches another worker right after must find it
+     * the answer waits for the replay key (bounded by the store and kv
+     * timeouts): a retry that reaches another worker right after finds it
      */
     if (ngx_cerebro_vapi_remember(call) == NGX_OK) {
         return;
@@ -724,16 +752,18 @@ ngx_cerebro_vapi_deadline(ngx_event_t *ev)
 
 /*
  * One result per call, in order, with the exact toolCallId; HTTP 200.  The
- * strings live in the request's pool until the answer is printed: cJSON
- * refers to them (and to constant keys) instead of copying each one.
+ * answer has a fixed shape: it is written straight into one buffer, every
+ * string escaped by nginx's JSON escaping, instead of built as a tree.
  */
 static void
 ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 {
-    char                     *text, *name, *id;
-    cJSON                    *json, *results, *item;
+    u_char                   *p;
+    size_t                    len;
     ngx_int_t                 rc;
-    ngx_uint_t                i;
+    ngx_buf_t                *b;
+    ngx_str_t                *text, slow;
+    ngx_uint_t                i, n;
     ngx_http_request_t       *r;
     ngx_cerebro_vapi_call_t  *call;
 
@@ -744,71 +774,85 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
         ngx_del_timer(&ctx->deadline);
     }
 
-    json = cJSON_CreateObject();
-    results = json ? cJSON_AddArrayToObject(json, "results") : NULL;
+    slow.data = (u_char *) ngx_cerebro_vapi_slow;
+    slow.len = sizeof(ngx_cerebro_vapi_slow) - 1;
 
-    if (results == NULL) {
-        goto failed;
-    }
+    /* function-call answers its one call as {"result":"..."} */
+    n = ctx->legacy ? ngx_min(ctx->ncalls, 1) : ctx->ncalls;
 
-    for (i = 0; i < ctx->ncalls; i++) {
+    len = sizeof("{\"results\":[]}\n") - 1;
+
+    for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
+        text = call->done ? &call->tool.text : &slow;
 
-        if (call->done) {
-            text = ngx_cerebro_pstrdup0(r->pool, &call->tool.text);
-        } else {
-            text = (char *) ngx_cerebro_vapi_slow;
-        }
-
-        if (text == NULL) {
-            goto failed;
-        }
-
-        if (ctx->legacy) {
-            cJSON_DeleteItemFromObject(json, "results");
-
-            if (!cJSON_AddItemToObjectCS(json, "result",
-                                         cJSON_CreateStringReference(text)))
-            {
-                goto failed;
-            }
-
-            break;
-        }
-
-        name = ngx_cerebro_pstrdup0(r->pool, &call->tool.name);
-        id = ngx_cerebro_pstrdup0(r->pool, &call->id);
-        item = cJSON_CreateObject();
-
-        if (name == NULL || id == NULL || item == NULL) {
-            cJSON_Delete(item);
-            goto failed;
-        }
-
-        cJSON_AddItemToArray(results, item);
-
-        if (!cJSON_AddItemToObjectCS(item, "name",
-                                     cJSON_CreateStringReference(name))
-            || !cJSON_AddItemToObjectCS(item, "toolCallId",
-                                        cJSON_CreateStringReference(id))
-            || !cJSON_AddItemToObjectCS(item,
-                   (call->done && call->tool.failed) ? "error" : "result",
-                   cJSON_CreateStringReference(text)))
-        {
-            goto failed;
-        }
+        len += sizeof("{\"name\":\"\",\"toolCallId\":\"\",\"result\":\"\"},")
+               - 1
+               + call->tool.name.len
+               + ngx_escape_json(NULL, call->tool.name.data,
+                                 call->tool.name.len)
+               + call->id.len
+               + ngx_escape_json(NULL, call->id.data, call->id.len)
+               + text->len + ngx_escape_json(NULL, text->data, text->len);
     }
 
-    rc = ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = b->pos;
+
+    if (ctx->legacy && n == 1) {
+        text = ctx->calls[0].done ? &ctx->calls[0].tool.text : &slow;
+
+        p = ngx_cpymem(p, "{\"result\":\"", sizeof("{\"result\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, text->data, text->len);
+        p = ngx_cpymem(p, "\"}\n", sizeof("\"}\n") - 1);
+
+        goto send;
+    }
+
+    p = ngx_cpymem(p, "{\"results\":[", sizeof("{\"results\":[") - 1);
+
+    for (i = 0; i < n; i++) {
+        call = &ctx->calls[i];
+        text = call->done ? &call->tool.text : &slow;
+
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, "{\"name\":\"", sizeof("{\"name\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, call->tool.name.data,
+                                       call->tool.name.len);
+        p = ngx_cpymem(p, "\",\"toolCallId\":\"",
+                       sizeof("\",\"toolCallId\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, call->id.data, call->id.len);
+
+        if (call->done && call->tool.failed) {
+            p = ngx_cpymem(p, "\",\"error\":\"",
+                           sizeof("\",\"error\":\"") - 1);
+
+        } else {
+            p = ngx_cpymem(p, "\",\"result\":\"",
+                           sizeof("\",\"result\":\"") - 1);
+        }
+
+        p = (u_char *) ngx_escape_json(p, text->data, text->len);
+        p = ngx_cpymem(p, "\"}", sizeof("\"}") - 1);
+    }
+
+    p = ngx_cpymem(p, "]}\n", sizeof("]}\n") - 1);
+
+send:
+
+    b->last = p;
+
+    rc = ngx_cerebro_http_send_buf(r, NGX_HTTP_OK, b);
 
     ngx_http_finalize_request(r, rc);
-
-    return;
-
-failed:
-
-    cJSON_Delete(json);
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 

@@ -4,11 +4,20 @@
  *
  * The signature is checked before anything else is looked at; MessageSid
  * makes the webhook idempotent (Twilio retries); STOP/BAJA and START/ALTA
- * are handled here, before any brain.  The brain (OpenAI agents, or the
- * rule-based dialogue) runs as part of this request: when it answers
- * within cerebro_whatsapp_inline_budget the reply is the TwiML answer
- * itself; otherwise Twilio gets an empty <Response/> at the budget, the
- * request stays alive, and the reply goes out through the outbox.
+ * are handled here, before any brain.
+ *
+ * At least once, answered once: the MessageSid's key holds a lease (and
+ * the message) while it is handled, and the reply once it is known.  A
+ * lease that ran out means its worker died: Twilio's retry, or the jobs
+ * run (ngx_cerebro_whatsapp_redo), takes the message over, one taker per
+ * lease.  One phone's messages are handled one at a time under a lock,
+ * so that none of them loses what an earlier one said.
+ *
+ * The brain (OpenAI agents, or the rule-based dialogue) runs as part of
+ * this request: when it answers within cerebro_whatsapp_inline_budget the
+ * reply is the TwiML answer itself; otherwise Twilio gets an empty
+ * <Response/> at the budget, the request stays alive, and the reply goes
+ * out through the outbox.
  */
 
 #include "ngx_cerebro_http.h"
@@ -27,6 +36,18 @@
 #define NGX_CEREBRO_WA_HISTORY       12
 /* parts of one inline reply (1,600 characters each) */
 #define NGX_CEREBRO_WA_MAX_PARTS     4
+/* the jobs run looks at the last messages, and takes over young ones */
+#define NGX_CEREBRO_WA_INBOX         256
+#define NGX_CEREBRO_WA_REDO_BATCH    8
+#define NGX_CEREBRO_WA_REDO_AGE      (60 * 60 * 1000)
+/* another message of the phone is being handled: ask again in */
+#define NGX_CEREBRO_WA_LOCK_POLL     20
+#define NGX_CEREBRO_WA_INBOX_KEY     "cerebro:wa:inbox"
+/* a lease outlasts its handler's lock and brain by this much */
+#define NGX_CEREBRO_WA_LEASE_MARGIN  2000
+
+
+typedef struct ngx_cerebro_whatsapp_redo_s  ngx_cerebro_whatsapp_redo_t;
 
 
 typedef struct {
@@ -37,17 +58,42 @@ typedef struct {
     char                       phone[CEREBRO_PHONE_E164_SIZE];
     ngx_str_t                  key_sid;
     ngx_str_t                  key_conv;
+    ngx_str_t                  key_lock;
+    ngx_str_t                  key_take;
+    ngx_str_t                  lease;        /* key_sid's value meanwhile */
     ngx_cerebro_kv_op_t        once;
     ngx_cerebro_kv_op_t        seen;
+    ngx_cerebro_kv_op_t        take;
+    ngx_cerebro_kv_op_t        relet;
+    ngx_cerebro_kv_op_t        push;
+    ngx_cerebro_kv_op_t        lock;         /* LOCK, then UNLOCK */
     ngx_cerebro_kv_op_t        load;
     ngx_cerebro_kv_op_t        save;
     ngx_cerebro_kv_op_t        mark;
     cJSON                     *memory;
     ngx_str_t                  reply;
     ngx_event_t                budget;
+    ngx_event_t                wait;         /* the phone's lock, again */
+    ngx_msec_t                 lock_until;
+    ngx_cerebro_whatsapp_redo_t  *redo;      /* the jobs run's, or NULL */
     unsigned                   answered:1;
     unsigned                   late:1;
+    unsigned                   locked:1;
+    unsigned                   taken:1;
 } ngx_cerebro_whatsapp_ctx_t;
+
+
+/* one jobs run's look at the inbox */
+struct ngx_cerebro_whatsapp_redo_s {
+    ngx_http_request_t        *request;
+    ngx_cerebro_kv_op_t        range;
+    ngx_cerebro_kv_op_t        mget;
+    ngx_cerebro_whatsapp_redone_pt  done;
+    void                      *data;
+    ngx_uint_t                 running;
+    ngx_uint_t                 redone;
+    unsigned                   starting:1;
+};
 
 
 static ngx_int_t ngx_cerebro_whatsapp_handler(ngx_http_request_t *r);
@@ -58,9 +104,21 @@ static ngx_int_t ngx_cerebro_whatsapp_parse(ngx_http_request_t *r,
     ngx_str_t *body, cerebro_param_t *params, ngx_uint_t *n);
 static ngx_str_t *ngx_cerebro_whatsapp_param(cerebro_param_t *params,
     ngx_uint_t n, const char *name, ngx_str_t *out);
+static ngx_int_t ngx_cerebro_whatsapp_prepare(
+    ngx_cerebro_whatsapp_ctx_t *ctx);
+static int64_t ngx_cerebro_whatsapp_now(void);
+static ngx_int_t ngx_cerebro_whatsapp_lease_parse(ngx_str_t *value,
+    int64_t *until, ngx_str_t *phone, ngx_str_t *text);
 static void ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_pushed(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_take(ngx_cerebro_whatsapp_ctx_t *ctx,
+    int64_t until);
+static void ngx_cerebro_whatsapp_taken(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_relet(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx);
+static void ngx_cerebro_whatsapp_again(ngx_event_t *ev);
+static void ngx_cerebro_whatsapp_locked(ngx_cerebro_kv_op_t *op);
 static ngx_int_t ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx,
     int out);
 static void ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op);
@@ -68,6 +126,8 @@ static void ngx_cerebro_whatsapp_brain_done(ngx_cerebro_brain_t *brain);
 static void ngx_cerebro_whatsapp_saved(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
     const char *text);
+static void ngx_cerebro_whatsapp_unlocked(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_mark(ngx_cerebro_whatsapp_ctx_t *ctx);
 static void ngx_cerebro_whatsapp_marked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_deliver(ngx_cerebro_whatsapp_ctx_t *ctx);
 static void ngx_cerebro_whatsapp_budget(ngx_event_t *ev);
@@ -77,6 +137,9 @@ static ngx_int_t ngx_cerebro_whatsapp_twiml(ngx_http_request_t *r,
     ngx_str_t *text);
 static ngx_int_t ngx_cerebro_whatsapp_history(ngx_cerebro_whatsapp_ctx_t *ctx,
     const char *role, const char *text);
+static void ngx_cerebro_whatsapp_inbox(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_inbox_read(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_redone(ngx_cerebro_whatsapp_ctx_t *ctx);
 static void ngx_cerebro_whatsapp_cleanup(void *data);
 static void ngx_cerebro_whatsapp_json_cleanup(void *data);
 
@@ -125,8 +188,7 @@ ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_whatsapp_handler(ngx_http_request_t *r)
 {
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_whatsapp_body);
+    return ngx_cerebro_twilio_read_signed(r, ngx_cerebro_whatsapp_body);
 }
 
 
@@ -160,7 +222,6 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     ngx_int_t                    rc;
     ngx_uint_t                   n;
     cerebro_param_t             *params;
-    ngx_pool_cleanup_t          *cln;
     ngx_cerebro_main_conf_t     *mcf;
     ngx_cerebro_whatsapp_ctx_t  *ctx;
 
@@ -261,13 +322,9 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 
     ctx->request = r;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
+    if (ngx_cerebro_whatsapp_prepare(ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    cln->handler = ngx_cerebro_whatsapp_cleanup;
-    cln->data = ctx;
 
     ctx->budget.handler = ngx_cerebro_whatsapp_budget;
     ctx->budget.data = ctx;
@@ -275,17 +332,6 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 
     /* the guest waits from now: so does the budget */
     ngx_add_timer(&ctx->budget, mcf->whatsapp_budget);
-
-    ctx->key_conv.data = ngx_pnalloc(r->pool,
-                                     sizeof("cerebro:wa:conv:") - 1
-                                     + sizeof(ctx->phone));
-    if (ctx->key_conv.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->key_conv.len = ngx_sprintf(ctx->key_conv.data, "cerebro:wa:conv:%s",
-                                    ctx->phone)
-                        - ctx->key_conv.data;
 
     ngx_cerebro_log_detail(mcf, r->connection->log,
                            "WhatsApp message %V from %s, %uz bytes",
@@ -297,20 +343,11 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     /* Twilio retries: the first delivery of a MessageSid does the work */
-    ctx->key_sid.data = ngx_pnalloc(r->pool, sizeof("cerebro:wa:sid:") - 1
-                                             + ctx->sid.len);
-    if (ctx->key_sid.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->key_sid.len = ngx_sprintf(ctx->key_sid.data, "cerebro:wa:sid:%V",
-                                   &ctx->sid)
-                       - ctx->key_sid.data;
-
+    ngx_cerebro_kv_op_init(&ctx->once);
     ctx->once.request = r;
     ctx->once.kind = NGX_CEREBRO_KV_SET;
     ctx->once.key = ctx->key_sid;
-    ngx_str_set(&ctx->once.value, "pending");
+    ctx->once.value = ctx->lease;
     ctx->once.ttl = NGX_CEREBRO_WA_DAY;
     ctx->once.nx = 1;
     ctx->once.done = ngx_cerebro_whatsapp_once;
@@ -321,6 +358,138 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * The keys of the message and of its phone, and the lease: the message
+ * itself with the time by which its handler is done or dead.  The phone's
+ * lock may take whatsapp_timeout, and so may the brain.
+ */
+static ngx_int_t
+ngx_cerebro_whatsapp_prepare(ngx_cerebro_whatsapp_ctx_t *ctx)
+{
+    u_char                   *p;
+    int64_t                   until;
+    ngx_pool_t               *pool;
+    ngx_pool_cleanup_t       *cln;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    pool = ctx->request->pool;
+    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_whatsapp_cleanup;
+    cln->data = ctx;
+
+    ctx->wait.handler = ngx_cerebro_whatsapp_again;
+    ctx->wait.data = ctx;
+    ctx->wait.log = ctx->request->connection->log;
+
+    ctx->key_conv.data = ngx_pnalloc(pool, sizeof("cerebro:wa:conv:") - 1
+                                           + sizeof(ctx->phone));
+    ctx->key_lock.data = ngx_pnalloc(pool, sizeof("cerebro:wa:lock:") - 1
+                                           + sizeof(ctx->phone));
+    ctx->key_sid.data = ngx_pnalloc(pool, sizeof("cerebro:wa:sid:") - 1
+                                          + ctx->sid.len);
+    ctx->lease.data = ngx_pnalloc(pool, sizeof("pending::\n") - 1
+                                        + NGX_INT64_LEN + sizeof(ctx->phone)
+                                        + ctx->text.len);
+
+    if (ctx->key_conv.data == NULL || ctx->key_lock.data == NULL
+        || ctx->key_sid.data == NULL || ctx->lease.data == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->key_conv.len = ngx_sprintf(ctx->key_conv.data, "cerebro:wa:conv:%s",
+                                    ctx->phone)
+                        - ctx->key_conv.data;
+    ctx->key_lock.len = ngx_sprintf(ctx->key_lock.data, "cerebro:wa:lock:%s",
+                                    ctx->phone)
+                        - ctx->key_lock.data;
+    ctx->key_sid.len = ngx_sprintf(ctx->key_sid.data, "cerebro:wa:sid:%V",
+                                   &ctx->sid)
+                       - ctx->key_sid.data;
+
+    until = ngx_cerebro_whatsapp_now() + 2 * (int64_t) mcf->whatsapp_timeout
+            + NGX_CEREBRO_WA_LEASE_MARGIN;
+
+    p = ngx_sprintf(ctx->lease.data, "pending:%L:%s\n%V", until, ctx->phone,
+                    &ctx->text);
+    ctx->lease.len = p - ctx->lease.data;
+
+    return NGX_OK;
+}
+
+
+/* wall-clock milliseconds: a lease is read by other workers and hosts */
+static int64_t
+ngx_cerebro_whatsapp_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/*
+ * "pending:<until>:<phone>\n<text>" (or an older plain "pending", read as
+ * a lease that ran out): NGX_OK with the parts; NGX_DECLINED otherwise.
+ */
+static ngx_int_t
+ngx_cerebro_whatsapp_lease_parse(ngx_str_t *value, int64_t *until,
+    ngx_str_t *phone, ngx_str_t *text)
+{
+    u_char  *p, *end, *colon, *nl;
+
+    p = value->data;
+    end = p + value->len;
+
+    if (value->len < sizeof("pending") - 1
+        || ngx_strncmp(p, "pending", sizeof("pending") - 1) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    *until = 0;
+    ngx_str_null(phone);
+    ngx_str_null(text);
+
+    p += sizeof("pending") - 1;
+
+    if (p == end) {
+        return NGX_OK;
+    }
+
+    if (*p++ != ':') {
+        return NGX_DECLINED;
+    }
+
+    colon = ngx_strlchr(p, end, ':');
+    nl = colon ? ngx_strlchr(colon, end, '\n') : NULL;
+
+    if (nl == NULL || colon == p) {
+        return NGX_DECLINED;
+    }
+
+    *until = ngx_atoof(p, colon - p);
+    if (*until == NGX_ERROR) {
+        return NGX_DECLINED;
+    }
+
+    phone->data = colon + 1;
+    phone->len = nl - (colon + 1);
+    text->data = nl + 1;
+    text->len = end - (nl + 1);
+
+    return NGX_OK;
 }
 
 
@@ -428,7 +597,7 @@ ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op)
     ctx = op->data;
 
     if (op->rc == NGX_CEREBRO_KV_NONE) {
-        /* a retry: the answer of the first delivery, or none yet */
+        /* a retry: the answer of the first delivery, or its lease */
         ctx->seen.request = ctx->request;
         ctx->seen.kind = NGX_CEREBRO_KV_GET;
         ctx->seen.key = ctx->key_sid;
@@ -446,6 +615,38 @@ ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op)
         ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
                         "WhatsApp message %V: idempotency key not set (%s)",
                         &ctx->sid, op->error ? op->error : "error");
+        ngx_cerebro_whatsapp_process(ctx);
+        return;
+    }
+
+    /* where the jobs run looks for messages whose worker died */
+    ctx->push.request = ctx->request;
+    ctx->push.kind = NGX_CEREBRO_KV_PUSH;
+    ngx_str_set(&ctx->push.key, NGX_CEREBRO_WA_INBOX_KEY);
+    ctx->push.value = ctx->sid;
+    ctx->push.cap = NGX_CEREBRO_WA_INBOX;
+    ctx->push.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->push.done = ngx_cerebro_whatsapp_pushed;
+    ctx->push.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->push) != NGX_OK) {
+        ngx_cerebro_whatsapp_process(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_pushed(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc != NGX_CEREBRO_KV_OK) {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "WhatsApp message %V: not in the inbox (%s), only "
+                        "Twilio's retry can take it over",
+                        &ctx->sid, op->error ? op->error : "error");
     }
 
     ngx_cerebro_whatsapp_process(ctx);
@@ -455,23 +656,122 @@ ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op)
 static void
 ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op)
 {
+    int64_t                      until;
+    ngx_str_t                    phone, text;
     ngx_cerebro_whatsapp_ctx_t  *ctx;
 
     ctx = op->data;
 
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "duplicate", NULL);
-    ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
-                    "WhatsApp message %V delivered again: not processed "
-                    "twice", &ctx->sid);
 
-    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len > 5
+    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 5
         && ngx_strncmp(op->result.data, "done:", 5) == 0)
     {
+        ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                        "WhatsApp message %V delivered again: answered "
+                        "already, not processed twice", &ctx->sid);
+
         ctx->reply.data = op->result.data + 5;
         ctx->reply.len = op->result.len - 5;
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
     }
 
+    if (op->rc == NGX_CEREBRO_KV_OK
+        && ngx_cerebro_whatsapp_lease_parse(&op->result, &until, &phone,
+                                            &text)
+           == NGX_OK
+        && until <= ngx_cerebro_whatsapp_now())
+    {
+        ngx_cerebro_whatsapp_take(ctx, until);
+        return;
+    }
+
+    /* its handler is alive: the reply reaches the guest from there */
+    ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                    "WhatsApp message %V delivered again while it is "
+                    "handled: not processed twice", &ctx->sid);
+
     ngx_cerebro_whatsapp_deliver(ctx);
+}
+
+
+/*
+ * The lease ran out: its handler died.  Of all who see the same lease
+ * run out (Twilio's retries, the jobs runs of several hosts) one takes
+ * the message over; its own lease, if it dies in turn, can be taken too.
+ */
+static void
+ngx_cerebro_whatsapp_take(ngx_cerebro_whatsapp_ctx_t *ctx, int64_t until)
+{
+    ctx->key_take.data = ngx_pnalloc(ctx->request->pool,
+                                     sizeof("cerebro:wa:take::") - 1
+                                     + ctx->sid.len + NGX_INT64_LEN);
+    if (ctx->key_take.data == NULL) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
+    }
+
+    ctx->key_take.len = ngx_sprintf(ctx->key_take.data,
+                                    "cerebro:wa:take:%V:%L", &ctx->sid,
+                                    until)
+                        - ctx->key_take.data;
+
+    ctx->take.request = ctx->request;
+    ctx->take.kind = NGX_CEREBRO_KV_SET;
+    ctx->take.key = ctx->key_take;
+    ngx_str_set(&ctx->take.value, "1");
+    ctx->take.nx = 1;
+    ctx->take.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->take.done = ngx_cerebro_whatsapp_taken;
+    ctx->take.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->take) != NGX_OK) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_taken(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc != NGX_CEREBRO_KV_OK) {
+        ngx_cerebro_log(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                        "WhatsApp message %V: taken over by another (%s)",
+                        &ctx->sid, op->error ? op->error : "already taken");
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
+    }
+
+    ctx->taken = 1;
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
+                    "WhatsApp message %V: its handler did not finish, "
+                    "handled again%s", &ctx->sid,
+                    ctx->redo ? " by the jobs run" : "");
+
+    ctx->relet.request = ctx->request;
+    ctx->relet.kind = NGX_CEREBRO_KV_SET;
+    ctx->relet.key = ctx->key_sid;
+    ctx->relet.value = ctx->lease;
+    ctx->relet.ttl = NGX_CEREBRO_WA_DAY;
+    ctx->relet.done = ngx_cerebro_whatsapp_relet;
+    ctx->relet.data = ctx;
+
+    if (ngx_cerebro_kv_start(&ctx->relet) != NGX_OK) {
+        ngx_cerebro_whatsapp_process(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_relet(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_process(op->data);
 }
 
 
@@ -479,6 +779,7 @@ static void
 ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 {
     int                       opted;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_dlg_intent_t      intent;
     ngx_cerebro_main_conf_t  *mcf;
@@ -504,9 +805,10 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
     }
 
     opted = 0;
+    db = ngx_cerebro_store_db(ctx->request);
 
-    if (mcf->sqlite
-        && cerebro_sqlite_opt_out_get(mcf->sqlite, ctx->phone, &opted, &e)
+    if (db
+        && cerebro_sqlite_opt_out_get(db, ctx->phone, &opted, &e)
            != CEREBRO_STORE_OK)
     {
         opted = 0;
@@ -526,6 +828,59 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
         return;
     }
 
+    /* as long as a brain may take: a holder that died lets go by then */
+    ctx->lock_until = ngx_current_msec + mcf->whatsapp_timeout;
+
+    ctx->lock.request = ctx->request;
+    ctx->lock.kind = NGX_CEREBRO_KV_LOCK;
+    ctx->lock.key = ctx->key_lock;
+    ctx->lock.ttl = mcf->whatsapp_timeout + NGX_CEREBRO_WA_LEASE_MARGIN;
+    ctx->lock.done = ngx_cerebro_whatsapp_locked;
+    ctx->lock.data = ctx;
+
+    ngx_cerebro_whatsapp_again(&ctx->wait);
+}
+
+
+/* One phone's messages one at a time: each reads what the last saved. */
+static void
+ngx_cerebro_whatsapp_again(ngx_event_t *ev)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = ev->data;
+
+    if (ngx_cerebro_kv_start(&ctx->lock) != NGX_OK) {
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_locked(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc == NGX_CEREBRO_KV_NONE
+        && (ngx_msec_int_t) (ctx->lock_until - ngx_current_msec) > 0)
+    {
+        ngx_add_timer(&ctx->wait, NGX_CEREBRO_WA_LOCK_POLL);
+        return;
+    }
+
+    if (op->rc == NGX_CEREBRO_KV_OK) {
+        ctx->locked = 1;
+
+    } else {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "WhatsApp message %V: handled without the lock of "
+                        "%s (%s)", &ctx->sid, ctx->phone,
+                        op->rc == NGX_CEREBRO_KV_NONE
+                        ? "still held" : op->error ? op->error : "error");
+    }
+
     ctx->load.request = ctx->request;
     ctx->load.kind = NGX_CEREBRO_KV_GET;
     ctx->load.key = ctx->key_conv;
@@ -542,20 +897,20 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 static ngx_int_t
 ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx, int out)
 {
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
+    cerebro_sqlite_t       *db;
+    cerebro_store_error_t   e;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(ctx->request);
 
-    if (mcf->sqlite == NULL
-        || cerebro_sqlite_opt_out_set(mcf->sqlite, ctx->phone, out,
+    if (db == NULL
+        || cerebro_sqlite_opt_out_set(db, ctx->phone, out,
                                       (int64_t) ngx_time(), &e)
            != CEREBRO_STORE_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
                         "WhatsApp opt-%s of %s not stored: %s",
                         out ? "out" : "in", ctx->phone,
-                        mcf->sqlite ? e.message : "no SQLite handle");
+                        db ? e.message : "no SQLite handle");
         return NGX_ERROR;
     }
 
@@ -755,9 +1110,6 @@ static void
 ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
     const char *text)
 {
-    u_char  *p;
-    size_t   len;
-
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN,
                            ctx->late ? "late" : "answered", NULL);
 
@@ -770,6 +1122,36 @@ ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
             ngx_str_null(&ctx->reply);
         }
     }
+
+    if (!ctx->locked) {
+        ngx_cerebro_whatsapp_mark(ctx);
+        return;
+    }
+
+    /* the same op: UNLOCK needs LOCK's token */
+    ctx->locked = 0;
+    ctx->lock.kind = NGX_CEREBRO_KV_UNLOCK;
+    ctx->lock.done = ngx_cerebro_whatsapp_unlocked;
+
+    if (ngx_cerebro_kv_start(&ctx->lock) != NGX_OK) {
+        /* it expires by itself */
+        ngx_cerebro_whatsapp_mark(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_unlocked(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_whatsapp_mark(op->data);
+}
+
+
+static void
+ngx_cerebro_whatsapp_mark(ngx_cerebro_whatsapp_ctx_t *ctx)
+{
+    u_char  *p;
+    size_t   len;
 
     if (ctx->sid.len == 0) {
         ngx_cerebro_whatsapp_deliver(ctx);
@@ -824,6 +1206,11 @@ ngx_cerebro_whatsapp_deliver(ngx_cerebro_whatsapp_ctx_t *ctx)
 
     if (ctx->budget.timer_set) {
         ngx_del_timer(&ctx->budget);
+    }
+
+    if (ctx->redo) {
+        ngx_cerebro_whatsapp_redone(ctx);
+        return;
     }
 
     if (!ctx->answered) {
@@ -891,6 +1278,194 @@ ngx_cerebro_whatsapp_send(ngx_cerebro_whatsapp_ctx_t *ctx, const char *text)
     return ngx_cerebro_outbox_send(ctx->request, ctx->phone, text,
                                    CEREBRO_OUTBOX_KIND_REPLY,
                                    ctx->sid.len ? (char *) key : NULL, NULL);
+}
+
+
+/* ---- the jobs run: messages whose worker died ---------------------------- */
+
+
+ngx_int_t
+ngx_cerebro_whatsapp_redo(ngx_http_request_t *r,
+    ngx_cerebro_whatsapp_redone_pt done, void *data)
+{
+    ngx_cerebro_whatsapp_redo_t  *redo;
+
+    redo = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_whatsapp_redo_t));
+    if (redo == NULL) {
+        return NGX_ERROR;
+    }
+
+    redo->request = r;
+    redo->done = done;
+    redo->data = data;
+
+    redo->range.request = r;
+    redo->range.kind = NGX_CEREBRO_KV_RANGE;
+    ngx_str_set(&redo->range.key, NGX_CEREBRO_WA_INBOX_KEY);
+    redo->range.cap = NGX_CEREBRO_WA_INBOX;
+    redo->range.done = ngx_cerebro_whatsapp_inbox;
+    redo->range.data = redo;
+
+    if (ngx_cerebro_kv_start(&redo->range) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_whatsapp_inbox(ngx_cerebro_kv_op_t *op)
+{
+    ngx_str_t                    *sids, *keys;
+    ngx_uint_t                    i, n;
+    ngx_cerebro_whatsapp_redo_t  *redo;
+
+    redo = op->data;
+
+    if (op->rc != NGX_CEREBRO_KV_OK || op->items == NULL
+        || op->items->nelts == 0)
+    {
+        redo->done(redo->data, 0);
+        return;
+    }
+
+    sids = op->items->elts;
+    n = op->items->nelts;
+
+    keys = ngx_palloc(redo->request->pool, n * sizeof(ngx_str_t));
+    if (keys == NULL) {
+        redo->done(redo->data, 0);
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        keys[i].data = ngx_pnalloc(redo->request->pool,
+                                   sizeof("cerebro:wa:sid:") - 1
+                                   + sids[i].len);
+        if (keys[i].data == NULL) {
+            redo->done(redo->data, 0);
+            return;
+        }
+
+        keys[i].len = ngx_sprintf(keys[i].data, "cerebro:wa:sid:%V", &sids[i])
+                      - keys[i].data;
+    }
+
+    redo->mget.request = redo->request;
+    redo->mget.kind = NGX_CEREBRO_KV_MGET;
+    redo->mget.keys = keys;
+    redo->mget.nkeys = n;
+    redo->mget.done = ngx_cerebro_whatsapp_inbox_read;
+    redo->mget.data = redo;
+
+    if (ngx_cerebro_kv_start(&redo->mget) != NGX_OK) {
+        redo->done(redo->data, 0);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_inbox_read(ngx_cerebro_kv_op_t *op)
+{
+    int64_t                       now, until;
+    ngx_str_t                    *sids, *values, phone, text;
+    ngx_uint_t                    i;
+    ngx_cerebro_whatsapp_ctx_t   *ctx;
+    ngx_cerebro_whatsapp_redo_t  *redo;
+
+    redo = op->data;
+
+    if (op->rc != NGX_CEREBRO_KV_OK || op->items == NULL
+        || op->items->nelts != redo->range.items->nelts)
+    {
+        redo->done(redo->data, 0);
+        return;
+    }
+
+    sids = redo->range.items->elts;
+    values = op->items->elts;
+    now = ngx_cerebro_whatsapp_now();
+
+    redo->starting = 1;
+
+    for (i = 0; i < op->items->nelts
+                && redo->running < NGX_CEREBRO_WA_REDO_BATCH; i++)
+    {
+        if (values[i].len == 0
+            || ngx_cerebro_whatsapp_lease_parse(&values[i], &until, &phone,
+                                                &text)
+               != NGX_OK
+            || until > now
+            || now - until > NGX_CEREBRO_WA_REDO_AGE
+            || phone.len == 0
+            || phone.len >= CEREBRO_PHONE_E164_SIZE
+            || sids[i].len == 0)
+        {
+            continue;
+        }
+
+        ctx = ngx_pcalloc(redo->request->pool,
+                          sizeof(ngx_cerebro_whatsapp_ctx_t));
+        if (ctx == NULL) {
+            break;
+        }
+
+        ctx->request = redo->request;
+        ctx->redo = redo;
+        ctx->sid = sids[i];
+        ngx_memcpy(ctx->phone, phone.data, phone.len);
+        ctx->text.data = (u_char *) ngx_cerebro_pstrdup0(redo->request->pool,
+                                                         &text);
+        ctx->text.len = text.len;
+
+        /* nobody waits for a TwiML answer: the reply goes to the outbox */
+        ctx->answered = 1;
+        ctx->late = 1;
+
+        if (ctx->text.data == NULL
+            || ngx_cerebro_whatsapp_prepare(ctx) != NGX_OK)
+        {
+            break;
+        }
+
+        redo->running++;
+        ngx_cerebro_whatsapp_take(ctx, until);
+    }
+
+    redo->starting = 0;
+
+    if (redo->running == 0) {
+        redo->done(redo->data, redo->redone);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_redone(ngx_cerebro_whatsapp_ctx_t *ctx)
+{
+    char                         *text;
+    ngx_cerebro_whatsapp_redo_t  *redo;
+
+    redo = ctx->redo;
+
+    if (ctx->taken) {
+        redo->redone++;
+    }
+
+    if (ctx->reply.len) {
+        text = ngx_cerebro_pstrdup0(redo->request->pool, &ctx->reply);
+
+        if (text == NULL || ngx_cerebro_whatsapp_send(ctx, text) != NGX_OK) {
+            ngx_cerebro_log(NGX_LOG_ERR, redo->request->connection->log, 0,
+                            "WhatsApp reply to %s (message %V) could not "
+                            "be queued", ctx->phone, &ctx->sid);
+        }
+    }
+
+    if (--redo->running == 0 && !redo->starting) {
+        redo->done(redo->data, redo->redone);
+    }
 }
 
 
@@ -998,6 +1573,10 @@ ngx_cerebro_whatsapp_cleanup(void *data)
 
     if (ctx->budget.timer_set) {
         ngx_del_timer(&ctx->budget);
+    }
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
     }
 }
 

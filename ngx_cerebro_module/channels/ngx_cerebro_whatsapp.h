@@ -18,5 +18,17 @@ char *ngx_cerebro_whatsapp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
 
+/*
+ * The jobs run's part: messages whose handling did not finish (their
+ * worker died) are handled again under r, their replies through the
+ * outbox.  NGX_OK: done(data, how many were taken over) follows;
+ * NGX_DECLINED: nothing to look at, done is not called.
+ */
+typedef void (*ngx_cerebro_whatsapp_redone_pt)(void *data,
+    ngx_uint_t redone);
+
+ngx_int_t ngx_cerebro_whatsapp_redo(ngx_http_request_t *r,
+    ngx_cerebro_whatsapp_redone_pt done, void *data);
+
 
 #endif /* _NGX_CEREBRO_WHATSAPP_H_INCLUDED_ */

@@ -493,6 +493,102 @@ cerebro_sentence_not_found(char *buf, size_t size, const char *name)
 
 
 size_t
+cerebro_sentence_confirmation(char *buf, size_t size,
+    cerebro_change_kind_t kind, const char *restaurant, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+
+    switch (kind) {
+
+    case CEREBRO_CHANGE_CANCELLED:
+        put(&o, "Su reserva en ");
+        put(&o, restaurant);
+        put(&o, " del ");
+        put_date(&o, date, ref_year);
+        put(&o, " a las ");
+        put_time(&o, minutes, 0);
+        put(&o, " a nombre de ");
+        put(&o, name);
+        put(&o, " ha quedado anulada. Esperamos verle pronto.");
+        break;
+
+    case CEREBRO_CHANGE_CHANGED:
+        put(&o, "Su reserva en ");
+        put(&o, restaurant);
+        put(&o, " ha cambiado: el ");
+        put_date(&o, date, ref_year);
+        put(&o, " a las ");
+        put_time(&o, minutes, 0);
+        put(&o, ", mesa para ");
+        put_int(&o, party, 0);
+        put(&o, " a nombre de ");
+        put(&o, name);
+        put(&o, ". Para cualquier cambio, escríbanos por aquí.");
+        break;
+
+    default: /* CEREBRO_CHANGE_BOOKED */
+        put(&o, "Reserva confirmada en ");
+        put(&o, restaurant);
+        put(&o, ": el ");
+        put_date(&o, date, ref_year);
+        put(&o, " a las ");
+        put_time(&o, minutes, 0);
+        put(&o, ", mesa para ");
+        put_int(&o, party, 0);
+        put(&o, " a nombre de ");
+        put(&o, name);
+        put(&o, ". Para cambiarla o anularla, escríbanos por aquí.");
+    }
+
+    return o.len;
+}
+
+
+size_t
+cerebro_sentence_reminder(char *buf, size_t size, const char *restaurant,
+    const char *name, const cerebro_date_t *date,
+    const cerebro_date_t *today, int minutes, int party)
+{
+    out_t           o;
+    cerebro_date_t  tomorrow;
+
+    tomorrow = cerebro_date_add_days(today, 1);
+
+    out_init(&o, buf, size);
+    put(&o, "Le recordamos su reserva en ");
+    put(&o, restaurant);
+
+    if (cerebro_date_cmp(date, today) == 0) {
+        put(&o, " hoy, ");
+        put_date(&o, date, today->year);
+        put(&o, ",");
+
+    } else if (cerebro_date_cmp(date, &tomorrow) == 0) {
+        put(&o, " mañana, ");
+        put_date(&o, date, today->year);
+        put(&o, ",");
+
+    } else {
+        put(&o, " el ");
+        put_date(&o, date, today->year);
+    }
+
+    put(&o, " a las ");
+    put_time(&o, minutes, 0);
+    put(&o, ": mesa para ");
+    put_int(&o, party, 0);
+    put(&o, " a nombre de ");
+    put(&o, name);
+    put(&o, ". Responda CANCELAR para anular.");
+
+    return o.len;
+}
+
+
+size_t
 cerebro_sentence_missing(char *buf, size_t size, unsigned what)
 {
     static const struct {

@@ -51,6 +51,30 @@ size_t cerebro_sentence_cancelled(char *buf, size_t size, const char *name,
 /* name may be NULL */
 size_t cerebro_sentence_not_found(char *buf, size_t size, const char *name);
 
+
+/* What happened to a booking, for the guest's written confirmation. */
+typedef enum {
+    CEREBRO_CHANGE_BOOKED = 1,
+    CEREBRO_CHANGE_CHANGED,
+    CEREBRO_CHANGE_CANCELLED
+} cerebro_change_kind_t;
+
+/*
+ * The WhatsApp confirmation of a booking at restaurant made, changed or
+ * cancelled; the same words whichever channel made the change.
+ */
+size_t cerebro_sentence_confirmation(char *buf, size_t size,
+    cerebro_change_kind_t kind, const char *restaurant, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
+
+/*
+ * The WhatsApp reminder of a booking on date ("hoy", "mañana" or the
+ * date, seen from today), which a "CANCELAR" reply cancels.
+ */
+size_t cerebro_sentence_reminder(char *buf, size_t size,
+    const char *restaurant, const char *name, const cerebro_date_t *date,
+    const cerebro_date_t *today, int minutes, int party);
+
 /* what: CEREBRO_MISSING_* flags */
 size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);
 

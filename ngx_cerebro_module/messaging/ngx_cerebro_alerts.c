@@ -147,6 +147,7 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     int64_t                   oldest, failed;
     ngx_uint_t                bad, count;
     const char               *why, *cache;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     ngx_cerebro_alerts_t     *al;
     ngx_cerebro_alerts_sh_t  *sh;
@@ -155,8 +156,10 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     al = mcf->alerts;
 
+    db = ngx_cerebro_store_db(r);
+
     if (al == NULL || al->sh == NULL || mcf->alert_webhook.len == 0
-        || mcf->sqlite == NULL)
+        || db == NULL)
     {
         return;
     }
@@ -187,7 +190,7 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
                            "Airtable answered 429 (too many requests): "
                            "the base is paused");
 
-    if (cerebro_sqlite_outbox_health(mcf->sqlite,
+    if (cerebro_sqlite_outbox_health(db,
                                      now - NGX_CEREBRO_ALERT_OUTBOX_AGE,
                                      &oldest, &failed, &e)
         == CEREBRO_STORE_OK)
@@ -330,7 +333,7 @@ ngx_cerebro_alert_queue(ngx_http_request_t *r, ngx_cerebro_alert_e a,
                     firing ? "firing" : "resolved", firing ? ": " : "",
                     firing ? what : "");
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, &m, 0, &dup)
+    if (ngx_cerebro_outbox_enqueue(r, &m, 0, &dup)
         != NGX_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
@@ -350,7 +353,9 @@ ngx_cerebro_alert_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     al = mcf->alerts;
 
-    if (al == NULL || mcf->alert_webhook.len == 0 || mcf->sqlite == NULL) {
+    if (al == NULL || mcf->alert_webhook.len == 0
+        || ngx_cerebro_store_db(r) == NULL)
+    {
         return NGX_DECLINED;
     }
 
@@ -392,6 +397,7 @@ ngx_cerebro_alert_answered(ngx_cerebro_call_t *call)
     u_char                     reason[CEREBRO_REC_ERROR_LEN], *last;
     time_t                     now, delay;
     ngx_uint_t                 result, status;
+    cerebro_sqlite_t          *db;
     cerebro_store_err_t        err;
     cerebro_store_error_t      e;
     cerebro_outbox_msg_t      *m;
@@ -401,6 +407,7 @@ ngx_cerebro_alert_answered(ngx_cerebro_call_t *call)
     p = call->data;
     m = &p->msg;
     mcf = ngx_http_get_module_main_conf(p->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(p->request);
     now = ngx_time();
     status = call->status;
 
@@ -414,7 +421,7 @@ ngx_cerebro_alert_answered(ngx_cerebro_call_t *call)
     if (status >= 200 && status < 300) {
         /* the row's sid says where it went: no Twilio callback names it */
         result = NGX_CEREBRO_OUTBOX_SENT;
-        err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, "webhook",
+        err = cerebro_sqlite_outbox_mark_sent(db, m->id, "webhook",
                                               now, &e);
 
     } else if (status == 0 || status == NGX_HTTP_TOO_MANY_REQUESTS
@@ -424,19 +431,19 @@ ngx_cerebro_alert_answered(ngx_cerebro_call_t *call)
 
         if (delay) {
             result = NGX_CEREBRO_OUTBOX_RETRY;
-            err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id,
+            err = cerebro_sqlite_outbox_retry(db, m->id,
                                               (char *) reason, now + delay,
                                               now, &e);
         } else {
             result = NGX_CEREBRO_OUTBOX_FAILED;
-            err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+            err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                     (char *) reason, now,
                                                     &e);
         }
 
     } else {
         result = NGX_CEREBRO_OUTBOX_FAILED;
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                 (char *) reason, now, &e);
     }
 

@@ -18,11 +18,10 @@
 #include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
+#include "cerebro_sentence.h"
 #include "cerebro_text.h"
 
 
-/* the first attempt's lease: longer than any answer of Twilio's */
-#define NGX_CEREBRO_OUTBOX_LEASE         60
 #define NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS  12
 #define NGX_CEREBRO_OUTBOX_MAX_BACKOFF   3600
 /* a reply of the brain fits in two; more is cut short */
@@ -44,10 +43,13 @@ static ngx_int_t ngx_cerebro_outbox_send_one(ngx_http_request_t *r,
     const char *dedupe_key, const char *reservation_id);
 static ngx_int_t ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a,
     ngx_uint_t *result);
+static ngx_uint_t ngx_cerebro_outbox_uncertain(
+    const cerebro_outbox_msg_t *m);
+static void ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s);
 static void ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s);
 static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, cerebro_outbox_msg_t *out);
-static void ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
+static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
 static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
@@ -66,6 +68,7 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     ngx_conf_init_value(mcf->reminder_hour, 10);
     ngx_conf_init_value(mcf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mcf->outbox_lease, 60000);
     ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
 
     if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
@@ -84,9 +87,12 @@ ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000) {
+    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000
+        || mcf->outbox_lease < 1000)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "cerebro: \"cerebro_outbox_retry\", "
+                           "\"cerebro_outbox_lease\" and "
                            "\"cerebro_jobs_interval\" take 1s at least");
         return NGX_ERROR;
     }
@@ -121,68 +127,27 @@ invalid:
 }
 
 
-ngx_int_t
-ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle)
-{
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL) {
-        return NGX_OK;
-    }
-
-    /* with Airtable as the store the outbox (and opt-outs) stay ours */
-    if (mcf->sqlite == NULL && mcf->store != &ngx_cerebro_store_sqlite) {
-        mcf->sqlite = cerebro_sqlite_open((char *) mcf->sqlite_path.data,
-                                          mcf->model,
-                                          (char *) mcf->restaurant_json.data,
-                                          mcf->restaurant_json.len, &e);
-        if (mcf->sqlite == NULL) {
-            ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
-                            "the outbox \"%V\" is unavailable (%s): %s",
-                            &mcf->sqlite_path,
-                            cerebro_store_err_name(e.kind), e.message);
-            return NGX_OK;
-        }
-
-        mcf->outbox_own_sqlite = 1;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle)
-{
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-
-    if (mcf && mcf->outbox_own_sqlite && mcf->sqlite) {
-        cerebro_sqlite_close(mcf->sqlite);
-        mcf->sqlite = NULL;
-        mcf->outbox_own_sqlite = 0;
-    }
-}
-
-
 /* ---- queueing ------------------------------------------------------------ */
 
 
 ngx_int_t
-ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
-    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate)
+ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
+    ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                    dup, opted;
-    char                   phone[CEREBRO_REC_PHONE_LEN];
-    time_t                 now;
-    cerebro_store_error_t  e;
+    int                       dup, opted;
+    char                      phone[CEREBRO_REC_PHONE_LEN];
+    time_t                    now;
+    ngx_log_t                *log;
+    cerebro_sqlite_t         *db;
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
 
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+    log = r->connection->log;
     *duplicate = 0;
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
                         "outbox unavailable: message to %s not queued",
                         m->to);
@@ -190,9 +155,11 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
     }
 
     now = ngx_time();
-    m->next_attempt = lease ? now + NGX_CEREBRO_OUTBOX_LEASE : now;
+    /* the first attempt's lease: longer than any answer of Twilio's */
+    m->next_attempt = lease ? now + (time_t) (mcf->outbox_lease / 1000)
+                            : now;
 
-    if (cerebro_sqlite_outbox_enqueue(mcf->sqlite, m, now, m, &dup, &e)
+    if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
         != CEREBRO_STORE_OK)
     {
         ngx_cerebro_log(NGX_LOG_ERR, log, 0,
@@ -208,11 +175,11 @@ ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf, ngx_log_t *log,
 
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", now, &e);
         m->status = CEREBRO_OUTBOX_FAILED;
     }
@@ -317,9 +284,7 @@ ngx_cerebro_outbox_send_one(ngx_http_request_t *r, const char *to_e164,
 
     live = ngx_cerebro_twilio_configured(mcf);
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, live, &dup)
-        != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, m, live, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -343,28 +308,31 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 {
     int                            opted;
     char                           phone[CEREBRO_REC_PHONE_LEN];
+    ngx_int_t                      rc;
+    cerebro_sqlite_t              *db;
     cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
     if (ngx_strcmp(m->kind, CEREBRO_OUTBOX_KIND_ALERT) == 0) {
         return ngx_cerebro_alert_attempt(r, m, done, data);
     }
 
-    if (mcf->sqlite == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
 
     /* STOP may have come after the message was queued */
     ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
 
-    if (cerebro_sqlite_opt_out_get(mcf->sqlite, phone, &opted, &e)
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
         == CEREBRO_STORE_OK
         && opted)
     {
-        (void) cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                  "opted out", ngx_time(),
                                                  &e);
         return NGX_DECLINED;
@@ -379,10 +347,18 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     a->msg = *m;
     a->done = done;
     a->data = data;
-    a->send.done = ngx_cerebro_outbox_answered;
     a->send.data = a;
 
-    if (ngx_cerebro_twilio_send(r, &a->send, &a->msg) != NGX_OK) {
+    if (ngx_cerebro_outbox_uncertain(m)) {
+        a->send.done = ngx_cerebro_outbox_looked;
+        rc = ngx_cerebro_twilio_find(r, &a->send, &a->msg);
+
+    } else {
+        a->send.done = ngx_cerebro_outbox_answered;
+        rc = ngx_cerebro_twilio_send(r, &a->send, &a->msg);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -393,6 +369,52 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     r->main->count++;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * An earlier attempt may have reached Twilio without its answer reaching
+ * us: a retry, or a first attempt whose lease ran out (its worker died).
+ * The first attempt, within its lease, knows nothing went before it.
+ */
+static ngx_uint_t
+ngx_cerebro_outbox_uncertain(const cerebro_outbox_msg_t *m)
+{
+    return m->attempts > 0
+           || (m->next_attempt > m->created && m->next_attempt <= ngx_time());
+}
+
+
+/* What Twilio has: the message itself, sent, or none and it goes now. */
+static void
+ngx_cerebro_outbox_looked(ngx_cerebro_twilio_send_t *s)
+{
+    ngx_cerebro_outbox_attempt_t  *a;
+
+    a = s->data;
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_SENT) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, a->request->connection->log, 0,
+                        "outbox: %L had gone out as %s before its answer "
+                        "was lost: not sent again", a->msg.id, s->sid);
+        ngx_cerebro_outbox_answered(s);
+        return;
+    }
+
+    if (s->outcome == NGX_CEREBRO_TWILIO_ABSENT) {
+        s->done = ngx_cerebro_outbox_answered;
+
+        if (ngx_cerebro_twilio_send(a->request, s, &a->msg) == NGX_OK) {
+            return;
+        }
+
+        s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+        ngx_cpystrn((u_char *) s->reason, (u_char *) "no memory to send",
+                    sizeof(s->reason));
+    }
+
+    /* not known whether it went: never sent blindly, asked again later */
+    ngx_cerebro_outbox_answered(s);
 }
 
 
@@ -436,6 +458,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_int_t                  rc;
     ngx_log_t                 *log;
     ngx_uint_t                 n;
+    cerebro_sqlite_t          *db;
     cerebro_store_err_t        err;
     cerebro_store_error_t      e;
     cerebro_outbox_msg_t      *m, *t;
@@ -443,6 +466,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     ngx_cerebro_twilio_send_t *s;
 
     mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(a->request);
     log = a->request->connection->log;
     m = &a->msg;
     s = &a->send;
@@ -453,9 +477,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_SENT:
         *result = NGX_CEREBRO_OUTBOX_SENT;
-        err = cerebro_sqlite_outbox_mark_sent(mcf->sqlite, m->id, s->sid,
+        err = cerebro_sqlite_outbox_mark_sent(db, m->id, s->sid,
                                               now, &e);
-        ngx_cerebro_outbox_delivery_sent(mcf, log, m, s->sid);
+        ngx_cerebro_outbox_delivery_sent(db, log, m, s->sid);
         ngx_cerebro_log_detail(mcf, log, "outbox: %L sent as %s", m->id,
                                s->sid);
         break;
@@ -470,13 +494,13 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                 "gave up after %ui attempts: %s", n,
                                 s->reason);
             *last = '\0';
-            err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+            err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                     (char *) buf, now, &e);
             break;
         }
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
-        err = cerebro_sqlite_outbox_retry(mcf->sqlite, m->id, s->reason,
+        err = cerebro_sqlite_outbox_retry(db, m->id, s->reason,
                                           now + delay, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to be retried in %T s: %s", m->id,
@@ -500,7 +524,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
         *last = '\0';
         (void) cerebro_rec_copy(reason, sizeof(reason), (char *) buf);
 
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id, reason,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id, reason,
                                                 now, &e);
 
         if (rc == NGX_OK && t->status == CEREBRO_OUTBOX_PENDING) {
@@ -514,7 +538,7 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     default: /* NGX_CEREBRO_TWILIO_FAILED */
         *result = NGX_CEREBRO_OUTBOX_FAILED;
-        err = cerebro_sqlite_outbox_mark_failed(mcf->sqlite, m->id,
+        err = cerebro_sqlite_outbox_mark_failed(db, m->id,
                                                 s->reason, now, &e);
         ngx_cerebro_log(NGX_LOG_WARN, log, 0,
                         "outbox: %L to %s failed: %s", m->id, m->to,
@@ -629,9 +653,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         }
     }
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, out, 1, &dup)
-        != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, out, 1, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -643,12 +665,12 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 
 
 static void
-ngx_cerebro_outbox_delivery_sent(ngx_cerebro_main_conf_t *mcf,
-    ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid)
+ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db, ngx_log_t *log,
+    const cerebro_outbox_msg_t *m, const char *sid)
 {
     cerebro_store_error_t  e;
 
-    if (cerebro_sqlite_delivery_sent(mcf->sqlite, sid, m->id, ngx_time(),
+    if (cerebro_sqlite_delivery_sent(db, sid, m->id, ngx_time(),
                                      &e)
         != CEREBRO_STORE_OK)
     {
@@ -666,11 +688,13 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
 {
     int64_t                   id;
     ngx_int_t                 rank;
+    cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *m, *t;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
 
     rank = ngx_cerebro_status_rank(status);
     if (rank < 0) {
@@ -678,11 +702,11 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
         return NGX_DECLINED;
     }
 
-    if (mcf->sqlite == NULL) {
+    if (db == NULL) {
         return NGX_BUSY;
     }
 
-    if (cerebro_sqlite_delivery_record(mcf->sqlite, sid, status, (int) rank,
+    if (cerebro_sqlite_delivery_record(db, sid, status, (int) rank,
                                        code, ngx_time(), &e)
         != CEREBRO_STORE_OK)
     {
@@ -711,7 +735,7 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
 
     id = 0;
 
-    if (cerebro_sqlite_outbox_by_sid(mcf->sqlite, sid, m, &e)
+    if (cerebro_sqlite_outbox_by_sid(db, sid, m, &e)
         == CEREBRO_STORE_OK)
     {
         id = m->id;
@@ -766,13 +790,14 @@ void
 ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     const ngx_cerebro_change_t *change)
 {
-    u_char                       *p, *last;
-    const char                   *kind;
+    static const char  *kinds[] = { "", "booked", "changed", "cancelled" };
+
+    u_char                       *p;
     cerebro_local_t               now, local;
     const cerebro_reservation_t  *rec;
     const cerebro_restaurant_t   *model;
-    u_char                        text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
-    u_char                        date[64], key[CEREBRO_REC_DEDUPE_LEN];
+    char                          text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
+    u_char                        key[CEREBRO_REC_DEDUPE_LEN];
 
     rec = change->reservation;
 
@@ -784,49 +809,17 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     model = ngx_cerebro_store_model(r);
     cerebro_tz_to_local(&model->tz, ngx_time(), &now);
     cerebro_tz_to_local(&model->tz, rec->start, &local);
-    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
-                                  now.date.year);
 
-    last = text + sizeof(text) - 1;
-
-    switch (change->kind) {
-
-    case NGX_CEREBRO_CHANGE_CANCELLED:
-        kind = "cancelled";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s del %s a las %02d:%02d a nombre "
-                         "de %s ha quedado anulada. Esperamos verle pronto.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->client_name);
-        break;
-
-    case NGX_CEREBRO_CHANGE_CHANGED:
-        kind = "changed";
-        p = ngx_slprintf(text, last,
-                         "Su reserva en %s ha cambiado: el %s a las "
-                         "%02d:%02d, mesa para %d a nombre de %s. Para "
-                         "cualquier cambio, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-        break;
-
-    default: /* NGX_CEREBRO_CHANGE_BOOKED */
-        kind = "booked";
-        p = ngx_slprintf(text, last,
-                         "Reserva confirmada en %s: el %s a las %02d:%02d, "
-                         "mesa para %d a nombre de %s. Para cambiarla o "
-                         "anularla, escríbanos por aquí.",
-                         model->name, date, local.minutes / 60,
-                         local.minutes % 60, rec->pax, rec->client_name);
-    }
-
-    *p = '\0';
+    (void) cerebro_sentence_confirmation(text, sizeof(text), change->kind,
+                                         model->name, rec->client_name,
+                                         &local.date, local.minutes,
+                                         rec->pax, now.date.year);
 
     p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
-                     kind, (int64_t) rec->start);
+                     kinds[change->kind], (int64_t) rec->start);
     *p = '\0';
 
-    if (ngx_cerebro_outbox_send(r, change->phone, (char *) text,
+    if (ngx_cerebro_outbox_send(r, change->phone, text,
                                 CEREBRO_OUTBOX_KIND_CONFIRMATION,
                                 (char *) key, rec->id)
         != NGX_OK)
@@ -839,12 +832,15 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
+ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
     time_t max_age, char *id, size_t id_size)
 {
     u_char                 to[CEREBRO_REC_TO_LEN];
+    cerebro_sqlite_t      *db;
     cerebro_outbox_msg_t   m;
     cerebro_store_error_t  e;
+
+    db = ngx_cerebro_store_db(r);
 
     if (ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(to)) {
         return NGX_DECLINED;
@@ -852,8 +848,8 @@ ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf, const char *phone,
 
     ngx_sprintf(to, "whatsapp:%s%Z", phone);
 
-    if (mcf->sqlite == NULL
-        || cerebro_sqlite_outbox_last_reminder(mcf->sqlite, (char *) to,
+    if (db == NULL
+        || cerebro_sqlite_outbox_last_reminder(db, (char *) to,
                                                ngx_time() - max_age, &m, &e)
            != CEREBRO_STORE_OK)
     {

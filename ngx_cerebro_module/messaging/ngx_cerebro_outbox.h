@@ -14,18 +14,12 @@
 
 #include "ngx_cerebro.h"
 #include "cerebro_records.h"
+#include "cerebro_sentence.h"
 
 
-/* what a change to a booking was, for its confirmation */
-typedef enum {
-    NGX_CEREBRO_CHANGE_BOOKED = 1,
-    NGX_CEREBRO_CHANGE_CHANGED,
-    NGX_CEREBRO_CHANGE_CANCELLED
-} ngx_cerebro_change_kind_e;
-
-/* a change as the tool that made it hands it over, once */
+/* a change to a booking as the tool that made it hands it over, once */
 typedef struct {
-    ngx_cerebro_change_kind_e      kind;
+    cerebro_change_kind_t          kind;
     const cerebro_reservation_t   *reservation;    /* as it stands now */
     const char                    *phone;          /* E.164, or "" */
 } ngx_cerebro_change_t;
@@ -58,7 +52,7 @@ void ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
  * booking.  NGX_OK with id filled (id_size bytes, NUL-terminated),
  * NGX_DECLINED when there is none.
  */
-ngx_int_t ngx_cerebro_outbox_reminded(ngx_cerebro_main_conf_t *mcf,
+ngx_int_t ngx_cerebro_outbox_reminded(ngx_http_request_t *r,
     const char *phone, time_t max_age, char *id, size_t id_size);
 
 
@@ -79,9 +73,8 @@ typedef void (*ngx_cerebro_outbox_done_pt)(void *data, ngx_uint_t result);
  * marked failed at once.  *duplicate = 1 when the dedupe key was queued
  * before (m is then that row).
  */
-ngx_int_t ngx_cerebro_outbox_enqueue(ngx_cerebro_main_conf_t *mcf,
-    ngx_log_t *log, cerebro_outbox_msg_t *m, ngx_uint_t lease,
-    ngx_uint_t *duplicate);
+ngx_int_t ngx_cerebro_outbox_enqueue(ngx_http_request_t *r,
+    cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate);
 
 /*
  * Seconds to the next attempt of m after one that may be retried (at
@@ -113,10 +106,6 @@ ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
 /* configuration defaults, after the settings were read */
 ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
-
-/* the outbox's SQLite handle when the store is Airtable; its own table */
-ngx_int_t ngx_cerebro_outbox_init_process(ngx_cycle_t *cycle);
-void ngx_cerebro_outbox_exit_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */

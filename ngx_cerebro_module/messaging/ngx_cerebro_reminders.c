@@ -9,9 +9,7 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
-
-
-#define NGX_CEREBRO_REMINDER_TEXT_LEN  1024
+#include "cerebro_sentence.h"
 
 
 typedef struct {
@@ -116,19 +114,13 @@ static ngx_int_t
 ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
     cerebro_reservation_t *rec)
 {
-    u_char                      *p, *last;
-    const char                  *when;
     ngx_uint_t                   dup;
-    cerebro_date_t               tomorrow;
     cerebro_local_t              local;
     ngx_http_request_t          *r;
     cerebro_outbox_msg_t        *m;
-    ngx_cerebro_main_conf_t     *mcf;
     const cerebro_restaurant_t  *model;
-    u_char                       date[64];
 
     r = ctx->op.request;
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     model = ngx_cerebro_store_model(r);
 
     m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
@@ -137,28 +129,11 @@ ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
     }
 
     cerebro_tz_to_local(&model->tz, rec->start, &local);
-    (void) cerebro_date_format_es((char *) date, sizeof(date), &local.date,
-                                  ctx->today.year);
 
-    tomorrow = cerebro_date_add_days(&ctx->today, 1);
-
-    if (cerebro_date_cmp(&local.date, &ctx->today) == 0) {
-        when = "hoy, ";
-    } else if (cerebro_date_cmp(&local.date, &tomorrow) == 0) {
-        when = "mañana, ";
-    } else {
-        when = "el ";
-    }
-
-    last = (u_char *) m->body + NGX_CEREBRO_REMINDER_TEXT_LEN - 1;
-    p = ngx_slprintf((u_char *) m->body, last,
-                     "Le recordamos su reserva en %s %s%s%s a las "
-                     "%02d:%02d: mesa para %d a nombre de %s. Responda "
-                     "CANCELAR para anular.",
-                     model->name, when, date, when[0] == 'e' ? "" : ",",
-                     local.minutes / 60, local.minutes % 60, rec->pax,
-                     rec->client_name);
-    *p = '\0';
+    (void) cerebro_sentence_reminder(m->body, sizeof(m->body),
+                                     model->name, rec->client_name,
+                                     &local.date, &ctx->today, local.minutes,
+                                     rec->pax);
 
     ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", rec->client_phone);
     ngx_cpystrn((u_char *) m->kind, (u_char *) CEREBRO_OUTBOX_KIND_REMINDER,
@@ -168,9 +143,7 @@ ngx_cerebro_reminders_queue(ngx_cerebro_reminders_ctx_t *ctx,
     ngx_snprintf((u_char *) m->dedupe_key, sizeof(m->dedupe_key) - 1,
                  "remind:%s:%L%Z", rec->id, (int64_t) rec->start);
 
-    if (ngx_cerebro_outbox_enqueue(mcf, r->connection->log, m, 0, &dup)
-        != NGX_OK)
-    {
+    if (ngx_cerebro_outbox_enqueue(r, m, 0, &dup) != NGX_OK) {
         return NGX_ERROR;
     }
 

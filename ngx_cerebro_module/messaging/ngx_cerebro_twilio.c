@@ -2,7 +2,9 @@
 /*
  * Twilio's Messages API through the internal location /_cerebro/twilio/,
  * which adds the Basic credentials: a send is one form-encoded POST and
- * its answer sorted into sent, retry later, template needed, or failed.
+ * its answer sorted into sent, retry later, template needed, or failed;
+ * a find lists the latest messages to a number, to learn whether an
+ * attempt whose answer was lost went out.
  */
 
 #include <cjson/cJSON.h>
@@ -10,13 +12,24 @@
 #include "ngx_cerebro_twilio.h"
 
 
+static char *ngx_cerebro_twilio_from(ngx_http_request_t *r,
+    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_twilio_messages(ngx_http_request_t *r,
+    ngx_cerebro_call_t *call, ngx_cerebro_main_conf_t *mcf);
 static void ngx_cerebro_twilio_sent(ngx_cerebro_call_t *call);
+static void ngx_cerebro_twilio_found(ngx_cerebro_call_t *call);
+static ngx_uint_t ngx_cerebro_twilio_same(cJSON *msg,
+    const cerebro_outbox_msg_t *m);
 static void ngx_cerebro_twilio_classify(ngx_cerebro_twilio_send_t *s,
     ngx_cerebro_call_t *call, ngx_log_t *log);
 static size_t ngx_cerebro_twilio_encoded_len(const char *s);
 
 
 #define NGX_CEREBRO_TWILIO_PATH_LEN  128
+/* the messages looked at when an attempt's answer was lost */
+#define NGX_CEREBRO_TWILIO_RECENT    "50"
+/* our clock and Twilio's may disagree: by this much, in seconds */
+#define NGX_CEREBRO_TWILIO_SKEW      60
 
 
 ngx_uint_t
@@ -33,9 +46,9 @@ ngx_cerebro_twilio_send(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
     const cerebro_outbox_msg_t *m)
 {
     u_char                   *p, *body;
-    size_t                    len, plen;
+    size_t                    len;
     char                     *from, *callback;
-    ngx_str_t                 number, url;
+    ngx_str_t                 url;
     ngx_cerebro_call_t       *call;
     ngx_cerebro_main_conf_t  *mcf;
 
@@ -47,17 +60,10 @@ ngx_cerebro_twilio_send(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
     s->reason[0] = '\0';
     s->retry_after = 0;
 
-    /* From: the sender, always on the WhatsApp channel */
-    number = mcf->twilio_whatsapp_number;
-    plen = (number.len >= 9
-            && ngx_strncmp(number.data, "whatsapp:", 9) == 0) ? 0 : 9;
-
-    from = ngx_pnalloc(r->pool, plen + number.len + 1);
+    from = ngx_cerebro_twilio_from(r, mcf);
     if (from == NULL) {
         return NGX_ERROR;
     }
-
-    ngx_sprintf((u_char *) from, "%s%V%Z", plen ? "whatsapp:" : "", &number);
 
     callback = NULL;
     url = mcf->public_url;
@@ -111,6 +117,108 @@ ngx_cerebro_twilio_send(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
     }
 
     call = &s->call;
+
+    if (ngx_cerebro_twilio_messages(r, call, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    call->method = NGX_HTTP_POST;
+    ngx_str_set(&call->content_type, "application/x-www-form-urlencoded");
+    call->body.data = body;
+    call->body.len = p - body;
+    call->done = ngx_cerebro_twilio_sent;
+    call->data = s;
+
+    /*
+     * No deadline of ours: a message Twilio accepted after we gave up
+     * would be sent twice; the location's proxy timeouts end it.
+     */
+    call->timeout = 0;
+
+    return ngx_cerebro_call_start(call);
+}
+
+
+ngx_int_t
+ngx_cerebro_twilio_find(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
+    const cerebro_outbox_msg_t *m)
+{
+    u_char                   *p, *args;
+    char                     *from;
+    ngx_cerebro_call_t       *call;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+    s->code = 0;
+    s->sid[0] = '\0';
+    s->reason[0] = '\0';
+    s->retry_after = 0;
+    s->msg = m;
+
+    from = ngx_cerebro_twilio_from(r, mcf);
+    if (from == NULL) {
+        return NGX_ERROR;
+    }
+
+    args = ngx_pnalloc(r->pool, sizeof("To=&From=&PageSize=")
+                                + ngx_cerebro_twilio_encoded_len(m->to)
+                                + ngx_cerebro_twilio_encoded_len(from)
+                                + sizeof(NGX_CEREBRO_TWILIO_RECENT));
+    if (args == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cerebro_twilio_form_add(args, "To", m->to, 1);
+    p = ngx_cerebro_twilio_form_add(p, "From", from, 0);
+    p = ngx_cerebro_twilio_form_add(p, "PageSize", NGX_CEREBRO_TWILIO_RECENT,
+                                    0);
+
+    call = &s->call;
+
+    if (ngx_cerebro_twilio_messages(r, call, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    call->method = NGX_HTTP_GET;
+    call->args.data = args;
+    call->args.len = p - args;
+    call->done = ngx_cerebro_twilio_found;
+    call->data = s;
+
+    return ngx_cerebro_call_start(call);
+}
+
+
+/* From: the sender, always on the WhatsApp channel */
+static char *
+ngx_cerebro_twilio_from(ngx_http_request_t *r, ngx_cerebro_main_conf_t *mcf)
+{
+    char       *from;
+    size_t      plen;
+    ngx_str_t   number;
+
+    number = mcf->twilio_whatsapp_number;
+    plen = (number.len >= 9
+            && ngx_strncmp(number.data, "whatsapp:", 9) == 0) ? 0 : 9;
+
+    from = ngx_pnalloc(r->pool, plen + number.len + 1);
+    if (from == NULL) {
+        return NULL;
+    }
+
+    ngx_sprintf((u_char *) from, "%s%V%Z", plen ? "whatsapp:" : "", &number);
+
+    return from;
+}
+
+
+/* A call to the account's Messages resource, zeroed but for its path. */
+static ngx_int_t
+ngx_cerebro_twilio_messages(ngx_http_request_t *r, ngx_cerebro_call_t *call,
+    ngx_cerebro_main_conf_t *mcf)
+{
     ngx_memzero(call, sizeof(ngx_cerebro_call_t));
 
     call->path.data = ngx_pnalloc(r->pool, NGX_CEREBRO_TWILIO_PATH_LEN
@@ -126,20 +234,96 @@ ngx_cerebro_twilio_send(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
 
     call->request = r;
     call->service = NGX_CEREBRO_TWILIO;
-    call->method = NGX_HTTP_POST;
-    ngx_str_set(&call->content_type, "application/x-www-form-urlencoded");
-    call->body.data = body;
-    call->body.len = p - body;
-    call->done = ngx_cerebro_twilio_sent;
-    call->data = s;
 
-    /*
-     * No deadline of ours: a message Twilio accepted after we gave up
-     * would be sent twice; the location's proxy timeouts end it.
-     */
-    call->timeout = 0;
+    return NGX_OK;
+}
 
-    return ngx_cerebro_call_start(call);
+
+static void
+ngx_cerebro_twilio_found(ngx_cerebro_call_t *call)
+{
+    u_char                     *last;
+    cJSON                      *json, *list, *msg, *sid;
+    ngx_cerebro_twilio_send_t  *s;
+
+    s = call->data;
+    s->retry_after = call->retry_after;
+
+    if (call->error || call->status != NGX_HTTP_OK) {
+        last = ngx_snprintf((u_char *) s->reason, sizeof(s->reason) - 1,
+                            "Twilio's messages could not be listed (%s %i)",
+                            call->error ? "error" : "HTTP",
+                            call->error ? call->error
+                                        : (ngx_int_t) call->status);
+        *last = '\0';
+        s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+        s->done(s);
+        return;
+    }
+
+    s->outcome = NGX_CEREBRO_TWILIO_ABSENT;
+
+    json = cJSON_ParseWithLength((char *) call->response.data,
+                                 call->response.len);
+    list = cJSON_GetObjectItemCaseSensitive(json, "messages");
+
+    cJSON_ArrayForEach(msg, list) {
+        sid = cJSON_GetObjectItemCaseSensitive(msg, "sid");
+
+        if (cJSON_IsString(sid)
+            && ngx_strlen(sid->valuestring) < sizeof(s->sid)
+            && ngx_cerebro_twilio_same(msg, s->msg))
+        {
+            s->outcome = NGX_CEREBRO_TWILIO_SENT;
+            ngx_cpystrn((u_char *) s->sid, (u_char *) sid->valuestring,
+                        sizeof(s->sid));
+            break;
+        }
+    }
+
+    cJSON_Delete(json);
+
+    s->done(s);
+}
+
+
+/*
+ * m's words (a template's are rendered by Twilio: they hold m's), made
+ * after m was queued, and not refused: then it is m, sent by an attempt
+ * whose answer was lost.  A date we cannot read is not m: sending twice
+ * is better than not at all.
+ */
+static ngx_uint_t
+ngx_cerebro_twilio_same(cJSON *msg, const cerebro_outbox_msg_t *m)
+{
+    time_t   made;
+    cJSON   *body, *created, *status;
+
+    body = cJSON_GetObjectItemCaseSensitive(msg, "body");
+    created = cJSON_GetObjectItemCaseSensitive(msg, "date_created");
+    status = cJSON_GetObjectItemCaseSensitive(msg, "status");
+
+    if (!cJSON_IsString(body) || !cJSON_IsString(created) || m->body[0] == 0) {
+        return 0;
+    }
+
+    if (cJSON_IsString(status)
+        && (ngx_strcmp(status->valuestring, "failed") == 0
+            || ngx_strcmp(status->valuestring, "undelivered") == 0))
+    {
+        return 0;
+    }
+
+    if (m->template_sid[0] ? ngx_strstr(body->valuestring, m->body) == NULL
+                           : ngx_strcmp(body->valuestring, m->body) != 0)
+    {
+        return 0;
+    }
+
+    made = ngx_parse_http_time((u_char *) created->valuestring,
+                               ngx_strlen(created->valuestring));
+
+    return made != NGX_ERROR && made + NGX_CEREBRO_TWILIO_SKEW >= m->created;
 }
 
 

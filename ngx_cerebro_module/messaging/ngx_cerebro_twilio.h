@@ -16,7 +16,8 @@ typedef enum {
     NGX_CEREBRO_TWILIO_SENT = 0,      /* 201 with a sid */
     NGX_CEREBRO_TWILIO_RETRY,         /* 429/20429, 5xx, no answer */
     NGX_CEREBRO_TWILIO_WINDOW,        /* 63016: a template is needed */
-    NGX_CEREBRO_TWILIO_FAILED         /* for good: 21211, 20003, ... */
+    NGX_CEREBRO_TWILIO_FAILED,        /* for good: 21211, 20003, ... */
+    NGX_CEREBRO_TWILIO_ABSENT         /* find: Twilio has no such message */
 } ngx_cerebro_twilio_outcome_e;
 
 
@@ -38,6 +39,7 @@ struct ngx_cerebro_twilio_send_s {
 
     /* private */
     ngx_cerebro_call_t             call;
+    const cerebro_outbox_msg_t    *msg;
 };
 
 
@@ -47,6 +49,16 @@ struct ngx_cerebro_twilio_send_s {
  * PUBLIC_URL is.  done() runs later from the event loop, exactly once.
  */
 ngx_int_t ngx_cerebro_twilio_send(ngx_http_request_t *r,
+    ngx_cerebro_twilio_send_t *s, const cerebro_outbox_msg_t *m);
+
+/*
+ * Whether m went out already, from an attempt whose answer was lost:
+ * Twilio's latest messages to m->to from our number (GET Messages.json
+ * with To, From and PageSize), one with m's words made since m was
+ * queued and not failed.  done() runs later with outcome SENT (sid: that
+ * message's), ABSENT, or RETRY (no list: Twilio did not answer).
+ */
+ngx_int_t ngx_cerebro_twilio_find(ngx_http_request_t *r,
     ngx_cerebro_twilio_send_t *s, const cerebro_outbox_msg_t *m);
 
 /* 1 when the account, token and WhatsApp number are all configured. */

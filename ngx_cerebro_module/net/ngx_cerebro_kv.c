@@ -29,7 +29,6 @@
 
 
 typedef struct {
-    ngx_flag_t                cache;
     ngx_cerebro_shm_kv_t     *shm;
     ngx_cerebro_redis_t      *redis;
     u_char                    sha[NGX_CEREBRO_KV_NSCRIPTS][41];
@@ -128,11 +127,8 @@ ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
             return NGX_ERROR;
         }
 
-        kv->cache = NGX_CONF_UNSET;
         mcf->kv = kv;
     }
-
-    ngx_conf_init_value(kv->cache, 1);
 
     kv->shm = ngx_cerebro_shm_kv_add(cf, NGX_CEREBRO_SHM_KV_SIZE);
     if (kv->shm == NULL) {
@@ -255,50 +251,6 @@ ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf, const char **reason)
 }
 
 
-char *
-ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_cerebro_main_conf_t *mcf = conf;
-
-    ngx_str_t         *value;
-    ngx_cerebro_kv_t  *kv;
-
-    kv = mcf->kv;
-
-    if (kv == NULL) {
-        kv = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_kv_t));
-        if (kv == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        kv->cache = NGX_CONF_UNSET;
-        mcf->kv = kv;
-    }
-
-    if (kv->cache != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "on") == 0) {
-        kv->cache = 1;
-
-    } else if (ngx_strcmp(value[1].data, "off") == 0) {
-        kv->cache = 0;
-
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: invalid value \"%V\" of "
-                           "\"cerebro_cache\": expected on or off",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
 ngx_uint_t
 ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf)
 {
@@ -306,7 +258,7 @@ ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf)
 
     kv = mcf->kv;
 
-    return kv != NULL && kv->cache == 1;
+    return kv != NULL && mcf->cache == 1;
 }
 
 
@@ -369,6 +321,17 @@ ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
     return kv != NULL && kv->redis != NULL
            && ngx_strcmp(ngx_cerebro_redis_status(kv->redis, &why), "ready")
               == 0;
+}
+
+
+ngx_uint_t
+ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    return kv != NULL && kv->redis != NULL;
 }
 
 

@@ -131,9 +131,7 @@ ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
 const char *ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf,
     const char **reason);
 
-/* "cerebro_cache on|off": the store's read cache (on by default). */
-char *ngx_cerebro_kv_set_cache(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+/* "cerebro_cache on|off" (mcf->cache): the store's read cache. */
 ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 
 /*
@@ -162,6 +160,12 @@ void ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
 
 /* Redis is configured and connected: a read costs a round trip. */
 ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
+
+/*
+ * Redis is configured, up or down: other hosts may share what is there,
+ * and may have written it.
+ */
+ngx_uint_t ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf);
 
 
 #endif /* _NGX_CEREBRO_KV_H_INCLUDED_ */

@@ -65,6 +65,10 @@ enum {
     ST_DLV_SENT,
     ST_DLV_STATUS,
     ST_DLV_GET,
+    /* cerebro_sqlite_replay.c */
+    ST_REPLAY_GET,
+    ST_REPLAY_EXPIRE,
+    ST_REPLAY_PUT,
     ST_COUNT
 };
 

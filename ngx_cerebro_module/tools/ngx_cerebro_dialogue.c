@@ -77,9 +77,8 @@ ngx_cerebro_dialogue_start(ngx_cerebro_brain_t *brain)
      */
     if (brain->step.tool_id == CEREBRO_TOOL_CANCEL
         && cJSON_GetObjectItemCaseSensitive(brain->step.args, "date") == NULL
-        && ngx_cerebro_outbox_reminded(
-               ngx_http_get_module_main_conf(r, ngx_cerebro_module),
-               brain->phone, 36 * 60 * 60, reminded, sizeof(reminded))
+        && ngx_cerebro_outbox_reminded(r, brain->phone, 36 * 60 * 60,
+                                       reminded, sizeof(reminded))
            == NGX_OK
         && cJSON_AddStringToObject(brain->step.args, "reservation_id",
                                    reminded) == NULL)

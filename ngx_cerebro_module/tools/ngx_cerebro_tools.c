@@ -1059,13 +1059,13 @@ ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
     ngx_cerebro_change_t  change;
 
     if (tool->did & NGX_CEREBRO_TOOL_CANCELLED) {
-        change.kind = NGX_CEREBRO_CHANGE_CANCELLED;
+        change.kind = CEREBRO_CHANGE_CANCELLED;
 
     } else if (tool->did & NGX_CEREBRO_TOOL_CHANGED) {
-        change.kind = NGX_CEREBRO_CHANGE_CHANGED;
+        change.kind = CEREBRO_CHANGE_CHANGED;
 
     } else if (tool->did & NGX_CEREBRO_TOOL_BOOKED) {
-        change.kind = NGX_CEREBRO_CHANGE_BOOKED;
+        change.kind = CEREBRO_CHANGE_BOOKED;
 
     } else {
         return;
@@ -1485,7 +1485,7 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
 
         } else {
             *n += cerebro_rec_to_engine(model, op->bookings, op->nbookings,
-                                        &b[*n]);
+                                        NULL, &b[*n]);
         }
 
         for (i = from > 0 ? from : 1; i < *n; i++) {

@@ -19,6 +19,12 @@ Twilio's shape {"code", "message", "more_info", "status"}:
 21910 From/To of different channels, 21617 body over 1600 chars,
 21656 ContentVariables not a JSON object, 21655 ContentSid not HX...,
 20429 (inject with too_many_requests()), 20500/20503 (server_error()).
+lose_answers(n): the next n sends are accepted and sent, then their
+connection is closed before the 201; answer_delay holds every 201.
+
+GET .../Messages.json lists the account's messages newest first, filtered
+as Twilio filters: To, From, DateSent (and DateSent<, DateSent>, on the UTC
+day of date_sent), PageSize 1..1000 (default 50); one page.
 
 WhatsApp's 24-hour window: free-form text (Body, no ContentSid) to a
 whatsapp: number that is not in the window is accepted (201) and then
@@ -50,7 +56,8 @@ import urllib.parse
 import urllib.request
 
 from . import twilio_sign
-from .common import FakeClient, FakeServer, Response, json_response, main
+from .common import (Drop, FakeClient, FakeServer, Response, json_response,
+                     main)
 
 DEFAULT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_TOKEN = "fake_auth_token_0123456789abcdef"
@@ -72,6 +79,14 @@ def twilio_error(status, code, message):
         "code": code, "message": message,
         "more_info": "https://www.twilio.com/docs/errors/%d" % code,
         "status": status})
+
+
+def _sent_day(msg):
+    """The UTC day (YYYY-MM-DD) of date_sent, None while unsent."""
+    if not msg.get("date_sent"):
+        return None
+    t = email.utils.parsedate_to_datetime(msg["date_sent"])
+    return t.strftime("%Y-%m-%d")
 
 
 def _public(msg):
@@ -397,6 +412,8 @@ class TwilioFake(_AccountConfig, FakeServer):
         "callback_delay": 0.05,       # seconds between callbacks
         "callback_rewrite": {},       # public URL prefix -> loopback prefix
         "templates": {},              # ContentSid -> text with {{1}}...
+        "answer_delay": 0.0,          # seconds a 201 waits, the message
+                                      # already accepted (a slow Twilio)
     }
 
     def reset_state(self):
@@ -404,6 +421,7 @@ class TwilioFake(_AccountConfig, FakeServer):
         self.callbacks = []       # callbacks delivered: dicts
         self._window = set()
         self._threads = []
+        self._lose = 0
         self._account_reset()       # the account configuration section
 
     # ---- control ------------------------------------------------------------
@@ -444,6 +462,12 @@ class TwilioFake(_AccountConfig, FakeServer):
             "code": 20429, "message": "Too Many Requests",
             "more_info": "https://www.twilio.com/docs/errors/20429",
             "status": 429}, path=API)
+
+    def lose_answers(self, n=1):
+        """The next n sends are accepted and sent, and their connection
+        closed before the 201: the client cannot know they went."""
+        with self.lock:
+            self._lose += n
 
     def server_error(self, n=1, status=500):
         code, msg = {500: (20500, "Internal Server Error"),
@@ -513,16 +537,47 @@ class TwilioFake(_AccountConfig, FakeServer):
             return twilio_error(404, 20404, "The requested resource %s was "
                                 "not found" % req.path)
         if req.method == "GET":
-            msgs = [_public(x) for x in reversed(self.messages())]
-            return json_response(200, {
-                "messages": msgs, "end": max(len(msgs) - 1, 0),
-                "first_page_uri": req.path + "?PageSize=50&Page=0",
-                "next_page_uri": None, "page": 0, "page_size": 50,
-                "previous_page_uri": None, "start": 0,
-                "uri": req.path + "?PageSize=50&Page=0"})
+            return self._list(req)
         if req.method != "POST":
             return twilio_error(405, 20004, "Method not allowed")
         return self._create(req, m.group(1))
+
+    def _list(self, req):
+        """GET Messages.json: newest first, filtered as Twilio filters by
+        To, From and DateSent (YYYY-MM-DD, with the DateSent< and DateSent>
+        variants, on the day the message was sent), PageSize 1..1000
+        (default 50), one page."""
+        try:
+            size = int(req.arg("PageSize") or 50)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= 1000:
+            return twilio_error(400, 20001, "PageSize must be between 1 "
+                                "and 1000")
+        to, frm = req.arg("To"), req.arg("From")
+        days = {op: req.arg("DateSent" + op) for op in ("", "<", ">")}
+        for op, day in days.items():
+            if day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                return twilio_error(400, 20001, "Invalid DateSent%s" % op)
+        msgs = []
+        for x in reversed(self.messages()):
+            if (to and x["to"] != to) or (frm and x["from"] != frm):
+                continue
+            sent = _sent_day(x)
+            if days[""] and sent != days[""]:
+                continue
+            if days["<"] and (sent is None or sent > days["<"]):
+                continue
+            if days[">"] and (sent is None or sent < days[">"]):
+                continue
+            msgs.append(_public(x))
+        msgs = msgs[:size]
+        uri = "%s?PageSize=%d&Page=0" % (req.path, size)
+        return json_response(200, {
+            "messages": msgs, "end": max(len(msgs) - 1, 0),
+            "first_page_uri": uri, "next_page_uri": None, "page": 0,
+            "page_size": size, "previous_page_uri": None, "start": 0,
+            "uri": uri})
 
     def _auth(self, req, path_sid):
         auth = req.header("Authorization") or ""
@@ -642,8 +697,13 @@ class TwilioFake(_AccountConfig, FakeServer):
         record = dict(msg, _request=form, _failure=failure)
         with self.lock:
             self.sent.append(record)
+            lose = self._lose > 0
+            self._lose -= 1 if lose else 0
         self._progress(record, callback, failure)
-        return json_response(201, answer)
+        if lose:
+            # accepted, sent, and the answer never reaches the client
+            raise Drop()
+        return json_response(201, answer, delay=self.config["answer_delay"])
 
     # ---- delivery and status callbacks --------------------------------------
 
@@ -735,6 +795,12 @@ class TwilioClient(FakeClient):
 
     def too_many_requests(self, n=1):
         return self.call("POST", "too_many_requests", {"n": n})["id"]
+
+    def lose_answers(self, n=1):
+        """The next n sends are accepted and sent, and their connection
+        closed before the 201: the client cannot know they went."""
+        with self.lock:
+            self._lose += n
 
     def server_error(self, n=1, status=500):
         return self.call("POST", "server_error", {"n": n,

@@ -209,6 +209,74 @@ test_booking_sentences(void **state)
 }
 
 
+/* the WhatsApp confirmations and reminders, whichever channel booked */
+static void
+test_written_confirmations(void **state)
+{
+    char            buf[512];
+    size_t          n;
+    cerebro_date_t  d = { 2026, 11, 27 };
+    cerebro_date_t  today = { 2026, 11, 26 };
+    cerebro_date_t  later = { 2026, 12, 3 };
+
+    (void) state;
+
+    n = cerebro_sentence_confirmation(buf, sizeof(buf), CEREBRO_CHANGE_BOOKED,
+                                      "En Las Nubes", "Ana", &d, 21 * 60, 4,
+                                      2026);
+    assert_int_equal(n, strlen(buf));
+    assert_string_equal(buf, "Reserva confirmada en En Las Nubes: el viernes "
+                        "27 de noviembre a las 21:00, mesa para 4 a nombre "
+                        "de Ana. Para cambiarla o anularla, escríbanos por "
+                        "aquí.");
+
+    cerebro_sentence_confirmation(buf, sizeof(buf), CEREBRO_CHANGE_CHANGED,
+                                  "En Las Nubes", "Ana", &d, 13 * 60 + 30, 2,
+                                  2026);
+    assert_string_equal(buf, "Su reserva en En Las Nubes ha cambiado: el "
+                        "viernes 27 de noviembre a las 13:30, mesa para 2 a "
+                        "nombre de Ana. Para cualquier cambio, escríbanos "
+                        "por aquí.");
+
+    cerebro_sentence_confirmation(buf, sizeof(buf), CEREBRO_CHANGE_CANCELLED,
+                                  "En Las Nubes", "Ana", &d, 21 * 60, 4,
+                                  2026);
+    assert_string_equal(buf, "Su reserva en En Las Nubes del viernes 27 de "
+                        "noviembre a las 21:00 a nombre de Ana ha quedado "
+                        "anulada. Esperamos verle pronto.");
+
+    cerebro_sentence_reminder(buf, sizeof(buf), "En Las Nubes", "Ana", &d,
+                              &d, 21 * 60, 4);
+    assert_string_equal(buf, "Le recordamos su reserva en En Las Nubes hoy, "
+                        "viernes 27 de noviembre, a las 21:00: mesa para 4 "
+                        "a nombre de Ana. Responda CANCELAR para anular.");
+
+    cerebro_sentence_reminder(buf, sizeof(buf), "En Las Nubes", "Ana", &d,
+                              &today, 21 * 60, 4);
+    assert_string_equal(buf, "Le recordamos su reserva en En Las Nubes "
+                        "mañana, viernes 27 de noviembre, a las 21:00: mesa "
+                        "para 4 a nombre de Ana. Responda CANCELAR para "
+                        "anular.");
+
+    cerebro_sentence_reminder(buf, sizeof(buf), "En Las Nubes", "Ana", &later,
+                              &today, 20 * 60, 2);
+    assert_string_equal(buf, "Le recordamos su reserva en En Las Nubes el "
+                        "jueves 3 de diciembre a las 20:00: mesa para 2 a "
+                        "nombre de Ana. Responda CANCELAR para anular.");
+
+    /* bounded, and a guest's name cannot break the message's line */
+    n = cerebro_sentence_confirmation(buf, 16, CEREBRO_CHANGE_BOOKED,
+                                      "En Las Nubes", "Ana", &d, 21 * 60, 4,
+                                      2026);
+    assert_int_equal(n, 15);
+    assert_int_equal(strlen(buf), 15);
+
+    cerebro_sentence_reminder(buf, sizeof(buf), "En Las Nubes", "A\nB", &d,
+                              &d, 21 * 60, 4);
+    assert_null(strchr(buf, '\n'));
+}
+
+
 static void
 test_missing(void **state)
 {
@@ -252,6 +320,7 @@ main(void)
         cmocka_unit_test(test_alternatives),
         cmocka_unit_test(test_handover_invalid),
         cmocka_unit_test(test_booking_sentences),
+        cmocka_unit_test(test_written_confirmations),
         cmocka_unit_test(test_missing),
     };
 

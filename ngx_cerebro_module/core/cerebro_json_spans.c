@@ -1,0 +1,684 @@
+
+/*
+ * One pass, no recursion, no allocation: a bit a level says whether the
+ * container open there is an array, and only the few levels that the paths
+ * reach keep which path node they are.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cerebro_json_spans.h"
+
+
+#define CJ_NODES   (CEREBRO_JSON_MAX_PATHS * CEREBRO_JSON_MAX_KEYS + 1)
+#define CJ_FRAMES  (CEREBRO_JSON_MAX_KEYS + 1)
+
+/* a byte's value in each of a word's eight bytes, and their high bits */
+#define CJ_ONES    0x0101010101010101ULL
+#define CJ_HIGH    0x8080808080808080ULL
+
+/* not 0 when one of the word's bytes is 0 */
+#define CJ_ZERO_BYTE(w)  (((w) - CJ_ONES) & ~(w) & CJ_HIGH)
+
+
+typedef struct {
+    int                   parent;
+    const char           *key;
+    size_t                key_len;
+    int                   seen;
+    cerebro_json_span_t   found;
+} cj_node_t;
+
+
+typedef struct {
+    cj_node_t             nodes[CJ_NODES];
+    int                   n;
+} cj_trie_t;
+
+
+/* the bytes that end the plain run of a string: '"', '\\', controls */
+static const unsigned char  cj_stop[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1
+};
+
+
+static int cj_trie(cj_trie_t *t, const char *const *paths, size_t npaths,
+    int *leaf);
+static int cj_child(cj_trie_t *t, int parent, const char *k, size_t len,
+    int escaped);
+static size_t cj_decode_key(const char *k, size_t len, char *out,
+    size_t size);
+static inline const char *cj_ws(const char *p, const char *end);
+static inline const char *cj_string(const char *p, const char *end,
+    int *escaped);
+static const char *cj_escape(const char *s, const char *end,
+    unsigned long *cp);
+static long cj_hex4(const char *s);
+static const char *cj_number(const char *p, const char *end);
+
+
+cerebro_json_rc_t
+cerebro_json_spans(const char *text, size_t len, const char *const *paths,
+    size_t npaths, cerebro_json_span_t *spans, size_t *error_at)
+{
+    int                 pn, parent, escaped, is_array;
+    int                 leaf[CEREBRO_JSON_MAX_PATHS];
+    int                 frame_node[CJ_FRAMES];
+    size_t              i, depth;
+    const char         *p, *q, *end, *start;
+    const char         *frame_start[CJ_FRAMES];
+    cj_trie_t           trie;
+    cerebro_json_rc_t   rc;
+    cerebro_json_type_t type;
+    unsigned char       kinds[(CEREBRO_JSON_MAX_DEPTH + 7) / 8];
+
+    if (cj_trie(&trie, paths, npaths, leaf) != 0) {
+        if (error_at) {
+            *error_at = 0;
+        }
+
+        return CEREBRO_JSON_BAD_PATHS;
+    }
+
+    rc = CEREBRO_JSON_SYNTAX;
+    p = text;
+    end = text + len;
+    depth = 0;
+    is_array = 0;
+
+    /* as cJSON does (and only on a text longer than 4 bytes, as it does) */
+    if (len > 4 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3;
+    }
+
+    pn = 0;
+
+value:
+
+    p = cj_ws(p, end);
+    if (p >= end) {
+        goto failed;
+    }
+
+    start = p;
+    escaped = 0;
+
+    switch (*p) {
+
+    case '{':
+    case '[':
+        if (depth >= CEREBRO_JSON_MAX_DEPTH) {
+            rc = CEREBRO_JSON_TOO_DEEP;
+            goto failed;
+        }
+
+        is_array = (*p == '[');
+
+        if (is_array) {
+            kinds[depth / 8] |= (unsigned char) (1u << (depth % 8));
+        } else {
+            kinds[depth / 8] &= (unsigned char) ~(1u << (depth % 8));
+        }
+
+        if (depth < CJ_FRAMES) {
+            frame_node[depth] = pn;
+            frame_start[depth] = p;
+        }
+
+        depth++;
+
+        p = cj_ws(p + 1, end);
+        if (p >= end) {
+            goto failed;
+        }
+
+        if (*p == (is_array ? ']' : '}')) {
+            p++;
+            goto close;
+        }
+
+        if (is_array) {
+            pn = -1;
+            goto value;
+        }
+
+        goto key;
+
+    case '"':
+        q = cj_string(p, end, &escaped);
+        type = CEREBRO_JSON_STRING;
+        break;
+
+    case 't':
+        q = (end - p >= 4 && memcmp(p, "true", 4) == 0) ? p + 4 : NULL;
+        type = CEREBRO_JSON_TRUE;
+        break;
+
+    case 'f':
+        q = (end - p >= 5 && memcmp(p, "false", 5) == 0) ? p + 5 : NULL;
+        type = CEREBRO_JSON_FALSE;
+        break;
+
+    case 'n':
+        q = (end - p >= 4 && memcmp(p, "null", 4) == 0) ? p + 4 : NULL;
+        type = CEREBRO_JSON_NULL;
+        break;
+
+    default:
+        q = cj_number(p, end);
+        type = CEREBRO_JSON_NUMBER;
+        break;
+    }
+
+    if (q == NULL) {
+        goto failed;
+    }
+
+    if (pn > 0) {
+        trie.nodes[pn].found.data = start;
+        trie.nodes[pn].found.len = q - start;
+        trie.nodes[pn].found.type = type;
+        trie.nodes[pn].found.escaped = escaped;
+    }
+
+    p = q;
+    goto next;
+
+close:
+
+    /* p is past the bracket that closes the container open at depth - 1 */
+    depth--;
+
+    if (depth < CJ_FRAMES && frame_node[depth] > 0) {
+        pn = frame_node[depth];
+        trie.nodes[pn].found.data = frame_start[depth];
+        trie.nodes[pn].found.len = p - frame_start[depth];
+        trie.nodes[pn].found.type = (kinds[depth / 8] & (1u << (depth % 8)))
+                                    ? CEREBRO_JSON_ARRAY
+                                    : CEREBRO_JSON_OBJECT;
+        trie.nodes[pn].found.escaped = 0;
+    }
+
+next:
+
+    p = cj_ws(p, end);
+
+    if (depth == 0) {
+        if (p != end) {
+            goto failed;
+        }
+
+        for (i = 0; i < npaths; i++) {
+            spans[i] = trie.nodes[leaf[i]].found;
+        }
+
+        return CEREBRO_JSON_OK;
+    }
+
+    if (p >= end) {
+        goto failed;
+    }
+
+    is_array = (kinds[(depth - 1) / 8] & (1u << ((depth - 1) % 8))) != 0;
+
+    if (*p == ',') {
+        p = cj_ws(p + 1, end);
+
+        if (is_array) {
+            pn = -1;
+            goto value;
+        }
+
+        goto key;
+    }
+
+    if (*p == (is_array ? ']' : '}')) {
+        p++;
+        goto close;
+    }
+
+    goto failed;
+
+key:
+
+    if (p >= end || *p != '"') {
+        goto failed;
+    }
+
+    q = cj_string(p, end, &escaped);
+    if (q == NULL) {
+        goto failed;
+    }
+
+    parent = (depth - 1 < CJ_FRAMES) ? frame_node[depth - 1] : -1;
+    pn = (parent >= 0) ? cj_child(&trie, parent, p + 1, q - p - 2, escaped)
+                       : -1;
+
+    p = cj_ws(q, end);
+    if (p >= end || *p != ':') {
+        goto failed;
+    }
+
+    p++;
+    goto value;
+
+failed:
+
+    if (error_at) {
+        *error_at = (size_t) (p - text);
+    }
+
+    return rc;
+}
+
+
+const char *
+cerebro_json_plain_string(const cerebro_json_span_t *span, size_t *len)
+{
+    if (span->type != CEREBRO_JSON_STRING || span->escaped || span->len < 2) {
+        return NULL;
+    }
+
+    *len = span->len - 2;
+
+    return span->data + 1;
+}
+
+
+const char *
+cerebro_json_strerror(cerebro_json_rc_t rc)
+{
+    switch (rc) {
+    case CEREBRO_JSON_OK:
+        return "ok";
+    case CEREBRO_JSON_SYNTAX:
+        return "not valid JSON";
+    case CEREBRO_JSON_TOO_DEEP:
+        return "nested too deep";
+    case CEREBRO_JSON_BAD_PATHS:
+        return "too many or too long paths";
+    }
+
+    return "unknown error";
+}
+
+
+/* node 0 is the root; leaf[i] the node paths[i] ends at */
+static int
+cj_trie(cj_trie_t *t, const char *const *paths, size_t npaths, int *leaf)
+{
+    int          node, c, keys;
+    size_t       i, len;
+    const char  *k, *dot;
+
+    if (npaths > CEREBRO_JSON_MAX_PATHS) {
+        return -1;
+    }
+
+    memset(&t->nodes[0], 0, sizeof(cj_node_t));
+    t->nodes[0].parent = -1;
+    t->n = 1;
+
+    for (i = 0; i < npaths; i++) {
+        node = 0;
+        keys = 0;
+        k = paths[i];
+
+        for ( ;; ) {
+            dot = strchr(k, '.');
+            len = dot ? (size_t) (dot - k) : strlen(k);
+
+            if (len > CEREBRO_JSON_MAX_KEY || ++keys > CEREBRO_JSON_MAX_KEYS) {
+                return -1;
+            }
+
+            for (c = 1; c < t->n; c++) {
+                if (t->nodes[c].parent == node && t->nodes[c].key_len == len
+                    && memcmp(t->nodes[c].key, k, len) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (c == t->n) {
+                memset(&t->nodes[c], 0, sizeof(cj_node_t));
+                t->nodes[c].parent = node;
+                t->nodes[c].key = k;
+                t->nodes[c].key_len = len;
+                t->n++;
+            }
+
+            node = c;
+
+            if (dot == NULL) {
+                break;
+            }
+
+            k = dot + 1;
+        }
+
+        leaf[i] = node;
+    }
+
+    return 0;
+}
+
+
+/* the node a member's key leads to, the first time only; or -1 */
+static int
+cj_child(cj_trie_t *t, int parent, const char *k, size_t len, int escaped)
+{
+    int    c;
+    char   key[CEREBRO_JSON_MAX_KEY + 1];
+
+    if (escaped) {
+        len = cj_decode_key(k, len, key, sizeof(key));
+        k = key;
+    }
+
+    for (c = 1; c < t->n; c++) {
+        if (t->nodes[c].parent == parent && t->nodes[c].key_len == len
+            && memcmp(t->nodes[c].key, k, len) == 0)
+        {
+            if (t->nodes[c].seen) {
+                return -1;
+            }
+
+            t->nodes[c].seen = 1;
+            return c;
+        }
+    }
+
+    return -1;
+}
+
+
+/*
+ * A checked key's escapes decoded as cJSON writes them, up to a decoded
+ * NUL (where cJSON's strcmp stops); a key longer than any path's gets a
+ * length no path key has.
+ */
+static size_t
+cj_decode_key(const char *k, size_t len, char *out, size_t size)
+{
+    size_t          n;
+    const char     *end, *next;
+    unsigned long   cp;
+
+    n = 0;
+    end = k + len;
+
+    while (k < end) {
+        if (*k != '\\') {
+            cp = (unsigned char) *k++;
+
+            if (n >= size) {
+                return size;
+            }
+
+            out[n++] = (char) cp;
+            continue;
+        }
+
+        next = cj_escape(k, end, &cp);
+        if (next == NULL) {
+            return size;
+        }
+
+        k = next;
+
+        if (cp == 0) {
+            return n;
+        }
+
+        if (n + 4 > size) {
+            return size;
+        }
+
+        if (cp < 0x80) {
+            out[n++] = (char) cp;
+
+        } else if (cp < 0x800) {
+            out[n++] = (char) (0xc0 | (cp >> 6));
+            out[n++] = (char) (0x80 | (cp & 0x3f));
+
+        } else if (cp < 0x10000) {
+            out[n++] = (char) (0xe0 | (cp >> 12));
+            out[n++] = (char) (0x80 | ((cp >> 6) & 0x3f));
+            out[n++] = (char) (0x80 | (cp & 0x3f));
+
+        } else {
+            out[n++] = (char) (0xf0 | (cp >> 18));
+            out[n++] = (char) (0x80 | ((cp >> 12) & 0x3f));
+            out[n++] = (char) (0x80 | ((cp >> 6) & 0x3f));
+            out[n++] = (char) (0x80 | (cp & 0x3f));
+        }
+    }
+
+    return n;
+}
+
+
+static inline const char *
+cj_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* p at the opening quote: past the closing one, or NULL */
+static inline const char *
+cj_string(const char *p, const char *end, int *escaped)
+{
+    uint64_t              w;
+    unsigned long         cp;
+    const unsigned char  *s, *e;
+
+    s = (const unsigned char *) p + 1;
+    e = (const unsigned char *) end;
+
+    for ( ;; ) {
+        /*
+         * the transcript's text, most of a body: eight bytes at a time
+         * while none is '"', '\\' or below 0x20
+         */
+        while (e - s >= 8) {
+            memcpy(&w, s, 8);
+
+            if (((w - CJ_ONES * 0x20) & ~w & CJ_HIGH)
+                | CJ_ZERO_BYTE(w ^ (CJ_ONES * '"'))
+                | CJ_ZERO_BYTE(w ^ (CJ_ONES * '\\')))
+            {
+                break;
+            }
+
+            s += 8;
+        }
+
+        while (s < e && !cj_stop[*s]) {
+            s++;
+        }
+
+        if (s >= e) {
+            return NULL;
+        }
+
+        if (*s == '"') {
+            return (const char *) s + 1;
+        }
+
+        if (*s != '\\') {
+            return NULL;
+        }
+
+        *escaped = 1;
+
+        s = (const unsigned char *) cj_escape((const char *) s, end, &cp);
+        if (s == NULL) {
+            return NULL;
+        }
+    }
+}
+
+
+/* s at a backslash: past the escape, its code point in *cp; or NULL */
+static const char *
+cj_escape(const char *s, const char *end, unsigned long *cp)
+{
+    long  hi, lo;
+
+    if (end - s < 2) {
+        return NULL;
+    }
+
+    switch (s[1]) {
+    case '"':
+    case '\\':
+    case '/':
+        *cp = (unsigned char) s[1];
+        return s + 2;
+    case 'b':
+        *cp = '\b';
+        return s + 2;
+    case 'f':
+        *cp = '\f';
+        return s + 2;
+    case 'n':
+        *cp = '\n';
+        return s + 2;
+    case 'r':
+        *cp = '\r';
+        return s + 2;
+    case 't':
+        *cp = '\t';
+        return s + 2;
+    case 'u':
+        break;
+    default:
+        return NULL;
+    }
+
+    if (end - s < 6 || (hi = cj_hex4(s + 2)) < 0) {
+        return NULL;
+    }
+
+    /* as cJSON: a low surrogate alone, or a high one unpaired, is refused */
+    if (hi >= 0xdc00 && hi <= 0xdfff) {
+        return NULL;
+    }
+
+    if (hi < 0xd800 || hi > 0xdbff) {
+        *cp = (unsigned long) hi;
+        return s + 6;
+    }
+
+    if (end - s < 12 || s[6] != '\\' || s[7] != 'u'
+        || (lo = cj_hex4(s + 8)) < 0xdc00 || lo > 0xdfff)
+    {
+        return NULL;
+    }
+
+    *cp = 0x10000 + (((unsigned long) hi - 0xd800) << 10)
+          + ((unsigned long) lo - 0xdc00);
+
+    return s + 12;
+}
+
+
+static long
+cj_hex4(const char *s)
+{
+    int   i;
+    long  v;
+    char  c;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            v = v * 16 + (c - '0');
+
+        } else if (c >= 'a' && c <= 'f') {
+            v = v * 16 + (c - 'a' + 10);
+
+        } else if (c >= 'A' && c <= 'F') {
+            v = v * 16 + (c - 'A' + 10);
+
+        } else {
+            return -1;
+        }
+    }
+
+    return v;
+}
+
+
+/* RFC 8259's number, no longer than cJSON reads whole; or NULL */
+static const char *
+cj_number(const char *p, const char *end)
+{
+    const char  *s;
+
+    s = p;
+
+    if (s < end && *s == '-') {
+        s++;
+    }
+
+    if (s >= end) {
+        return NULL;
+    }
+
+    if (*s == '0') {
+        s++;
+
+    } else if (*s >= '1' && *s <= '9') {
+        while (s < end && *s >= '0' && *s <= '9') {
+            s++;
+        }
+
+    } else {
+        return NULL;
+    }
+
+    if (s < end && *s == '.') {
+        s++;
+
+        if (s >= end || *s < '0' || *s > '9') {
+            return NULL;
+        }
+
+        while (s < end && *s >= '0' && *s <= '9') {
+            s++;
+        }
+    }
+
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        s++;
+
+        if (s < end && (*s == '+' || *s == '-')) {
+            s++;
+        }
+
+        if (s >= end || *s < '0' || *s > '9') {
+            return NULL;
+        }
+
+        while (s < end && *s >= '0' && *s <= '9') {
+            s++;
+        }
+    }
+
+    if (s - p > CEREBRO_JSON_MAX_NUMBER) {
+        return NULL;
+    }
+
+    return s;
+}

@@ -1,0 +1,179 @@
+"""Issue 13: every inbound WhatsApp message answered once, even when the
+worker handling it dies; one phone's messages handled one at a time.
+
+A worker is killed with SIGKILL while the brain (the OpenAI fake, slow)
+is working on a message.  Twilio's retry of the same MessageSid, or the
+jobs run when no retry comes, takes the message over once its lease has
+run out; a message that was answered is never answered twice."""
+
+import threading
+import time
+
+import pytest
+
+from tests.fakes.openai import OpenAIFake, DEFAULT_KEY
+from test_whatsapp import Guest, twiml
+
+PHONE = "+34622333444"
+# the brain's whole budget: the lease is twice this, plus 2 s
+TIMEOUT = ("cerebro_whatsapp_timeout 2s;\n"
+           "    cerebro_whatsapp_inline_budget 1s;\n")
+
+
+@pytest.fixture
+def openai():
+    fake = OpenAIFake(api_key=DEFAULT_KEY)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def start(nginx_factory, openai, workers=1, env=None):
+    e = {"OPENAI_API_KEY": DEFAULT_KEY, "OPENAI_BASE_URL": openai.url + "/v1"}
+    e.update(env or {})
+    n = nginx_factory(env=e, workers=workers)
+    n.render()
+    n.edit_conf("http {", "http {\n    " + TIMEOUT)
+    return n.start()
+
+
+def wait_for(what, timeout=20.0, every=0.05):
+    end = time.monotonic() + timeout
+    while True:
+        value = what()
+        if value or time.monotonic() > end:
+            return value
+        time.sleep(every)
+
+
+def last_user_text(body):
+    users = [m for m in body["messages"] if m.get("role") == "user"]
+    return users[-1]["content"] if users else ""
+
+
+def kill_while_thinking(n, openai, guest, params):
+    """Posts the message and kills the one worker once the brain waits
+    for OpenAI (the last answer scripted never comes: the fake holds
+    it)."""
+    [worker] = wait_for(n.workers, 10)
+    t = threading.Thread(target=lambda: _post_quietly(guest, params))
+    t.start()
+    # the script is empty once the held answer's request has arrived
+    assert wait_for(lambda: openai.pending() == 0, 10), \
+        "the brain never asked OpenAI"
+    n.kill_worker(worker)
+    t.join(15)
+    assert wait_for(lambda: n.workers() and worker not in n.workers(), 10)
+
+
+def _post_quietly(guest, params):
+    try:
+        guest.post(params)
+    except OSError:
+        pass            # the worker died under this request
+
+
+def replies_to(n, phone):
+    r = n.get("/cerebro/outbox")
+    assert r.status == 200, r.body
+    return [m for m in r.json()["messages"]
+            if m["to"] in (phone, "whatsapp:" + phone)
+            and m["kind"] == "reply"]
+
+
+def test_a_message_whose_worker_died_is_answered_on_twilios_retry(
+        nginx_factory, openai):
+    n = start(nginx_factory, openai)
+    g = Guest(n, phone=PHONE)
+    params = g.params("¿Abrís el lunes?")
+
+    # the first delivery: the router answers, the agent never does
+    openai.push_content("other")
+    openai.push_timeout(30)
+    kill_while_thinking(n, openai, g, params)
+
+    openai.push_content("other")
+    openai.push_content("El lunes cerramos.")
+
+    # Twilio retries until it gets an answer; while the dead worker's
+    # lease runs, a retry is answered empty and runs nothing
+    asked = len(openai.chat_requests())
+    answers = []
+
+    def retry():
+        r = g.post(params)
+        assert r.status == 200, r.body
+        answers.append(twiml(r))
+        return answers[-1]
+
+    assert wait_for(retry, timeout=20, every=0.25) == "El lunes cerramos."
+    assert set(answers[:-1]) <= {""}
+    assert len(openai.chat_requests()) == asked + 2
+
+    # answered: a further retry gets the same answer and asks nobody
+    assert retry() == "El lunes cerramos."
+    assert len(openai.chat_requests()) == asked + 2
+    assert "handled again" in n.log_text()
+
+
+def test_a_message_whose_worker_died_is_answered_by_the_jobs_run(
+        nginx_factory, openai):
+    n = start(nginx_factory, openai)
+    g = Guest(n, phone=PHONE)
+    params = g.params("¿Tenéis terraza?")
+
+    openai.push_content("other")
+    openai.push_timeout(30)
+    kill_while_thinking(n, openai, g, params)
+
+    openai.push_content("other")
+    openai.push_content("Sí, tenemos terraza.")
+
+    def run_jobs():
+        r = n.request("POST", "/_cerebro/jobs", body="")
+        assert r.status == 200, r.body
+        return replies_to(n, PHONE)
+
+    replies = wait_for(run_jobs, timeout=20, every=0.25)
+    assert len(replies) == 1, n.get("/cerebro/outbox").body
+    [reply] = replies
+    assert reply["body"] == "Sí, tenemos terraza."
+
+    # later runs and a late retry of Twilio's do not answer it again
+    asked = len(openai.chat_requests())
+    for _ in range(3):
+        assert n.request("POST", "/_cerebro/jobs", body="").status == 200
+    assert twiml(g.post(params)) == ""
+    assert len(replies_to(n, PHONE)) == 1
+    assert len(openai.chat_requests()) == asked
+
+
+def test_two_messages_at_once_from_one_phone_keep_both(nginx_factory,
+                                                       openai):
+    n = start(nginx_factory, openai, workers=2)
+    first, second = "Somos cuatro personas", "Preferimos terraza"
+
+    def respond(body):
+        if "tools" not in body:
+            return {"content": "other"}
+        text = last_user_text(body)
+        if text == first:
+            # slow: the second message arrives while this one is handled
+            return {"content": "Anotado: cuatro.", "delay": 0.8}
+        return {"content": "Anotado."}
+
+    openai.set_responder(respond)
+    g = Guest(n, phone=PHONE)
+    p1, p2 = g.params(first), g.params(second)
+
+    t = threading.Thread(target=lambda: g.post(p1))
+    t.start()
+    # the second is posted once the first is with the brain
+    assert wait_for(lambda: any(last_user_text(b) == first
+                                for b in openai.chat_requests()), 10)
+    assert g.post(p2).status == 200
+    t.join(15)
+
+    g.say("¿Lo tienes todo?")
+    seen = [m.get("content") for m in openai.chat_requests()[-1]["messages"]]
+    assert first in seen and second in seen, seen
