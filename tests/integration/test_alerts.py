@@ -172,3 +172,63 @@ def test_an_alert_waits_in_the_outbox_while_the_webhook_fails(
         assert row["status"] == "sent" and row["attempts"] == 3
     finally:
         fake.stop()
+
+
+def test_redis_down_then_up_is_one_alert_and_one_resolved(nginx_factory,
+                                                           receiver,
+                                                           tmp_path):
+    from harness import Redis
+    redis = Redis(tmp_path / "redis")
+    n = nginx_factory(env={"REDIS_URL": redis.url,
+                           "ALERT_WEBHOOK_URL": receiver.url})
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_jobs_interval 1s;\n"
+                "    cerebro_alert_after 1s;")
+    n.start()
+    try:
+        def health():
+            n.get("/health")
+
+        # Redis was never there: down from the start
+        until(lambda: receiver.of("redis_down"), health)
+        [fired] = receiver.of("redis_down")
+        assert fired["status"] == "firing"
+        assert "Redis is down" in fired["text"]
+
+        redis.start()
+        until(lambda: len(receiver.of("redis_down")) == 2, health)
+        assert receiver.of("redis_down")[1]["status"] == "resolved"
+        # nothing else was wrong
+        assert {p["alert"] for p in receiver.posts} == {"redis_down"}
+    finally:
+        redis.stop()
+
+
+def test_an_airtable_429_pause_is_an_alert_until_it_ends(nginx_factory,
+                                                         receiver):
+    fake = airtable()
+    n = nginx_factory(env={"AIRTABLE_API_KEY": TOKEN,
+                           "AIRTABLE_BASE_ID": fake.base_id,
+                           "AIRTABLE_API_URL": fake.url,
+                           "ALERT_WEBHOOK_URL": receiver.url})
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_store_timeout 1500ms;\n"
+                "    cerebro_cache off;\n    cerebro_jobs_interval 1s;\n"
+                "    cerebro_airtable_pause 3s;")
+    n.start()
+    try:
+        fake.fail_next(1, 429, body={"errors": [
+            {"error": "RATE_LIMIT_REACHED",
+             "message": "Rate limit exceeded"}]}, path="/v0/")
+        assert n.get("/cerebro/tables").status == 429
+
+        def health():
+            n.get("/health")
+
+        until(lambda: len(receiver.of("airtable_paused")) == 2, health)
+        fired, resolved = receiver.of("airtable_paused")
+        assert (fired["status"], resolved["status"]) == ("firing",
+                                                         "resolved")
+        assert "429" in fired["text"]
+    finally:
+        fake.stop()
