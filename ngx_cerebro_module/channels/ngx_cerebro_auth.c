@@ -896,8 +896,13 @@ ngx_cerebro_auth_access(ngx_http_request_t *r)
         return NGX_HTTP_UNAUTHORIZED;
     }
 
+    /*
+     * NGX_OK, not NGX_DECLINED, once the staff is known: the same under
+     * "satisfy all", and what grants access under "satisfy any" (/metrics:
+     * this host, or the staff's token).
+     */
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
     /* a change by a browser: from this very site, with the session's token */
@@ -920,7 +925,7 @@ checked:
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    return NGX_DECLINED;
+    return NGX_OK;
 }
 
 
