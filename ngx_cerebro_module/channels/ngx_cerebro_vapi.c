@@ -10,12 +10,8 @@
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_vapi_read.h"
 #include "ngx_cerebro_tools.h"
-#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store_replay.h"
 #include "cerebro_phone.h"
-
-
-/* a retried toolCallId gets the first answer for this long */
-#define NGX_CEREBRO_VAPI_REPLAY_TTL  (24 * 60 * 60 * 1000)
 
 
 typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
@@ -25,7 +21,7 @@ typedef struct {
     ngx_cerebro_tool_t         tool;
     ngx_str_t                  id;
     ngx_cerebro_vapi_ctx_t    *ctx;
-    ngx_cerebro_kv_op_t        kv;
+    ngx_cerebro_replay_t       replay;
     unsigned                   done:1;
     unsigned                   replayed:1;
 } ngx_cerebro_vapi_call_t;
@@ -73,10 +69,10 @@ static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
 static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
-static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
-static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r,
@@ -85,6 +81,7 @@ static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log);
 static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
@@ -101,6 +98,12 @@ static const char  ngx_cerebro_vapi_slow[] =
     "Lo siento, el sistema de reservas está tardando en responder. Puedo "
     "pasarle con el restaurante o pedir que le llamen en unos minutos.";
 
+/* a booking still being written: its outcome follows by WhatsApp */
+static const char  ngx_cerebro_vapi_confirming[] =
+    "Estoy terminando de confirmar su reserva con el sistema, que va lento. "
+    "En cuanto quede hecha le llegará la confirmación por WhatsApp; si no "
+    "pudiera hacerse, también se lo diremos por WhatsApp.";
+
 
 char *
 ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -112,6 +115,29 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
+    ngx_int_t  rc;
+
+    /*
+     * A credential carried in the headers is checked before a byte of the
+     * body is kept: an unauthenticated megabyte is discarded as it comes,
+     * never buffered.  Only the HMAC needs the body, and then its header
+     * must be there.
+     */
+    if (r->method == NGX_HTTP_POST
+        && ngx_cerebro_vapi_authenticate(r, NULL) != NGX_OK)
+    {
+        r->keepalive = 0;
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "invalid or missing VAPI "
+                                           "credentials");
+    }
+
     /* room to join the body in place (ngx_cerebro_http_body_bytes) */
     r->request_body_in_single_buf = 1;
 
@@ -184,6 +210,12 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
 
     type = &ctx->read.type;
 
+    if (ctx->read.call_id.len) {
+        ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                               ngx_cerebro_pstrdup0(r->pool,
+                                                    &ctx->read.call_id));
+    }
+
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
                                                       ngx_cerebro_module)),
@@ -240,7 +272,9 @@ ngx_cerebro_vapi_is(ngx_str_t *type, const char *name)
 
 /*
  * The legacy shared secret, a bearer credential, or an HMAC of the body:
- * whichever the request carries, compared in constant time.
+ * whichever the request carries, compared in constant time.  Without the
+ * body (NULL), before it is read: an HMAC header passes, to be checked
+ * once the body is there.
  */
 static ngx_int_t
 ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
@@ -276,6 +310,10 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
+    if (h && body == NULL) {
+        return NGX_OK;
+    }
+
     if (h) {
         ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
 
@@ -558,37 +596,34 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
         return ngx_cerebro_tool_start(&call->tool);
     }
 
-    call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
-    if (call->kv.key.data == NULL) {
+    call->replay.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
+    if (call->replay.key.data == NULL) {
         return NGX_ERROR;
     }
 
-    call->kv.key.len = ngx_sprintf(call->kv.key.data,
-                                   "cerebro:v1:vapi:tool:%V", &call->id)
-                       - call->kv.key.data;
-    call->kv.request = r;
-    call->kv.kind = NGX_CEREBRO_KV_GET;
-    call->kv.done = ngx_cerebro_vapi_replay;
-    call->kv.data = call;
+    call->replay.key.len = ngx_sprintf(call->replay.key.data,
+                                       "cerebro:v1:vapi:tool:%V%Z",
+                                       &call->id)
+                           - call->replay.key.data - 1;
+    call->replay.request = r;
+    call->replay.done = ngx_cerebro_vapi_replay;
+    call->replay.data = call;
 
-    return ngx_cerebro_kv_start(&call->kv);
+    return ngx_cerebro_replay_find(&call->replay);
 }
 
 
 static void
-ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 2
-        && op->result.data[1] == '|')
-    {
+    if (rp->found) {
         call->replayed = 1;
-        call->tool.failed = (op->result.data[0] == '1');
-        call->tool.text.data = op->result.data + 2;
-        call->tool.text.len = op->result.len - 2;
+        call->tool.failed = rp->failed;
+        call->tool.text = rp->text;
 
         ngx_cerebro_vapi_tool_done(&call->tool);
         return;
@@ -607,45 +642,31 @@ ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
 static ngx_int_t
 ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
 {
-    u_char  *p;
-
-    if (call->replayed || call->kv.key.len == 0) {
+    if (call->replayed || call->replay.key.len == 0) {
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
-    if (p == NULL) {
-        return NGX_DECLINED;
-    }
+    call->replay.text = call->tool.text;
+    call->replay.failed = call->tool.failed;
+    call->replay.done = ngx_cerebro_vapi_remembered;
 
-    p[0] = call->tool.failed ? '1' : '0';
-    p[1] = '|';
-    ngx_memcpy(p + 2, call->tool.text.data, call->tool.text.len);
-
-    call->kv.kind = NGX_CEREBRO_KV_SET;
-    call->kv.value.data = p;
-    call->kv.value.len = call->tool.text.len + 2;
-    call->kv.ttl = NGX_CEREBRO_VAPI_REPLAY_TTL;
-    call->kv.nx = 1;
-    call->kv.done = ngx_cerebro_vapi_remembered;
-
-    return ngx_cerebro_kv_start(&call->kv) == NGX_OK ? NGX_OK
-                                                      : NGX_DECLINED;
+    return ngx_cerebro_replay_keep(&call->replay) == NGX_OK ? NGX_OK
+                                                             : NGX_DECLINED;
 }
 
 
 static void
-ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+    if (!rp->kept) {
         ngx_cerebro_log(NGX_LOG_WARN,
                         call->ctx->request->connection->log, 0,
                         "tool answer not kept for replays: %s",
-                        op->error ? op->error : "unknown error");
+                        rp->error ? rp->error : "unknown error");
     }
 
     ngx_cerebro_vapi_call_answered(call);
@@ -696,8 +717,8 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
     call->done = 1;
 
     /*
-     * the answer waits for the replay key (bounded by the kv's own
-     * timeout): a retry that reaches another worker right after must find it
+     * the answer waits for the replay key (bounded by the store and kv
+     * timeouts): a retry that reaches another worker right after finds it
      */
     if (ngx_cerebro_vapi_remember(call) == NGX_OK) {
         return;
@@ -740,6 +761,28 @@ ngx_cerebro_vapi_deadline(ngx_event_t *ev)
  * answer has a fixed shape: it is written straight into one buffer, every
  * string escaped by nginx's JSON escaping, instead of built as a tree.
  */
+/*
+ * What a call says in the answer: its sentence, or, still running, the
+ * apology; a booking still being written is being confirmed, and its
+ * outcome goes to the guest by WhatsApp (the tool is told so).
+ */
+static ngx_str_t *
+ngx_cerebro_vapi_said(ngx_cerebro_vapi_call_t *call, ngx_str_t *slow,
+    ngx_str_t *confirming)
+{
+    if (call->done) {
+        return &call->tool.text;
+    }
+
+    if (call->tool.id == CEREBRO_TOOL_CREATE) {
+        call->tool.late = 1;
+        return confirming;
+    }
+
+    return slow;
+}
+
+
 static void
 ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 {
@@ -747,7 +790,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
     size_t                    len;
     ngx_int_t                 rc;
     ngx_buf_t                *b;
-    ngx_str_t                *text, slow;
+    ngx_str_t                *text, slow, confirming;
     ngx_uint_t                i, n;
     ngx_http_request_t       *r;
     ngx_cerebro_vapi_call_t  *call;
@@ -761,6 +804,8 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     slow.data = (u_char *) ngx_cerebro_vapi_slow;
     slow.len = sizeof(ngx_cerebro_vapi_slow) - 1;
+    confirming.data = (u_char *) ngx_cerebro_vapi_confirming;
+    confirming.len = sizeof(ngx_cerebro_vapi_confirming) - 1;
 
     /* function-call answers its one call as {"result":"..."} */
     n = ctx->legacy ? ngx_min(ctx->ncalls, 1) : ctx->ncalls;
@@ -769,7 +814,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
-        text = call->done ? &call->tool.text : &slow;
+        text = ngx_cerebro_vapi_said(call, &slow, &confirming);
 
         len += sizeof("{\"name\":\"\",\"toolCallId\":\"\",\"result\":\"\"},")
                - 1
@@ -790,7 +835,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
     p = b->pos;
 
     if (ctx->legacy && n == 1) {
-        text = ctx->calls[0].done ? &ctx->calls[0].tool.text : &slow;
+        text = ngx_cerebro_vapi_said(&ctx->calls[0], &slow, &confirming);
 
         p = ngx_cpymem(p, "{\"result\":\"", sizeof("{\"result\":\"") - 1);
         p = (u_char *) ngx_escape_json(p, text->data, text->len);
@@ -803,7 +848,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
-        text = call->done ? &call->tool.text : &slow;
+        text = ngx_cerebro_vapi_said(call, &slow, &confirming);
 
         if (i) {
             *p++ = ',';
@@ -1076,6 +1121,10 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
 
     ctx = op->data;
 
+    if (!op->repeated) {
+        ngx_cerebro_vapi_count_call(op->call_log);
+    }
+
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
@@ -1110,6 +1159,9 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     rc = ngx_cerebro_vapi_empty(r);
 
     status = ngx_cerebro_vapi_string(message, "status");
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
+                           status && ngx_strcmp(status, "in-progress") == 0);
 
     if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
         || (ngx_strcmp(status, "ringing") != 0
@@ -1214,4 +1266,20 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
+}
+
+
+/* once a call: a report VAPI sent again is not another call */
+static void
+ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log)
+{
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CALLS_ENDED,
+                           ngx_strstr(log->ended_reason, "error")
+                           ? "error" : log->ended_reason, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "booked", NULL,
+                           log->booked != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "changed", NULL,
+                           log->changed != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "cancelled", NULL,
+                           log->cancelled != 0);
 }

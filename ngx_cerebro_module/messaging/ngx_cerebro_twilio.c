@@ -27,7 +27,7 @@ static size_t ngx_cerebro_twilio_encoded_len(const char *s);
 
 #define NGX_CEREBRO_TWILIO_PATH_LEN  128
 /* the messages looked at when an attempt's answer was lost */
-#define NGX_CEREBRO_TWILIO_RECENT    "20"
+#define NGX_CEREBRO_TWILIO_RECENT    "50"
 /* our clock and Twilio's may disagree: by this much, in seconds */
 #define NGX_CEREBRO_TWILIO_SKEW      60
 

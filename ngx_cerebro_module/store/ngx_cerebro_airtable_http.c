@@ -25,6 +25,7 @@ static void ngx_cerebro_at_http_wait(ngx_cerebro_at_http_t *x,
 static void ngx_cerebro_at_http_timer(ngx_event_t *ev);
 static void ngx_cerebro_at_http_call(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call);
+static void ngx_cerebro_at_http_unknown(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x,
     ngx_cerebro_call_t *call);
 static void ngx_cerebro_at_http_retry(ngx_cerebro_at_http_t *x);
@@ -279,6 +280,7 @@ ngx_cerebro_at_http_request(ngx_cerebro_at_http_t *x, ngx_uint_t method,
     x->step = step;
     x->attempts = 0;
     x->unsafe = 0;
+    x->unknown = NULL;
     x->record = (id != NULL);
     ngx_str_null(&x->offset);
 
@@ -330,7 +332,8 @@ ngx_cerebro_at_http_send(ngx_cerebro_at_http_t *x)
 
     x->rate.limiter = x->mcf->limiter;
     x->rate.key = x->mcf->airtable_base_id;
-    x->rate.rate = NGX_CEREBRO_AIRTABLE_RATE;
+    x->rate.rate = x->per_second ? x->per_second
+                                 : NGX_CEREBRO_AIRTABLE_RATE;
     x->rate.window = NGX_CEREBRO_AIRTABLE_WINDOW;
     x->rate.max_wait = left;
     x->rate.request = x->r;
@@ -375,6 +378,8 @@ ngx_cerebro_at_http_slot(ngx_cerebro_at_http_t *x, ngx_int_t rc)
         return;
 
     case NGX_AGAIN:
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_LIMITER_QUEUED, NULL, NULL);
+        ngx_cerebro_metric_add(NGX_CEREBRO_M_LIMITER_WAIT, NULL, NULL, delay);
         ngx_cerebro_log_detail(x->mcf, x->log,
                                "airtable %s: queued %M ms by the limiter "
                                "(%s)", x->table, delay, x->rate.backend);
@@ -386,6 +391,9 @@ ngx_cerebro_at_http_slot(ngx_cerebro_at_http_t *x, ngx_int_t rc)
 
         if (delay < left) {
             /* the pause ends before the caller's deadline: wait it out */
+            ngx_cerebro_metric_inc(NGX_CEREBRO_M_LIMITER_QUEUED, NULL, NULL);
+            ngx_cerebro_metric_add(NGX_CEREBRO_M_LIMITER_WAIT, NULL, NULL,
+                                   delay);
             ngx_cerebro_log_detail(x->mcf, x->log,
                                    "airtable %s: base paused after a 429, "
                                    "waiting %M ms (%s)", x->table, delay,
@@ -553,11 +561,7 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
              * must wait until a late write would show.
              */
             if (call->timed_out || ngx_cerebro_at_http_left(x) == 0) {
-                x->maybe_written = 1;
-                ngx_cerebro_at_http_finish(x, CEREBRO_STORE_UNAVAILABLE,
-                                           "airtable %s: %s, the write "
-                                           "may have landed", x->table,
-                                           x->last_error);
+                ngx_cerebro_at_http_unknown(x);
                 return;
             }
 
@@ -582,6 +586,13 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
     {
         snprintf(x->last_error, sizeof(x->last_error), "HTTP %u",
                  (unsigned) status);
+
+        if (x->unsafe) {
+            /* Airtable has no idempotency key: a 5xx may have written */
+            ngx_cerebro_at_http_unknown(x);
+            return;
+        }
+
         ngx_cerebro_at_http_retry(x);
         return;
     }
@@ -610,6 +621,28 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
 }
 
 
+/* An unsafe exchange that may have written: its owner finds out. */
+static void
+ngx_cerebro_at_http_unknown(ngx_cerebro_at_http_t *x)
+{
+    x->maybe_written = 1;
+    x->unsafe = 0;
+
+    if (x->unknown == NULL || ngx_cerebro_at_http_left(x) == 0) {
+        ngx_cerebro_at_http_finish(x, CEREBRO_STORE_UNAVAILABLE,
+                                   "airtable %s: %s, the write may have "
+                                   "landed", x->table, x->last_error);
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_WARN, x->log, 0,
+                    "airtable %s: %s, the write may have landed: "
+                    "reading whether it did", x->table, x->last_error);
+
+    ngx_cerebro_at_http_wait(x, 0, x->unknown);
+}
+
+
 /* A 429: the whole base waits, on every worker (and host, with Redis). */
 static void
 ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x, ngx_cerebro_call_t *call)
@@ -618,6 +651,9 @@ ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x, ngx_cerebro_call_t *call)
 
     pause = x->pause ? x->pause : NGX_CEREBRO_AIRTABLE_PAUSE;
     pause = ngx_max(call->retry_after, pause);
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_AIRTABLE_429, NULL, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_AIRTABLE_PAUSE, NULL, NULL, pause);
 
     if (x->mcf->limiter) {
         ngx_cerebro_rate_pause(x->mcf->limiter, &x->mcf->airtable_base_id,

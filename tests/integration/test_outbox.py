@@ -264,6 +264,88 @@ def test_a_worker_killed_while_twilio_answers_sends_once(nginx_factory,
     assert len(sends(twilio)) == 1
 
 
+def test_confirmations_survive_killed_workers_sent_once(nginx_factory,
+                                                         twilio):
+    """Bookings from three callers at once while Twilio answers slowly
+    (1.5 s) and a worker is killed three times with first attempts in
+    flight: every booking has its confirmation, and Twilio gets each
+    exactly once (the jobs run finds the killed attempts' messages at
+    Twilio and adopts their sids)."""
+    import threading
+
+    PHONES = [GUEST, "+34600111333", "+34600111444"]
+    for p in PHONES:
+        twilio.open_window(p)
+
+    def sent_to_all():
+        return [m for p in PHONES for m in twilio.messages(p)]
+
+    twilio.configure(answer_delay=1.5)
+    n = nginx_factory(env=twilio_env(twilio), workers=2)
+    twilio.configure(callback_rewrite={PUBLIC: f"http://127.0.0.1:{n.port}"})
+    n.render()
+    n.edit_conf("http {", "http {\n" + KNOBS
+                + "    cerebro_outbox_lease 3s;\n")
+    n.start()
+    assert wait_for(lambda: len(n.workers()) == 2)
+
+    def caller(k):
+        for i in range(8):
+            msg = {"message": {
+                "type": "tool-calls",
+                "toolCallList": [{
+                    "id": f"t-{k}-{i}", "type": "function",
+                    "function": {"name": "create_reservation", "arguments": {
+                        "name": f"Guest{k}x{i}",
+                        "date": day(3 + 7 * i).isoformat(),
+                        "time": ["13:00", "20:30", "21:30"][k],
+                        "party_size": 2}}}],
+                "call": {"id": f"c-{k}-{i}",
+                         "customer": {"number": PHONES[k]}}}}
+            try:
+                n.request("POST", "/vapi/webhook", body=json.dumps(msg),
+                          headers={"Content-Type": "application/json"})
+            except OSError:
+                pass        # its worker was killed under it
+
+    threads = [threading.Thread(target=caller, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for k in (3, 8, 13):
+        # killed while Twilio holds answers to attempts in flight
+        assert wait_for(lambda: len(sent_to_all()) >= k, 30)
+        victim = sorted(n.workers())[0]
+        n.kill_worker(victim)
+        assert wait_for(lambda: victim not in n.workers()
+                        and len(n.workers()) == 2)
+    for t in threads:
+        t.join(60)
+
+    booked = []
+    for p in PHONES:
+        r = n.get("/cerebro/reservations?phone=" + urllib.parse.quote(p))
+        assert r.status == 200, r.body
+        booked += [b for b in r.json()["reservations"]
+                   if b.get("status") != "cancelled"]
+    assert len(booked) >= 13
+
+    def all_sent():
+        rows = [m for m in outbox(n, "?limit=500")["messages"]
+                if m["kind"] == "confirmation"]
+        return rows if rows and all(m["status"] == "sent"
+                                    for m in rows) else None
+
+    rows = wait_for(all_sent, timeout=60)
+    assert rows, outbox(n, "?limit=500")
+    names = sorted(b["client_name"] for b in booked)
+    assert sorted(m["reservation_id"] for m in rows) == sorted(
+        b["id"] for b in booked)
+    bodies = [m["body"] for m in sent_to_all()]
+    assert len(bodies) == len(set(bodies)) == len(rows), names
+    assert {m["twilio_sid"] for m in rows} == {
+        m["sid"] for m in sent_to_all()}
+
+
 # --- the 24-hour window ----------------------------------------------------------
 
 def test_63016_at_once_resends_as_template(nginx_factory, twilio):

@@ -528,7 +528,13 @@ test_booking_lifecycle(void **state)
     assert_int_equal(cerebro_sqlite_bookings_by_phone(db, PHONE2, 0, now,
                          list, 8, &n, NULL, &e), CEREBRO_STORE_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600111222", 0,
+    /* however it is typed, with the restaurant's country code */
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600 11 12 22", 0,
+                         start + 60, list, 8, &n, NULL, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].client_phone, PHONE);
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600 11", 0,
                          now, list, 8, &n, NULL, &e), CEREBRO_STORE_INVALID);
 
     /* bad input: invalid; a closed day: conflict with alternatives */
@@ -537,10 +543,11 @@ test_booking_lifecycle(void **state)
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
     assert_non_null(strstr(e.message, "client_name"));
-    q = breq(2026, 3, 6, 21, 0, 2, "Ana", "600111222");
+    q = breq(2026, 3, 6, 21, 0, 2, "Ana", "600 111 22");
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
+    assert_non_null(strstr(e.message, "client_phone"));
     q = breq(2026, 3, 6, 21, 0, 0, "Ana", PHONE);
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
                                                    &repeated, &e),
@@ -698,8 +705,16 @@ test_repeated_call(void **state)
     assert_int_equal(repeated, 1);
     assert_string_equal(r1.id, r2.id);
 
-    /* another call books another table */
+    /* the same guest at the same time in another call: the same booking */
     q.call_id = "call-456";
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(repeated, 1);
+    assert_string_equal(r1.id, r2.id);
+
+    /* another guest books another table */
+    q.client_phone = "+34600999000";
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
@@ -1025,6 +1040,9 @@ test_busy_is_unavailable(void **state)
     print_message("busy booking answered in %.1f ms\n", ms);
     assert_true(ms < 500.0);
     assert_non_null(strstr(e.message, "busy"));
+    /* busy: worth trying again, nothing written */
+    assert_int_equal(e.busy, 1);
+    assert_int_equal(e.broken, 0);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(cerebro_sqlite_guest_upsert(h2, PHONE, "Ana", NULL,
@@ -1150,9 +1168,16 @@ test_guests(void **state)
                      CEREBRO_STORE_OK);
     assert_null(strchr(g.preferences, 'y'));
 
-    assert_int_equal(cerebro_sqlite_guest_upsert(db, "34600111222", "X",
-                                                 NULL, now, &g, &created,
-                                                 &e), CEREBRO_STORE_INVALID);
+    /* the same guest, typed otherwise: found, not made again */
+    assert_int_equal(cerebro_sqlite_guest_upsert(db, "(+34) 600.111-222",
+                                                 "X", NULL, now, &g,
+                                                 &created, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(created, 0);
+    assert_string_equal(g.phone, PHONE);
+    assert_int_equal(cerebro_sqlite_guest_get(db, "600 11 12 22", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.phone, PHONE);
     assert_int_equal(cerebro_sqlite_guest_upsert(db, "+34 600", "X",
                                                  NULL, now, &g, &created,
                                                  &e), CEREBRO_STORE_INVALID);
@@ -1184,7 +1209,7 @@ test_call_log(void **state)
 
     memset(&c, 0, sizeof(c));
     snprintf(c.call_id, sizeof(c.call_id), "call-abc");
-    snprintf(c.caller, sizeof(c.caller), PHONE);
+    snprintf(c.caller, sizeof(c.caller), "600 111 222");
     c.started = 1767000000;
     c.ended = 1767000095;
     c.duration_s = 95;
@@ -1685,8 +1710,9 @@ test_upgrade_from_v1(void **state)
         old_file(path, sizeof(path), "v1", twice ? v1_worker_schema : NULL);
 
         db = open_db(path, tiny, tiny_json);
-        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
-        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 2);
+        assert_int_equal(cerebro_sqlite_schema_version(db),
+                         CEREBRO_SQLITE_SCHEMA_VERSION);
+        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 4);
 
         conn = conn_of(db);
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
@@ -1695,6 +1721,7 @@ test_upgrade_from_v1(void **state)
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
                                        " WHERE type = 'index'"
                                        " AND name = 'outbox_sid'"), 1);
+        assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 0);
 
         /* every row kept, nothing seeded again from the new model */
         assert_int_equal(cerebro_sqlite_tables(db, tables,
@@ -1750,12 +1777,92 @@ test_upgrade_from_v1(void **state)
 
         /* and opening it again changes nothing */
         db = open_db(path, tiny, tiny_json);
-        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+        assert_int_equal(cerebro_sqlite_schema_version(db),
+                         CEREBRO_SQLITE_SCHEMA_VERSION);
         assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d, &e),
                          CEREBRO_STORE_OK);
         assert_string_equal(d.status, "failed");
         cerebro_sqlite_close(db);
     }
+}
+
+
+/*
+ * Numbers as staff typed them in an older file: every one in E.164 after
+ * the upgrade, so that a search by +34600111222 finds "600 11 12 22";
+ * two guests (two opt-outs) that are one number become one, keeping what
+ * each knew.
+ */
+static void
+test_upgrade_normalises_phones(void **state)
+{
+    int                     n, v;
+    char                    path[256];
+    sqlite3                *conn;
+    cerebro_guest_t         g;
+    cerebro_sqlite_t       *db;
+    cerebro_call_log_t      c;
+    cerebro_reservation_t   list[4];
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    old_file(path, sizeof(path), "v1-phones",
+             "INSERT INTO reservations (id, client_name, client_phone, start,"
+             " pax, table_name, status, created, updated)"
+             " VALUES (8, 'Tecleada', '600 11 12 22', 1772913600, 2,"
+             " 'Vieja', 'confirmed', 1767000000, 1767000000);"
+             "INSERT INTO guests (name, phone, email, preferences, created,"
+             " updated) VALUES ('', '600 11 12 22', 'ana@example.com',"
+             " 'sin gluten', 1767000000, 1767000300),"
+             " ('Luis', '(+34) 600 555 666', '', '', 1767000000,"
+             " 1767000000),"
+             " ('Nadie', 'sin número', '', '', 1767000000, 1767000000);"
+             "INSERT INTO opt_out VALUES ('600.333.444', 0, 1767000500);"
+             "INSERT INTO call_log (call_id, caller, created)"
+             " VALUES ('call-typed', '600-111-222', 1767000000);");
+
+    db = open_db(path, tiny, tiny_json);
+    assert_int_equal(cerebro_sqlite_schema_version(db),
+                     CEREBRO_SQLITE_SCHEMA_VERSION);
+    conn = conn_of(db);
+
+    /* the two bookings of the guest, whichever way they were written */
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, PHONE, 0, 0, list,
+                                                      4, &n, NULL, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[1].client_name, "Tecleada");
+    assert_string_equal(list[1].client_phone, PHONE);
+
+    /* one guest: the old name, the typed row's email and preferences */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"
+                                   " WHERE phone = '+34600111222'"), 1);
+    assert_int_equal(cerebro_sqlite_guest_get(db, "600 11 12 22", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.name, "Antigua");
+    assert_string_equal(g.email, "ana@example.com");
+    assert_string_equal(g.preferences, "sin gluten");
+    assert_int_equal(cerebro_sqlite_guest_get(db, "+34600555666", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.name, "Luis");
+
+    /* what is no number stays as it was, for staff to mend */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"
+                                   " WHERE phone = 'sin número'"), 1);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"), 3);
+
+    /* one opt-out, the newer word */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM opt_out"), 1);
+    assert_int_equal(cerebro_sqlite_opt_out_get(db, PHONE2, &v, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(v, 0);
+
+    assert_int_equal(cerebro_sqlite_call_log_get(db, "call-typed", &c, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(c.caller, PHONE);
+
+    cerebro_sqlite_close(db);
 }
 
 
@@ -1791,7 +1898,8 @@ test_upgrade_rolled_back(void **state)
     raw_exec(conn, "DROP TABLE outbox_sid");
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
     db = open_db(path, tiny, tiny_json);
-    assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+    assert_int_equal(cerebro_sqlite_schema_version(db),
+                     CEREBRO_SQLITE_SCHEMA_VERSION);
     cerebro_sqlite_close(db);
 
     /* a new file whose seeding fails keeps no table of the schema */
@@ -1813,6 +1921,122 @@ test_upgrade_rolled_back(void **state)
                                    " WHERE name IN ('meta', 'tables',"
                                    " 'reservations', 'guests')"), 0);
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+
+/*
+ * A tool call's answer kept by its key: the first answer stays, a
+ * restart keeps it, it expires, and the expired keys drain by themselves.
+ */
+static void
+test_replay(void **state)
+{
+    int                     failed, inserted, i;
+    char                    path[256], key[64], answer[64];
+    size_t                  len;
+    sqlite3                *conn;
+    cerebro_sqlite_t       *db;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "replay");
+    db = open_db(path, tiny, tiny_json);
+
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 1000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_NOT_FOUND);
+
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k1", 0, "Reservado.", 10,
+                                               1000, 1000 + 86400, &inserted,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(inserted, 1);
+
+    /* a second answer for the same key does not replace the first */
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k1", 1, "Otra.", 5,
+                                               1001, 1001 + 86400, &inserted,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(inserted, 0);
+
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 2000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Reservado.");
+    assert_int_equal(len, 10);
+    assert_int_equal(failed, 0);
+
+    /* cut to the caller's buffer, NUL-terminated */
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 2000, answer, 5,
+                                               &len, &failed, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Rese");
+
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k2", 1, "Error.", 6,
+                                               1000, 1500, &inserted, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k2", 1499, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(failed, 1);
+
+    /* expired: not answered, even before it is dropped */
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k2", 1500, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_NOT_FOUND);
+
+    cerebro_sqlite_close(db);
+
+    /* a restart keeps what did not expire */
+    db = open_db(path, tiny, tiny_json);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 3000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Reservado.");
+
+    /* many keys expire together; each put drops some, never the live */
+    for (i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "old-%d", i);
+        assert_int_equal(cerebro_sqlite_replay_put(db, key, 0, "x", 1, 1000,
+                                                   1600, &inserted, &e),
+                         CEREBRO_STORE_OK);
+    }
+
+    conn = conn_of(db);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 102);
+
+    for (i = 0; i < 10; i++) {
+        snprintf(key, sizeof(key), "new-%d", i);
+        assert_int_equal(cerebro_sqlite_replay_put(db, key, 0, "y", 1, 5000,
+                                                   5000 + 86400, &inserted,
+                                                   &e),
+                         CEREBRO_STORE_OK);
+    }
+
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"
+                                   " WHERE expires <= 5000"), 0);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 11);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 5000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+
+    /* too long, or no key */
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k3", 0, "x",
+                                               CEREBRO_SQLITE_REPLAY_LEN, 5000,
+                                               9000, &inserted, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_replay_put(db, "", 0, "x", 1, 5000, 9000,
+                                               &inserted, &e),
+                     CEREBRO_STORE_INVALID);
+
+    cerebro_sqlite_close(db);
 }
 
 
@@ -2124,6 +2348,7 @@ main(void)
         cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_upgrade_from_v1),
         cmocka_unit_test(test_upgrade_rolled_back),
+        cmocka_unit_test(test_upgrade_normalises_phones),
         cmocka_unit_test(test_failed_write_rolls_back),
         cmocka_unit_test(test_booking_lifecycle),
         cmocka_unit_test(test_repeated_call),
@@ -2132,6 +2357,7 @@ main(void)
         cmocka_unit_test(test_busy_is_unavailable),
         cmocka_unit_test(test_guests),
         cmocka_unit_test(test_call_log),
+        cmocka_unit_test(test_replay),
         cmocka_unit_test(test_outbox),
         cmocka_unit_test(test_deliveries),
         cmocka_unit_test(test_outbox_counts_and_reminders),
