@@ -402,8 +402,18 @@ async function showOutbox() {
     el("td", {}, new Date(m.created * 1000).toLocaleString("es-ES")),
     el("td", {}, m.to), el("td", {}, m.kind),
     el("td", {}, m.delivery || m.status), el("td", {}, m.attempts),
-    el("td", {}, m.last_error || m.error_code || ""),
+    el("td", {}, m.last_error || m.error_code || "",
+       m.status === "failed" && m.body
+         ? el("button", {class: "resend", onclick: () => resend(m)},
+              "Reenviar") : null),
     el("td", {}, m.body || m.template_sid || ""))));
+}
+
+async function resend(m) {
+  const r = await api("POST", "/cerebro/outbox", {resend: m.id});
+  notice(r.ok ? `Mensaje a ${m.to} en cola otra vez.`
+              : (r.data.error || "No se pudo reenviar."), !r.ok);
+  showOutbox();
 }
 
 // ---- the page --------------------------------------------------------------

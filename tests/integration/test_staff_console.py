@@ -108,3 +108,43 @@ def test_the_restaurant_and_the_console_files(small):
         assert r.header("x-frame-options") == "DENY"
         assert "frame-ancestors 'none'" in \
             r.header("content-security-policy")
+
+
+def test_a_failed_message_is_sent_again_by_hand(nginx_factory):
+    from test_outbox import GUEST, TwilioFake, book as voice_book, row_where
+    from test_outbox import start as outbox_start
+
+    fake = TwilioFake(window_numbers=[GUEST])
+    fake.start()
+    try:
+        fake.configure(invalid_numbers=[GUEST])
+        n = outbox_start(nginx_factory, fake)
+        voice_book(n)
+        [failed] = row_where(n, lambda m: m["status"] == "failed")
+        assert failed["last_error"].startswith("21211")
+        fake.configure(invalid_numbers=[])
+
+        def resend():
+            return n.request("POST", "/cerebro/outbox", headers=JSON,
+                             body=json.dumps({"resend": failed["id"]}))
+
+        r = resend()
+        assert r.status == 202, r.body
+        again = row_where(n, lambda m: m["id"] != failed["id"]
+                          and m["status"] == "sent")
+        assert len(again) == 1 and again[0]["body"] == failed["body"]
+        # a second click queues nothing more; the failed row stays failed
+        assert resend().status == 202
+        rows = n.get("/cerebro/outbox").json()["messages"]
+        assert len(rows) == 2
+        assert [m["status"] for m in rows if m["id"] == failed["id"]] \
+            == ["failed"]
+        assert len(fake.messages()) == 1
+        # only a failed one
+        r = n.request("POST", "/cerebro/outbox", headers=JSON,
+                      body=json.dumps({"resend": again[0]["id"]}))
+        assert r.status == 409
+        assert n.request("POST", "/cerebro/outbox", headers=JSON,
+                         body=b'{"resend": 99999}').status == 404
+    finally:
+        fake.stop()
