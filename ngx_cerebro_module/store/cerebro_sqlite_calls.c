@@ -18,6 +18,12 @@ static const cerebro_sqlite_sql_t  sql_call_get = { ST_CALL_GET,
     " WHERE call_id = ?1" };
 
 
+static const cerebro_sqlite_sql_t  sql_call_recent = { ST_CALL_RECENT,
+    "SELECT call_id, caller, started, ended, duration_s, ended_reason,"
+    " summary, cost, booked, changed, cancelled FROM call_log"
+    " WHERE started >= ?1 ORDER BY started DESC LIMIT ?2" };
+
+
 static void read_call(sqlite3_stmt *st, void *out);
 
 
@@ -100,4 +106,26 @@ cerebro_sqlite_call_log_get(cerebro_sqlite_t *db, const char *call_id,
 
     return cerebro_sqlite_row(db, &sql_call_get, 0, call_id, read_call, out,
                               "call log", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db, int64_t since,
+    cerebro_call_log_t *out, int max, int *n, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *n = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_call_recent, &st, "call log", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, max > 0 ? max : 0);
+
+    return cerebro_sqlite_list(db, st, read_call, out, sizeof(*out), max, n,
+                               NULL, "call log", e);
 }

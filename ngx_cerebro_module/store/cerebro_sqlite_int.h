@@ -47,6 +47,7 @@ enum {
     /* cerebro_sqlite_calls.c */
     ST_CALL_INSERT,
     ST_CALL_GET,
+    ST_CALL_RECENT,
     /* cerebro_sqlite_outbox.c */
     ST_OB_INSERT,
     ST_OB_BY_KEY,

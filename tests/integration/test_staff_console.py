@@ -148,3 +148,26 @@ def test_a_failed_message_is_sent_again_by_hand(nginx_factory):
                          body=b'{"resend": 99999}').status == 404
     finally:
         fake.stop()
+
+
+def test_the_call_log_of_the_last_days(small):
+    import time as clock
+    from voice import fixture, post
+
+    report = json.loads(fixture("end-of-call-report.json"))
+    msg = report["message"]
+    started = clock.time() - 3600
+    msg["startedAt"] = clock.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                      clock.gmtime(started))
+    msg["endedAt"] = clock.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                    clock.gmtime(started + 210))
+    assert post(small, report).json() == {}
+    r = small.get("/cerebro/calls?days=14")
+    assert r.status == 200, r.body
+    [call] = r.json()["calls"]
+    assert call["call_id"] == msg["call"]["id"]
+    assert call["duration_s"] == 210
+    assert call["summary"] and call["ended_reason"] == msg["endedReason"]
+    assert abs(call["started"] - started) < 2
+    assert small.get("/cerebro/calls?days=0").status == 400
+    assert small.get("/cerebro/calls", anonymous=True).status == 401
