@@ -130,7 +130,8 @@ def test_a_message_whose_worker_died_is_answered_by_the_jobs_run(
     openai.push_content("Sí, tenemos terraza.")
 
     def run_jobs():
-        r = n.request("POST", "/_cerebro/jobs", body="")
+        r = n.request("POST", "/_cerebro/jobs", body="",
+                      headers=n.jobs_headers())
         assert r.status == 200, r.body
         return replies_to(n, PHONE)
 
@@ -142,7 +143,8 @@ def test_a_message_whose_worker_died_is_answered_by_the_jobs_run(
     # later runs and a late retry of Twilio's do not answer it again
     asked = len(openai.chat_requests())
     for _ in range(3):
-        assert n.request("POST", "/_cerebro/jobs", body="").status == 200
+        assert n.request("POST", "/_cerebro/jobs", body="",
+                         headers=n.jobs_headers()).status == 200
     assert twiml(g.post(params)) == ""
     assert len(replies_to(n, PHONE)) == 1
     assert len(openai.chat_requests()) == asked
