@@ -15,6 +15,8 @@
 #include "cerebro_restaurant.h"
 #include "cerebro_signature.h"
 #include "ngx_cerebro_util.h"
+#include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_logvars.h"
 
 
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
@@ -66,8 +68,11 @@ typedef struct {
     void                      *store;            /* its backend */
     void                      *limiter;          /* shared memory zone */
     void                      *health;           /* the store's, a zone */
+    void                      *metrics;          /* ngx_cerebro_metrics.c */
+    ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_str_t                  sqlite_path;
     ngx_msec_t                 store_deadline;
+    ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
     /* the voice channel */
     ngx_msec_t                 vapi_deadline;

@@ -8,6 +8,8 @@
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_settings.h"
 #include "ngx_cerebro_health.h"
+#include "ngx_cerebro_metrics.h"
+#include "ngx_cerebro_metrics_http.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
@@ -131,6 +133,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, restaurant_file),
+      NULL },
+
+    { ngx_string("cerebro_guest_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, guest_limit),
       NULL },
 
     { ngx_string("cerebro_store_timeout"),
@@ -371,6 +380,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cerebro_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_metrics,
+      0,
+      0,
+      NULL },
+
     { ngx_string("cerebro_info"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_info,
@@ -416,6 +432,10 @@ ngx_module_t  ngx_cerebro_module = {
 static ngx_int_t
 ngx_cerebro_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_cerebro_logvars_add(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_cerebro_upstream_add_variables(cf);
 }
 
@@ -442,6 +462,7 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->debug = NGX_CONF_UNSET;
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
     mcf->cache = NGX_CONF_UNSET;
+    mcf->guest_limit = NGX_CONF_UNSET;
     mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->reminder_hour = NGX_CONF_UNSET;
@@ -507,9 +528,11 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
     ngx_conf_init_value(mcf->cache, 1);
+    ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_value(mcf->near_cache, 1);
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
+        || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK

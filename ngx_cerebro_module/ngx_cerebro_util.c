@@ -111,3 +111,59 @@ ngx_cerebro_pstrdup0(ngx_pool_t *pool, ngx_str_t *s)
 
     return (char *) p;
 }
+
+
+ngx_shm_zone_t *
+ngx_cerebro_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    ngx_shm_zone_init_pt init, void *data)
+{
+    ngx_shm_zone_t  *shm_zone;
+
+    shm_zone = ngx_shared_memory_add(cf, name, size, &ngx_cerebro_module);
+    if (shm_zone == NULL) {
+        return NULL;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: shared zone \"%V\" is already in use",
+                           name);
+        return NULL;
+    }
+
+    shm_zone->init = init;
+    shm_zone->data = data;
+
+    return shm_zone;
+}
+
+
+void *
+ngx_cerebro_shm_zone_struct(ngx_shm_zone_t *shm_zone, void *old, size_t size,
+    ngx_uint_t *fresh)
+{
+    void             *sh;
+    ngx_slab_pool_t  *shpool;
+
+    *fresh = 0;
+
+    if (old) {
+        return old;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        return shpool->data;
+    }
+
+    sh = ngx_slab_calloc(shpool, size);
+    if (sh == NULL) {
+        return NULL;
+    }
+
+    shpool->data = sh;
+    *fresh = 1;
+
+    return sh;
+}

@@ -10,12 +10,8 @@
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_vapi_read.h"
 #include "ngx_cerebro_tools.h"
-#include "ngx_cerebro_kv.h"
+#include "ngx_cerebro_store_replay.h"
 #include "cerebro_phone.h"
-
-
-/* a retried toolCallId gets the first answer for this long */
-#define NGX_CEREBRO_VAPI_REPLAY_TTL  (24 * 60 * 60 * 1000)
 
 
 typedef struct ngx_cerebro_vapi_ctx_s  ngx_cerebro_vapi_ctx_t;
@@ -25,7 +21,7 @@ typedef struct {
     ngx_cerebro_tool_t         tool;
     ngx_str_t                  id;
     ngx_cerebro_vapi_ctx_t    *ctx;
-    ngx_cerebro_kv_op_t        kv;
+    ngx_cerebro_replay_t       replay;
     unsigned                   done:1;
     unsigned                   replayed:1;
 } ngx_cerebro_vapi_call_t;
@@ -73,10 +69,10 @@ static ngx_int_t ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
 static cJSON *ngx_cerebro_vapi_arguments(ngx_http_request_t *r,
     cJSON *function);
 static void ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool);
-static void ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp);
 static ngx_int_t ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call);
 static void ngx_cerebro_vapi_call_answered(ngx_cerebro_vapi_call_t *call);
-static void ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_vapi_deadline(ngx_event_t *ev);
 static void ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx);
 static ngx_int_t ngx_cerebro_vapi_transfer(ngx_http_request_t *r,
@@ -85,6 +81,7 @@ static const char *ngx_cerebro_vapi_last_words(cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_end_of_call(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log);
 static ngx_int_t ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_vapi_empty(ngx_http_request_t *r);
@@ -206,6 +203,12 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     type = &ctx->read.type;
+
+    if (ctx->read.call_id.len) {
+        ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID,
+                               ngx_cerebro_pstrdup0(r->pool,
+                                                    &ctx->read.call_id));
+    }
 
     ngx_cerebro_log_detail(((ngx_cerebro_main_conf_t *)
                             ngx_http_get_module_main_conf(r,
@@ -587,37 +590,34 @@ ngx_cerebro_vapi_start_call(ngx_cerebro_vapi_ctx_t *ctx,
         return ngx_cerebro_tool_start(&call->tool);
     }
 
-    call->kv.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
-    if (call->kv.key.data == NULL) {
+    call->replay.key.data = ngx_pnalloc(r->pool, call->id.len + 32);
+    if (call->replay.key.data == NULL) {
         return NGX_ERROR;
     }
 
-    call->kv.key.len = ngx_sprintf(call->kv.key.data,
-                                   "cerebro:v1:vapi:tool:%V", &call->id)
-                       - call->kv.key.data;
-    call->kv.request = r;
-    call->kv.kind = NGX_CEREBRO_KV_GET;
-    call->kv.done = ngx_cerebro_vapi_replay;
-    call->kv.data = call;
+    call->replay.key.len = ngx_sprintf(call->replay.key.data,
+                                       "cerebro:v1:vapi:tool:%V%Z",
+                                       &call->id)
+                           - call->replay.key.data - 1;
+    call->replay.request = r;
+    call->replay.done = ngx_cerebro_vapi_replay;
+    call->replay.data = call;
 
-    return ngx_cerebro_kv_start(&call->kv);
+    return ngx_cerebro_replay_find(&call->replay);
 }
 
 
 static void
-ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_replay(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 2
-        && op->result.data[1] == '|')
-    {
+    if (rp->found) {
         call->replayed = 1;
-        call->tool.failed = (op->result.data[0] == '1');
-        call->tool.text.data = op->result.data + 2;
-        call->tool.text.len = op->result.len - 2;
+        call->tool.failed = rp->failed;
+        call->tool.text = rp->text;
 
         ngx_cerebro_vapi_tool_done(&call->tool);
         return;
@@ -636,45 +636,31 @@ ngx_cerebro_vapi_replay(ngx_cerebro_kv_op_t *op)
 static ngx_int_t
 ngx_cerebro_vapi_remember(ngx_cerebro_vapi_call_t *call)
 {
-    u_char  *p;
-
-    if (call->replayed || call->kv.key.len == 0) {
+    if (call->replayed || call->replay.key.len == 0) {
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(call->ctx->request->pool, call->tool.text.len + 2);
-    if (p == NULL) {
-        return NGX_DECLINED;
-    }
+    call->replay.text = call->tool.text;
+    call->replay.failed = call->tool.failed;
+    call->replay.done = ngx_cerebro_vapi_remembered;
 
-    p[0] = call->tool.failed ? '1' : '0';
-    p[1] = '|';
-    ngx_memcpy(p + 2, call->tool.text.data, call->tool.text.len);
-
-    call->kv.kind = NGX_CEREBRO_KV_SET;
-    call->kv.value.data = p;
-    call->kv.value.len = call->tool.text.len + 2;
-    call->kv.ttl = NGX_CEREBRO_VAPI_REPLAY_TTL;
-    call->kv.nx = 1;
-    call->kv.done = ngx_cerebro_vapi_remembered;
-
-    return ngx_cerebro_kv_start(&call->kv) == NGX_OK ? NGX_OK
-                                                      : NGX_DECLINED;
+    return ngx_cerebro_replay_keep(&call->replay) == NGX_OK ? NGX_OK
+                                                             : NGX_DECLINED;
 }
 
 
 static void
-ngx_cerebro_vapi_remembered(ngx_cerebro_kv_op_t *op)
+ngx_cerebro_vapi_remembered(ngx_cerebro_replay_t *rp)
 {
     ngx_cerebro_vapi_call_t  *call;
 
-    call = op->data;
+    call = rp->data;
 
-    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+    if (!rp->kept) {
         ngx_cerebro_log(NGX_LOG_WARN,
                         call->ctx->request->connection->log, 0,
                         "tool answer not kept for replays: %s",
-                        op->error ? op->error : "unknown error");
+                        rp->error ? rp->error : "unknown error");
     }
 
     ngx_cerebro_vapi_call_answered(call);
@@ -725,8 +711,8 @@ ngx_cerebro_vapi_tool_done(ngx_cerebro_tool_t *tool)
     call->done = 1;
 
     /*
-     * the answer waits for the replay key (bounded by the kv's own
-     * timeout): a retry that reaches another worker right after must find it
+     * the answer waits for the replay key (bounded by the store and kv
+     * timeouts): a retry that reaches another worker right after finds it
      */
     if (ngx_cerebro_vapi_remember(call) == NGX_OK) {
         return;
@@ -1105,6 +1091,10 @@ ngx_cerebro_vapi_logged(ngx_cerebro_store_op_t *op)
 
     ctx = op->data;
 
+    if (!op->repeated) {
+        ngx_cerebro_vapi_count_call(op->call_log);
+    }
+
     if (op->error.kind != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
                         "call log of \"%s\" not written (%s): %s",
@@ -1139,6 +1129,9 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     rc = ngx_cerebro_vapi_empty(r);
 
     status = ngx_cerebro_vapi_string(message, "status");
+
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
+                           status && ngx_strcmp(status, "in-progress") == 0);
 
     if (rc != NGX_OK || status == NULL || !ngx_cerebro_kv_cache_enabled(mcf)
         || (ngx_strcmp(status, "ringing") != 0
@@ -1243,4 +1236,20 @@ ngx_cerebro_vapi_cleanup(void *data)
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
     }
+}
+
+
+/* once a call: a report VAPI sent again is not another call */
+static void
+ngx_cerebro_vapi_count_call(const cerebro_call_log_t *log)
+{
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CALLS_ENDED,
+                           ngx_strstr(log->ended_reason, "error")
+                           ? "error" : log->ended_reason, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "booked", NULL,
+                           log->booked != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "changed", NULL,
+                           log->changed != 0);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_CHANGING, "cancelled", NULL,
+                           log->cancelled != 0);
 }

@@ -241,6 +241,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     /* before anything else is believed */
     rc = ngx_cerebro_twilio_verify_request(r, params, n, body);
     if (rc != NGX_OK) {
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "rejected", NULL);
         return ngx_cerebro_twilio_refuse(r, rc);
     }
 
@@ -313,6 +314,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 
     ctx->sid.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &sid);
     ctx->sid.len = sid.len;
+    ngx_cerebro_logvar_set(r, NGX_CEREBRO_LOG_CALL_ID, (char *) ctx->sid.data);
 
     if (ctx->text.data == NULL || ctx->sid.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -659,6 +661,8 @@ ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op)
     ngx_cerebro_whatsapp_ctx_t  *ctx;
 
     ctx = op->data;
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "duplicate", NULL);
 
     if (op->rc == NGX_CEREBRO_KV_OK && op->result.len >= 5
         && ngx_strncmp(op->result.data, "done:", 5) == 0)
@@ -1106,6 +1110,9 @@ static void
 ngx_cerebro_whatsapp_finish(ngx_cerebro_whatsapp_ctx_t *ctx,
     const char *text)
 {
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN,
+                           ctx->late ? "late" : "answered", NULL);
+
     if (text != (char *) ctx->reply.data) {
         if (text) {
             ctx->reply.data = (u_char *) text;

@@ -425,6 +425,12 @@ ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
 
     rc = ngx_cerebro_outbox_sent(a, &result);
 
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_WHATSAPP_OUT,
+                           result == NGX_CEREBRO_OUTBOX_SENT ? "sent"
+                           : (result == NGX_CEREBRO_OUTBOX_RETRY ? "retried"
+                                                                : "failed"),
+                           NULL, rc != NGX_AGAIN);
+
     /* NGX_AGAIN: a template went out in its place, and that one reports */
     if (rc != NGX_AGAIN && a->done) {
         a->done(a->data, result);

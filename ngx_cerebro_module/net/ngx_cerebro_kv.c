@@ -324,6 +324,17 @@ ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
 }
 
 
+ngx_uint_t
+ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf)
+{
+    ngx_cerebro_kv_t  *kv;
+
+    kv = mcf->kv;
+
+    return kv != NULL && kv->redis != NULL;
+}
+
+
 static ngx_cerebro_kv_t *
 ngx_cerebro_kv_get_conf(ngx_cerebro_kv_op_t *op)
 {

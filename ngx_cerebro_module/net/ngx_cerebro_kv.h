@@ -161,5 +161,11 @@ void ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
 /* Redis is configured and connected: a read costs a round trip. */
 ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
 
+/*
+ * Redis is configured, up or down: other hosts may share what is there,
+ * and may have written it.
+ */
+ngx_uint_t ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf);
+
 
 #endif /* _NGX_CEREBRO_KV_H_INCLUDED_ */

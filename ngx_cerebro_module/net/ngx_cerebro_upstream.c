@@ -29,6 +29,12 @@ static ngx_str_t  ngx_cerebro_service_prefix[] = {
 };
 
 
+/* the metrics' "api" label, by ngx_cerebro_service_e */
+static const char  *ngx_cerebro_service_names[] = {
+    "airtable", "openai", "twilio"
+};
+
+
 static ngx_str_t  ngx_cerebro_method_names[] = {
     ngx_string("GET"),
     ngx_string("POST"),
@@ -257,6 +263,12 @@ ngx_cerebro_call_wakeup(ngx_event_t *ev)
 
     call = ev->data;
     c = call->request->connection;
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_UPSTREAM,
+                           ngx_cerebro_service_names[call->service],
+                           call->timed_out ? "timeout"
+                           : ngx_cerebro_metric_status_class(call->status));
+    ngx_cerebro_logvar_add_time(call->request, call->elapsed);
 
     call->done(call);
 

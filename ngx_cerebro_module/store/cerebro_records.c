@@ -1,10 +1,13 @@
 /*
- * Names of the store's error kinds and outbox states, and the copy helper
- * both backends use to fill fixed-size record fields.
+ * Names of the store's error kinds and outbox states, the copy helper
+ * both backends use to fill fixed-size record fields, and the rules of a
+ * booking every backend applies: the decision and who keeps a table when
+ * writers raced.
  */
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cerebro_records.h"
@@ -68,6 +71,7 @@ cerebro_store_error_set(cerebro_store_error_t *e, cerebro_store_err_t kind,
 
     e->kind = kind;
     e->broken = 0;
+    e->busy = 0;
     e->message[0] = '\0';
 
     if (fmt != NULL) {
@@ -115,16 +119,126 @@ cerebro_rec_copy(char *dst, size_t size, const char *src)
 }
 
 
+static void
+cerebro_rec_engine_one(const cerebro_restaurant_t *r,
+    const cerebro_reservation_t *rec, cerebro_booking_t *b)
+{
+    uint64_t  mask;
+
+    if (cerebro_engine_tables_for_name(r, rec->table, &mask, NULL, 0) < 0) {
+        mask = 0;
+    }
+
+    b->start = rec->start;
+    b->end = 0;
+    b->party = rec->pax;
+    b->tables = mask;
+    b->status = CEREBRO_BOOKING_ACTIVE;
+    b->end = cerebro_engine_booking_end(r, b);
+}
+
+
 int
 cerebro_rec_to_engine(const cerebro_restaurant_t *r,
-    const cerebro_reservation_t *recs, int n, cerebro_booking_t *out)
+    const cerebro_reservation_t *recs, int n, const char *exclude,
+    cerebro_booking_t *out)
 {
-    int                 i, k;
-    uint64_t            mask;
-    cerebro_booking_t  *b;
+    int  i, k;
 
     k = 0;
 
+    for (i = 0; i < n; i++) {
+        if (cerebro_booking_status_from_string(recs[i].status)
+            == CEREBRO_BOOKING_CANCELLED
+            || (exclude && exclude[0] && strcmp(recs[i].id, exclude) == 0))
+        {
+            continue;
+        }
+
+        cerebro_rec_engine_one(r, &recs[i], &out[k++]);
+    }
+
+    return k;
+}
+
+
+cerebro_store_err_t
+cerebro_rec_decide(const cerebro_restaurant_t *r, const cerebro_booking_t *b,
+    int n, int64_t now, const cerebro_request_t *want,
+    cerebro_answer_t *answer, cerebro_store_error_t *e)
+{
+    cerebro_engine_query(r, b, n, now, want, answer);
+
+    switch (answer->reason) {
+
+    case CEREBRO_AVAIL_OK:
+        return cerebro_store_error_set(e, CEREBRO_STORE_OK, "booking: ok");
+
+    case CEREBRO_AVAIL_INVALID:
+        return cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
+                                       "booking: bad date, time or party");
+
+    default:
+        return cerebro_store_error_set(e, CEREBRO_STORE_CONFLICT,
+                                       "booking: slot not available (%s), "
+                                       "%d alternatives",
+                                       cerebro_reason_name(answer->reason),
+                                       answer->nalts);
+    }
+}
+
+
+/* the order in which the store put them there */
+static int
+cerebro_rec_before(const cerebro_reservation_t *a,
+    const cerebro_reservation_t *b)
+{
+    if (a->written_ms != b->written_ms) {
+        return a->written_ms < b->written_ms;
+    }
+
+    return strcmp(a->id, b->id) < 0;
+}
+
+
+int
+cerebro_rec_stands(const cerebro_restaurant_t *r,
+    const cerebro_reservation_t *recs, int n, const char *id)
+{
+    int                           i, j, k, mine, nkept, blocked;
+    int                          *order, *kept;
+    cerebro_booking_t            *bk, me, other;
+    const cerebro_reservation_t  *x;
+
+    mine = -1;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(recs[i].id, id) == 0
+            && cerebro_booking_status_from_string(recs[i].status)
+               != CEREBRO_BOOKING_CANCELLED)
+        {
+            mine = i;
+        }
+    }
+
+    if (mine < 0) {
+        return -1;
+    }
+
+    order = malloc(2 * (size_t) n * sizeof(int));
+    bk = malloc((size_t) n * sizeof(cerebro_booking_t));
+
+    if (order == NULL || bk == NULL) {
+        free(order);
+        free(bk);
+        /* no memory to tell: the safe side is to give the place up */
+        return 0;
+    }
+
+    kept = order + n;
+    k = 0;
+
+    /* the active ones, in the store's order (insertion: n is one day) */
     for (i = 0; i < n; i++) {
         if (cerebro_booking_status_from_string(recs[i].status)
             == CEREBRO_BOOKING_CANCELLED)
@@ -132,20 +246,48 @@ cerebro_rec_to_engine(const cerebro_restaurant_t *r,
             continue;
         }
 
-        if (cerebro_engine_tables_for_name(r, recs[i].table, &mask, NULL, 0)
-            < 0)
+        for (j = k;
+             j > 0 && cerebro_rec_before(&recs[i], &recs[order[j - 1]]);
+             j--)
         {
-            mask = 0;
+            order[j] = order[j - 1];
         }
 
-        b = &out[k++];
-        b->start = recs[i].start;
-        b->end = 0;
-        b->party = recs[i].pax;
-        b->tables = mask;
-        b->status = CEREBRO_BOOKING_ACTIVE;
-        b->end = cerebro_engine_booking_end(r, b);
+        order[j] = i;
+        cerebro_rec_engine_one(r, &recs[i], &bk[i]);
+        k++;
     }
 
-    return k;
+    nkept = 0;
+    blocked = 0;
+
+    for (i = 0; i < k; i++) {
+        me = bk[order[i]];
+        x = &recs[order[i]];
+        blocked = 0;
+
+        for (j = 0; me.tables && j < nkept; j++) {
+            other = bk[kept[j]];
+
+            if ((other.tables & me.tables)
+                && other.start < me.end && me.start < other.end)
+            {
+                blocked = 1;
+                break;
+            }
+        }
+
+        if (x == &recs[mine]) {
+            break;
+        }
+
+        if (!blocked) {
+            kept[nkept++] = order[i];
+        }
+    }
+
+    free(order);
+    free(bk);
+
+    return !blocked;
 }

@@ -62,11 +62,14 @@ typedef enum {
  * An error kind and what went wrong, for a log line (never for a guest).
  * broken: an UNAVAILABLE that lasts until somebody acts (the file cannot
  * be opened or written, the credentials or the base are refused), unlike
- * a busy database or an upstream that is slow for a while.
+ * a busy database or an upstream that is slow for a while.  busy: an
+ * UNAVAILABLE because another connection held the database, with nothing
+ * written: the same call may simply be made again.
  */
 typedef struct {
     cerebro_store_err_t  kind;
     int                  broken;
+    int                  busy;
     char                 message[CEREBRO_STORE_MSG_LEN];
 } cerebro_store_error_t;
 
@@ -95,6 +98,8 @@ typedef struct {
     char      source[CEREBRO_REC_SOURCE_LEN];           /* voice, whatsapp */
     char      call_id[CEREBRO_REC_CALL_ID_LEN];
     int64_t   created;          /* UTC seconds */
+    int64_t   written_ms;       /* UTC ms the store put it there (Airtable's
+                                   createdTime), 0 unknown: who came first */
 } cerebro_reservation_t;
 
 
@@ -185,7 +190,7 @@ const char *cerebro_outbox_status_name(cerebro_outbox_status_t status);
 int cerebro_outbox_status_from_string(const char *s);
 
 /*
- * Sets e->kind and a printf-style message (e->broken cleared); returns
+ * Sets e->kind and a printf-style message (broken, busy cleared); returns
  * kind, so that a function can end with
  * `return cerebro_store_error_set(e, ...);`.  e may be NULL.
  */
@@ -204,11 +209,36 @@ int cerebro_rec_copy(char *dst, size_t size, const char *src);
 
 /*
  * Stored bookings in the engine's form (cerebro_engine.h), in their order:
- * the cancelled ones left out, each end computed, an unknown table name
- * kept for pacing with no table held.  out has room for n; returns how
- * many were written.
+ * the cancelled ones left out, and the one whose id is exclude (a booking
+ * being moved does not block itself; NULL for none), each end computed, an
+ * unknown table name kept for pacing with no table held.  out has room
+ * for n; returns how many were written.
  */
 int cerebro_rec_to_engine(const cerebro_restaurant_t *r,
-    const cerebro_reservation_t *recs, int n, cerebro_booking_t *out);
+    const cerebro_reservation_t *recs, int n, const char *exclude,
+    cerebro_booking_t *out);
+
+/*
+ * The booking decision, the same for every backend, made with the
+ * bookings as the store holds them now (inside the write's transaction,
+ * or just read again): the engine's answer to want, and the store's
+ * outcome of it — OK, CONFLICT (alternatives in answer) or INVALID.
+ */
+cerebro_store_err_t cerebro_rec_decide(const cerebro_restaurant_t *r,
+    const cerebro_booking_t *b, int n, int64_t now,
+    const cerebro_request_t *want, cerebro_answer_t *answer,
+    cerebro_store_error_t *e);
+
+/*
+ * Who keeps a table when writers raced in a store without transactions
+ * (Airtable), settled the same way by every one of them from what the
+ * store holds after their writes: the active bookings taken in the order
+ * the store put them there (written_ms, then id), each keeps its tables
+ * unless a booking kept before it holds one of them at an overlapping
+ * time.  Returns 1 when the booking id keeps its place, 0 when it must be
+ * withdrawn, -1 when recs does not hold it (active).
+ */
+int cerebro_rec_stands(const cerebro_restaurant_t *r,
+    const cerebro_reservation_t *recs, int n, const char *id);
 
 #endif /* CEREBRO_RECORDS_H */

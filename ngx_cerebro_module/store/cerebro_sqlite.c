@@ -7,7 +7,9 @@
  * write lock is held from the first read: what the engine saw is what is
  * committed, and a deferred transaction's "busy snapshot" cannot happen.
  * The busy timeout is a few ms, so a worker never stalls behind another;
- * it answers "unavailable" and the guest is asked to try again.
+ * it answers "busy" having written nothing, and the backend
+ * (ngx_cerebro_store_sqlite.c) tries again on a timer, within the
+ * operation's deadline.
  *
  * Statements are prepared once per connection, on first use, and take
  * every value as a bound parameter.  The aggregates are in
@@ -54,8 +56,13 @@ cerebro_sqlite_db_fail(cerebro_sqlite_t *db, int rc, const char *what,
 
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return cerebro_store_error_set(e, CEREBRO_STORE_UNAVAILABLE,
+        /* every write that gets here has rolled back, or never began */
+        (void) cerebro_store_error_set(e, CEREBRO_STORE_UNAVAILABLE,
                                        "%s: database busy", what);
+        if (e != NULL) {
+            e->busy = 1;
+        }
+        return CEREBRO_STORE_UNAVAILABLE;
 
     case SQLITE_CONSTRAINT:
         return cerebro_store_error_set(e, CEREBRO_STORE_CONFLICT,

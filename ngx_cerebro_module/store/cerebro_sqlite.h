@@ -3,7 +3,8 @@
  * worker holding its own connection.  Synchronous and short: the nginx
  * glue calls these inline and wraps the result in the asynchronous store
  * interface.  No call waits for another writer longer than the busy
- * timeout (a few ms): a busy database answers CEREBRO_STORE_UNAVAILABLE.
+ * timeout (a few ms): a busy database answers CEREBRO_STORE_UNAVAILABLE
+ * with e->busy set and nothing written, and the glue tries again later.
  *
  * Bookings are written in one BEGIN IMMEDIATE transaction that reads the
  * bookings around the asked slot and asks the engine again, so two
@@ -23,7 +24,12 @@
 #include "cerebro_records.h"
 
 
-#define CEREBRO_SQLITE_SCHEMA_VERSION     2
+#define CEREBRO_SQLITE_SCHEMA_VERSION     3
+/*
+ * The longest one call blocks its worker waiting for another writer; the
+ * store's operations wait longer, up to their deadline, on a timer
+ * between calls (ngx_cerebro_store_sqlite.c).
+ */
 #define CEREBRO_SQLITE_BUSY_TIMEOUT_MS    5
 /* opening may create the schema while another worker does the same */
 #define CEREBRO_SQLITE_OPEN_TIMEOUT_MS    2000
@@ -230,6 +236,10 @@ cerebro_store_err_t cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
     int64_t counts[CEREBRO_SQLITE_OUTBOX_STATUSES],
     cerebro_store_error_t *e);
 
+/* When the oldest pending message was queued; 0 when none is pending. */
+cerebro_store_err_t cerebro_sqlite_outbox_oldest_pending(cerebro_sqlite_t *db,
+    int64_t *created, cerebro_store_error_t *e);
+
 /* The message Twilio accepted as twilio_sid; NOT_FOUND without one. */
 cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,
     const char *twilio_sid, cerebro_outbox_msg_t *out,
@@ -274,6 +284,33 @@ cerebro_store_err_t cerebro_sqlite_delivery_record(cerebro_sqlite_t *db,
 cerebro_store_err_t cerebro_sqlite_delivery_get(cerebro_sqlite_t *db,
     const char *twilio_sid, cerebro_delivery_t *out,
     cerebro_store_error_t *e);
+
+
+/*
+ * The answer given to a tool call that wrote, by the call's key, so that
+ * a retry of the call gets that answer and writes nothing: a row of the
+ * file, never evicted, kept across restarts until it expires.
+ */
+#define CEREBRO_SQLITE_REPLAY_KEY_LEN     192
+#define CEREBRO_SQLITE_REPLAY_LEN         4096
+
+/*
+ * The answer kept for key and not expired at now, NUL-terminated in
+ * answer[size] (*len its length), or NOT_FOUND.
+ */
+cerebro_store_err_t cerebro_sqlite_replay_get(cerebro_sqlite_t *db,
+    const char *key, int64_t now, char *answer, size_t size, size_t *len,
+    int *failed, cerebro_store_error_t *e);
+
+/*
+ * Keeps answer[0..len) for key until expires; a key kept already keeps
+ * its first answer (*inserted = 0, still OK).  Each call also drops a
+ * few keys expired at now, so that the table drains faster than it fills.
+ * INVALID for a key or an answer too long (CEREBRO_SQLITE_REPLAY_*_LEN).
+ */
+cerebro_store_err_t cerebro_sqlite_replay_put(cerebro_sqlite_t *db,
+    const char *key, int failed, const char *answer, size_t len,
+    int64_t now, int64_t expires, int *inserted, cerebro_store_error_t *e);
 
 
 /* WhatsApp STOP / START per phone: opted_out 1 or 0. */

@@ -58,8 +58,6 @@ static int64_t local_midnight(const cerebro_sqlite_t *db,
 static cerebro_store_err_t load_window(cerebro_sqlite_t *db,
     const cerebro_date_t *date, int64_t skip_id, int *nb,
     cerebro_store_error_t *e);
-static cerebro_store_err_t refused(const cerebro_answer_t *a,
-    cerebro_store_error_t *e);
 
 
 static void
@@ -275,21 +273,6 @@ load_window(cerebro_sqlite_t *db, const cerebro_date_t *date,
 }
 
 
-static cerebro_store_err_t
-refused(const cerebro_answer_t *a, cerebro_store_error_t *e)
-{
-    if (a->reason == CEREBRO_AVAIL_INVALID) {
-        return cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
-                                       "booking: bad date, time or party");
-    }
-
-    return cerebro_store_error_set(e, CEREBRO_STORE_CONFLICT,
-                                   "booking: slot not available (%s),"
-                                   " %d alternatives",
-                                   cerebro_reason_name(a->reason), a->nalts);
-}
-
-
 cerebro_store_err_t
 cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
     const cerebro_booking_req_t *req, int64_t now,
@@ -381,10 +364,9 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
         goto failed;
     }
 
-    cerebro_engine_query(db->model, db->bk, nb, now, &req->when, answer);
-
-    if (answer->reason != CEREBRO_AVAIL_OK) {
-        err = refused(answer, e);
+    err = cerebro_rec_decide(db->model, db->bk, nb, now, &req->when, answer,
+                             e);
+    if (err != CEREBRO_STORE_OK) {
         goto failed;
     }
 
@@ -508,10 +490,9 @@ cerebro_sqlite_booking_update(cerebro_sqlite_t *db, const char *id,
             goto failed;
         }
 
-        cerebro_engine_query(db->model, db->bk, nb, now, &req, answer);
-
-        if (answer->reason != CEREBRO_AVAIL_OK) {
-            err = refused(answer, e);
+        err = cerebro_rec_decide(db->model, db->bk, nb, now, &req, answer,
+                                 e);
+        if (err != CEREBRO_STORE_OK) {
             goto failed;
         }
 

@@ -59,10 +59,15 @@ enum {
     ST_OB_RETRY,
     ST_OB_RECENT,
     ST_OB_COUNTS,
+    ST_OB_OLDEST,
     ST_OB_REMINDER,
     ST_DLV_SENT,
     ST_DLV_STATUS,
     ST_DLV_GET,
+    /* cerebro_sqlite_replay.c */
+    ST_REPLAY_GET,
+    ST_REPLAY_EXPIRE,
+    ST_REPLAY_PUT,
     ST_COUNT
 };
 

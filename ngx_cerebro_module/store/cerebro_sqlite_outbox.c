@@ -60,6 +60,10 @@ static const cerebro_sqlite_sql_t  sql_ob_recent = { ST_OB_RECENT,
 static const cerebro_sqlite_sql_t  sql_ob_counts = { ST_OB_COUNTS,
     "SELECT status, COUNT(*) FROM outbox GROUP BY status" };
 
+static const cerebro_sqlite_sql_t  sql_ob_oldest = { ST_OB_OLDEST,
+    "SELECT COALESCE(MIN(created), 0) FROM outbox"
+    " WHERE status = 'pending'" };
+
 static const cerebro_sqlite_sql_t  sql_ob_reminder = { ST_OB_REMINDER,
     "SELECT " OUTBOX_COLS " FROM outbox"
     " WHERE recipient = ?1 AND kind = 'reminder'"
@@ -426,6 +430,37 @@ cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
     if (rc != SQLITE_DONE) {
         memset(counts, 0, CEREBRO_SQLITE_OUTBOX_STATUSES * sizeof(int64_t));
         return cerebro_sqlite_db_fail(db, rc, "outbox counts", e);
+    }
+
+    return CEREBRO_STORE_OK;
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_outbox_oldest_pending(cerebro_sqlite_t *db, int64_t *created,
+    cerebro_store_error_t *e)
+{
+    int                   rc;
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *created = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_ob_oldest, &st, "outbox oldest", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        *created = sqlite3_column_int64(st, 0);
+    }
+
+    cerebro_sqlite_done(st);
+
+    if (rc != SQLITE_ROW) {
+        return cerebro_sqlite_db_fail(db, rc, "outbox oldest", e);
     }
 
     return CEREBRO_STORE_OK;

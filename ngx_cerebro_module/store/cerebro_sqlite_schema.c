@@ -109,7 +109,15 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  rank INTEGER NOT NULL,"
     "  error_code TEXT NOT NULL DEFAULT '',"
     "  updated INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);"
+    "CREATE INDEX IF NOT EXISTS outbox_sid ON outbox (twilio_sid);",
+    /* 2 -> 3: the answers of tool calls that wrote, kept for their
+     * retries (cerebro_sqlite_replay.c) */
+    "CREATE TABLE replay ("
+    "  key TEXT PRIMARY KEY,"
+    "  failed INTEGER NOT NULL DEFAULT 0,"
+    "  answer TEXT NOT NULL,"
+    "  expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX replay_expires ON replay (expires);"
 };
 
 

@@ -7,7 +7,12 @@
  * what an answer changes.
  *
  * Bookings hold the day lock from before the re-read until the write is
- * answered, so that two workers never book from the same stale read.
+ * answered, so that two workers of a host (and, with Redis, of every
+ * host) seldom book from the same stale read.  The lock is no guarantee
+ * (Redis may be down, and then it spans one host): after a create the day
+ * is read again and cerebro_rec_stands() says whether the booking keeps
+ * its table; when it does not (a writer elsewhere came first) it is
+ * withdrawn and the engine decides again on what the base now holds.
  */
 
 #include "ngx_cerebro_airtable.h"
@@ -21,6 +26,8 @@
 #define NGX_CEREBRO_AT_MAX_FAQ           128
 /* alternatives on following days need their bookings too */
 #define NGX_CEREBRO_AT_WIDE_DAYS         CEREBRO_ENGINE_NEXT_DAY_SEARCH
+/* writes of one create that lost its table to an earlier writer */
+#define NGX_CEREBRO_AT_MAX_WRITES        3
 
 
 /* the base's name of one of our tables, of one of our fields */
@@ -48,8 +55,10 @@ typedef struct {
     int                            pax;
     const char                    *notes;
     cerebro_date_t                 day;
+    ngx_uint_t                     writes;     /* create: records written */
     unsigned                       extras:1;
     unsigned                       wide:1;
+    unsigned                       unseen:1;   /* settle: read again once */
 } ngx_cerebro_at_t;
 
 
@@ -98,6 +107,11 @@ static void ngx_cerebro_at_lock(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_locked(ngx_cerebro_lock_t *lk, ngx_int_t rc);
 static void ngx_cerebro_at_reread(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_decide(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_choose(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_settle(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 static void ngx_cerebro_at_wide(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_engine(ngx_cerebro_at_t *at,
     cerebro_answer_t *answer);
@@ -132,7 +146,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
     "airtable",
     ngx_cerebro_at_init_process,
     ngx_cerebro_at_exit_process,
-    ngx_cerebro_at_start
+    ngx_cerebro_at_start,
+    1
 };
 
 
@@ -202,7 +217,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     at->op = op;
     at->names = ngx_cerebro_at_names(at->http.mcf);
-    at->model = at->http.mcf->model;
+    at->model = ngx_cerebro_store_model(op->request);
     at->lock.retry.log = at->http.log;
 
     op->backend = at;
@@ -981,18 +996,28 @@ ngx_cerebro_at_repeated(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_decide(ngx_cerebro_at_http_t *x)
 {
-    ngx_cerebro_at_t        *at;
-    cerebro_answer_t        *answer;
-    ngx_cerebro_store_op_t  *op;
+    ngx_cerebro_at_t  *at;
 
     at = x->data;
-    op = at->op;
-    answer = &op->answer;
 
-    if (op->kind == NGX_CEREBRO_STORE_CREATE && ngx_cerebro_at_repeated(at)) {
+    if (at->op->kind == NGX_CEREBRO_STORE_CREATE
+        && ngx_cerebro_at_repeated(at))
+    {
         ngx_cerebro_at_ok(at);
         return;
     }
+
+    ngx_cerebro_at_choose(at);
+}
+
+
+/* The engine on the day as read: write, or refuse with alternatives. */
+static void
+ngx_cerebro_at_choose(ngx_cerebro_at_t *at)
+{
+    cerebro_answer_t  *answer;
+
+    answer = &at->op->answer;
 
     ngx_cerebro_at_engine(at, answer);
 
@@ -1043,49 +1068,30 @@ ngx_cerebro_at_wide(ngx_cerebro_at_t *at)
 }
 
 
+/* The store's one booking decision (cerebro_rec_decide), on at->res. */
 static void
 ngx_cerebro_at_engine(ngx_cerebro_at_t *at, cerebro_answer_t *answer)
 {
-    ngx_uint_t                   i;
-    cerebro_booking_t           *b;
-    const cerebro_restaurant_t  *model;
+    int                 n;
+    cerebro_booking_t  *b;
 
-    model = at->model;
-
-    b = ngx_pcalloc(at->http.r->pool,
-                    (at->nres + 1) * sizeof(cerebro_booking_t));
+    b = ngx_palloc(at->http.r->pool,
+                   (at->nres + 1) * sizeof(cerebro_booking_t));
     if (b == NULL) {
         ngx_memzero(answer, sizeof(cerebro_answer_t));
         answer->reason = CEREBRO_AVAIL_INVALID;
         return;
     }
 
-    for (i = 0; i < at->nres; i++) {
-        if (at->op->kind == NGX_CEREBRO_STORE_UPDATE
-            && ngx_strcmp(at->res[i].id, at->cur.id) == 0)
-        {
-            /* the booking being moved does not block itself */
-            b[i].status = CEREBRO_BOOKING_CANCELLED;
-            continue;
-        }
-
-        b[i].start = at->res[i].start;
-        b[i].party = at->res[i].pax;
-        b[i].status = cerebro_booking_status_from_string(at->res[i].status);
-
-        /* a table name unknown to the model still counts for pacing */
-        if (cerebro_engine_tables_for_name(model, at->res[i].table,
-                                           &b[i].tables, NULL, 0)
-            < 0)
-        {
-            b[i].tables = 0;
-        }
-    }
+    /* the booking being moved does not block itself */
+    n = cerebro_rec_to_engine(at->model, at->res, (int) at->nres,
+                              at->op->kind == NGX_CEREBRO_STORE_UPDATE
+                              ? at->cur.id : NULL, b);
 
     at->want.party = at->pax;
 
-    cerebro_engine_query(model, b, (int) at->nres, (int64_t) ngx_time(),
-                         &at->want, answer);
+    (void) cerebro_rec_decide(at->model, b, n, (int64_t) ngx_time(),
+                              &at->want, answer, NULL);
 }
 
 
@@ -1274,7 +1280,116 @@ ngx_cerebro_at_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
         return;
     }
 
+    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+        at->writes++;
+        at->unseen = 0;
+        ngx_cerebro_at_settle(at);
+        return;
+    }
+
     ngx_cerebro_at_ok(at);
+}
+
+
+/*
+ * After a create: the day as the base holds it now, written by every
+ * writer (nothing else orders them: no transaction, a lock that may span
+ * one host only).
+ */
+static void
+ngx_cerebro_at_settle(ngx_cerebro_at_t *at)
+{
+    at->nres = 0;
+    at->wide = 0;
+
+    if (ngx_cerebro_at_list_day(at, 0, ngx_cerebro_at_settled) != NGX_OK) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
+{
+    int                      rc;
+    ngx_cerebro_at_t        *at;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
+
+    rc = cerebro_rec_stands(at->model, at->res, (int) at->nres,
+                            op->reservation.id);
+
+    if (rc < 0 && !at->unseen) {
+        /* not listed yet: once more before taking it as it is */
+        at->unseen = 1;
+        ngx_cerebro_at_settle(at);
+        return;
+    }
+
+    if (rc != 0) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, x->log, 0,
+                    "airtable: booking %s on %s withdrawn: a booking "
+                    "written before it holds the table",
+                    op->reservation.id, op->reservation.table);
+
+    at->cur = op->reservation;
+
+    ngx_cerebro_at_patch_field(at, at_f(at, STATUS), CEREBRO_STATUS_CANCELLED,
+                               ngx_cerebro_at_withdrawn);
+}
+
+
+/* Withdrawn: the engine again, on the day without it. */
+static void
+ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
+{
+    ngx_uint_t               i;
+    ngx_cerebro_at_t        *at;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, x->log, 0,
+                        "airtable: booking %s lost its table and could "
+                        "not be withdrawn (%ui): it is left to staff",
+                        at->cur.id, status);
+        ngx_cerebro_at_http_fail(x, status, json);
+        return;
+    }
+
+    for (i = 0; i < at->nres; i++) {
+        if (ngx_strcmp(at->res[i].id, at->cur.id) == 0) {
+            (void) cerebro_rec_copy(at->res[i].status,
+                                    sizeof(at->res[i].status),
+                                    CEREBRO_STATUS_CANCELLED);
+        }
+    }
+
+    ngx_memzero(&op->reservation, sizeof(cerebro_reservation_t));
+
+    if (at->writes >= NGX_CEREBRO_AT_MAX_WRITES) {
+        ngx_cerebro_at_engine(at, &op->answer);
+
+        if (op->answer.reason == CEREBRO_AVAIL_OK) {
+            /* a place, but this many races lost: say it is taken */
+            op->answer.reason = CEREBRO_AVAIL_FULL;
+        }
+
+        ngx_cerebro_at_refuse(at);
+        return;
+    }
+
+    ngx_cerebro_at_choose(at);
 }
 
 

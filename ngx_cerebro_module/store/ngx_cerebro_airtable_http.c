@@ -375,6 +375,8 @@ ngx_cerebro_at_http_slot(ngx_cerebro_at_http_t *x, ngx_int_t rc)
         return;
 
     case NGX_AGAIN:
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_LIMITER_QUEUED, NULL, NULL);
+        ngx_cerebro_metric_add(NGX_CEREBRO_M_LIMITER_WAIT, NULL, NULL, delay);
         ngx_cerebro_log_detail(x->mcf, x->log,
                                "airtable %s: queued %M ms by the limiter "
                                "(%s)", x->table, delay, x->rate.backend);
@@ -386,6 +388,9 @@ ngx_cerebro_at_http_slot(ngx_cerebro_at_http_t *x, ngx_int_t rc)
 
         if (delay < left) {
             /* the pause ends before the caller's deadline: wait it out */
+            ngx_cerebro_metric_inc(NGX_CEREBRO_M_LIMITER_QUEUED, NULL, NULL);
+            ngx_cerebro_metric_add(NGX_CEREBRO_M_LIMITER_WAIT, NULL, NULL,
+                                   delay);
             ngx_cerebro_log_detail(x->mcf, x->log,
                                    "airtable %s: base paused after a 429, "
                                    "waiting %M ms (%s)", x->table, delay,
@@ -618,6 +623,9 @@ ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x, ngx_cerebro_call_t *call)
 
     pause = x->pause ? x->pause : NGX_CEREBRO_AIRTABLE_PAUSE;
     pause = ngx_max(call->retry_after, pause);
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_AIRTABLE_429, NULL, NULL);
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_AIRTABLE_PAUSE, NULL, NULL, pause);
 
     if (x->mcf->limiter) {
         ngx_cerebro_rate_pause(x->mcf->limiter, &x->mcf->airtable_base_id,

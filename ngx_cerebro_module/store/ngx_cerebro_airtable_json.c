@@ -155,6 +155,30 @@ ngx_cerebro_at_int(cJSON *fields, const char *name)
 }
 
 
+/* the milliseconds of "2026-11-28T20:00:00.123Z", 0 when not given */
+static int64_t
+ngx_cerebro_at_millis(const char *s)
+{
+    int      i;
+    int64_t  ms, scale;
+
+    s = ngx_strchr(s, '.');
+    if (s == NULL) {
+        return 0;
+    }
+
+    ms = 0;
+    scale = 100;
+
+    for (i = 1; i <= 3 && s[i] >= '0' && s[i] <= '9'; i++) {
+        ms += (s[i] - '0') * scale;
+        scale /= 10;
+    }
+
+    return ms;
+}
+
+
 ngx_int_t
 ngx_cerebro_at_reservation(const ngx_cerebro_at_names_t *n, cJSON *rec,
     cerebro_reservation_t *out)
@@ -198,8 +222,12 @@ ngx_cerebro_at_reservation(const ngx_cerebro_at_names_t *n, cJSON *rec,
     }
 
     created = cJSON_GetObjectItemCaseSensitive(rec, "createdTime");
-    if (cJSON_IsString(created)) {
-        (void) ngx_cerebro_at_parse_iso(created->valuestring, &out->created);
+    if (cJSON_IsString(created)
+        && ngx_cerebro_at_parse_iso(created->valuestring, &out->created)
+           == NGX_OK)
+    {
+        out->written_ms = out->created * 1000
+                          + ngx_cerebro_at_millis(created->valuestring);
     }
 
     return NGX_OK;

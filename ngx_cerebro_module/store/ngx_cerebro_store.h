@@ -27,7 +27,9 @@ typedef enum {
     NGX_CEREBRO_STORE_CANCEL,         /* op->id */
     NGX_CEREBRO_STORE_GUEST,          /* find or create op->phone */
     NGX_CEREBRO_STORE_CALL_LOG,       /* op->call_log, once per call id */
-    NGX_CEREBRO_STORE_RANGE           /* bookings starting in [from, to) */
+    NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
+    NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
+    NGX_CEREBRO_STORE_REPLAY_KEEP     /* keep op->text for op->key */
 } ngx_cerebro_store_kind_e;
 
 
@@ -57,6 +59,13 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    ngx_str_t                     key;            /* REPLAY_*: NUL after */
+    ngx_str_t                     text;           /* REPLAY_KEEP: the
+                                                     answer; REPLAY_FIND:
+                                                     the one kept, in the
+                                                     request's pool */
+    ngx_uint_t                    failed;         /* REPLAY_*: of text */
+    ngx_msec_t                    ttl;            /* REPLAY_KEEP */
     ngx_uint_t                    cache_only;     /* RANGE: read only when
                                                      a remote cache holds
                                                      every day, in the round
@@ -110,6 +119,8 @@ typedef struct {
     void        (*exit_process)(ngx_cycle_t *cycle,
                                 ngx_cerebro_main_conf_t *mcf);
     ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
+    /* its TABLES are the truth: the restaurant file's tables give way */
+    ngx_uint_t    own_tables;
 } ngx_cerebro_store_backend_t;
 
 
@@ -151,7 +162,13 @@ ngx_int_t ngx_cerebro_store_start(ngx_cerebro_store_op_t *op);
 /* Ends op with its outcome set: posts done() (backends call this). */
 void ngx_cerebro_store_finish(ngx_cerebro_store_op_t *op);
 
-/* The restaurant model of this configuration (rules, tables, zone). */
+/*
+ * The restaurant model of this configuration: hours, rules and zone from
+ * the restaurant file; the tables the store holds (Airtable's Mesas, as
+ * this worker last read them, or the file's where the file seeded the
+ * store).  A new model when the tables change; an old one stays valid for
+ * the requests that hold it.
+ */
 const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 
 /* The read cache hears of changes Redis tells of (after the kv layer). */

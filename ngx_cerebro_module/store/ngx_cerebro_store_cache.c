@@ -23,7 +23,7 @@
 
 
 #define NGX_CEREBRO_CACHE_DAY_TTL     60000
-#define NGX_CEREBRO_CACHE_TABLES_TTL  3600000
+#define NGX_CEREBRO_CACHE_TABLES_TTL  300000
 #define NGX_CEREBRO_CACHE_POLL_MIN    1
 #define NGX_CEREBRO_CACHE_POLL_MAX    8
 #define NGX_CEREBRO_CACHE_WAIT_MAX    1000
@@ -79,6 +79,7 @@ static ngx_int_t ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
     ngx_cerebro_main_conf_t *mcf);
+static const char *ngx_cerebro_cache_layer(ngx_cerebro_kv_op_t *kv);
 static ngx_int_t ngx_cerebro_cache_hit(ngx_cerebro_cache_t *cc,
     ngx_cerebro_kv_op_t *kv);
 static ngx_int_t ngx_cerebro_cache_decode_range(ngx_cerebro_cache_t *cc,
@@ -263,6 +264,8 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
     if (op->kind != NGX_CEREBRO_STORE_TABLES) {
         blob = ngx_cerebro_cache_near(op, key,
                                       ngx_cerebro_kv_near_epoch(mcf));
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_CACHE, "near",
+                               blob ? "hit" : "miss");
         if (blob) {
             ngx_cerebro_cache_serve(op, blob);
             ngx_cerebro_store_finish(op);
@@ -280,6 +283,7 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
         return NGX_DECLINED;
     }
 
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_CACHE, "shm", "hit");
     ngx_cerebro_store_finish(op);
 
     return NGX_OK;
@@ -435,6 +439,7 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
 {
     ngx_cerebro_cache_t  *cc = kv->data;
 
+    ngx_uint_t               hit;
     ngx_cerebro_store_op_t  *op;
 
     op = cc->op;
@@ -444,7 +449,15 @@ ngx_cerebro_cache_kv_done(ngx_cerebro_kv_op_t *kv)
     case NGX_CEREBRO_CACHE_GET:
     case NGX_CEREBRO_CACHE_WAIT:
 
-        if (ngx_cerebro_cache_hit(cc, kv) == NGX_OK) {
+        hit = ngx_cerebro_cache_hit(cc, kv) == NGX_OK;
+
+        if (cc->phase == NGX_CEREBRO_CACHE_GET) {
+            ngx_cerebro_metric_inc(NGX_CEREBRO_M_CACHE,
+                                   ngx_cerebro_cache_layer(kv),
+                                   hit ? "hit" : "miss");
+        }
+
+        if (hit) {
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->request->connection->log,
                            0, "cerebro: cache hit \"%s\" from %s", cc->key,
                            kv->backend);
@@ -1025,6 +1038,15 @@ ngx_cerebro_cache_encode_day(cerebro_reservation_t *recs, int n,
     out->len = cerebro_cache_day_encode(recs, n, from, to, out->data, size);
 
     return NGX_OK;
+}
+
+
+/* the metrics' name of the layer that answered */
+static const char *
+ngx_cerebro_cache_layer(ngx_cerebro_kv_op_t *kv)
+{
+    return (kv->backend && ngx_strcmp(kv->backend, "redis") == 0)
+           ? "redis" : "shm";
 }
 
 

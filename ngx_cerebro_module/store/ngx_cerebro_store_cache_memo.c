@@ -230,7 +230,8 @@ ngx_cerebro_cache_decode_day(ngx_str_t *in, const cerebro_restaurant_t *model,
     /* converted once per change of the day, not once per tool call */
     blob->model = model;
     blob->nengine = cerebro_rec_to_engine(model, blob->bookings,
-                                          blob->nbookings, blob->engine);
+                                          blob->nbookings, NULL,
+                                          blob->engine);
 
     return blob;
 }

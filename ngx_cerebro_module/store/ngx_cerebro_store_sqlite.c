@@ -4,6 +4,12 @@
  * file under the data directory.  The calls are short (a few indexed rows,
  * a busy timeout of a few ms), so they run inline; the dispatcher still
  * answers from the event loop, as for Airtable.
+ *
+ * When another worker holds the file, a call gives up after the busy
+ * timeout having written nothing, and is made again on a timer, with a
+ * growing, jittered pause, until the operation's deadline: the worker
+ * serves its other requests meanwhile, and the guest hears "busy" only
+ * when the whole deadline passed without a turn.
  */
 
 #include "ngx_cerebro_store.h"
@@ -18,6 +24,28 @@ static ngx_int_t ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_sqlite_bookings(ngx_cerebro_store_op_t *op,
     cerebro_sqlite_t *db, time_t now);
+static void ngx_cerebro_sqlite_replay(ngx_cerebro_store_op_t *op,
+    cerebro_sqlite_t *db, time_t now);
+static void ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_sqlite_wait(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_sqlite_again(ngx_event_t *ev);
+static void ngx_cerebro_sqlite_cleanup(void *data);
+static void ngx_cerebro_sqlite_finish(ngx_cerebro_store_op_t *op);
+
+
+/* an operation waiting for its turn at the file */
+typedef struct {
+    ngx_cerebro_store_op_t       *op;
+    ngx_event_t                   retry;
+    ngx_msec_t                    until;
+    ngx_msec_t                    pause;
+    ngx_uint_t                    attempts;
+} ngx_cerebro_sqlite_wait_t;
+
+
+/* the first pause after a busy answer, and the longest */
+#define NGX_CEREBRO_SQLITE_PAUSE_MIN   2
+#define NGX_CEREBRO_SQLITE_PAUSE_MAX   50
 
 
 /*
@@ -32,7 +60,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
     "embedded",
     ngx_cerebro_sqlite_init_process,
     ngx_cerebro_sqlite_exit_process,
-    ngx_cerebro_sqlite_start
+    ngx_cerebro_sqlite_start,
+    0
 };
 
 
@@ -70,16 +99,7 @@ ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
 static ngx_int_t
 ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
 {
-    int                       inserted;
-    time_t                    now;
-    cerebro_sqlite_t         *db;
-    ngx_cerebro_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
-    db = ngx_cerebro_store_db(op->request);
-    now = ngx_time();
-
-    if (db == NULL) {
+    if (ngx_cerebro_store_db(op->request) == NULL) {
         cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
                                 "the embedded store could not be opened");
         op->error.broken = 1;
@@ -89,6 +109,133 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
 
     if (ngx_cerebro_sqlite_alloc(op) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    op->backend = NULL;
+
+    ngx_cerebro_sqlite_attempt(op);
+
+    if (op->error.busy && ngx_cerebro_sqlite_wait(op) == NGX_OK) {
+        return NGX_OK;
+    }
+
+    ngx_cerebro_sqlite_finish(op);
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK: the operation is made again later; NGX_DECLINED: no time left */
+static ngx_int_t
+ngx_cerebro_sqlite_wait(ngx_cerebro_store_op_t *op)
+{
+    ngx_msec_t                  pause;
+    ngx_msec_int_t              left;
+    ngx_pool_cleanup_t         *cln;
+    ngx_cerebro_main_conf_t    *mcf;
+    ngx_cerebro_sqlite_wait_t  *w;
+
+    w = op->backend;
+
+    if (w == NULL) {
+        w = ngx_pcalloc(op->request->pool, sizeof(ngx_cerebro_sqlite_wait_t));
+        cln = ngx_pool_cleanup_add(op->request->pool, 0);
+        if (w == NULL || cln == NULL) {
+            return NGX_DECLINED;
+        }
+
+        cln->handler = ngx_cerebro_sqlite_cleanup;
+        cln->data = w;
+
+        mcf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_module);
+
+        w->op = op;
+        w->until = ngx_current_msec + (op->deadline ? op->deadline
+                                                    : mcf->store_deadline);
+        w->pause = NGX_CEREBRO_SQLITE_PAUSE_MIN;
+        w->retry.handler = ngx_cerebro_sqlite_again;
+        w->retry.data = w;
+        w->retry.log = op->request->connection->log;
+
+        op->backend = w;
+    }
+
+    left = (ngx_msec_int_t) (w->until - ngx_current_msec);
+    if (left <= 0) {
+        return NGX_DECLINED;
+    }
+
+    /* jittered, so that two workers that collided do not collide again */
+    pause = w->pause / 2 + ngx_random() % (w->pause / 2 + 1);
+    pause = ngx_min(pause, (ngx_msec_t) left);
+
+    w->pause = ngx_min(w->pause * 2, NGX_CEREBRO_SQLITE_PAUSE_MAX);
+    w->attempts++;
+
+    ngx_add_timer(&w->retry, pause);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_sqlite_again(ngx_event_t *ev)
+{
+    ngx_connection_t           *c;
+    ngx_cerebro_sqlite_wait_t  *w;
+
+    w = ev->data;
+    c = w->op->request->connection;
+
+    ngx_cerebro_sqlite_attempt(w->op);
+
+    if (w->op->error.busy && ngx_cerebro_sqlite_wait(w->op) == NGX_OK) {
+        return;
+    }
+
+    if (w->op->error.busy) {
+        ngx_cerebro_log(NGX_LOG_WARN, c->log, 0,
+                        "embedded store busy for the whole deadline "
+                        "(%ui attempts)", w->attempts + 1);
+    }
+
+    ngx_cerebro_sqlite_finish(w->op);
+}
+
+
+static void
+ngx_cerebro_sqlite_cleanup(void *data)
+{
+    ngx_cerebro_sqlite_wait_t *w = data;
+
+    if (w->retry.timer_set) {
+        ngx_del_timer(&w->retry);
+    }
+}
+
+
+/* One try of op on the file; op->error.busy when it had no turn. */
+static void
+ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
+{
+    int                inserted;
+    time_t             now;
+    cerebro_sqlite_t  *db;
+
+    db = ngx_cerebro_store_db(op->request);
+    now = ngx_time();
+
+    op->error.kind = CEREBRO_STORE_OK;
+    op->error.broken = 0;
+    op->error.busy = 0;
+    op->error.message[0] = '\0';
+
+    if (op->kind == NGX_CEREBRO_STORE_REPLAY_FIND
+        || op->kind == NGX_CEREBRO_STORE_REPLAY_KEEP)
+    {
+        ngx_cerebro_sqlite_replay(op, db, now);
+        return;
     }
 
     switch (op->kind) {
@@ -112,7 +259,8 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
     case NGX_CEREBRO_STORE_RANGE:
     case NGX_CEREBRO_STORE_BY_PHONE:
         if (ngx_cerebro_sqlite_bookings(op, db, now) != NGX_OK) {
-            return NGX_ERROR;
+            cerebro_store_error_set(&op->error, CEREBRO_STORE_UNAVAILABLE,
+                                    "the embedded store: no memory");
         }
         break;
 
@@ -159,10 +307,24 @@ ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op)
                                 "unknown store operation %d", (int) op->kind);
     }
 
-    ngx_cerebro_store_health_outcome(mcf, &op->error);
-    ngx_cerebro_store_finish(op);
+}
 
-    return NGX_OK;
+
+static void
+ngx_cerebro_sqlite_finish(ngx_cerebro_store_op_t *op)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    /* replay keys: the file beside the store, on both backends */
+    if (op->kind != NGX_CEREBRO_STORE_REPLAY_FIND
+        && op->kind != NGX_CEREBRO_STORE_REPLAY_KEEP)
+    {
+        mcf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_module);
+        ngx_cerebro_store_health_outcome(mcf, &op->error);
+    }
+
+    ngx_cerebro_store_finish(op);
 }
 
 
@@ -187,6 +349,11 @@ ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op)
         op->faq = ngx_palloc(pool, CEREBRO_MAX_INFO * 4
                                    * sizeof(cerebro_faq_t));
         return op->faq ? NGX_OK : NGX_ERROR;
+
+    case NGX_CEREBRO_STORE_REPLAY_FIND:
+        op->text.data = ngx_pnalloc(pool, CEREBRO_SQLITE_REPLAY_LEN);
+        op->text.len = 0;
+        return op->text.data ? NGX_OK : NGX_ERROR;
 
     default:
         return NGX_OK;
@@ -251,4 +418,34 @@ ngx_cerebro_sqlite_bookings(ngx_cerebro_store_op_t *op, cerebro_sqlite_t *db,
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_cerebro_sqlite_replay(ngx_cerebro_store_op_t *op, cerebro_sqlite_t *db,
+    time_t now)
+{
+    int  failed, inserted;
+
+    if (op->kind == NGX_CEREBRO_STORE_REPLAY_FIND) {
+        if (cerebro_sqlite_replay_get(db, (char *) op->key.data, now,
+                                      (char *) op->text.data,
+                                      CEREBRO_SQLITE_REPLAY_LEN,
+                                      &op->text.len, &failed, &op->error)
+            == CEREBRO_STORE_OK)
+        {
+            op->failed = failed;
+        }
+
+        return;
+    }
+
+    if (cerebro_sqlite_replay_put(db, (char *) op->key.data, op->failed != 0,
+                                  (char *) op->text.data, op->text.len, now,
+                                  now + (op->ttl + 999) / 1000, &inserted,
+                                  &op->error)
+        == CEREBRO_STORE_OK)
+    {
+        op->repeated = !inserted;
+    }
 }

@@ -36,6 +36,7 @@ static ngx_int_t ngx_cerebro_check_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool);
+static ngx_int_t ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_find_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_find_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_change_stored(ngx_cerebro_tool_t *tool);
@@ -128,8 +129,13 @@ ngx_cerebro_tool_start(ngx_cerebro_tool_t *tool)
     tool->wakeup.log = tool->request->connection->log;
 
     tool->id = cerebro_tool_lookup((char *) tool->name.data, tool->name.len);
+    tool->started = ngx_current_msec;
 
     if (tool->id == CEREBRO_TOOL_UNKNOWN) {
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS, "other", "failed");
+        ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_OUTCOME,
+                                  "unknown_tool");
+
         if (ngx_cerebro_tool_reply(tool, "No conozco la herramienta \"%V\".",
                                    &tool->name)
             != NGX_OK)
@@ -350,9 +356,10 @@ ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
 static ngx_int_t
 ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
 {
-    unsigned     missing, has_date, has_time;
-    ngx_int_t    rc;
-    const char  *value;
+    unsigned                  missing, has_date, has_time;
+    ngx_int_t                 rc;
+    const char               *value;
+    ngx_cerebro_main_conf_t  *mcf;
 
     value = ngx_cerebro_arg(tool, "name");
     if (value == NULL) {
@@ -398,15 +405,92 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
     tool->op.booking.source = tool->source;
     tool->op.booking.call_id = tool->call_id[0] ? tool->call_id : NULL;
 
+    mcf = ngx_http_get_module_main_conf(tool->request, ngx_cerebro_module);
+
+    if (mcf->guest_limit > 0) {
+        /* the guest's bookings first: create_stored() counts them */
+        return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_BY_PHONE);
+    }
+
     return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_CREATE);
+}
+
+
+/*
+ * cerebro_guest_limit: how many bookings one phone may make in 24 hours
+ * (cancelled ones and this call's own do not count).  A count that cannot
+ * be read lets the booking through: the cap is a courtesy to the
+ * restaurant, not worth a guest's table.  NGX_DECLINED: go on and book.
+ */
+static ngx_int_t
+ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool)
+{
+    int                       i, made;
+    time_t                    since;
+    cerebro_reservation_t    *b;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(tool->request, ngx_cerebro_module);
+
+    if (tool->op.error.kind != CEREBRO_STORE_OK) {
+        return NGX_DECLINED;
+    }
+
+    since = ngx_time() - 86400;
+    made = 0;
+
+    for (i = 0; i < tool->op.nbookings; i++) {
+        b = &tool->op.bookings[i];
+
+        if (b->created >= since
+            && ngx_strcmp(b->status, "cancelled") != 0
+            && (tool->call_id[0] == '\0'
+                || ngx_strcmp(b->call_id, tool->call_id) != 0))
+        {
+            made++;
+        }
+    }
+
+    if (made < mcf->guest_limit) {
+        return NGX_DECLINED;
+    }
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, tool->request->connection->log, 0,
+                    "create_reservation: %s has made %d bookings in 24 h, "
+                    "the limit is %i", tool->op.phone, made,
+                    mcf->guest_limit);
+
+    if (ngx_cerebro_tool_reply(tool, "Lo siento, desde este teléfono ya se "
+                               "%s %d reserva%s hoy, que es el máximo por "
+                               "día. Si necesita otra, puedo pasarle con el "
+                               "restaurante.", made == 1 ? "ha hecho" :
+                               "han hecho", made, made == 1 ? "" : "s")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_cerebro_tool_finish(tool, 0);
+
+    return NGX_OK;
 }
 
 
 static ngx_int_t
 ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool)
 {
+    ngx_int_t                    rc;
     cerebro_date_t               today;
     const cerebro_restaurant_t  *model;
+
+    if (tool->op.kind == NGX_CEREBRO_STORE_BY_PHONE) {
+        rc = ngx_cerebro_guest_limited(tool);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_CREATE);
+    }
 
     model = ngx_cerebro_store_model(tool->request);
     ngx_cerebro_tools_today(model, &today, NULL);
@@ -998,7 +1082,8 @@ ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
 static void
 ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
 {
-    u_char  *p;
+    u_char      *p;
+    const char  *outcome;
 
     if (tool->finished) {
         return;
@@ -1006,6 +1091,20 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
 
     tool->finished = 1;
     tool->failed = failed;
+
+    outcome = failed ? "failed"
+              : (tool->text.data == (u_char *) ngx_cerebro_unavailable
+                 ? "unavailable" : "ok");
+
+    ngx_cerebro_metric_inc(NGX_CEREBRO_M_TOOL_CALLS,
+                           cerebro_tool_name(tool->id), outcome);
+    ngx_cerebro_metric_observe(NGX_CEREBRO_M_TOOL_DURATION,
+                               cerebro_tool_name(tool->id),
+                               ngx_current_msec - tool->started);
+    ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_TOOL,
+                              cerebro_tool_name(tool->id));
+    ngx_cerebro_logvar_append(tool->request, NGX_CEREBRO_LOG_OUTCOME,
+                              outcome);
 
     /* the WhatsApp confirmation, queued durably before the guest hears */
     ngx_cerebro_tool_confirm(tool);
@@ -1386,7 +1485,7 @@ ngx_cerebro_engine_bookings(ngx_cerebro_tool_t *tool,
 
         } else {
             *n += cerebro_rec_to_engine(model, op->bookings, op->nbookings,
-                                        &b[*n]);
+                                        NULL, &b[*n]);
         }
 
         for (i = from > 0 ? from : 1; i < *n; i++) {

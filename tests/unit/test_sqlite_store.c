@@ -1025,6 +1025,9 @@ test_busy_is_unavailable(void **state)
     print_message("busy booking answered in %.1f ms\n", ms);
     assert_true(ms < 500.0);
     assert_non_null(strstr(e.message, "busy"));
+    /* busy: worth trying again, nothing written */
+    assert_int_equal(e.busy, 1);
+    assert_int_equal(e.broken, 0);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(cerebro_sqlite_guest_upsert(h2, PHONE, "Ana", NULL,
@@ -1685,8 +1688,9 @@ test_upgrade_from_v1(void **state)
         old_file(path, sizeof(path), "v1", twice ? v1_worker_schema : NULL);
 
         db = open_db(path, tiny, tiny_json);
-        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
-        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 2);
+        assert_int_equal(cerebro_sqlite_schema_version(db),
+                         CEREBRO_SQLITE_SCHEMA_VERSION);
+        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 3);
 
         conn = conn_of(db);
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
@@ -1695,6 +1699,7 @@ test_upgrade_from_v1(void **state)
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
                                        " WHERE type = 'index'"
                                        " AND name = 'outbox_sid'"), 1);
+        assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 0);
 
         /* every row kept, nothing seeded again from the new model */
         assert_int_equal(cerebro_sqlite_tables(db, tables,
@@ -1750,7 +1755,8 @@ test_upgrade_from_v1(void **state)
 
         /* and opening it again changes nothing */
         db = open_db(path, tiny, tiny_json);
-        assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+        assert_int_equal(cerebro_sqlite_schema_version(db),
+                         CEREBRO_SQLITE_SCHEMA_VERSION);
         assert_int_equal(cerebro_sqlite_delivery_get(db, "SMold", &d, &e),
                          CEREBRO_STORE_OK);
         assert_string_equal(d.status, "failed");
@@ -1791,7 +1797,8 @@ test_upgrade_rolled_back(void **state)
     raw_exec(conn, "DROP TABLE outbox_sid");
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
     db = open_db(path, tiny, tiny_json);
-    assert_int_equal(cerebro_sqlite_schema_version(db), 2);
+    assert_int_equal(cerebro_sqlite_schema_version(db),
+                     CEREBRO_SQLITE_SCHEMA_VERSION);
     cerebro_sqlite_close(db);
 
     /* a new file whose seeding fails keeps no table of the schema */
@@ -1813,6 +1820,122 @@ test_upgrade_rolled_back(void **state)
                                    " WHERE name IN ('meta', 'tables',"
                                    " 'reservations', 'guests')"), 0);
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+
+/*
+ * A tool call's answer kept by its key: the first answer stays, a
+ * restart keeps it, it expires, and the expired keys drain by themselves.
+ */
+static void
+test_replay(void **state)
+{
+    int                     failed, inserted, i;
+    char                    path[256], key[64], answer[64];
+    size_t                  len;
+    sqlite3                *conn;
+    cerebro_sqlite_t       *db;
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "replay");
+    db = open_db(path, tiny, tiny_json);
+
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 1000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_NOT_FOUND);
+
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k1", 0, "Reservado.", 10,
+                                               1000, 1000 + 86400, &inserted,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(inserted, 1);
+
+    /* a second answer for the same key does not replace the first */
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k1", 1, "Otra.", 5,
+                                               1001, 1001 + 86400, &inserted,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(inserted, 0);
+
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 2000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Reservado.");
+    assert_int_equal(len, 10);
+    assert_int_equal(failed, 0);
+
+    /* cut to the caller's buffer, NUL-terminated */
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 2000, answer, 5,
+                                               &len, &failed, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Rese");
+
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k2", 1, "Error.", 6,
+                                               1000, 1500, &inserted, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k2", 1499, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(failed, 1);
+
+    /* expired: not answered, even before it is dropped */
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k2", 1500, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_NOT_FOUND);
+
+    cerebro_sqlite_close(db);
+
+    /* a restart keeps what did not expire */
+    db = open_db(path, tiny, tiny_json);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 3000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(answer, "Reservado.");
+
+    /* many keys expire together; each put drops some, never the live */
+    for (i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "old-%d", i);
+        assert_int_equal(cerebro_sqlite_replay_put(db, key, 0, "x", 1, 1000,
+                                                   1600, &inserted, &e),
+                         CEREBRO_STORE_OK);
+    }
+
+    conn = conn_of(db);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 102);
+
+    for (i = 0; i < 10; i++) {
+        snprintf(key, sizeof(key), "new-%d", i);
+        assert_int_equal(cerebro_sqlite_replay_put(db, key, 0, "y", 1, 5000,
+                                                   5000 + 86400, &inserted,
+                                                   &e),
+                         CEREBRO_STORE_OK);
+    }
+
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"
+                                   " WHERE expires <= 5000"), 0);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM replay"), 11);
+    assert_int_equal(cerebro_sqlite_replay_get(db, "k1", 5000, answer,
+                                               sizeof(answer), &len, &failed,
+                                               &e),
+                     CEREBRO_STORE_OK);
+
+    /* too long, or no key */
+    assert_int_equal(cerebro_sqlite_replay_put(db, "k3", 0, "x",
+                                               CEREBRO_SQLITE_REPLAY_LEN, 5000,
+                                               9000, &inserted, &e),
+                     CEREBRO_STORE_INVALID);
+    assert_int_equal(cerebro_sqlite_replay_put(db, "", 0, "x", 1, 5000, 9000,
+                                               &inserted, &e),
+                     CEREBRO_STORE_INVALID);
+
+    cerebro_sqlite_close(db);
 }
 
 
@@ -2132,6 +2255,7 @@ main(void)
         cmocka_unit_test(test_busy_is_unavailable),
         cmocka_unit_test(test_guests),
         cmocka_unit_test(test_call_log),
+        cmocka_unit_test(test_replay),
         cmocka_unit_test(test_outbox),
         cmocka_unit_test(test_deliveries),
         cmocka_unit_test(test_outbox_counts_and_reminders),
