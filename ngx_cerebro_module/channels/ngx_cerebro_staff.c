@@ -263,7 +263,6 @@ ngx_cerebro_staff_id(ngx_http_request_t *r, ngx_cerebro_store_op_t *op)
     ngx_str_t   value;
 
     last = r->uri.data + r->uri.len;
-    value.data = NULL;
 
     for (value.data = r->uri.data + r->uri.len;
          value.data > r->uri.data && value.data[-1] != '/';
@@ -277,7 +276,8 @@ ngx_cerebro_staff_id(ngx_http_request_t *r, ngx_cerebro_store_op_t *op)
     /* "/cerebro/reservations" itself has no id */
     if (value.len == 0 || value.len >= sizeof(op->id)
         || value.data - r->uri.data <= (ssize_t) sizeof("/cerebro") - 1
-        || ngx_strncmp(value.data, "reservations", value.len) == 0)
+        || (value.len == sizeof("reservations") - 1
+            && ngx_strncmp(value.data, "reservations", value.len) == 0))
     {
         return NGX_ERROR;
     }
