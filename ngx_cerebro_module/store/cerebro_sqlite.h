@@ -207,6 +207,11 @@ cerebro_store_err_t cerebro_sqlite_calls_since(cerebro_sqlite_t *db,
     int64_t since, cerebro_call_mark_t *out, int max, int *n,
     cerebro_store_error_t *e);
 
+/* The calls started at or after since (UTC seconds), the newest first. */
+cerebro_store_err_t cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db,
+    int64_t since, cerebro_call_log_t *out, int max, int *n,
+    cerebro_store_error_t *e);
+
 
 /*
  * Queues a message (fields of m: to, body or template_sid + variables,

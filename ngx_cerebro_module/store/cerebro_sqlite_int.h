@@ -49,6 +49,7 @@ enum {
     ST_CALL_INSERT,
     ST_CALL_GET,
     ST_CALL_SINCE,
+    ST_CALL_RECENT,
     /* cerebro_sqlite_outbox.c */
     ST_OB_INSERT,
     ST_OB_BY_KEY,
