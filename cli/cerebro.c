@@ -78,6 +78,14 @@ static const char  cli_help_migrate[] =
 "nothing.  WhatsApp opt-outs stay in the SQLite file, which the outbox\n"
 "keeps using with Airtable.  Run provision airtable first.\n";
 
+static const char  cli_help_staff_hash[] =
+"usage: cerebro staff-hash < password\n"
+"\n"
+"Prints the scrypt hash of a staff password, read from the standard input\n"
+"(asked for without echo on a terminal), for the module's directive\n"
+"\"cerebro_staff_user NAME HASH;\" in nginx.conf.  The password itself is\n"
+"kept nowhere.\n";
+
 static const cli_command_t  cli_commands[] = {
     { "doctor", cli_doctor, "check every account and setting",
       cli_help_doctor },
@@ -89,6 +97,8 @@ static const cli_command_t  cli_commands[] = {
       cli_help_restore },
     { "migrate", cli_migrate, "copy the embedded store into Airtable",
       cli_help_migrate },
+    { "staff-hash", cli_staff_hash, "hash a staff password for the console",
+      cli_help_staff_hash },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -185,7 +195,8 @@ main(int argc, char **argv)
 
     if (cmd->name == NULL) {
         cli_error("unknown command \"%s\"; the commands are doctor, "
-                  "provision, backup, restore and migrate.", argv[i]);
+                  "provision, backup, restore, migrate and staff-hash.",
+                  argv[i]);
         return 2;
     }
 

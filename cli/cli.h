@@ -277,6 +277,7 @@ int cli_provision(cli_ctx_t *ctx);
 int cli_backup(cli_ctx_t *ctx);
 int cli_restore(cli_ctx_t *ctx);
 int cli_migrate(cli_ctx_t *ctx);
+int cli_staff_hash(cli_ctx_t *ctx);
 
 /* the phone number VAPI or Twilio is told, E.164; "" when none */
 int cli_transfer_number(const cli_conf_t *cf, char *out, size_t size,

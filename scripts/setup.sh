@@ -24,7 +24,8 @@ build_pkgs=(gcc make libc6-dev pkg-config nginx-dev libssl-dev libpcre2-dev
 package_pkgs=(debhelper dpkg-dev fakeroot debootstrap podman buildah runc
               slirp4netns fuse-overlayfs uidmap)
 test_pkgs=(libcmocka-dev python3 python3-pytest redis-server wrk clang
-           libclang-rt-14-dev valgrind procps nodejs npm openssl prometheus)
+           libclang-rt-14-dev valgrind procps nodejs npm openssl prometheus
+           chromium)
 
 if_needed=0
 profiles=()

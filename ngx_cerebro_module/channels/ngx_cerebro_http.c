@@ -4,6 +4,7 @@
  */
 
 #include "ngx_cerebro_http.h"
+#include "ngx_cerebro_auth.h"
 
 
 static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
@@ -11,6 +12,7 @@ static ngx_int_t ngx_cerebro_http_allow_header(ngx_http_request_t *r,
 static ngx_int_t ngx_cerebro_http_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 static ngx_str_t *ngx_cerebro_http_allowed_origin(ngx_http_request_t *r);
+static ngx_flag_t ngx_cerebro_http_any_origin(ngx_http_request_t *r);
 static void ngx_cerebro_http_json_cleanup(void *data);
 
 
@@ -114,24 +116,20 @@ ngx_cerebro_http_check_method(ngx_http_request_t *r, ngx_uint_t allowed)
 ngx_int_t
 ngx_cerebro_http_cors(ngx_http_request_t *r)
 {
-    ngx_str_t                 *origin;
-    ngx_cerebro_main_conf_t   *mcf;
+    ngx_str_t  *origin;
 
     static ngx_str_t  vary = ngx_string("Origin");
     static ngx_str_t  any = ngx_string("*");
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     origin = ngx_cerebro_http_allowed_origin(r);
 
     if (origin == NULL) {
         /* the answer depends on Origin: shared caches must know */
-        return mcf->any_origin ? NGX_OK
-                               : ngx_cerebro_http_add_header(r, "Vary",
-                                                             &vary);
+        return ngx_cerebro_http_any_origin(r)
+               ? NGX_OK : ngx_cerebro_http_add_header(r, "Vary", &vary);
     }
 
-    if (mcf->any_origin) {
+    if (ngx_cerebro_http_any_origin(r)) {
         return ngx_cerebro_http_add_header(r, "Access-Control-Allow-Origin",
                                            &any);
     }
@@ -313,7 +311,7 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
     value = &origin->value;
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (mcf->any_origin) {
+    if (ngx_cerebro_http_any_origin(r)) {
         return value;
     }
 
@@ -331,6 +329,32 @@ ngx_cerebro_http_allowed_origin(ngx_http_request_t *r)
     }
 
     return NULL;
+}
+
+
+ngx_flag_t
+ngx_cerebro_http_listed_origin(ngx_http_request_t *r)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    return !mcf->any_origin && ngx_cerebro_http_allowed_origin(r) != NULL;
+}
+
+
+/*
+ * ALLOWED_ORIGINS=* opens the public endpoints to every page; the staff's
+ * answer only an origin the list names.
+ */
+static ngx_flag_t
+ngx_cerebro_http_any_origin(ngx_http_request_t *r)
+{
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    return mcf->any_origin && !ngx_cerebro_auth_is_staff(r);
 }
 
 
@@ -369,15 +393,25 @@ ngx_int_t
 ngx_cerebro_http_read_post(ngx_http_request_t *r, const char *content_type,
     ngx_http_client_body_handler_pt handler)
 {
-    size_t      len;
-    ngx_int_t   rc;
-    ngx_str_t  *type;
-    u_char      message[128];
+    ngx_int_t  rc;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
     }
+
+    return ngx_cerebro_http_read_body(r, content_type, handler);
+}
+
+
+ngx_int_t
+ngx_cerebro_http_read_body(ngx_http_request_t *r, const char *content_type,
+    ngx_http_client_body_handler_pt handler)
+{
+    size_t      len;
+    ngx_int_t   rc;
+    ngx_str_t  *type;
+    u_char      message[128];
 
     len = ngx_strlen(content_type);
     type = r->headers_in.content_type ? &r->headers_in.content_type->value

@@ -39,6 +39,10 @@ ngx_int_t ngx_cerebro_http_send_buf(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
     const char *content_type, ngx_http_client_body_handler_pt handler);
 
+/* The same for a method the caller has checked (PATCH, PUT...). */
+ngx_int_t ngx_cerebro_http_read_body(ngx_http_request_t *r,
+    const char *content_type, ngx_http_client_body_handler_pt handler);
+
 /*
  * The request body in one NUL-terminated piece, wherever nginx kept it:
  * NGX_OK; otherwise the status to finalize with (nothing has been sent).
@@ -46,6 +50,9 @@ ngx_int_t ngx_cerebro_http_read_post(ngx_http_request_t *r,
  * its framing, before the body handler ever runs.
  */
 ngx_int_t ngx_cerebro_http_body(ngx_http_request_t *r, ngx_str_t *body);
+
+/* The request's Origin is one ALLOWED_ORIGINS names ("*" names none). */
+ngx_flag_t ngx_cerebro_http_listed_origin(ngx_http_request_t *r);
 
 /*
  * The same, not NUL-terminated, and copied only when nginx kept it in

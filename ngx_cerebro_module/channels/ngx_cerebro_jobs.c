@@ -11,6 +11,7 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_jobs.h"
+#include "ngx_cerebro_auth.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
@@ -100,6 +101,17 @@ ngx_cerebro_jobs_handler(ngx_http_request_t *r)
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    if (ngx_cerebro_auth_jobs_check(r) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_FORBIDDEN,
+                                           "only the module's own timer "
+                                           "runs the jobs");
     }
 
     /* the subrequests need the body read, even an empty one */
@@ -499,27 +511,33 @@ ngx_cerebro_jobs_poke(ngx_cerebro_jobs_poke_t *poke)
 {
     ngx_int_t          rc;
     ngx_buf_t         *b;
+    ngx_str_t         *token;
     ngx_connection_t  *c;
 
     static u_char  request[] = "GET /_cerebro/jobs HTTP/1.0" CRLF
                                "Host: localhost" CRLF
-                               "User-Agent: ngx_cerebro jobs" CRLF CRLF;
+                               "User-Agent: ngx_cerebro jobs" CRLF;
 
     poke->pool = ngx_create_pool(1024, poke->timer.log);
     if (poke->pool == NULL) {
         return;
     }
 
-    b = ngx_calloc_buf(poke->pool);
+    /* only this cycle's token opens the location, not loopback */
+    token = ngx_cerebro_auth_jobs_line((ngx_cycle_t *) ngx_cycle);
+
+    b = ngx_create_temp_buf(poke->pool,
+                            sizeof(request) - 1 + token->len + 2);
     if (b == NULL) {
         ngx_destroy_pool(poke->pool);
         poke->pool = NULL;
         return;
     }
 
-    b->pos = request;
-    b->last = request + sizeof(request) - 1;
-    b->memory = 1;
+    b->last = ngx_cpymem(b->last, request, sizeof(request) - 1);
+    b->last = ngx_cpymem(b->last, token->data, token->len);
+    *b->last++ = CR;
+    *b->last++ = LF;
     poke->out = b;
 
     ngx_memzero(&poke->peer, sizeof(ngx_peer_connection_t));

@@ -41,8 +41,7 @@ ngx_cerebro_whatsapp_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_status_handler(ngx_http_request_t *r)
 {
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_status_body);
+    return ngx_cerebro_twilio_read_signed(r, ngx_cerebro_status_body);
 }
 
 

@@ -6,19 +6,31 @@
  *   GET    /cerebro/reservations?date=2026-11-28   a day's book
  *   GET    /cerebro/reservations?phone=+34600...   a guest's upcoming ones
  *   POST   /cerebro/reservations                   book (engine-checked)
+ *   PATCH  /cerebro/reservations/<id>              move: date, time, pax,
+ *                                                  notes (engine-checked)
  *   DELETE /cerebro/reservations/<id>              cancel
  *   GET    /cerebro/tables                         tables and groups
+ *   GET    /cerebro/restaurant                     the restaurant file
+ *
+ * Every change is confirmed to the guest on WhatsApp, as a phone booking.
  */
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_outbox.h"
 #include "cerebro_phone.h"
 
 
 static ngx_int_t ngx_cerebro_reservations_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_tables_handler(ngx_http_request_t *r);
 static void ngx_cerebro_reservations_body(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_staff_id(ngx_http_request_t *r,
+    ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_staff_parse_change(ngx_http_request_t *r,
+    cJSON *json, ngx_cerebro_store_op_t *op, const char **why);
+static void ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op);
+static ngx_int_t ngx_cerebro_restaurant_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_staff_parse_booking(ngx_http_request_t *r,
     cJSON *json, ngx_cerebro_store_op_t *op, const char **why);
 static ngx_cerebro_store_op_t *ngx_cerebro_staff_op(ngx_http_request_t *r,
@@ -52,6 +64,14 @@ ngx_cerebro_tables(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+char *
+ngx_cerebro_staff_restaurant(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "restaurant",
+                                    ngx_cerebro_restaurant_handler);
+}
+
+
 static ngx_int_t
 ngx_cerebro_reservations_handler(ngx_http_request_t *r)
 {
@@ -61,19 +81,21 @@ ngx_cerebro_reservations_handler(ngx_http_request_t *r)
     ngx_cerebro_store_op_t  *op;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD
-                                          |NGX_HTTP_POST|NGX_HTTP_DELETE);
+                                          |NGX_HTTP_POST|NGX_HTTP_PATCH
+                                          |NGX_HTTP_DELETE);
     if (rc != NGX_DECLINED) {
         return rc;
     }
 
+    /* a form or text/plain, which a page elsewhere can send, books nothing */
     if (r->method == NGX_HTTP_POST) {
-        rc = ngx_http_read_client_request_body(r,
-                                           ngx_cerebro_reservations_body);
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            return rc;
-        }
+        return ngx_cerebro_http_read_post(r, "application/json",
+                                          ngx_cerebro_reservations_body);
+    }
 
-        return NGX_DONE;
+    if (r->method == NGX_HTTP_PATCH) {
+        return ngx_cerebro_http_read_body(r, "application/json",
+                                          ngx_cerebro_reservations_body);
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -87,28 +109,10 @@ ngx_cerebro_reservations_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        /* the id is what follows the location's last "/" */
-        value.data = ngx_strlchr(r->uri.data + 1, r->uri.data + r->uri.len,
-                                 '/');
-        while (value.data) {
-            value.data++;
-            value.len = r->uri.data + r->uri.len - value.data;
-            if (ngx_strlchr(value.data, value.data + value.len, '/') == NULL)
-            {
-                break;
-            }
-            value.data = ngx_strlchr(value.data, value.data + value.len, '/');
-        }
-
-        if (value.data == NULL || value.len == 0
-            || value.len >= sizeof(op->id))
-        {
+        if (ngx_cerebro_staff_id(r, op) != NGX_OK) {
             return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
                        "DELETE /cerebro/reservations/<id>: the id is missing");
         }
-
-        ngx_memcpy(op->id, value.data, value.len);
-        op->id[value.len] = '\0';
 
         return ngx_cerebro_staff_go(op);
     }
@@ -194,7 +198,9 @@ ngx_cerebro_reservations_body(ngx_http_request_t *r)
 
     json = cJSON_ParseWithLength((char *) body.data, body.len);
 
-    op = ngx_cerebro_staff_op(r, NGX_CEREBRO_STORE_CREATE);
+    op = ngx_cerebro_staff_op(r, r->method == NGX_HTTP_PATCH
+                                 ? NGX_CEREBRO_STORE_UPDATE
+                                 : NGX_CEREBRO_STORE_CREATE);
 
     if (op == NULL) {
         cJSON_Delete(json);
@@ -204,8 +210,21 @@ ngx_cerebro_reservations_body(ngx_http_request_t *r)
 
     why = "the body is not a JSON object";
 
+    if (op->kind == NGX_CEREBRO_STORE_UPDATE
+        && ngx_cerebro_staff_id(r, op) != NGX_OK)
+    {
+        cJSON_Delete(json);
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                "PATCH /cerebro/reservations/<id>: the id is missing"));
+        return;
+    }
+
     if (!cJSON_IsObject(json)
-        || ngx_cerebro_staff_parse_booking(r, json, op, &why) != NGX_OK)
+        || (op->kind == NGX_CEREBRO_STORE_UPDATE
+            ? ngx_cerebro_staff_parse_change(r, json, op, &why)
+            : ngx_cerebro_staff_parse_booking(r, json, op, &why))
+           != NGX_OK)
     {
         cJSON_Delete(json);
         ngx_http_finalize_request(r,
@@ -224,6 +243,116 @@ ngx_cerebro_reservations_body(ngx_http_request_t *r)
 
     /* read_client_request_body counted the request once already */
     r->main->count--;
+}
+
+
+/* the id is what follows the location's last "/" */
+static ngx_int_t
+ngx_cerebro_staff_id(ngx_http_request_t *r, ngx_cerebro_store_op_t *op)
+{
+    u_char     *last;
+    ngx_str_t   value;
+
+    last = r->uri.data + r->uri.len;
+    value.data = NULL;
+
+    for (value.data = r->uri.data + r->uri.len;
+         value.data > r->uri.data && value.data[-1] != '/';
+         value.data--)
+    {
+        /* void */
+    }
+
+    value.len = last - value.data;
+
+    /* "/cerebro/reservations" itself has no id */
+    if (value.len == 0 || value.len >= sizeof(op->id)
+        || value.data - r->uri.data <= (ssize_t) sizeof("/cerebro") - 1
+        || ngx_strncmp(value.data, "reservations", value.len) == 0)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(op->id, value.data, value.len);
+    op->id[value.len] = '\0';
+
+    return NGX_OK;
+}
+
+
+/* a move: a new date and time together, the party, the notes */
+static ngx_int_t
+ngx_cerebro_staff_parse_change(ngx_http_request_t *r, cJSON *json,
+    ngx_cerebro_store_op_t *op, const char **why)
+{
+    cJSON      *date, *time, *item;
+    ngx_str_t   d;
+
+    date = cJSON_GetObjectItemCaseSensitive(json, "date");
+    time = cJSON_GetObjectItemCaseSensitive(json, "time");
+
+    if (date || time) {
+        if (!cJSON_IsString(date) || !cJSON_IsString(time)) {
+            *why = "a move gives both date (YYYY-MM-DD) and time (HH:MM)";
+            return NGX_ERROR;
+        }
+
+        d.data = (u_char *) date->valuestring;
+        d.len = ngx_strlen(date->valuestring);
+
+        if (ngx_cerebro_staff_date(&d, &op->change.date) != NGX_OK) {
+            *why = "date must be a real date written YYYY-MM-DD";
+            return NGX_ERROR;
+        }
+
+        if (ngx_cerebro_staff_time(time->valuestring, &op->change.minutes)
+            != NGX_OK)
+        {
+            *why = "time is not HH:MM";
+            return NGX_ERROR;
+        }
+
+        op->change.set_time = 1;
+    }
+
+    item = cJSON_GetObjectItemCaseSensitive(json, "pax");
+    if (item) {
+        if (!cJSON_IsNumber(item) || item->valuedouble < 1
+            || item->valuedouble > CEREBRO_MAX_PARTY
+            || item->valuedouble != (double) item->valueint)
+        {
+            *why = "pax must be a whole number of guests";
+            return NGX_ERROR;
+        }
+
+        op->change.pax = item->valueint;
+    }
+
+    item = cJSON_GetObjectItemCaseSensitive(json, "notes");
+    if (cJSON_IsString(item)) {
+        op->change.notes = ngx_cerebro_pstrdup0(r->pool,
+                        &(ngx_str_t) { ngx_strlen(item->valuestring),
+                                       (u_char *) item->valuestring });
+        if (op->change.notes == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    item = cJSON_GetObjectItemCaseSensitive(json, "location");
+    if (cJSON_IsString(item)) {
+        op->change.location = ngx_cerebro_pstrdup0(r->pool,
+                        &(ngx_str_t) { ngx_strlen(item->valuestring),
+                                       (u_char *) item->valuestring });
+    }
+
+    if (!op->change.set_time && op->change.pax == 0
+        && op->change.notes == NULL)
+    {
+        *why = "nothing to change: give date and time, pax or notes";
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -360,7 +489,84 @@ ngx_cerebro_staff_go(ngx_cerebro_store_op_t *op)
 static void
 ngx_cerebro_staff_done(ngx_cerebro_store_op_t *op)
 {
+    ngx_cerebro_staff_confirm(op);
+
     ngx_http_finalize_request(op->request, ngx_cerebro_staff_answer(op));
+}
+
+
+/* the guest hears of a change by hand as of one made on the phone */
+static void
+ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op)
+{
+    ngx_cerebro_change_t  change;
+
+    if (op->error.kind != CEREBRO_STORE_OK
+        || op->reservation.client_phone[0] == '\0')
+    {
+        return;
+    }
+
+    switch (op->kind) {
+
+    case NGX_CEREBRO_STORE_CREATE:
+        if (op->repeated) {
+            return;
+        }
+
+        change.kind = CEREBRO_CHANGE_BOOKED;
+        break;
+
+    case NGX_CEREBRO_STORE_UPDATE:
+        change.kind = CEREBRO_CHANGE_CHANGED;
+        break;
+
+    case NGX_CEREBRO_STORE_CANCEL:
+        if (op->already) {
+            return;
+        }
+
+        change.kind = CEREBRO_CHANGE_CANCELLED;
+        break;
+
+    default:
+        return;
+    }
+
+    change.reservation = &op->reservation;
+    change.phone = op->reservation.client_phone;
+
+    ngx_cerebro_outbox_confirm(op->request, &change);
+}
+
+
+static ngx_int_t
+ngx_cerebro_restaurant_handler(ngx_http_request_t *r)
+{
+    cJSON                    *json;
+    ngx_int_t                 rc;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    /* validated when the configuration loaded: hours, tables, pacing */
+    json = cJSON_ParseWithLength((char *) mcf->restaurant_json.data,
+                                 mcf->restaurant_json.len);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
 }
 
 

@@ -224,6 +224,11 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    if (params == NULL) {
+        /* before the body: the signature is there, to be checked */
+        return NGX_OK;
+    }
+
     if (ngx_cerebro_twilio_signed_url(r, &url) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -242,6 +247,33 @@ ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cerebro_twilio_read_signed(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt handler)
+{
+    ngx_int_t  rc, discard;
+
+    /* without a signature the body is discarded as it comes, not kept */
+    if (r->method == NGX_HTTP_POST) {
+        rc = ngx_cerebro_twilio_verify_request(r, NULL, 0, NULL);
+
+        if (rc != NGX_OK) {
+            r->keepalive = 0;
+
+            discard = ngx_http_discard_request_body(r);
+            if (discard != NGX_OK) {
+                return discard;
+            }
+
+            return ngx_cerebro_twilio_refuse(r, rc);
+        }
+    }
+
+    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
+                                      handler);
 }
 
 

@@ -32,9 +32,18 @@ ngx_int_t ngx_cerebro_twilio_signed_url(ngx_http_request_t *r,
  * signed URL and params[0..n), or, outside production, when no auth token
  * is configured (nothing to check with); NGX_ABORT in production without
  * TWILIO_AUTH_TOKEN or PUBLIC_URL; NGX_DECLINED when refused; NGX_ERROR.
+ * With params NULL, before the body: only that the header is there.
  */
 ngx_int_t ngx_cerebro_twilio_verify_request(ngx_http_request_t *r,
     cerebro_param_t *params, ngx_uint_t n, ngx_str_t *body);
+
+/*
+ * A Twilio webhook's POST: refused from its headers when the signature is
+ * missing (or cannot be checked in production), before the body is read;
+ * otherwise the form read, then handler.
+ */
+ngx_int_t ngx_cerebro_twilio_read_signed(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt handler);
 
 /* What a refusal of ngx_cerebro_twilio_verify_request() answers. */
 ngx_int_t ngx_cerebro_twilio_refuse(ngx_http_request_t *r, ngx_int_t rc);

@@ -115,6 +115,29 @@ ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_cerebro_vapi_handler(ngx_http_request_t *r)
 {
+    ngx_int_t  rc;
+
+    /*
+     * A credential carried in the headers is checked before a byte of the
+     * body is kept: an unauthenticated megabyte is discarded as it comes,
+     * never buffered.  Only the HMAC needs the body, and then its header
+     * must be there.
+     */
+    if (r->method == NGX_HTTP_POST
+        && ngx_cerebro_vapi_authenticate(r, NULL) != NGX_OK)
+    {
+        r->keepalive = 0;
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "invalid or missing VAPI "
+                                           "credentials");
+    }
+
     /* room to join the body in place (ngx_cerebro_http_body_bytes) */
     r->request_body_in_single_buf = 1;
 
@@ -249,7 +272,9 @@ ngx_cerebro_vapi_is(ngx_str_t *type, const char *name)
 
 /*
  * The legacy shared secret, a bearer credential, or an HMAC of the body:
- * whichever the request carries, compared in constant time.
+ * whichever the request carries, compared in constant time.  Without the
+ * body (NULL), before it is read: an HMAC header passes, to be checked
+ * once the body is there.
  */
 static ngx_int_t
 ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
@@ -285,6 +310,10 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
+    if (h && body == NULL) {
+        return NGX_OK;
+    }
+
     if (h) {
         ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
 

@@ -188,8 +188,7 @@ ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_whatsapp_handler(ngx_http_request_t *r)
 {
-    return ngx_cerebro_http_read_post(r, "application/x-www-form-urlencoded",
-                                      ngx_cerebro_whatsapp_body);
+    return ngx_cerebro_twilio_read_signed(r, ngx_cerebro_whatsapp_body);
 }
 
 

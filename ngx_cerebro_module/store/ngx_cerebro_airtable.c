@@ -100,6 +100,8 @@ static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
 static void ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at,
+    cerebro_formula_t *f, const char *field);
 static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_by_phone_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_get(ngx_cerebro_at_t *at,
@@ -599,6 +601,31 @@ ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x)
 }
 
 
+/*
+ * Staff type numbers as they come ("600 11 12 22"): a record is found by
+ * any form of op->phone (E.164), and what they typed stays in the base.
+ */
+static void
+ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at, cerebro_formula_t *f,
+    const char *field)
+{
+    int   n;
+    char  forms[CEREBRO_PHONE_FORMS][CEREBRO_PHONE_FORM_SIZE];
+
+    n = cerebro_phone_forms(at->op->phone, at->http.mcf->model->country_code,
+                            forms, CEREBRO_PHONE_FORMS);
+
+    if (n == 0) {
+        /* not E.164 (a tool always gives it so): the value as it is */
+        cerebro_formula_cmp_str(f, field, "=", at->op->phone,
+                                ngx_strlen(at->op->phone));
+        return;
+    }
+
+    cerebro_formula_phone(f, field, forms, n);
+}
+
+
 static void
 ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 {
@@ -614,8 +641,7 @@ ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-    cerebro_formula_cmp_str(&f, at_f(at, CLIENT_PHONE), "=", at->op->phone,
-                            ngx_strlen(at->op->phone));
+    ngx_cerebro_at_phone_formula(at, &f, at_f(at, CLIENT_PHONE));
     cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
                             CEREBRO_STATUS_CANCELLED,
                             sizeof(CEREBRO_STATUS_CANCELLED) - 1);
@@ -1681,8 +1707,7 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
     at->op->guest->id[0] = '\0';
 
     cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_cmp_str(&f, at_f(at, GUEST_PHONE), "=", at->op->phone,
-                            ngx_strlen(at->op->phone));
+    ngx_cerebro_at_phone_formula(at, &f, at_f(at, GUEST_PHONE));
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
         || ngx_cerebro_at_http_list(&at->http, at_t(at, CLIENTES), &formula,

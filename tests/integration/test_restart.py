@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness import (BAD_LOG_LINE, MODULE, REPO, base_env, free_port,
-                     wait_for_port, world_traversable_dir)
+                     staff_headers, wait_for_port, world_traversable_dir)
 
 RUN = REPO / "scripts" / "run"
 MADRID = ZoneInfo("Europe/Madrid")
@@ -105,7 +105,8 @@ class Launcher:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             conn.request(method, path, body=body,
-                         headers={"Content-Type": "application/json"})
+                         headers=staff_headers(path, {
+                             "Content-Type": "application/json"}))
             r = conn.getresponse()
             return r.status, r.read()
         finally:

@@ -116,7 +116,8 @@ def test_repeated_call_is_booked_once(small):
      '"time":"21:00","pax":0}', "pax"),
 ])
 def test_bad_bookings_are_refused_clearly(small, body, words):
-    r = small.request("POST", "/cerebro/reservations", body=body)
+    r = small.request("POST", "/cerebro/reservations", body=body,
+                      headers={"Content-Type": "application/json"})
     assert r.status == 400
     assert words in r.json()["error"]
     day = small.get("/cerebro/reservations?date=2026-12-01").json()
