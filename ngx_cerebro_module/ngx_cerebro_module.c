@@ -170,6 +170,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cerebro_airtable_rate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cerebro_at_set_rate,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("cerebro_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,

@@ -98,6 +98,12 @@ static const char  ngx_cerebro_vapi_slow[] =
     "Lo siento, el sistema de reservas está tardando en responder. Puedo "
     "pasarle con el restaurante o pedir que le llamen en unos minutos.";
 
+/* a booking still being written: its outcome follows by WhatsApp */
+static const char  ngx_cerebro_vapi_confirming[] =
+    "Estoy terminando de confirmar su reserva con el sistema, que va lento. "
+    "En cuanto quede hecha le llegará la confirmación por WhatsApp; si no "
+    "pudiera hacerse, también se lo diremos por WhatsApp.";
+
 
 char *
 ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -755,6 +761,28 @@ ngx_cerebro_vapi_deadline(ngx_event_t *ev)
  * answer has a fixed shape: it is written straight into one buffer, every
  * string escaped by nginx's JSON escaping, instead of built as a tree.
  */
+/*
+ * What a call says in the answer: its sentence, or, still running, the
+ * apology; a booking still being written is being confirmed, and its
+ * outcome goes to the guest by WhatsApp (the tool is told so).
+ */
+static ngx_str_t *
+ngx_cerebro_vapi_said(ngx_cerebro_vapi_call_t *call, ngx_str_t *slow,
+    ngx_str_t *confirming)
+{
+    if (call->done) {
+        return &call->tool.text;
+    }
+
+    if (call->tool.id == CEREBRO_TOOL_CREATE) {
+        call->tool.late = 1;
+        return confirming;
+    }
+
+    return slow;
+}
+
+
 static void
 ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 {
@@ -762,7 +790,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
     size_t                    len;
     ngx_int_t                 rc;
     ngx_buf_t                *b;
-    ngx_str_t                *text, slow;
+    ngx_str_t                *text, slow, confirming;
     ngx_uint_t                i, n;
     ngx_http_request_t       *r;
     ngx_cerebro_vapi_call_t  *call;
@@ -776,6 +804,8 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     slow.data = (u_char *) ngx_cerebro_vapi_slow;
     slow.len = sizeof(ngx_cerebro_vapi_slow) - 1;
+    confirming.data = (u_char *) ngx_cerebro_vapi_confirming;
+    confirming.len = sizeof(ngx_cerebro_vapi_confirming) - 1;
 
     /* function-call answers its one call as {"result":"..."} */
     n = ctx->legacy ? ngx_min(ctx->ncalls, 1) : ctx->ncalls;
@@ -784,7 +814,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
-        text = call->done ? &call->tool.text : &slow;
+        text = ngx_cerebro_vapi_said(call, &slow, &confirming);
 
         len += sizeof("{\"name\":\"\",\"toolCallId\":\"\",\"result\":\"\"},")
                - 1
@@ -805,7 +835,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
     p = b->pos;
 
     if (ctx->legacy && n == 1) {
-        text = ctx->calls[0].done ? &ctx->calls[0].tool.text : &slow;
+        text = ngx_cerebro_vapi_said(&ctx->calls[0], &slow, &confirming);
 
         p = ngx_cpymem(p, "{\"result\":\"", sizeof("{\"result\":\"") - 1);
         p = (u_char *) ngx_escape_json(p, text->data, text->len);
@@ -818,7 +848,7 @@ ngx_cerebro_vapi_answer_tools(ngx_cerebro_vapi_ctx_t *ctx)
 
     for (i = 0; i < n; i++) {
         call = &ctx->calls[i];
-        text = call->done ? &call->tool.text : &slow;
+        text = ngx_cerebro_vapi_said(call, &slow, &confirming);
 
         if (i) {
             *p++ = ',';

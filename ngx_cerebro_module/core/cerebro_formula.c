@@ -228,6 +228,53 @@ cerebro_formula_cmp_str(cerebro_formula_t *f, const char *field,
 }
 
 
+/* what people put between the digits of a number, as cerebro_phone.c */
+static const char  *cerebro_formula_phone_seps[] = {
+    " ", "-", ".", "/", "(", ")"
+};
+
+#define CEREBRO_FORMULA_PHONE_NSEPS                                           \
+    (sizeof(cerebro_formula_phone_seps)                                       \
+     / sizeof(cerebro_formula_phone_seps[0]))
+
+
+void
+cerebro_formula_phone(cerebro_formula_t *f, const char *field,
+    char forms[][CEREBRO_PHONE_FORM_SIZE], int n)
+{
+    int     i;
+    size_t  k;
+
+    if (forms == NULL || n <= 0) {
+        cerebro_formula_fail(f, CEREBRO_FORMULA_BAD_VALUE);
+        return;
+    }
+
+    cerebro_formula_open(f, CEREBRO_FORMULA_OR);
+
+    for (i = 0; i < n; i++) {
+        cerebro_formula_arg(f);
+
+        for (k = 0; k < CEREBRO_FORMULA_PHONE_NSEPS; k++) {
+            cerebro_formula_puts(f, "SUBSTITUTE(");
+        }
+
+        cerebro_formula_field(f, field, field ? strlen(field) : 0);
+
+        for (k = 0; k < CEREBRO_FORMULA_PHONE_NSEPS; k++) {
+            cerebro_formula_puts(f, ",");
+            cerebro_formula_string(f, cerebro_formula_phone_seps[k], 1);
+            cerebro_formula_puts(f, ",'')");
+        }
+
+        cerebro_formula_puts(f, "=");
+        cerebro_formula_string(f, forms[i], strlen(forms[i]));
+    }
+
+    cerebro_formula_close(f);
+}
+
+
 void
 cerebro_formula_cmp_num(cerebro_formula_t *f, const char *field,
     const char *op, long long value)

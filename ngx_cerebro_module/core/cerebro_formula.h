@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "cerebro_civil.h"
+#include "cerebro_phone.h"
 
 
 #define CEREBRO_FORMULA_MAX_DEPTH  16
@@ -76,6 +77,17 @@ void cerebro_formula_cmp_str(cerebro_formula_t *f, const char *field,
 /* {field} op number, op one of "=", "!=", "<", "<=", ">", ">=" */
 void cerebro_formula_cmp_num(cerebro_formula_t *f, const char *field,
     const char *op, long long value);
+
+/*
+ * A telephone field equal to one of forms[0..n) (cerebro_phone_forms())
+ * once the separators staff type are taken out of the field, so that a
+ * record whose number was typed "600 11 12 22" or "(+34) 600-111-222"
+ * is found by the number in E.164:
+ *   OR(X='+34600111222',X='0034600111222',X='600111222',...)
+ * with X = SUBSTITUTE(...SUBSTITUTE({field},' ','')...,')','').
+ */
+void cerebro_formula_phone(cerebro_formula_t *f, const char *field,
+    char forms[][CEREBRO_PHONE_FORM_SIZE], int n);
 
 /* RECORD_ID()='rec...' */
 void cerebro_formula_record_id(cerebro_formula_t *f, const char *id,

@@ -226,6 +226,63 @@ cerebro_phone_normalize(const char *in, size_t len, const char *default_cc,
 }
 
 
+static void
+cerebro_phone_add(char forms[][CEREBRO_PHONE_FORM_SIZE], int *n, int max,
+    const char *prefix, const char *rest)
+{
+    if (*n < max) {
+        strcpy(forms[*n], prefix);
+        strcat(forms[*n], rest);
+        (*n)++;
+    }
+}
+
+
+int
+cerebro_phone_forms(const char *e164, const char *default_cc,
+    char forms[][CEREBRO_PHONE_FORM_SIZE], int max)
+{
+    int          n;
+    size_t       nd, cc_len;
+    const char  *digits, *national;
+
+    if (e164 == NULL || e164[0] != '+' || max <= 0) {
+        return 0;
+    }
+
+    digits = e164 + 1;
+    nd = strlen(digits);
+
+    if (nd < CEREBRO_PHONE_MIN_DIGITS || nd > CEREBRO_PHONE_MAX_DIGITS
+        || strspn(digits, "0123456789") != nd || digits[0] == '0')
+    {
+        return 0;
+    }
+
+    n = 0;
+
+    cerebro_phone_add(forms, &n, max, "+", digits);
+    cerebro_phone_add(forms, &n, max, "00", digits);
+
+    cc_len = default_cc != NULL ? strlen(default_cc) : 0;
+
+    if (cc_len > 0 && cc_len < nd
+        && strncmp(digits, default_cc, cc_len) == 0)
+    {
+        national = digits + cc_len;
+
+        cerebro_phone_add(forms, &n, max, "", national);
+
+        /* Spain has no trunk 0; WhatsApp writes "34..." */
+        cerebro_phone_add(forms, &n, max,
+                          strcmp(default_cc, "34") == 0 ? "" : "0",
+                          strcmp(default_cc, "34") == 0 ? digits : national);
+    }
+
+    return n;
+}
+
+
 const char *
 cerebro_phone_reason_es(cerebro_phone_rc_t rc)
 {

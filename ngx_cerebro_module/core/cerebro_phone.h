@@ -44,6 +44,22 @@ typedef enum {
 cerebro_phone_rc_t cerebro_phone_normalize(const char *in, size_t len,
     const char *default_cc, char *out, size_t out_size, size_t *out_len);
 
+/* the forms cerebro_phone_forms() writes: at most 5, each with its NUL */
+#define CEREBRO_PHONE_FORMS      5
+#define CEREBRO_PHONE_FORM_SIZE  18
+
+/*
+ * The ways a number in E.164 is found typed, once the separators that
+ * cerebro_phone_normalize() allows are taken out: "+34600111222",
+ * "0034600111222" and, for a number of the default country, the national
+ * "600111222" (in Spain also "34600111222", as WhatsApp writes it; with
+ * other codes also the trunk "0" before the national number).  Each one
+ * normalises back to e164.  Returns how many were written (at most max),
+ * 0 when e164 is not "+" and 7 to 15 digits.
+ */
+int cerebro_phone_forms(const char *e164, const char *default_cc,
+    char forms[][CEREBRO_PHONE_FORM_SIZE], int max);
+
 /* A short Spanish reason usable in a sentence to the guest. */
 const char *cerebro_phone_reason_es(cerebro_phone_rc_t rc);
 

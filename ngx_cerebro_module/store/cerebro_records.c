@@ -291,3 +291,29 @@ cerebro_rec_stands(const cerebro_restaurant_t *r,
 
     return !blocked;
 }
+
+
+int
+cerebro_rec_first_of_guest(const cerebro_reservation_t *recs, int n,
+    const char *phone, int64_t start)
+{
+    int  i, first;
+
+    first = -1;
+
+    for (i = 0; phone && phone[0] && i < n; i++) {
+        if (recs[i].start != start
+            || strcmp(recs[i].client_phone, phone) != 0
+            || cerebro_booking_status_from_string(recs[i].status)
+               == CEREBRO_BOOKING_CANCELLED)
+        {
+            continue;
+        }
+
+        if (first < 0 || cerebro_rec_before(&recs[i], &recs[first])) {
+            first = i;
+        }
+    }
+
+    return first;
+}

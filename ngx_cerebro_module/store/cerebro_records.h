@@ -241,4 +241,13 @@ cerebro_store_err_t cerebro_rec_decide(const cerebro_restaurant_t *r,
 int cerebro_rec_stands(const cerebro_restaurant_t *r,
     const cerebro_reservation_t *recs, int n, const char *id);
 
+/*
+ * A booking's key is its guest and its time: the index of the active
+ * booking of phone at start the store put there first (written_ms, then
+ * id), or -1.  Any other with that key is a second booking of one guest
+ * (a write whose answer was lost and that landed after all).
+ */
+int cerebro_rec_first_of_guest(const cerebro_reservation_t *recs, int n,
+    const char *phone, int64_t start);
+
 #endif /* CEREBRO_RECORDS_H */

@@ -38,6 +38,7 @@ static const cerebro_sqlite_sql_t  sql_rollback = { ST_ROLLBACK,
 
 
 static int mkdir_parents(const char *path);
+static void sql_e164(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 static cerebro_store_err_t run_sql(cerebro_sqlite_t *db,
     const cerebro_sqlite_sql_t *sql, const char *what,
     cerebro_store_error_t *e);
@@ -315,25 +316,28 @@ cerebro_sqlite_check_text(const char *s, size_t size, int required,
 }
 
 
-/* E.164 as cerebro_phone_normalize writes it: '+', 7 to 15 digits. */
 cerebro_store_err_t
-cerebro_sqlite_check_phone(const char *s, const char *field,
+cerebro_sqlite_phone(cerebro_sqlite_t *db, const char *s,
+    char out[CEREBRO_PHONE_E164_SIZE], const char *field,
     cerebro_store_error_t *e)
 {
-    size_t  i;
+    cerebro_phone_rc_t  rc;
 
-    if (s == NULL || s[0] != '+' || s[1] < '1' || s[1] > '9') {
+    out[0] = '\0';
+
+    if (s == NULL) {
         return cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
-                                       "%s: expected E.164 (+34...)", field);
+                                       "%s: required", field);
     }
 
-    for (i = 1; s[i] >= '0' && s[i] <= '9'; i++) {
-        /* count the digits */
-    }
+    rc = cerebro_phone_normalize(s, strlen(s), db->model->country_code, out,
+                                 CEREBRO_PHONE_E164_SIZE, NULL);
 
-    if (s[i] != '\0' || i - 1 < 7 || i - 1 > 15) {
+    if (rc != CEREBRO_PHONE_OK) {
+        out[0] = '\0';
         return cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
-                                       "%s: expected E.164 (+34...)", field);
+                                       "%s: not a telephone number (%s)",
+                                       field, cerebro_phone_reason_es(rc));
     }
 
     return CEREBRO_STORE_OK;
@@ -364,6 +368,34 @@ cerebro_sqlite_parse_id(const char *id, int64_t *out,
     *out = v;
 
     return CEREBRO_STORE_OK;
+}
+
+
+/* cerebro_e164(phone): in E.164 when it is a number, else as it was */
+static void
+sql_e164(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    char                 out[CEREBRO_PHONE_E164_SIZE];
+    size_t               len;
+    const char          *in;
+    cerebro_sqlite_t    *db;
+
+    (void) argc;
+
+    db = sqlite3_user_data(ctx);
+    in = (const char *) sqlite3_value_text(argv[0]);
+
+    if (in == NULL
+        || cerebro_phone_normalize(in, (size_t) sqlite3_value_bytes(argv[0]),
+                                   db->model->country_code, out, sizeof(out),
+                                   &len)
+           != CEREBRO_PHONE_OK)
+    {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+
+    sqlite3_result_text(ctx, out, (int) len, SQLITE_TRANSIENT);
 }
 
 
@@ -458,6 +490,15 @@ cerebro_sqlite_open(const char *path, const cerebro_restaurant_t *model,
 
     sqlite3_extended_result_codes(db->conn, 1);
     sqlite3_busy_timeout(db->conn, CEREBRO_SQLITE_OPEN_TIMEOUT_MS);
+
+    /* for the migrations, which normalise what older files hold */
+    rc = sqlite3_create_function_v2(db->conn, "cerebro_e164", 1,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, db,
+                                    sql_e164, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        (void) cerebro_sqlite_db_fail(db, rc, "sqlite open", e);
+        goto failed;
+    }
 
     rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL", -1, &st,
                             NULL);

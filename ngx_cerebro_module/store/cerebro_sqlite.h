@@ -12,6 +12,10 @@
  *
  * Every function that can fail returns a cerebro_store_err_t and, when e
  * is not NULL, fills e with the kind and a message for the log.
+ *
+ * A telephone number is taken as it was typed ("600 11 12 22") and
+ * written and looked up in E.164 with the model's country code, so that
+ * every form of one number is one guest.
  */
 
 #ifndef CEREBRO_SQLITE_H
@@ -24,7 +28,7 @@
 #include "cerebro_records.h"
 
 
-#define CEREBRO_SQLITE_SCHEMA_VERSION     3
+#define CEREBRO_SQLITE_SCHEMA_VERSION     4
 /*
  * The longest one call blocks its worker waiting for another writer; the
  * store's operations wait longer, up to their deadline, on a timer
@@ -113,7 +117,7 @@ cerebro_store_err_t cerebro_sqlite_booking_get(cerebro_sqlite_t *db,
 typedef struct {
     cerebro_request_t  when;        /* local date, minutes, party, location */
     const char        *client_name;
-    const char        *client_phone;    /* E.164 */
+    const char        *client_phone;    /* as typed; kept in E.164 */
     const char        *notes;           /* may be NULL */
     const char        *source;          /* "voice", "whatsapp"; may be NULL */
     const char        *call_id;         /* may be NULL */

@@ -35,8 +35,8 @@ static const cerebro_sqlite_sql_t  sql_window = { ST_WINDOW,
     " WHERE start >= ?1 AND start < ?2 AND status <> 'cancelled'" };
 
 static const cerebro_sqlite_sql_t  sql_repeat = { ST_REPEAT,
-    "SELECT id FROM reservations WHERE call_id = ?1 AND client_phone = ?2"
-    " AND start = ?3 AND status <> 'cancelled' LIMIT 1" };
+    "SELECT id FROM reservations WHERE ?1 IS NOT NULL AND client_phone = ?2"
+    " AND start = ?3 AND status <> 'cancelled' ORDER BY id LIMIT 1" };
 
 static const cerebro_sqlite_sql_t  sql_insert = { ST_INSERT,
     "INSERT INTO reservations (client_name, client_phone, start, pax,"
@@ -136,16 +136,19 @@ cerebro_sqlite_bookings_range(cerebro_sqlite_t *db, int64_t from,
 
 
 cerebro_store_err_t
-cerebro_sqlite_bookings_by_phone(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_bookings_by_phone(cerebro_sqlite_t *db, const char *typed,
     int flags, int64_t now, cerebro_reservation_t *out, int max, int *n,
     int *total, cerebro_store_error_t *e)
 {
+    char                  phone[CEREBRO_PHONE_E164_SIZE];
     sqlite3_stmt         *st;
     cerebro_store_err_t   err;
 
     *n = 0;
 
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK) {
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK)
+    {
         return CEREBRO_STORE_INVALID;
     }
 
@@ -280,6 +283,7 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
     cerebro_store_error_t *e)
 {
     int                  rc, nb;
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
     int64_t              rowid, start;
     sqlite3_stmt        *st;
     cerebro_store_err_t  err;
@@ -290,8 +294,8 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
 
     if (cerebro_sqlite_check_text(req->client_name, CEREBRO_REC_NAME_LEN, 1,
                                   "client_name", e) != CEREBRO_STORE_OK
-        || cerebro_sqlite_check_phone(req->client_phone, "client_phone", e)
-           != CEREBRO_STORE_OK
+        || cerebro_sqlite_phone(db, req->client_phone, phone,
+                                "client_phone", e) != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(req->notes, CEREBRO_REC_NOTES_LEN, 0,
                                      "notes", e) != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(req->source, CEREBRO_REC_SOURCE_LEN, 0,
@@ -314,7 +318,10 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
         return err;
     }
 
-    /* a tool call retried after a lost answer must not book twice */
+    /*
+     * one guest, one time, one booking: a tool call retried after a lost
+     * answer, or the guest asking again in another call
+     */
     if (req->call_id != NULL && req->call_id[0] != '\0') {
         start = cerebro_tz_from_local(&db->model->tz, &req->when.date,
                                       req->when.minutes, NULL);
@@ -325,7 +332,7 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
         }
 
         cerebro_sqlite_bind_text(st, 1, req->call_id);
-        cerebro_sqlite_bind_text(st, 2, req->client_phone);
+        cerebro_sqlite_bind_text(st, 2, phone);
         sqlite3_bind_int64(st, 3, start);
         rc = sqlite3_step(st);
         rowid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -376,7 +383,7 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
     }
 
     cerebro_sqlite_bind_text(st, 1, req->client_name);
-    cerebro_sqlite_bind_text(st, 2, req->client_phone);
+    cerebro_sqlite_bind_text(st, 2, phone);
     sqlite3_bind_int64(st, 3, answer->slot.start);
     sqlite3_bind_int(st, 4, req->when.party);
     cerebro_sqlite_bind_text(st, 5, answer->slot.name);

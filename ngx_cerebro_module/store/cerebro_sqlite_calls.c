@@ -26,6 +26,7 @@ cerebro_sqlite_call_log_insert(cerebro_sqlite_t *db,
     const cerebro_call_log_t *c, int64_t now, int *inserted,
     cerebro_store_error_t *e)
 {
+    char                  caller[CEREBRO_PHONE_E164_SIZE];
     sqlite3_stmt         *st;
     cerebro_store_err_t   err;
 
@@ -43,8 +44,12 @@ cerebro_sqlite_call_log_insert(cerebro_sqlite_t *db,
         return err;
     }
 
+    /* a caller that is no number (withheld, a SIP name) is kept as is */
     cerebro_sqlite_bind_text(st, 1, c->call_id);
-    cerebro_sqlite_bind_text(st, 2, c->caller);
+    cerebro_sqlite_bind_text(st, 2,
+                             cerebro_sqlite_phone(db, c->caller, caller,
+                                                  "caller", NULL)
+                             == CEREBRO_STORE_OK ? caller : c->caller);
     sqlite3_bind_int64(st, 3, c->started);
     sqlite3_bind_int64(st, 4, c->ended);
     sqlite3_bind_int(st, 5, c->duration_s);

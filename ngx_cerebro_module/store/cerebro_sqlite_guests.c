@@ -59,10 +59,12 @@ read_guest(sqlite3_stmt *st, void *out)
 
 
 cerebro_store_err_t
-cerebro_sqlite_guest_get(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_guest_get(cerebro_sqlite_t *db, const char *typed,
     cerebro_guest_t *out, cerebro_store_error_t *e)
 {
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK) {
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK) {
         return CEREBRO_STORE_INVALID;
     }
 
@@ -72,10 +74,11 @@ cerebro_sqlite_guest_get(cerebro_sqlite_t *db, const char *phone,
 
 
 cerebro_store_err_t
-cerebro_sqlite_guest_upsert(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_guest_upsert(cerebro_sqlite_t *db, const char *typed,
     const char *name, const char *email, int64_t now, cerebro_guest_t *out,
     int *created, cerebro_store_error_t *e)
 {
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
     int                  made;
     sqlite3_stmt        *st;
     cerebro_store_err_t  err;
@@ -84,7 +87,8 @@ cerebro_sqlite_guest_upsert(cerebro_sqlite_t *db, const char *phone,
         *created = 0;
     }
 
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(name, CEREBRO_REC_NAME_LEN, 0, "name",
                                      e) != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(email, CEREBRO_REC_EMAIL_LEN, 0,
@@ -191,16 +195,18 @@ has_preference(const char *list, const char *item)
 
 
 cerebro_store_err_t
-cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *typed,
     const char *preference, int64_t now, cerebro_guest_t *out,
     cerebro_store_error_t *e)
 {
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
     char                 prefs[CEREBRO_REC_PREFS_LEN];
     size_t               have, add;
     sqlite3_stmt        *st;
     cerebro_store_err_t  err;
 
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(preference, CEREBRO_REC_PREFS_LEN, 1,
                                      "preference", e) != CEREBRO_STORE_OK)
     {
@@ -285,13 +291,15 @@ failed:
 
 
 cerebro_store_err_t
-cerebro_sqlite_opt_out_set(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_opt_out_set(cerebro_sqlite_t *db, const char *typed,
     int opted_out, int64_t now, cerebro_store_error_t *e)
 {
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
     sqlite3_stmt         *st;
     cerebro_store_err_t   err;
 
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK) {
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK) {
         return CEREBRO_STORE_INVALID;
     }
 
@@ -309,16 +317,18 @@ cerebro_sqlite_opt_out_set(cerebro_sqlite_t *db, const char *phone,
 
 
 cerebro_store_err_t
-cerebro_sqlite_opt_out_get(cerebro_sqlite_t *db, const char *phone,
+cerebro_sqlite_opt_out_get(cerebro_sqlite_t *db, const char *typed,
     int *opted_out, cerebro_store_error_t *e)
 {
+    char                 phone[CEREBRO_PHONE_E164_SIZE];
     int                   rc;
     sqlite3_stmt         *st;
     cerebro_store_err_t   err;
 
     *opted_out = 0;
 
-    if (cerebro_sqlite_check_phone(phone, "phone", e) != CEREBRO_STORE_OK) {
+    if (cerebro_sqlite_phone(db, typed, phone, "phone", e)
+        != CEREBRO_STORE_OK) {
         return CEREBRO_STORE_INVALID;
     }
 

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "cerebro_sqlite.h"
+#include "cerebro_phone.h"
 
 
 /* The connection's prepared statements, a slot each, by aggregate. */
@@ -144,8 +145,15 @@ void cerebro_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* INVALID when s does not fit size, or when required and empty. */
 cerebro_store_err_t cerebro_sqlite_check_text(const char *s, size_t size,
     int required, const char *field, cerebro_store_error_t *e);
-cerebro_store_err_t cerebro_sqlite_check_phone(const char *s,
-    const char *field, cerebro_store_error_t *e);
+/*
+ * A telephone number as staff or a guest wrote it ("600 11 12 22", "+34
+ * 600-111-222") in E.164, with the restaurant's country code for a
+ * national number: the one form stored and looked up.  INVALID when it
+ * is no number.
+ */
+cerebro_store_err_t cerebro_sqlite_phone(cerebro_sqlite_t *db,
+    const char *s, char out[CEREBRO_PHONE_E164_SIZE], const char *field,
+    cerebro_store_error_t *e);
 /* Our ids are rowids as text. */
 cerebro_store_err_t cerebro_sqlite_parse_id(const char *id, int64_t *out,
     cerebro_store_error_t *e);

@@ -117,7 +117,37 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  failed INTEGER NOT NULL DEFAULT 0,"
     "  answer TEXT NOT NULL,"
     "  expires INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX replay_expires ON replay (expires);"
+    "CREATE INDEX replay_expires ON replay (expires);",
+    /* 3 -> 4: every telephone number in E.164 (cerebro_e164(), with the
+     * restaurant's country code), as the adapter now writes them; rows
+     * that become one guest or one opt-out are merged, what each knew
+     * kept (the newer opt-out wins) */
+    "UPDATE reservations SET client_phone = cerebro_e164(client_phone)"
+    "  WHERE client_phone != cerebro_e164(client_phone);"
+    "UPDATE call_log SET caller = cerebro_e164(caller)"
+    "  WHERE caller != cerebro_e164(caller);"
+    "UPDATE OR IGNORE guests SET phone = cerebro_e164(phone)"
+    "  WHERE phone != cerebro_e164(phone);"
+    "UPDATE guests AS k SET"
+    "  name = CASE WHEN k.name = '' THEN d.name ELSE k.name END,"
+    "  email = CASE WHEN k.email = '' THEN d.email ELSE k.email END,"
+    "  preferences = CASE WHEN d.preferences = '' THEN k.preferences"
+    "    WHEN k.preferences = '' THEN d.preferences"
+    "    ELSE k.preferences || '; ' || d.preferences END,"
+    "  updated = max(k.updated, d.updated)"
+    "  FROM guests AS d"
+    "  WHERE d.phone != cerebro_e164(d.phone)"
+    "  AND k.phone = cerebro_e164(d.phone);"
+    "DELETE FROM guests WHERE phone != cerebro_e164(phone)"
+    "  AND cerebro_e164(phone) IN (SELECT phone FROM guests);"
+    "UPDATE OR IGNORE opt_out SET phone = cerebro_e164(phone)"
+    "  WHERE phone != cerebro_e164(phone);"
+    "UPDATE opt_out AS k SET opted_out = d.opted_out, updated = d.updated"
+    "  FROM opt_out AS d"
+    "  WHERE d.phone != cerebro_e164(d.phone)"
+    "  AND k.phone = cerebro_e164(d.phone) AND d.updated > k.updated;"
+    "DELETE FROM opt_out WHERE phone != cerebro_e164(phone)"
+    "  AND cerebro_e164(phone) IN (SELECT phone FROM opt_out);"
 };
 
 

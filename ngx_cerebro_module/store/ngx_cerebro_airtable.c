@@ -28,6 +28,8 @@
 #define NGX_CEREBRO_AT_WIDE_DAYS         CEREBRO_ENGINE_NEXT_DAY_SEARCH
 /* writes of one create that lost its table to an earlier writer */
 #define NGX_CEREBRO_AT_MAX_WRITES        3
+/* a create's answer, and what settling it needs, are waited for this long */
+#define NGX_CEREBRO_AT_WRITE_WAIT        30000
 
 
 /* the base's name of one of our tables, of one of our fields */
@@ -59,6 +61,9 @@ typedef struct {
     unsigned                       extras:1;
     unsigned                       wide:1;
     unsigned                       unseen:1;   /* settle: read again once */
+    unsigned                       duplicate:1; /* withdrawn: the guest's
+                                                   earlier record holds */
+    ngx_uint_t                     lookups;    /* reads for a lost answer */
 } ngx_cerebro_at_t;
 
 
@@ -95,6 +100,8 @@ static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
 static void ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at,
+    cerebro_formula_t *f, const char *field);
 static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_by_phone_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_get(ngx_cerebro_at_t *at,
@@ -112,6 +119,8 @@ static void ngx_cerebro_at_settle(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
+static void ngx_cerebro_at_landed(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_landed_read(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_wide(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_engine(ngx_cerebro_at_t *at,
     cerebro_answer_t *answer);
@@ -214,6 +223,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     acf = at->http.mcf->airtable;
     at->http.pause = acf ? acf->pause : 0;
+    at->http.per_second = acf ? acf->rate : 0;
 
     at->op = op;
     at->names = ngx_cerebro_at_names(at->http.mcf);
@@ -591,6 +601,31 @@ ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x)
 }
 
 
+/*
+ * Staff type numbers as they come ("600 11 12 22"): a record is found by
+ * any form of op->phone (E.164), and what they typed stays in the base.
+ */
+static void
+ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at, cerebro_formula_t *f,
+    const char *field)
+{
+    int   n;
+    char  forms[CEREBRO_PHONE_FORMS][CEREBRO_PHONE_FORM_SIZE];
+
+    n = cerebro_phone_forms(at->op->phone, at->http.mcf->model->country_code,
+                            forms, CEREBRO_PHONE_FORMS);
+
+    if (n == 0) {
+        /* not E.164 (a tool always gives it so): the value as it is */
+        cerebro_formula_cmp_str(f, field, "=", at->op->phone,
+                                ngx_strlen(at->op->phone));
+        return;
+    }
+
+    cerebro_formula_phone(f, field, forms, n);
+}
+
+
 static void
 ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 {
@@ -606,8 +641,7 @@ ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at)
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
-    cerebro_formula_cmp_str(&f, at_f(at, CLIENT_PHONE), "=", at->op->phone,
-                            ngx_strlen(at->op->phone));
+    ngx_cerebro_at_phone_formula(at, &f, at_f(at, CLIENT_PHONE));
     cerebro_formula_cmp_str(&f, at_f(at, STATUS), "!=",
                             CEREBRO_STATUS_CANCELLED,
                             sizeof(CEREBRO_STATUS_CANCELLED) - 1);
@@ -977,16 +1011,12 @@ ngx_cerebro_at_repeated(ngx_cerebro_at_t *at)
         }
 
         /*
-         * a base without call_id (the original's fields only; another
-         * worker may have learnt that): one guest, one time, one table
+         * the booking's key: one guest, one time, one booking, whichever
+         * call (or retried tool call) asks for it again
          */
-        if (ngx_strcmp(res->call_id, call_id) == 0
-            || res->call_id[0] == '\0')
-        {
-            op->reservation = *res;
-            op->repeated = 1;
-            return 1;
-        }
+        op->reservation = *res;
+        op->repeated = 1;
+        return 1;
     }
 
     return 0;
@@ -1210,9 +1240,23 @@ ngx_cerebro_at_write(ngx_cerebro_at_t *at)
         return;
     }
 
-    /* a create is not sent twice: refused unsent, the day is read again */
+    /*
+     * A create is not sent twice: refused unsent, the day is read again;
+     * answered 5xx or not at all, the day is read for the booking's key.
+     * Its answer is waited for past the operation's deadline: what the
+     * guest is told must be what the base holds (the channel answers at
+     * its own deadline that the booking is being confirmed).
+     */
     at->http.unsafe = create;
     at->http.unsent = ngx_cerebro_at_reread;
+
+    if (create) {
+        at->http.unknown = ngx_cerebro_at_landed;
+
+        if (ngx_cerebro_at_http_left(&at->http) < NGX_CEREBRO_AT_WRITE_WAIT) {
+            at->http.deadline = ngx_current_msec + NGX_CEREBRO_AT_WRITE_WAIT;
+        }
+    }
 
     ngx_cerebro_at_http_send(&at->http);
 }
@@ -1312,12 +1356,31 @@ ngx_cerebro_at_settle(ngx_cerebro_at_t *at)
 static void
 ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
 {
-    int                      rc;
+    int                      rc, k;
     ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
     at = x->data;
     op = at->op;
+
+    k = cerebro_rec_first_of_guest(at->res, (int) at->nres,
+                                   op->reservation.client_phone,
+                                   op->reservation.start);
+
+    if (k >= 0 && ngx_strcmp(at->res[k].id, op->reservation.id) != 0) {
+        /* the same guest's earlier record (a lost answer that landed) */
+        ngx_cerebro_log(NGX_LOG_NOTICE, x->log, 0,
+                        "airtable: booking %s withdrawn: the guest's %s "
+                        "holds the same time", op->reservation.id,
+                        at->res[k].id);
+        at->duplicate = 1;
+        at->cur = op->reservation;
+        op->reservation = at->res[k];
+        ngx_cerebro_at_patch_field(at, at_f(at, STATUS),
+                                   CEREBRO_STATUS_CANCELLED,
+                                   ngx_cerebro_at_withdrawn);
+        return;
+    }
 
     rc = cerebro_rec_stands(at->model, at->res, (int) at->nres,
                             op->reservation.id);
@@ -1367,6 +1430,13 @@ ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x, ngx_uint_t status,
         return;
     }
 
+    if (at->duplicate) {
+        /* the booking the guest has already: theirs, not a second one */
+        op->repeated = 1;
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
     for (i = 0; i < at->nres; i++) {
         if (ngx_strcmp(at->res[i].id, at->cur.id) == 0) {
             (void) cerebro_rec_copy(at->res[i].status,
@@ -1389,6 +1459,74 @@ ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x, ngx_uint_t status,
         return;
     }
 
+    ngx_cerebro_at_choose(at);
+}
+
+
+/*
+ * A create answered 5xx or not at all: the day read for the booking's key
+ * (the guest's phone and the time), so that the guest hears what the base
+ * holds.  Found: it landed, and is settled as any other.  Not found after
+ * a second read: it did not, and the engine decides again on that day.
+ */
+static void
+ngx_cerebro_at_landed(ngx_cerebro_at_http_t *x)
+{
+    ngx_cerebro_at_t *at = x->data;
+
+    at->nres = 0;
+    at->wide = 0;
+    at->lookups++;
+
+    if (ngx_cerebro_at_list_day(at, 0, ngx_cerebro_at_landed_read)
+        != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_landed_read(ngx_cerebro_at_http_t *x)
+{
+    int                      k;
+    ngx_cerebro_at_t        *at;
+    ngx_cerebro_store_op_t  *op;
+
+    at = x->data;
+    op = at->op;
+
+    k = cerebro_rec_first_of_guest(at->res, (int) at->nres,
+                                   op->booking.client_phone,
+                                   op->answer.slot.start);
+
+    if (k >= 0) {
+        ngx_cerebro_log(NGX_LOG_NOTICE, x->log, 0,
+                        "airtable: the create whose answer was lost "
+                        "landed as %s", at->res[k].id);
+        op->reservation = at->res[k];
+        at->writes++;
+        at->unseen = 0;
+        ngx_cerebro_at_settle(at);
+        return;
+    }
+
+    if (at->lookups < 2) {
+        ngx_cerebro_at_landed(x);
+        return;
+    }
+
+    if (at->writes + 1 >= NGX_CEREBRO_AT_MAX_WRITES) {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: a create did not land, and no "
+                              "more are tried");
+        return;
+    }
+
+    /* not written: a new decision on the day as it is, not a blind retry */
+    at->writes++;
+    at->lookups = 0;
     ngx_cerebro_at_choose(at);
 }
 
@@ -1573,8 +1711,7 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
     at->op->guest->id[0] = '\0';
 
     cerebro_formula_init(&f, buf, sizeof(buf));
-    cerebro_formula_cmp_str(&f, at_f(at, GUEST_PHONE), "=", at->op->phone,
-                            ngx_strlen(at->op->phone));
+    ngx_cerebro_at_phone_formula(at, &f, at_f(at, GUEST_PHONE));
 
     if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
         || ngx_cerebro_at_http_list(&at->http, at_t(at, CLIENTES), &formula,

@@ -89,6 +89,8 @@ typedef struct {
 typedef struct {
     ngx_cerebro_at_names_t   names;
     ngx_msec_t               pause;            /* after a 429; 0: default */
+    ngx_uint_t               rate;             /* requests a second per
+                                                  base; 0: default (5) */
 } ngx_cerebro_at_conf_t;
 
 
@@ -100,12 +102,15 @@ const ngx_cerebro_at_names_t *ngx_cerebro_at_names(
  * cerebro_airtable_table reservations|tables|guests|faq|calls <Name>|off;
  * cerebro_airtable_field <table role> <our field> <Airtable field>;
  * cerebro_airtable_pause <time>;
+ * cerebro_airtable_rate <requests a second>;
  */
 char *ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_cerebro_at_set_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /* "2026-11-28T20:00:00.000Z" (or with an offset) -> UTC seconds */

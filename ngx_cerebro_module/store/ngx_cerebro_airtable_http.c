@@ -25,6 +25,7 @@ static void ngx_cerebro_at_http_wait(ngx_cerebro_at_http_t *x,
 static void ngx_cerebro_at_http_timer(ngx_event_t *ev);
 static void ngx_cerebro_at_http_call(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call);
+static void ngx_cerebro_at_http_unknown(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x,
     ngx_cerebro_call_t *call);
 static void ngx_cerebro_at_http_retry(ngx_cerebro_at_http_t *x);
@@ -279,6 +280,7 @@ ngx_cerebro_at_http_request(ngx_cerebro_at_http_t *x, ngx_uint_t method,
     x->step = step;
     x->attempts = 0;
     x->unsafe = 0;
+    x->unknown = NULL;
     x->record = (id != NULL);
     ngx_str_null(&x->offset);
 
@@ -330,7 +332,8 @@ ngx_cerebro_at_http_send(ngx_cerebro_at_http_t *x)
 
     x->rate.limiter = x->mcf->limiter;
     x->rate.key = x->mcf->airtable_base_id;
-    x->rate.rate = NGX_CEREBRO_AIRTABLE_RATE;
+    x->rate.rate = x->per_second ? x->per_second
+                                 : NGX_CEREBRO_AIRTABLE_RATE;
     x->rate.window = NGX_CEREBRO_AIRTABLE_WINDOW;
     x->rate.max_wait = left;
     x->rate.request = x->r;
@@ -558,11 +561,7 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
              * must wait until a late write would show.
              */
             if (call->timed_out || ngx_cerebro_at_http_left(x) == 0) {
-                x->maybe_written = 1;
-                ngx_cerebro_at_http_finish(x, CEREBRO_STORE_UNAVAILABLE,
-                                           "airtable %s: %s, the write "
-                                           "may have landed", x->table,
-                                           x->last_error);
+                ngx_cerebro_at_http_unknown(x);
                 return;
             }
 
@@ -587,6 +586,13 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
     {
         snprintf(x->last_error, sizeof(x->last_error), "HTTP %u",
                  (unsigned) status);
+
+        if (x->unsafe) {
+            /* Airtable has no idempotency key: a 5xx may have written */
+            ngx_cerebro_at_http_unknown(x);
+            return;
+        }
+
         ngx_cerebro_at_http_retry(x);
         return;
     }
@@ -612,6 +618,28 @@ ngx_cerebro_at_http_call_done(ngx_cerebro_call_t *call)
     x->step(x, status, json);
 
     cJSON_Delete(json);
+}
+
+
+/* An unsafe exchange that may have written: its owner finds out. */
+static void
+ngx_cerebro_at_http_unknown(ngx_cerebro_at_http_t *x)
+{
+    x->maybe_written = 1;
+    x->unsafe = 0;
+
+    if (x->unknown == NULL || ngx_cerebro_at_http_left(x) == 0) {
+        ngx_cerebro_at_http_finish(x, CEREBRO_STORE_UNAVAILABLE,
+                                   "airtable %s: %s, the write may have "
+                                   "landed", x->table, x->last_error);
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_WARN, x->log, 0,
+                    "airtable %s: %s, the write may have landed: "
+                    "reading whether it did", x->table, x->last_error);
+
+    ngx_cerebro_at_http_wait(x, 0, x->unknown);
 }
 
 

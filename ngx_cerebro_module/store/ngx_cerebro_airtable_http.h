@@ -7,7 +7,8 @@
  *   2xx              the step, with the parsed JSON
  *   429              the base is paused for every worker; RATE_LIMITED
  *   5xx, no answer   retried with capped, jittered backoff (a timer)
- *                    while the deadline allows; UNAVAILABLE
+ *                    while the deadline allows; UNAVAILABLE (a create is
+ *                    never retried: it may have landed, see unsafe)
  *   other 4xx        the step, which may recover (an unknown field, a
  *                    missing optional table) or end with
  *                    ngx_cerebro_at_http_fail()
@@ -60,8 +61,13 @@ struct ngx_cerebro_at_http_s {
     /* the owner's, optional */
     ngx_msec_t                     pause;          /* after a 429; 0: the
                                                       default */
+    ngx_uint_t                     per_second;     /* the base's rate; 0:
+                                                      the default */
     ngx_cerebro_at_http_next_pt    unsent;         /* an unsafe exchange
                                                       refused unsent */
+    ngx_cerebro_at_http_next_pt    unknown;        /* one answered 5xx or
+                                                      not at all: it may
+                                                      have landed */
 
     /* the exchange under way */
     ngx_uint_t                     method;
@@ -85,8 +91,10 @@ struct ngx_cerebro_at_http_s {
     /*
      * unsafe: a create, which is never sent again blindly: refused before
      * anything was sent, unsent() runs instead (the owner reads whether
-     * it landed); with no answer at all the exchange ends UNAVAILABLE and
-     * maybe_written tells the owner the record may still appear.
+     * it landed); answered 5xx or not at all, maybe_written is set and
+     * unknown() runs while the deadline allows (the owner reads by the
+     * booking's key), else the exchange ends UNAVAILABLE: the record may
+     * still appear.
      */
     unsigned                       unsafe:1;
     unsigned                       maybe_written:1;

@@ -7,6 +7,7 @@
 
 #include "ngx_cerebro_airtable.h"
 #include "cerebro_civil.h"
+#include "cerebro_phone.h"
 
 
 /* the name in the base of one of our fields; n is in scope */
@@ -155,6 +156,32 @@ ngx_cerebro_at_int(cJSON *fields, const char *name)
 }
 
 
+/*
+ * A number as staff typed it in the base ("600 11 12 22") is ours in
+ * E.164, the form the cache, the reminders and the comparisons use; the
+ * base keeps what they typed.  What is no number is kept as it is.
+ */
+static void
+ngx_cerebro_at_phone(char *out, size_t size, const char *typed)
+{
+    char                      e164[CEREBRO_PHONE_E164_SIZE];
+    ngx_cerebro_main_conf_t  *mcf;
+
+    cerebro_rec_copy(out, size, typed);
+
+    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cerebro_module);
+
+    if (typed != NULL && mcf != NULL && mcf->model != NULL
+        && cerebro_phone_normalize(typed, ngx_strlen(typed),
+                                   mcf->model->country_code, e164,
+                                   sizeof(e164), NULL)
+           == CEREBRO_PHONE_OK)
+    {
+        cerebro_rec_copy(out, size, e164);
+    }
+}
+
+
 /* the milliseconds of "2026-11-28T20:00:00.123Z", 0 when not given */
 static int64_t
 ngx_cerebro_at_millis(const char *s)
@@ -201,8 +228,8 @@ ngx_cerebro_at_reservation(const ngx_cerebro_at_names_t *n, cJSON *rec,
     cerebro_rec_copy(out->id, sizeof(out->id), id->valuestring);
     cerebro_rec_copy(out->client_name, sizeof(out->client_name),
                      ngx_cerebro_at_str(f, at_f(CLIENT_NAME)));
-    cerebro_rec_copy(out->client_phone, sizeof(out->client_phone),
-                     ngx_cerebro_at_str(f, at_f(CLIENT_PHONE)));
+    ngx_cerebro_at_phone(out->client_phone, sizeof(out->client_phone),
+                         ngx_cerebro_at_str(f, at_f(CLIENT_PHONE)));
     out->pax = ngx_cerebro_at_int(f, at_f(PAX));
     cerebro_rec_copy(out->table, sizeof(out->table),
                      ngx_cerebro_at_str(f, at_f(TABLE)));
@@ -300,8 +327,8 @@ ngx_cerebro_at_guest(const ngx_cerebro_at_names_t *n, cJSON *rec,
     cerebro_rec_copy(out->id, sizeof(out->id), id->valuestring);
     cerebro_rec_copy(out->name, sizeof(out->name),
                      ngx_cerebro_at_str(f, at_f(GUEST_NAME)));
-    cerebro_rec_copy(out->phone, sizeof(out->phone),
-                     ngx_cerebro_at_str(f, at_f(GUEST_PHONE)));
+    ngx_cerebro_at_phone(out->phone, sizeof(out->phone),
+                         ngx_cerebro_at_str(f, at_f(GUEST_PHONE)));
     cerebro_rec_copy(out->email, sizeof(out->email),
                      ngx_cerebro_at_str(f, at_f(EMAIL)));
     cerebro_rec_copy(out->preferences, sizeof(out->preferences),
@@ -731,6 +758,44 @@ ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     acf->pause = ms;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Airtable allows 5 a second per base, 50 per token: more is refused. */
+char *
+ngx_cerebro_at_set_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_main_conf_t *mcf = conf;
+
+    ngx_int_t               n;
+    ngx_str_t              *value, v;
+    ngx_cerebro_at_conf_t  *acf;
+
+    value = cf->args->elts;
+    v = value[1];
+
+    if (v.len > 3 && ngx_strncmp(v.data + v.len - 3, "r/s", 3) == 0) {
+        v.len -= 3;
+    }
+
+    n = ngx_atoi(v.data, v.len);
+
+    if (n < 1 || n > 50) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value \"%V\" in \"%V\": "
+                           "expected requests a second, 1 to 50 (\"5\" "
+                           "or \"5r/s\")", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    if (acf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    acf->rate = (ngx_uint_t) n;
 
     return NGX_CONF_OK;
 }

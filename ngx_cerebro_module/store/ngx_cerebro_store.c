@@ -40,6 +40,7 @@ typedef struct {
 } ngx_cerebro_store_pre_t;
 
 
+static ngx_int_t ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_store_go(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_uint_t ngx_cerebro_store_needs_tables(ngx_cerebro_store_op_t *op,
@@ -56,8 +57,32 @@ static void ngx_cerebro_store_cleanup(void *data);
 static ngx_cerebro_store_base_t  ngx_cerebro_store_base;
 
 
+/*
+ * The request is held until done() has run: an operation that outlives
+ * its caller's answer (a booking whose write is slow, told later by
+ * WhatsApp) still reaches its caller.
+ */
 ngx_int_t
 ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
+{
+    ngx_int_t  rc;
+
+    op->held = 0;
+
+    rc = ngx_cerebro_store_begin(op);
+
+    if (rc == NGX_ERROR && op->held) {
+        /* not started: the caller, running in the request, still holds it */
+        op->held = 0;
+        op->request->main->count--;
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
 {
     ngx_cerebro_main_conf_t  *mcf;
 
@@ -86,6 +111,9 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
     if (ngx_cerebro_store_arm(op) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    op->request->main->count++;
+    op->held = 1;
 
     op->finished = 0;
     op->error.kind = CEREBRO_STORE_OK;
@@ -445,19 +473,28 @@ ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf)
 static void
 ngx_cerebro_store_wakeup(ngx_event_t *ev)
 {
+    ngx_uint_t                held;
     ngx_connection_t         *c;
+    ngx_http_request_t       *r;
     ngx_cerebro_store_op_t   *op;
     ngx_cerebro_main_conf_t  *mcf;
 
     op = ev->data;
-    c = op->request->connection;
-    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    r = op->request;
+    c = r->connection;
+    held = op->held;
+    op->held = 0;
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_STORE_OPS,
                            ngx_cerebro_store_backend_name(mcf),
                            cerebro_store_err_name(op->error.kind));
 
     op->done(op);
+
+    if (held) {
+        ngx_http_finalize_request(r, NGX_DONE);
+    }
 
     ngx_http_run_posted_requests(c);
 }

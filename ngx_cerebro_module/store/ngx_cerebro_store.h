@@ -104,6 +104,7 @@ struct ngx_cerebro_store_op_s {
     ngx_event_t                   wakeup;
     void                         *backend;
     unsigned                      finished:1;
+    unsigned                      held:1;         /* a count of request */
 };
 
 

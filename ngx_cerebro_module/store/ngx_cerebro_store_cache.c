@@ -626,6 +626,7 @@ ngx_cerebro_cache_backend(ngx_cerebro_cache_t *cc,
     inner->done = ngx_cerebro_cache_backend_done;
     inner->data = cc;
     inner->finished = 0;
+    inner->held = 0;            /* the caller's op holds the request */
     inner->backend = NULL;
 
     ngx_memzero(&inner->wakeup, sizeof(ngx_event_t));
@@ -941,7 +942,7 @@ ngx_cerebro_cache_add_stale(ngx_cerebro_cache_t *cc, u_char *last)
 static void
 ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc)
 {
-    unsigned                 finished;
+    unsigned                 finished, held;
     void                    *data, *backend;
     ngx_msec_t               deadline;
     ngx_event_t              wakeup;
@@ -960,6 +961,7 @@ ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc)
     wakeup = op->wakeup;
     backend = op->backend;
     finished = op->finished;
+    held = op->held;
 
     ngx_memcpy(op, &cc->inner, sizeof(ngx_cerebro_store_op_t));
 
@@ -971,6 +973,7 @@ ngx_cerebro_cache_answer(ngx_cerebro_cache_t *cc)
     op->wakeup = wakeup;
     op->backend = backend;
     op->finished = finished;
+    op->held = held;
 
     ngx_cerebro_store_finish(op);
 }

@@ -52,6 +52,7 @@ static void ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool,
     ngx_uint_t failed);
 static void ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_tool_wakeup(ngx_event_t *ev);
+static void ngx_cerebro_tool_late_outcome(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_tool_cleanup(void *data);
 static ngx_int_t ngx_cerebro_tool_reply(ngx_cerebro_tool_t *tool,
     const char *fmt, ...);
@@ -1109,6 +1110,14 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     /* the WhatsApp confirmation, queued durably before the guest hears */
     ngx_cerebro_tool_confirm(tool);
 
+    if (tool->late && tool->id == CEREBRO_TOOL_CREATE
+        && !(tool->did & NGX_CEREBRO_TOOL_BOOKED) && tool->op.phone[0] == '+'
+        && tool->text.len)
+    {
+        /* the guest was told the booking is being confirmed: it is not */
+        ngx_cerebro_tool_late_outcome(tool);
+    }
+
     /* VAPI's parser breaks on line breaks */
     for (p = tool->text.data; p < tool->text.data + tool->text.len; p++) {
         if (*p == '\n' || *p == '\r' || *p == '\t') {
@@ -1117,6 +1126,30 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     }
 
     ngx_post_event(&tool->wakeup, &ngx_posted_events);
+}
+
+
+static void
+ngx_cerebro_tool_late_outcome(ngx_cerebro_tool_t *tool)
+{
+    char  *text;
+
+    text = ngx_pnalloc(tool->request->pool, tool->text.len + 1);
+    if (text == NULL) {
+        return;
+    }
+
+    ngx_memcpy(text, tool->text.data, tool->text.len);
+    text[tool->text.len] = '\0';
+
+    if (ngx_cerebro_outbox_send(tool->request, tool->op.phone, text,
+                                CEREBRO_OUTBOX_KIND_REPLY, NULL, NULL)
+        != NGX_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, tool->request->connection->log, 0,
+                        "%V: the outcome of a booking told late could not "
+                        "be queued for %s", &tool->name, tool->op.phone);
+    }
 }
 
 

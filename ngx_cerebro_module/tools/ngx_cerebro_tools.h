@@ -62,6 +62,9 @@ struct ngx_cerebro_tool_s {
     unsigned                   has_time:1;
     unsigned                   has_new_time:1;
     unsigned                   finished:1;
+    unsigned                   late:1;        /* the channel answered
+                                                 without it: a booking's
+                                                 outcome goes by WhatsApp */
     ngx_msec_t                 started;
     char                       location[CEREBRO_NAME_LEN];
     char                       name_arg[CEREBRO_REC_NAME_LEN];

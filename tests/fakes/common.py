@@ -18,7 +18,8 @@ This module gives it:
 
 Faults are applied before the fake's own logic (they model the network and
 the vendor's front end), so a faulted request changes no state and is not
-counted by a fake's rate limiter.
+counted by a fake's rate limiter; except "landed" (land_then_fail), which
+carries the request out and then answers the fault's status.
 """
 
 import argparse
@@ -133,9 +134,9 @@ class _Fault:
     def __init__(self, kind, path=None, method=None, count=None,
                  status=None, body=None, headers=None, seconds=None,
                  rst=False):
-        if kind not in ("latency", "status", "drop", "malformed"):
+        if kind not in ("latency", "status", "drop", "malformed", "landed"):
             raise ValueError("unknown fault kind %r" % (kind,))
-        if kind == "status" and status is None:
+        if kind in ("status", "landed") and status is None:
             raise ValueError("a status fault needs a status")
         if kind == "latency" and seconds is None:
             raise ValueError("a latency fault needs seconds")
@@ -439,6 +440,13 @@ class FakeServer:
         return self.add_fault("status", path, method, n, status=status,
                               body=body, headers=headers)
 
+    def land_then_fail(self, n, status, body=None, path=None, method=None):
+        """The next n matching requests are carried out (a write lands)
+        and then answered `status` with `body`: what a vendor's front end
+        that failed after its back end wrote looks like."""
+        return self.add_fault("landed", path, method, n, status=status,
+                              body=body)
+
     def drop_next(self, n=1, path=None, method=None, rst=False):
         """The next n matching requests get their connection closed with
         no answer (rst=True: a TCP reset instead of a FIN)."""
@@ -519,6 +527,8 @@ class FakeServer:
             return self.handle(req)
         if fault.kind == "drop":
             raise Drop(fault.rst)
+        if fault.kind == "landed":
+            self.handle(req)
         if fault.kind == "malformed":
             body = fault.body if fault.body is not None \
                 else '{"error": {"message": "truncat'
@@ -627,6 +637,10 @@ class FakeClient:
                   method=None):
         return self.add_fault("status", count=n, status=status, body=body,
                               headers=headers, path=path, method=method)
+
+    def land_then_fail(self, n, status, body=None, path=None, method=None):
+        return self.add_fault("landed", count=n, status=status, body=body,
+                              path=path, method=method)
 
     def drop_next(self, n=1, path=None, method=None, rst=False):
         return self.add_fault("drop", count=n, path=path, method=method,

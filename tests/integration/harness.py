@@ -119,6 +119,13 @@ class Nginx:
             "AIRTABLE_API_URL": "http://127.0.0.1:9",
             "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
             "TWILIO_API_URL": "http://127.0.0.1:9",
+            # load and fault tests send more from loopback than VAPI's or
+            # Twilio's addresses do: the shipped limits are
+            # test_rate_limits.py's
+            "CEREBRO_VAPI_RATE": "100000r/s",
+            "CEREBRO_VAPI_BURST": "100000",
+            "CEREBRO_TWILIO_RATE": "100000r/s",
+            "CEREBRO_TWILIO_BURST": "100000",
         })
         self.env.update(env or {})
         self.proc = None

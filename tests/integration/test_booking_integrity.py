@@ -1,14 +1,19 @@
 """Issue 12: booking integrity on Airtable.  Tables come from the base's
 Mesas (never from the restaurant file) and no booking names a table the
-base does not hold."""
+base does not hold; two hosts with Redis down never double-book; what the
+guest is told is what the base holds, however slow or failing the write."""
 
 import concurrent.futures
+import datetime as dt
+import time
 
 import pytest
 
 from tests.fakes.airtable import AirtableFake
 from test_store_airtable import (TOKEN, active, booking, booking_day, post,
-                                 start_nginx)
+                                 start_nginx, utc_iso)
+from test_vapi_airtable import EXTRAS, RESERVAS
+from voice import post as vapi_post, result_of, tool_call
 
 THREE = [{"name": n, "capacity_min": 1, "capacity_max": 2,
           "location": "sala"} for n in ("T1", "T2", "T3")]
@@ -18,7 +23,9 @@ THREE = [{"name": n, "capacity_min": 1, "capacity_max": 2,
 def three_tables():
     fake = AirtableFake(token=TOKEN, max_page_size=3, rate_pause=30.0)
     fake.start()
-    fake.add_records("Mesas", THREE)
+    # a provisioned base: our fields too, so that one write is one POST
+    fake.seed({"tables": {"Reservas": {"fields": dict(RESERVAS, **EXTRAS)},
+                          "Mesas": {"records": THREE}}})
     fake.clear_log()
     yield fake
     fake.stop()
@@ -129,3 +136,159 @@ def burst_on(hosts, count, make):
         return list(pool.map(
             lambda i: post(hosts[i % len(hosts)], make(i), timeout=90),
             range(count)))
+
+
+# ---- what the guest is told is what exists ---------------------------------
+
+CALLER = "+34600777888"
+
+
+def start_voice(nginx_factory, fake):
+    n = nginx_factory(env={
+        "AIRTABLE_API_KEY": TOKEN,
+        "AIRTABLE_BASE_ID": fake.base_id,
+        "AIRTABLE_API_URL": fake.url,
+    }, workers=2)
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_store_timeout 5s;\n"
+                "    cerebro_vapi_timeout 5s;")
+    n.edit_conf("            cerebro_jobs;\n", "            return 404;\n")
+    return n.start()
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
+
+
+def guest_records(fake, phone):
+    return [r for r in active(fake.records("Reservas"))
+            if r["fields"].get("client_phone") == phone]
+
+
+def outbox_to(n, phone, kind):
+    box = n.get("/cerebro/outbox?limit=50").json()["messages"]
+    return [m for m in box
+            if m["to"] == "whatsapp:" + phone and m["kind"] == kind]
+
+
+def test_a_slow_create_is_confirmed_never_failed(nginx_factory,
+                                                 three_tables):
+    fake = three_tables
+    n = start_voice(nginx_factory, fake)
+    day = booking_day()
+    args = {"name": "Lenta", "date": day.isoformat(), "time": "21:00",
+            "party_size": 2}
+    # the fake counts a delayed request when it answers it, Airtable and
+    # the limiter when it is sent: this test is not about the rate
+    fake.config["rate_limit"] = 0
+    # Airtable takes 12 s to answer the create; the tool answers at 5 s
+    fake.set_latency(12.0, path="/v0/%s/Reservas" % fake.base_id,
+                     method="POST")
+
+    text = result_of(vapi_post(n, tool_call("create_reservation", args,
+                                            "c-slow-1", caller=CALLER)))
+    assert "no puedo consultar" not in text
+    assert "confirmar" in text and "WhatsApp" in text
+
+    # the record lands, and what the guest was promised follows
+    assert wait_until(lambda: outbox_to(n, CALLER, "confirmation"))
+    [rec] = guest_records(fake, CALLER)
+    assert rec["fields"]["table"] in {"T1", "T2", "T3"}
+    fake.clear_faults()
+
+    # the same guest asks again, in another call: the booking they have
+    text = result_of(vapi_post(n, tool_call("create_reservation", args,
+                                            "c-slow-2", caller=CALLER)))
+    assert "Lenta" in text and "21:00" in text
+    assert [r["id"] for r in guest_records(fake, CALLER)] == [rec["id"]]
+
+
+def test_a_5xx_to_a_create_that_landed_books_once(nginx_factory,
+                                                  three_tables, tmp_path):
+    fake = three_tables
+    n = start_nginx(nginx_factory, fake, tmp_path, deadline=10.0)
+    day = booking_day()
+    fake.land_then_fail(1, 503, body={"error": {"type": "SERVER_ERROR",
+                                                "message": "try again"}},
+                        path="/v0/%s/Reservas" % fake.base_id,
+                        method="POST")
+    r = post(n, booking(day, phone=CALLER), timeout=30)
+    assert r.status == 201, r.body
+    [rec] = guest_records(fake, CALLER)
+    assert r.json()["reservation"]["id"] == rec["id"]
+    # read again by its key, never written a second time
+    assert len(fake.requests(path="/v0/%s/Reservas" % fake.base_id,
+                             method="POST")) == 1
+
+
+def test_a_5xx_to_a_create_that_did_not_land_is_decided_again(
+        nginx_factory, three_tables, tmp_path):
+    fake = three_tables
+    n = start_nginx(nginx_factory, fake, tmp_path, deadline=10.0)
+    day = booking_day()
+    fake.fail_next(1, 503, path="/v0/%s/Reservas" % fake.base_id,
+                   method="POST")
+    r = post(n, booking(day, phone=CALLER), timeout=30)
+    assert r.status == 201, r.body
+    [rec] = guest_records(fake, CALLER)
+    assert r.json()["reservation"]["id"] == rec["id"]
+    log = fake.requests(path="/v0/%s/Reservas" % fake.base_id)
+    methods = [q["method"] for q in log]
+    # the failed write, then the day read for it (twice), then a new write
+    first = methods.index("POST")
+    assert methods[first + 1:].index("POST") >= 2
+    assert methods.count("POST") == 2
+
+
+# ---- a 429 pause is a queue, not a wall --------------------------------------
+
+
+def test_a_429_pause_answers_what_the_cache_holds(nginx_factory,
+                                                  three_tables):
+    fake = three_tables
+    n = start_voice(nginx_factory, fake)
+    day = booking_day()
+    # a full evening: the answer needs the following fortnight too
+    fake.add_records("Reservas", [
+        {"client_name": "X%s" % t, "client_phone": "+3461100000%d" % i,
+         "date_time": utc_iso(day, "21:00"), "pax": 2, "table": t,
+         "status": "confirmed"} for i, t in enumerate(("T1", "T2", "T3"))])
+    ask = {"date": day.isoformat(), "time": "21:00", "party_size": 2}
+
+    first = result_of(vapi_post(n, tool_call("check_availability", ask)))
+    assert "no puedo" not in first and not first.startswith("Sí"), first
+
+    # one 429 (a day not cached yet): the base is paused for 30 s
+    fake.fail_next(1, 429, body={"errors": [{"error": "RATE_LIMIT_REACHED",
+                                             "message": "slow down"}]},
+                   path="/v0/%s/Reservas" % fake.base_id)
+    other = {"date": (day + dt.timedelta(days=30)).isoformat(),
+             "time": "21:00", "party_size": 2}
+    paused = result_of(vapi_post(n, tool_call("check_availability", other)))
+    assert wait_until(lambda: "429" in n.log_text())
+
+    # the day in the cache is answered as before, on either worker
+    for _ in range(4):
+        again = result_of(vapi_post(n, tool_call("check_availability", ask)))
+        assert again == first, (again, paused)
+    assert fake.rate_limited_count == 0
+
+
+@pytest.mark.parametrize("value,ok", [("5", True), ("2r/s", True),
+                                      ("0", False), ("51", False),
+                                      ("fast", False)])
+def test_cerebro_airtable_rate_is_checked(nginx_factory, value, ok):
+    n = nginx_factory(env={"AIRTABLE_API_KEY": TOKEN,
+                           "AIRTABLE_BASE_ID": "appFakeBase000001"})
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_airtable_rate %s;" % value)
+    code, out = n.test_config()
+    assert (code == 0) == ok, out
+    if not ok:
+        assert "cerebro_airtable_rate" in out and value in out

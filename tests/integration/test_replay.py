@@ -1,7 +1,9 @@
 """Issue 12: replay keys are durable.  A retried toolCallId of a tool call
 that wrote gets the first answer and books nothing: after 100,000 other
 writes (which once pushed the key out of the shared-memory cache), after
-nginx restarts, with Redis gone, and on another host sharing the Redis."""
+nginx restarts (on SQLite and on Airtable, whose keys are in the file
+beside the outbox), with Redis gone, and on another host sharing the
+Redis."""
 
 import concurrent.futures
 import sqlite3
@@ -9,6 +11,7 @@ import time
 
 from harness import REPO
 from voice import day, post, result_of, tool_call
+from test_vapi_airtable import make_fake, start as start_on_airtable
 
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
 
@@ -140,3 +143,25 @@ def test_another_host_finds_the_key_in_redis(nginx_factory, redis_server):
     assert result_of(post(b, msg)) == first
     assert count(b, "reservations") == 0
     assert count(a, "reservations") == 1
+
+
+def test_on_airtable_the_file_beside_the_outbox_keeps_the_key(
+        nginx_factory):
+    fake = make_fake()
+    try:
+        n = start_on_airtable(nginx_factory, fake)
+        msg, first = book(n, "t-replay-airtable")
+        assert first.startswith("Reserva confirmada"), first
+        [rec] = fake.records("Reservas")
+        assert n.request("DELETE", f"/cerebro/reservations/{rec['id']}") \
+            .status == 200
+        assert count(n, "replay") == 1
+
+        assert n.stop() == 0
+        n.start()
+
+        assert result_of(post(n, msg)) == first
+        assert [r["fields"]["status"] for r in fake.records("Reservas")] \
+            == ["cancelled"]
+    finally:
+        fake.stop()

@@ -16,6 +16,7 @@ import pytest
 import vapi_sdk
 from harness import REPO
 from voice import day, fixture, post, tool_call
+from test_vapi import restaurant_file
 
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
 SECRET = "vapi-sdk-test-secret-4410"
@@ -137,10 +138,10 @@ def test_the_examples_of_docs_vapi_md(sdk):
 
 # --- what nginx answers ------------------------------------------------------------
 
-def start(nginx_factory, env):
+def start(nginx_factory, env, restaurant=SMALL):
     n = nginx_factory(env=env)
     n.render()
-    n.edit_conf("http {", f"http {{\n    cerebro_restaurant {SMALL};\n")
+    n.edit_conf("http {", f"http {{\n    cerebro_restaurant {restaurant};\n")
     return n.start()
 
 
@@ -239,7 +240,10 @@ def no_answer_expected(n):
     pytest.param(WITH_SECRET, no_answer_expected,
                  id="status-update-and-end-of-call-report"),
 ])
-def test_answers_fit_vapi_sdk_types(sdk, nginx_factory, request, env,
-                                    collect):
-    n = start(nginx_factory, env)
+def test_answers_fit_vapi_sdk_types(sdk, nginx_factory, request, tmp_path,
+                                    env, collect):
+    # a transfer is to a number only while somebody is there: always, here
+    n = start(nginx_factory, env,
+              restaurant_file(tmp_path, True)
+              if collect is transfer_destination else SMALL)
     check(sdk, request, collect(n))

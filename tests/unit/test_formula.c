@@ -252,6 +252,52 @@ test_overflow(void **state)
 }
 
 
+/* A number however it was typed: the separators out, each form in. */
+static void
+test_phone(void **state)
+{
+    char               buf[1024];
+    char               forms[CEREBRO_PHONE_FORMS][CEREBRO_PHONE_FORM_SIZE];
+    int                n;
+    cerebro_formula_t  f;
+
+    (void) state;
+
+    n = cerebro_phone_forms("+34600111222", "34", forms, 2);
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_phone(&f, "client_phone", forms, n);
+    assert_int_equal(cerebro_formula_finish(&f, NULL), CEREBRO_FORMULA_OK);
+    assert_string_equal(buf,
+        "OR(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE("
+        "SUBSTITUTE({client_phone},' ',''),'-',''),'.',''),'/',''),'(',''),"
+        "')','')='+34600111222',"
+        "SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE("
+        "SUBSTITUTE({client_phone},' ',''),'-',''),'.',''),'/',''),'(',''),"
+        "')','')='0034600111222')");
+
+    /* inside an AND, as one of its terms */
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, CEREBRO_FORMULA_AND);
+    cerebro_formula_phone(&f, "Teléfono", forms, 1);
+    cerebro_formula_cmp_str(&f, "status", "!=", "cancelled", 9);
+    cerebro_formula_close(&f);
+    assert_int_equal(cerebro_formula_finish(&f, NULL), CEREBRO_FORMULA_OK);
+    assert_non_null(strstr(buf, "AND(OR(SUBSTITUTE("));
+    assert_non_null(strstr(buf, "{Teléfono},' ','')"));
+    assert_non_null(strstr(buf, "='+34600111222'),{status}!='cancelled')"));
+
+    /* no form, or a field that cannot be written */
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_phone(&f, "client_phone", forms, 0);
+    assert_int_equal(cerebro_formula_finish(&f, NULL),
+                     CEREBRO_FORMULA_BAD_VALUE);
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_phone(&f, "a}b", forms, 1);
+    assert_int_equal(cerebro_formula_finish(&f, NULL),
+                     CEREBRO_FORMULA_BAD_FIELD);
+}
+
+
 int
 main(void)
 {
@@ -260,6 +306,7 @@ main(void)
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_phone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,63 @@ test_phone_buffers(void **state)
 }
 
 
+/* Each way of typing a number, and each normalises back to it. */
+static void
+test_phone_forms(void **state)
+{
+    static const struct {
+        const char  *e164;
+        const char  *cc;
+        int          n;
+        const char  *forms[CEREBRO_PHONE_FORMS];
+    } cases[] = {
+        { "+34600111222", "34", 4,
+          { "+34600111222", "0034600111222", "600111222", "34600111222" } },
+        { "+447700900123", "44", 4,
+          { "+447700900123", "00447700900123", "7700900123",
+            "07700900123" } },
+        /* a number of another country: only its international forms */
+        { "+447700900123", "34", 2,
+          { "+447700900123", "00447700900123" } },
+        { "+33612345678", "34", 2, { "+33612345678", "0033612345678" } },
+    };
+    char    forms[CEREBRO_PHONE_FORMS][CEREBRO_PHONE_FORM_SIZE];
+    char    back[CEREBRO_PHONE_E164_SIZE];
+    size_t  i;
+    int     n, k;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        n = cerebro_phone_forms(cases[i].e164, cases[i].cc, forms,
+                                CEREBRO_PHONE_FORMS);
+        assert_int_equal(n, cases[i].n);
+
+        for (k = 0; k < n; k++) {
+            assert_string_equal(forms[k], cases[i].forms[k]);
+            assert_int_equal(cerebro_phone_normalize(forms[k],
+                                                     strlen(forms[k]),
+                                                     cases[i].cc, back,
+                                                     sizeof(back), NULL),
+                             CEREBRO_PHONE_OK);
+            assert_string_equal(back, cases[i].e164);
+        }
+    }
+
+    /* no more than asked for; nothing for what is not E.164 */
+    assert_int_equal(cerebro_phone_forms("+34600111222", "34", forms, 1), 1);
+    assert_string_equal(forms[0], "+34600111222");
+    assert_int_equal(cerebro_phone_forms("600111222", "34", forms,
+                                         CEREBRO_PHONE_FORMS), 0);
+    assert_int_equal(cerebro_phone_forms("+346", "34", forms,
+                                         CEREBRO_PHONE_FORMS), 0);
+    assert_int_equal(cerebro_phone_forms("+34 600", "34", forms,
+                                         CEREBRO_PHONE_FORMS), 0);
+    assert_int_equal(cerebro_phone_forms(NULL, "34", forms,
+                                         CEREBRO_PHONE_FORMS), 0);
+}
+
+
 static void
 test_phone_reasons(void **state)
 {
@@ -160,6 +217,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_phone_table),
         cmocka_unit_test(test_phone_buffers),
+        cmocka_unit_test(test_phone_forms),
         cmocka_unit_test(test_phone_reasons),
     };
 

@@ -528,7 +528,13 @@ test_booking_lifecycle(void **state)
     assert_int_equal(cerebro_sqlite_bookings_by_phone(db, PHONE2, 0, now,
                          list, 8, &n, NULL, &e), CEREBRO_STORE_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600111222", 0,
+    /* however it is typed, with the restaurant's country code */
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600 11 12 22", 0,
+                         start + 60, list, 8, &n, NULL, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].client_phone, PHONE);
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, "600 11", 0,
                          now, list, 8, &n, NULL, &e), CEREBRO_STORE_INVALID);
 
     /* bad input: invalid; a closed day: conflict with alternatives */
@@ -537,10 +543,11 @@ test_booking_lifecycle(void **state)
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
     assert_non_null(strstr(e.message, "client_name"));
-    q = breq(2026, 3, 6, 21, 0, 2, "Ana", "600111222");
+    q = breq(2026, 3, 6, 21, 0, 2, "Ana", "600 111 22");
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
+    assert_non_null(strstr(e.message, "client_phone"));
     q = breq(2026, 3, 6, 21, 0, 0, "Ana", PHONE);
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
                                                    &repeated, &e),
@@ -698,8 +705,16 @@ test_repeated_call(void **state)
     assert_int_equal(repeated, 1);
     assert_string_equal(r1.id, r2.id);
 
-    /* another call books another table */
+    /* the same guest at the same time in another call: the same booking */
     q.call_id = "call-456";
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(repeated, 1);
+    assert_string_equal(r1.id, r2.id);
+
+    /* another guest books another table */
+    q.client_phone = "+34600999000";
     assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
@@ -1153,9 +1168,16 @@ test_guests(void **state)
                      CEREBRO_STORE_OK);
     assert_null(strchr(g.preferences, 'y'));
 
-    assert_int_equal(cerebro_sqlite_guest_upsert(db, "34600111222", "X",
-                                                 NULL, now, &g, &created,
-                                                 &e), CEREBRO_STORE_INVALID);
+    /* the same guest, typed otherwise: found, not made again */
+    assert_int_equal(cerebro_sqlite_guest_upsert(db, "(+34) 600.111-222",
+                                                 "X", NULL, now, &g,
+                                                 &created, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(created, 0);
+    assert_string_equal(g.phone, PHONE);
+    assert_int_equal(cerebro_sqlite_guest_get(db, "600 11 12 22", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.phone, PHONE);
     assert_int_equal(cerebro_sqlite_guest_upsert(db, "+34 600", "X",
                                                  NULL, now, &g, &created,
                                                  &e), CEREBRO_STORE_INVALID);
@@ -1187,7 +1209,7 @@ test_call_log(void **state)
 
     memset(&c, 0, sizeof(c));
     snprintf(c.call_id, sizeof(c.call_id), "call-abc");
-    snprintf(c.caller, sizeof(c.caller), PHONE);
+    snprintf(c.caller, sizeof(c.caller), "600 111 222");
     c.started = 1767000000;
     c.ended = 1767000095;
     c.duration_s = 95;
@@ -1690,7 +1712,7 @@ test_upgrade_from_v1(void **state)
         db = open_db(path, tiny, tiny_json);
         assert_int_equal(cerebro_sqlite_schema_version(db),
                          CEREBRO_SQLITE_SCHEMA_VERSION);
-        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 3);
+        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 4);
 
         conn = conn_of(db);
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
@@ -1762,6 +1784,85 @@ test_upgrade_from_v1(void **state)
         assert_string_equal(d.status, "failed");
         cerebro_sqlite_close(db);
     }
+}
+
+
+/*
+ * Numbers as staff typed them in an older file: every one in E.164 after
+ * the upgrade, so that a search by +34600111222 finds "600 11 12 22";
+ * two guests (two opt-outs) that are one number become one, keeping what
+ * each knew.
+ */
+static void
+test_upgrade_normalises_phones(void **state)
+{
+    int                     n, v;
+    char                    path[256];
+    sqlite3                *conn;
+    cerebro_guest_t         g;
+    cerebro_sqlite_t       *db;
+    cerebro_call_log_t      c;
+    cerebro_reservation_t   list[4];
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    old_file(path, sizeof(path), "v1-phones",
+             "INSERT INTO reservations (id, client_name, client_phone, start,"
+             " pax, table_name, status, created, updated)"
+             " VALUES (8, 'Tecleada', '600 11 12 22', 1772913600, 2,"
+             " 'Vieja', 'confirmed', 1767000000, 1767000000);"
+             "INSERT INTO guests (name, phone, email, preferences, created,"
+             " updated) VALUES ('', '600 11 12 22', 'ana@example.com',"
+             " 'sin gluten', 1767000000, 1767000300),"
+             " ('Luis', '(+34) 600 555 666', '', '', 1767000000,"
+             " 1767000000),"
+             " ('Nadie', 'sin número', '', '', 1767000000, 1767000000);"
+             "INSERT INTO opt_out VALUES ('600.333.444', 0, 1767000500);"
+             "INSERT INTO call_log (call_id, caller, created)"
+             " VALUES ('call-typed', '600-111-222', 1767000000);");
+
+    db = open_db(path, tiny, tiny_json);
+    assert_int_equal(cerebro_sqlite_schema_version(db),
+                     CEREBRO_SQLITE_SCHEMA_VERSION);
+    conn = conn_of(db);
+
+    /* the two bookings of the guest, whichever way they were written */
+    assert_int_equal(cerebro_sqlite_bookings_by_phone(db, PHONE, 0, 0, list,
+                                                      4, &n, NULL, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[1].client_name, "Tecleada");
+    assert_string_equal(list[1].client_phone, PHONE);
+
+    /* one guest: the old name, the typed row's email and preferences */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"
+                                   " WHERE phone = '+34600111222'"), 1);
+    assert_int_equal(cerebro_sqlite_guest_get(db, "600 11 12 22", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.name, "Antigua");
+    assert_string_equal(g.email, "ana@example.com");
+    assert_string_equal(g.preferences, "sin gluten");
+    assert_int_equal(cerebro_sqlite_guest_get(db, "+34600555666", &g, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(g.name, "Luis");
+
+    /* what is no number stays as it was, for staff to mend */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"
+                                   " WHERE phone = 'sin número'"), 1);
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM guests"), 3);
+
+    /* one opt-out, the newer word */
+    assert_int_equal(sql_int(conn, "SELECT count(*) FROM opt_out"), 1);
+    assert_int_equal(cerebro_sqlite_opt_out_get(db, PHONE2, &v, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(v, 0);
+
+    assert_int_equal(cerebro_sqlite_call_log_get(db, "call-typed", &c, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(c.caller, PHONE);
+
+    cerebro_sqlite_close(db);
 }
 
 
@@ -2247,6 +2348,7 @@ main(void)
         cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_upgrade_from_v1),
         cmocka_unit_test(test_upgrade_rolled_back),
+        cmocka_unit_test(test_upgrade_normalises_phones),
         cmocka_unit_test(test_failed_write_rolls_back),
         cmocka_unit_test(test_booking_lifecycle),
         cmocka_unit_test(test_repeated_call),
