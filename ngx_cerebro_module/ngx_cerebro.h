@@ -22,8 +22,8 @@
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
 #define CEREBRO_VERSION       "1.0.0"
 
-/* Airtable, OpenAI, Twilio: see net/ngx_cerebro_upstream.h */
-#define NGX_CEREBRO_NUPSTREAMS  3
+/* Airtable, OpenAI, Twilio, the alerts' webhook: net/ngx_cerebro_upstream.h */
+#define NGX_CEREBRO_NUPSTREAMS  4
 
 
 typedef struct {
@@ -53,6 +53,7 @@ typedef struct {
     ngx_str_t                  twilio_whatsapp_number;
     ngx_str_t                  redis_url;
     ngx_str_t                  redis_password;
+    ngx_str_t                  alert_webhook;    /* its path: a secret */
 
     /* derived when the configuration is loaded */
     ngx_array_t               *origins;          /* of ngx_str_t */
@@ -107,6 +108,10 @@ typedef struct {
     ngx_str_t                  openai_model;
     ngx_str_t                  agents_dir;
     ngx_str_t                  agent_prompts[4];
+
+    /* messaging/ngx_cerebro_alerts.c */
+    ngx_msec_t                 alert_after;
+    void                       *alerts;           /* its zone */
 
     /* store/ngx_cerebro_airtable*.c: table and field names, the pause */
     void                      *airtable;

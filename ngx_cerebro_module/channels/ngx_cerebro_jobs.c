@@ -16,6 +16,7 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
 #include "ngx_cerebro_whatsapp.h"
+#include "ngx_cerebro_alerts.h"
 
 
 /* a run answers within the lock's ttl; the poke waits no longer */
@@ -225,6 +226,8 @@ static void
 ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
 {
     ngx_int_t  rc;
+
+    ngx_cerebro_alerts_check(ctx->request);
 
     /* done() may not finish the run before every attempt has started */
     ctx->starting = 1;

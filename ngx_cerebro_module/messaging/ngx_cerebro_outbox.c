@@ -16,6 +16,7 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_sentence.h"
@@ -237,6 +238,10 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     db = ngx_cerebro_store_db(r);
 
+    if (ngx_strcmp(m->kind, CEREBRO_OUTBOX_KIND_ALERT) == 0) {
+        return ngx_cerebro_alert_attempt(r, m, done, data);
+    }
+
     if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
@@ -287,7 +292,9 @@ ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
 {
     int                       i, n;
     ngx_int_t                 rc;
+    ngx_uint_t                twilio;
     cerebro_sqlite_t         *db;
+    cerebro_store_err_t       err;
     cerebro_store_error_t     e;
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
@@ -295,8 +302,10 @@ ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     db = ngx_cerebro_store_db(r);
 
-    /* without Twilio the messages wait, visible, in the outbox */
-    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
+    /* without Twilio the messages wait, visible, in the outbox; alerts go */
+    twilio = ngx_cerebro_twilio_configured(mcf);
+
+    if (db == NULL || (!twilio && mcf->alert_webhook.len == 0)) {
         return NGX_DECLINED;
     }
 
@@ -305,9 +314,14 @@ ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
         return NGX_ERROR;
     }
 
-    if (cerebro_sqlite_outbox_due(db, ngx_time(), msgs, (int) max, &n, &e)
-        != CEREBRO_STORE_OK)
-    {
+    err = twilio
+          ? cerebro_sqlite_outbox_due(db, ngx_time(), msgs, (int) max, &n,
+                                      &e)
+          : cerebro_sqlite_outbox_due_kind(db, ngx_time(),
+                                           CEREBRO_OUTBOX_KIND_ALERT, msgs,
+                                           (int) max, &n, &e);
+
+    if (err != CEREBRO_STORE_OK) {
         ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
                         "outbox: the messages due could not be read (%s): "
                         "%s", cerebro_store_err_name(e.kind), e.message);
@@ -451,8 +465,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_RETRY:
         n = m->attempts + 1;
+        delay = ngx_cerebro_outbox_backoff(mscf, m, s->retry_after);
 
-        if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        if (delay == 0) {
             *result = NGX_CEREBRO_OUTBOX_FAILED;
             last = ngx_snprintf(buf, sizeof(buf) - 1,
                                 "gave up after %ui attempts: %s", n,
@@ -462,11 +477,6 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                                     (char *) buf, now, &e);
             break;
         }
-
-        /* capped exponential backoff, or longer if Twilio asked */
-        delay = (mscf->outbox_retry / 1000) << ngx_min(n - 1, 16);
-        delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
-        delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
         err = cerebro_sqlite_outbox_retry(db, m->id, s->reason,
@@ -523,6 +533,28 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
     }
 
     return NGX_OK;
+}
+
+
+time_t
+ngx_cerebro_outbox_backoff(ngx_cerebro_messaging_conf_t *mscf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after)
+{
+    time_t      delay;
+    ngx_uint_t  n;
+
+    n = m->attempts + 1;
+
+    if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        return 0;
+    }
+
+    /* capped exponential backoff, or longer if the other side asked */
+    delay = (mscf->outbox_retry / 1000) << ngx_min(n - 1, 16);
+    delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
+    delay = ngx_max(delay, (time_t) (retry_after / 1000));
+
+    return ngx_max(delay, 1);
 }
 
 

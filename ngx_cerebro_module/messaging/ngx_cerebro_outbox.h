@@ -15,6 +15,7 @@
 #include "ngx_cerebro.h"
 #include "cerebro_records.h"
 #include "cerebro_sentence.h"
+#include "ngx_cerebro_messaging.h"
 
 
 /* a change to a booking as the tool that made it hands it over, once */
@@ -75,6 +76,13 @@ typedef void (*ngx_cerebro_outbox_done_pt)(void *data, ngx_uint_t result);
  */
 ngx_int_t ngx_cerebro_outbox_enqueue(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate);
+
+/*
+ * Seconds to the next attempt of m after one that may be retried (at
+ * least retry_after ms, when the other side asked); 0: give up.
+ */
+time_t ngx_cerebro_outbox_backoff(ngx_cerebro_messaging_conf_t *mscf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after);
 
 /*
  * One attempt to send the pending row m as a background subrequest of the
