@@ -52,6 +52,7 @@
 #endif
 
 #include "json/json_parsers.h"
+#include "cerebro_json_spans.h"
 
 
 static size_t jp_simdjson_padding(void);
@@ -771,6 +772,69 @@ done:
 }
 
 
+/*
+ * What the module does (core/cerebro_json_spans.c): the whole body checked
+ * strictly, the same spans kept, cJSON on them.
+ */
+static int
+jp_cerebro_spans(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
+{
+    size_t               i;
+    jp_span_t           *out[6];
+    jp_spans_t           s;
+    cerebro_json_span_t  found[7];
+
+    static const char *const  paths[] = {
+        "message", "message.type", "message.toolCallList",
+        "message.toolWithToolCallList", "message.call.id",
+        "message.call.customer", "message.customer"
+    };
+
+    (void) cap;
+
+    if (cerebro_json_spans(body, len, paths, 7, found, NULL)
+        != CEREBRO_JSON_OK
+        || found[0].type != CEREBRO_JSON_OBJECT)
+    {
+        return -1;
+    }
+
+    memset(&s, 0, sizeof(jp_spans_t));
+    out[0] = &s.type;
+    out[1] = &s.list;
+    out[2] = &s.twtcl;
+    out[3] = &s.call_id;
+    out[4] = &s.call_customer;
+    out[5] = &s.customer;
+
+    for (i = 0; i < 6; i++) {
+        if (found[i + 1].type != CEREBRO_JSON_ABSENT) {
+            out[i]->p = found[i + 1].data;
+            out[i]->len = found[i + 1].len;
+        }
+    }
+
+    return jp_cjson_from_spans(&s, tc);
+}
+
+
+/* the module's check alone, no span parsed */
+static int
+jp_cerebro_check_only(const char *body, size_t len, size_t cap,
+    jp_toolcall_t *tc)
+{
+    cerebro_json_span_t  found[1];
+
+    static const char *const  paths[] = { "message" };
+
+    (void) cap;
+    (void) tc;
+
+    return cerebro_json_spans(body, len, paths, 1, found, NULL)
+           == CEREBRO_JSON_OK ? 0 : -1;
+}
+
+
 /* the skip alone: how fast the body can be walked without parsing */
 static int
 jp_skip_only(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
@@ -1063,6 +1127,7 @@ static jp_method_t  jp_methods[] = {
     { "cJSON full, arena hooks", jp_cjson_arena, 1 },
     { "cJSON spans (skip)", jp_cjson_spans, 1 },
     { "cJSON spans, early stop", jp_cjson_spans_early, 2 },
+    { "module: checked spans + cJSON", jp_cerebro_spans, 1 },
 #ifdef JP_JANSSON
     { "jansson", jp_jansson, 1 },
 #endif
@@ -1076,6 +1141,7 @@ static jp_method_t  jp_methods[] = {
     { "simdjson DOM", jp_simdjson_dom_generic, 1 },
 #endif
     { "- the skip alone", jp_skip_only, 0 },
+    { "- the module's check alone", jp_cerebro_check_only, 0 },
     { "- memcpy of the body", jp_memcpy, 0 },
     { "- HMAC-SHA256 of the body", jp_hmac, 0 },
     { "- answer: cJSON tree+print", jp_answer_cjson, 0 },

@@ -41,8 +41,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from harness import Nginx, world_traversable_dir  # noqa: E402
+sys.path.insert(0, str(REPO))
+
+from harness import Nginx, Redis, world_traversable_dir  # noqa: E402
+from tests.fakes.airtable import AirtableFake  # noqa: E402
 import vapi_bodies  # noqa: E402
+
+AIRTABLE_TOKEN = "patBENCH.0123456789"
 
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
 
@@ -186,6 +191,13 @@ def options(description):
                     help="a second nginx with this build of the module, its "
                          "tool call measured in the same runs, alternating "
                          "with this tree's (bench/vapi only)")
+    ap.add_argument("--backend", choices=["shm", "redis", "airtable"],
+                    default="shm",
+                    help="the store and cache behind the tool call: "
+                         "embedded SQLite with the shared-memory cache "
+                         "(default), the same with Redis (near cache on), "
+                         "or the Airtable fake (warm: answered from the "
+                         "cache)")
     ap.add_argument("--unique-ids", action="store_true",
                     help="a new toolCallId at every request (built by wrk's "
                          "Lua, which costs the client a copy of the body)")
@@ -199,10 +211,32 @@ def finish_options(args):
     args.use_echo = ECHO_MODULE.exists() and not args.no_echo
 
 
-def start(args, base):
+def start_backend(args, base):
+    """Redis or the Airtable fake for --backend, its environment for
+    nginx, and what to stop afterwards."""
+    if args.backend == "redis":
+        redis = Redis(base / "redis").start()
+        return {"REDIS_URL": redis.url}, redis
+    if args.backend == "airtable":
+        restaurant = json.loads((REPO / "conf" / "restaurant.json")
+                                .read_text())
+        fake = AirtableFake(token=AIRTABLE_TOKEN, rate_pause=30.0)
+        fake.start()
+        fake.add_records("Mesas", [
+            {k: t[k] for k in ("name", "capacity_min", "capacity_max",
+                               "location")}
+            for t in restaurant["tables"]])
+        return {"AIRTABLE_API_KEY": AIRTABLE_TOKEN,
+                "AIRTABLE_BASE_ID": fake.base_id,
+                "AIRTABLE_API_URL": fake.url}, fake
+    return {}, None
+
+
+def start(args, base, backend_env=None):
     """nginx with the module and the references, the bodies and the wrk
     scripts; the caller stops nginx."""
     env = {} if args.access_log else {"CEREBRO_ACCESS_LOG": "off"}
+    env.update(backend_env or {})
     if args.module:
         env["CEREBRO_MODULE"] = str(Path(args.module).resolve())
     n = Nginx(base / "p", env=env, workers=args.workers)
@@ -272,15 +306,16 @@ def main():
     sizes = args.sizes
 
     base = world_traversable_dir("bench-vapi")
-    n = n2 = None
+    n = n2 = backend = None
     try:
-        n, bodies, scripts, targets = start(args, base)
+        backend_env, backend = start_backend(args, base)
+        n, bodies, scripts, targets = start(args, base, backend_env)
         port2 = None
         if args.candidate:
             cargs = argparse.Namespace(**vars(args))
             cargs.module = args.candidate
             (base / "candidate").mkdir()
-            n2, _, _, _ = start(cargs, base / "candidate")
+            n2, _, _, _ = start(cargs, base / "candidate", backend_env)
             port2 = n2.port
             targets.append(("tool call, candidate", "candidate:/vapi/webhook"))
         bench = Bench(args, n.port, base, port2)
@@ -306,6 +341,8 @@ def main():
             n2.stop()
         if n is not None:
             n.stop()
+        if backend is not None:
+            backend.stop()
         shutil.rmtree(base, ignore_errors=True)
 
     pin = ("one nginx worker on core 0, wrk on the other core(s)"
@@ -315,7 +352,7 @@ def main():
           f"{pin}; wrk {args.wrk_threads} thread(s) at {args.connections} "
           f"connections, 1 at 1 connection; {args.seconds} s per run, "
           f"{args.repeat} run(s): median [min–max]; access log "
-          f"{'on' if args.access_log else 'off'}"
+          f"{'on' if args.access_log else 'off'}; backend {args.backend}"
           + (f"; module {args.module}" if args.module else "")
           + (f"; candidate {args.candidate}" if args.candidate else ""))
     for s in sizes:

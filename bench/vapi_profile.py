@@ -189,10 +189,11 @@ def main():
         targets.remove("echo")
 
     base = world_traversable_dir("bench-profile")
-    n = None
+    n = backend = None
     results = []
     try:
-        n, bodies, scripts, _ = vapi_client.start(args, base)
+        backend_env, backend = vapi_client.start_backend(args, base)
+        n, bodies, scripts, _ = vapi_client.start(args, base, backend_env)
         for s in args.sizes:
             subprocess.run(["wrk", "-t1", "-c", str(args.connections), "-d1s",
                             "-s", str(scripts[s]),
@@ -207,6 +208,8 @@ def main():
     finally:
         if n is not None:
             n.stop()
+        if backend is not None:
+            backend.stop()
         shutil.rmtree(base, ignore_errors=True)
 
     nginx = os.environ.get("NGINX", "/usr/sbin/nginx")
@@ -216,6 +219,7 @@ def main():
               f"toolCallList {args.order}, access log "
               f"{'on' if args.access_log else 'off'}"
               + (f", module {args.module}" if args.module else "")
+              + f", backend {args.backend}"
               + f"; {args.seconds} s per run, {args.repeat} run(s): "
               "median [min–max]")
         print(f"{'':<24}{'worker CPU µs/request':>28}{'worker busy %':>22}"

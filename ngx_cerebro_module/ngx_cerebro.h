@@ -22,8 +22,8 @@
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
 #define CEREBRO_VERSION       "1.0.0"
 
-/* Airtable, OpenAI, Twilio: see net/ngx_cerebro_upstream.h */
-#define NGX_CEREBRO_NUPSTREAMS  3
+/* Airtable, OpenAI, Twilio, the alerts' webhook: net/ngx_cerebro_upstream.h */
+#define NGX_CEREBRO_NUPSTREAMS  4
 
 
 typedef struct {
@@ -53,6 +53,7 @@ typedef struct {
     ngx_str_t                  twilio_whatsapp_number;
     ngx_str_t                  redis_url;
     ngx_str_t                  redis_password;
+    ngx_str_t                  alert_webhook;    /* its path: a secret */
 
     /* derived when the configuration is loaded */
     ngx_array_t               *origins;          /* of ngx_str_t */
@@ -95,12 +96,8 @@ typedef struct {
     ngx_flag_t                 cache;            /* cerebro_cache */
     ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
-    /* outgoing WhatsApp: messaging/ngx_cerebro_outbox.c, channels/_jobs.c */
-    ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
-    ngx_int_t                  reminder_hour;         /* local, 0..23 */
-    ngx_int_t                  reminder_days_before;  /* 0: that morning */
-    ngx_msec_t                 outbox_retry;          /* first backoff */
-    ngx_msec_t                 outbox_lease;          /* first attempt's */
+    /* the jobs run (channels/ngx_cerebro_jobs.c); the outbox's own are
+     * messaging/ngx_cerebro_messaging.h */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;                  /* a jobs location */
 
@@ -111,6 +108,10 @@ typedef struct {
     ngx_str_t                  openai_model;
     ngx_str_t                  agents_dir;
     ngx_str_t                  agent_prompts[4];
+
+    /* messaging/ngx_cerebro_alerts.c */
+    ngx_msec_t                 alert_after;
+    void                       *alerts;           /* its zone */
 
     /* store/ngx_cerebro_airtable*.c: table and field names, the pause */
     void                      *airtable;

@@ -117,7 +117,7 @@ static const char  *ngx_cerebro_m_store_outcomes[] = {
 
 /* by ngx_cerebro_service_e */
 static const char  *ngx_cerebro_m_apis[] = {
-    "airtable", "openai", "twilio", "other", NULL
+    "airtable", "openai", "twilio", "alert", "other", NULL
 };
 
 static const char  *ngx_cerebro_m_status_classes[] = {
@@ -213,6 +213,11 @@ static ngx_cerebro_metric_def_t  ngx_cerebro_metric_defs[] = {
       "Reads of the store's cache, by layer and result.",
       NGX_CEREBRO_COUNTER, { "layer", "result" },
       { ngx_cerebro_m_layers, ngx_cerebro_m_results }, 0 },
+
+    { "cerebro_twilio_account_errors_total",
+      "Twilio answers about the account: credentials refused (20003, 401), "
+      "account not active (20005) or suspended (30002).",
+      NGX_CEREBRO_COUNTER, { NULL, NULL }, { NULL, NULL }, 0 },
 
     { "cerebro_redis_up",
       "Whether Redis serves the cache (1), or is down or not used (0).",
@@ -376,6 +381,32 @@ ngx_cerebro_metric_observe(ngx_cerebro_metric_e m, const char *l1,
 
     (void) ngx_atomic_fetch_add(&v[b], 1);
     (void) ngx_atomic_fetch_add(&v[NGX_CEREBRO_BUCKETS + 1], ms);
+}
+
+
+ngx_uint_t
+ngx_cerebro_metric_value(ngx_cerebro_metric_e m, const char *l1,
+    const char *l2)
+{
+    ngx_uint_t     s, sum;
+    ngx_atomic_t  *v;
+
+    v = ngx_cerebro_metric_at(m, l1, l2, 0);
+    if (v == NULL) {
+        return 0;
+    }
+
+    if (ngx_cerebro_metric_defs[m].type == NGX_CEREBRO_GAUGE) {
+        return *v;
+    }
+
+    sum = 0;
+
+    for (s = 0; s < NGX_CEREBRO_METRICS_SLOTS; s++) {
+        sum += ngx_cerebro_metric_at(m, l1, l2, s)[0];
+    }
+
+    return sum;
 }
 
 

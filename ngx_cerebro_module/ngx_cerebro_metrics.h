@@ -34,6 +34,7 @@ typedef enum {
     NGX_CEREBRO_M_LIMITER_QUEUED,
     NGX_CEREBRO_M_LIMITER_WAIT,            /* ms */
     NGX_CEREBRO_M_CACHE,                   /* layer, result */
+    NGX_CEREBRO_M_TWILIO_ACCOUNT,
     NGX_CEREBRO_M_REDIS_UP,                /* gauge */
     NGX_CEREBRO_M_STORE_UP,                /* gauge */
     NGX_CEREBRO_M_BUILD_INFO,              /* gauge, version, nginx */
@@ -57,6 +58,10 @@ void ngx_cerebro_metric_add(ngx_cerebro_metric_e m, const char *l1,
 /* A gauge's value, for every worker. */
 void ngx_cerebro_metric_set(ngx_cerebro_metric_e m, const char *l1,
     const char *l2, ngx_uint_t value);
+
+/* A counter's sum over the workers, or a gauge's value. */
+ngx_uint_t ngx_cerebro_metric_value(ngx_cerebro_metric_e m, const char *l1,
+    const char *l2);
 
 /* One observation of a histogram, in milliseconds. */
 void ngx_cerebro_metric_observe(ngx_cerebro_metric_e m, const char *l1,

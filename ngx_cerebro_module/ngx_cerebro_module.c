@@ -10,6 +10,7 @@
 #include "ngx_cerebro_health.h"
 #include "ngx_cerebro_metrics.h"
 #include "ngx_cerebro_metrics_http.h"
+#include "ngx_cerebro_stats_http.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
@@ -22,6 +23,7 @@
 #include "ngx_cerebro_outbox_http.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_jobs.h"
+#include "ngx_cerebro_alerts.h"
 
 #include <grp.h>
 #if (NGX_LINUX)
@@ -133,6 +135,16 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, restaurant_file),
+      NULL },
+
+    ngx_cerebro_setting_command("cerebro_alert_webhook", alert_webhook,
+                                ngx_cerebro_setting_alert_webhook),
+
+    { ngx_string("cerebro_alert_after"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_main_conf_t, alert_after),
       NULL },
 
     { ngx_string("cerebro_guest_limit"),
@@ -338,41 +350,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
-    { ngx_string("cerebro_whatsapp_template"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, whatsapp_template),
-      NULL },
-
-    { ngx_string("cerebro_reminder_hour"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, reminder_hour),
-      NULL },
-
-    { ngx_string("cerebro_reminder_days_before"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, reminder_days_before),
-      NULL },
-
-    { ngx_string("cerebro_outbox_retry"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, outbox_retry),
-      NULL },
-
-    { ngx_string("cerebro_outbox_lease"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, outbox_lease),
-      NULL },
-
     { ngx_string("cerebro_jobs_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -383,6 +360,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     { ngx_string("cerebro_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_health,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_call_stats"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_call_stats,
       0,
       0,
       NULL },
@@ -470,12 +454,9 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->store_deadline = NGX_CONF_UNSET_MSEC;
     mcf->cache = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
+    mcf->alert_after = NGX_CONF_UNSET_MSEC;
     mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
-    mcf->reminder_hour = NGX_CONF_UNSET;
-    mcf->reminder_days_before = NGX_CONF_UNSET;
-    mcf->outbox_retry = NGX_CONF_UNSET_MSEC;
-    mcf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
@@ -537,6 +518,14 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mcf->cache, 1);
     ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_value(mcf->near_cache, 1);
+    ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
+
+    if (mcf->jobs_interval < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"cerebro_jobs_interval\" takes 1s at "
+                           "least");
+        return NGX_CONF_ERROR;
+    }
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
@@ -546,7 +535,7 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_cerebro_kv_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_store_init_near(mcf) != NGX_OK
         || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
-        || ngx_cerebro_outbox_init_conf(cf, mcf) != NGX_OK
+        || ngx_cerebro_alerts_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;

@@ -17,6 +17,8 @@ static ngx_int_t ngx_cerebro_valid_origins(ngx_str_t *value,
 static ngx_int_t ngx_cerebro_valid_origin(u_char *p, u_char *last);
 static ngx_int_t ngx_cerebro_valid_public_url(ngx_str_t *value,
     const char **why);
+static ngx_int_t ngx_cerebro_valid_webhook(ngx_str_t *value,
+    const char **why);
 static ngx_int_t ngx_cerebro_valid_path(ngx_str_t *value, const char **why);
 static ngx_int_t ngx_cerebro_valid_token(ngx_str_t *value, const char **why);
 static ngx_int_t ngx_cerebro_valid_uuid(ngx_str_t *value, const char **why);
@@ -47,6 +49,11 @@ ngx_cerebro_setting_t  ngx_cerebro_setting_allowed_origins = {
 
 ngx_cerebro_setting_t  ngx_cerebro_setting_public_url = {
     "PUBLIC_URL", ngx_null_string, 0, ngx_cerebro_valid_public_url
+};
+
+/* a Slack or Discord webhook URL holds its credential in the path */
+ngx_cerebro_setting_t  ngx_cerebro_setting_alert_webhook = {
+    "ALERT_WEBHOOK_URL", ngx_null_string, 1, ngx_cerebro_valid_webhook
 };
 
 ngx_cerebro_setting_t  ngx_cerebro_setting_data_dir = {
@@ -498,6 +505,40 @@ ngx_cerebro_valid_public_url(ngx_str_t *value, const char **why)
     if (last[-1] == '/') {
         value->len--;
         value->data[value->len] = '\0';
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cerebro_valid_webhook(ngx_str_t *value, const char **why)
+{
+    u_char  *p, *last, *host;
+
+    p = value->data;
+    last = p + value->len;
+    *why = "expected the webhook's http(s) URL, such as "
+           "\"https://hooks.slack.com/services/...\"";
+
+    if (last - p > 8 && ngx_strncmp(p, "https://", 8) == 0) {
+        host = p + 8;
+
+    } else if (last - p > 7 && ngx_strncmp(p, "http://", 7) == 0) {
+        host = p + 7;
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    if (host == last || *host == '/' || *host == ':') {
+        return NGX_DECLINED;
+    }
+
+    for (p = host; p < last; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '#' || *p == '@') {
+            return NGX_DECLINED;
+        }
     }
 
     return NGX_OK;

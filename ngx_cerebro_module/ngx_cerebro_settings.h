@@ -38,6 +38,7 @@ extern ngx_cerebro_setting_t  ngx_cerebro_setting_twilio_auth_token;
 extern ngx_cerebro_setting_t  ngx_cerebro_setting_twilio_whatsapp_number;
 extern ngx_cerebro_setting_t  ngx_cerebro_setting_redis_url;
 extern ngx_cerebro_setting_t  ngx_cerebro_setting_redis_password;
+extern ngx_cerebro_setting_t  ngx_cerebro_setting_alert_webhook;
 
 
 ngx_int_t ngx_cerebro_setting_from_env(ngx_conf_t *cf,

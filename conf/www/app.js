@@ -402,8 +402,76 @@ async function showOutbox() {
     el("td", {}, new Date(m.created * 1000).toLocaleString("es-ES")),
     el("td", {}, m.to), el("td", {}, m.kind),
     el("td", {}, m.delivery || m.status), el("td", {}, m.attempts),
-    el("td", {}, m.last_error || m.error_code || ""),
+    el("td", {}, m.last_error || m.error_code || "",
+       m.status === "failed" && m.body
+         ? el("button", {class: "resend", onclick: () => resend(m)},
+              "Reenviar") : null),
     el("td", {}, m.body || m.template_sid || ""))));
+}
+
+async function resend(m) {
+  const r = await api("POST", "/cerebro/outbox", {resend: m.id});
+  notice(r.ok ? `Mensaje a ${m.to} en cola otra vez.`
+              : (r.data.error || "No se pudo reenviar."), !r.ok);
+  showOutbox();
+}
+
+// ---- the call log -----------------------------------------------------------
+
+function localDay(seconds) {
+  const tz = state.restaurant.timezone;
+  return new Intl.DateTimeFormat("en-CA", {timeZone: tz})
+    .format(new Date(seconds * 1000));
+}
+
+async function showCalls() {
+  const r = await api("GET", "/cerebro/calls?days=14");
+  const tbody = document.querySelector("#calls tbody");
+  if (!r.ok) {
+    notice(r.data.error || "No se pudo leer el registro de llamadas.", true);
+    tbody.replaceChildren();
+    return;
+  }
+  const calls = r.data.calls;
+  const outcome = c => [c.booked && "reservó", c.changed && "cambió",
+                        c.cancelled && "canceló"].filter(Boolean).join(", ")
+                       || "—";
+  tbody.replaceChildren(...calls.map(c => el("tr", {},
+    el("td", {}, new Date(c.started * 1000).toLocaleString("es-ES",
+      {timeZone: state.restaurant.timezone})),
+    el("td", {}, c.caller), el("td", {},
+      `${Math.floor(c.duration_s / 60)}:`
+      + String(c.duration_s % 60).padStart(2, "0")),
+    el("td", {}, c.ended_reason), el("td", {}, outcome(c)),
+    el("td", {}, c.summary))));
+  const booked = calls.filter(c => c.booked).length;
+  document.getElementById("calls-summary").textContent =
+    `${calls.length} llamadas en 14 días; ${booked} terminaron en reserva`
+    + (calls.length ? ` (${Math.round(100 * booked / calls.length)} %).`
+                    : ".");
+  const from = addDays(localToday(), -13);
+  const days = Array.from({length: 14}, (_, i) => addDays(from, i));
+  const per = days.map(d => {
+    const of = calls.filter(c => localDay(c.started) === d);
+    return {day: d, calls: of.length, booked: of.filter(c => c.booked).length};
+  });
+  const W = 700, H = 160, pad = 24, bw = (W - pad) / per.length;
+  const max = Math.max(1, ...per.map(p => p.calls));
+  const g = svg("svg", {viewBox: `0 0 ${W} ${H + 30}`, width: "100%",
+                        role: "img", "aria-label": "Llamadas por día"});
+  g.append(svg("text", {x: 0, y: 12},
+               "Llamadas por día (verde: terminaron en reserva)"));
+  per.forEach((p, i) => {
+    const h = (p.calls / max) * (H - 30);
+    const hb = (p.booked / max) * (H - 30);
+    g.append(svg("rect", {x: pad + i * bw + 2, y: H - h, width: bw - 4,
+                          height: h, fill: "#9aa7bd"}));
+    g.append(svg("rect", {x: pad + i * bw + 2, y: H - hb, width: bw - 4,
+                          height: hb, fill: "#1f9d55"}));
+    g.append(svg("text", {x: pad + i * bw + 2, y: H + 14},
+                 p.day.slice(8)));
+  });
+  document.getElementById("chart-calls").replaceChildren(g);
 }
 
 // ---- the page --------------------------------------------------------------
@@ -417,6 +485,7 @@ function show(view) {
   }
   if (view === "dias") showDays();
   if (view === "mensajes") showOutbox();
+  if (view === "llamadas") showCalls();
 }
 
 async function start() {

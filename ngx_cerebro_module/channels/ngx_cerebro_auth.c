@@ -136,6 +136,8 @@ static void ngx_cerebro_auth_csrf(ngx_http_request_t *r,
     ngx_cerebro_session_t *s, u_char *out);
 static void ngx_cerebro_auth_mac(ngx_http_request_t *r, u_char *data,
     size_t len, u_char *hex);
+static ngx_int_t ngx_cerebro_auth_cookie_mac(ngx_http_request_t *r,
+    u_char *data, size_t len, size_t user_len, u_char *hex);
 static ngx_int_t ngx_cerebro_login_handler(ngx_http_request_t *r);
 static void ngx_cerebro_login_body(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_login_verify(ngx_http_request_t *r,
@@ -185,6 +187,13 @@ static ngx_command_t  ngx_cerebro_auth_commands[] = {
     { ngx_string("cerebro_staff_restaurant"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_staff_restaurant,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_staff_calls"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_staff_calls,
       0,
       0,
       NULL },
@@ -896,8 +905,13 @@ ngx_cerebro_auth_access(ngx_http_request_t *r)
         return NGX_HTTP_UNAUTHORIZED;
     }
 
+    /*
+     * NGX_OK, not NGX_DECLINED, once the staff is known: the same under
+     * "satisfy all", and what grants access under "satisfy any" (/metrics:
+     * this host, or the staff's token).
+     */
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
     /* a change by a browser: from this very site, with the session's token */
@@ -920,7 +934,7 @@ checked:
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    return NGX_DECLINED;
+    return NGX_OK;
 }
 
 
@@ -1003,9 +1017,11 @@ ngx_cerebro_auth_session(ngx_http_request_t *r, ngx_cerebro_session_t *s)
         return NGX_DECLINED;
     }
 
-    ngx_cerebro_auth_mac(r, value.data, dot[2] - value.data, mac);
-
-    if (CRYPTO_memcmp(mac, p, sizeof(mac)) != 0) {
+    if (ngx_cerebro_auth_cookie_mac(r, value.data, dot[2] - value.data,
+                                    dot[0] - value.data, mac)
+        != NGX_OK
+        || CRYPTO_memcmp(mac, p, sizeof(mac)) != 0)
+    {
         return NGX_DECLINED;
     }
 
@@ -1061,7 +1077,7 @@ ngx_cerebro_auth_same_site(ngx_http_request_t *r)
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    if (mcf->public_url.len
+    if (mcf->public_url.len && origin->value.len <= mcf->public_url.len
         && ngx_strncasecmp(origin->value.data, mcf->public_url.data,
                            origin->value.len) == 0
         && (mcf->public_url.len == origin->value.len
@@ -1148,6 +1164,45 @@ ngx_cerebro_auth_mac(ngx_http_request_t *r, u_char *data, size_t len,
     }
 
     ngx_hex_dump(hex, md, n);
+}
+
+
+/*
+ * A session's MAC covers the account's password hash too: a new password
+ * (or an account taken out of the configuration) ends its sessions at the
+ * next reload.  The API token's sessions are not cookies.
+ */
+static ngx_int_t
+ngx_cerebro_auth_cookie_mac(ngx_http_request_t *r, u_char *data, size_t len,
+    size_t user_len, u_char *hex)
+{
+    u_char                        *p;
+    ngx_uint_t                     i;
+    ngx_cerebro_staff_user_t      *u;
+    ngx_cerebro_auth_main_conf_t  *amcf;
+    u_char                         buf[256 + NGX_CEREBRO_DK_MAX];
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_cerebro_auth_module);
+    u = amcf->users.elts;
+
+    for (i = 0; i < amcf->users.nelts; i++) {
+        if (u[i].name.len == user_len
+            && ngx_strncmp(u[i].name.data, data, user_len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == amcf->users.nelts || len > 256) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_cpymem(buf, data, len);
+    p = ngx_cpymem(p, u[i].dk, u[i].dk_len);
+
+    ngx_cerebro_auth_mac(r, buf, p - buf, hex);
+
+    return NGX_OK;
 }
 
 
@@ -1593,7 +1648,13 @@ ngx_cerebro_auth_set_cookie(ngx_http_request_t *r, ngx_cerebro_session_t *s)
     signed_end = ngx_sprintf(p, "%s.%T.", s->user, s->expires);
     signed_end = ngx_cpymem(signed_end, s->nonce, sizeof(s->nonce));
 
-    ngx_cerebro_auth_mac(r, p, signed_end - p, signed_end + 1);
+    if (ngx_cerebro_auth_cookie_mac(r, p, signed_end - p,
+                                    ngx_strlen(s->user), signed_end + 1)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     *signed_end = '.';
     p = signed_end + 1 + SHA256_DIGEST_LENGTH * 2;
 

@@ -15,9 +15,8 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
-#include "ngx_cerebro_store.h"
-#include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_whatsapp.h"
+#include "ngx_cerebro_alerts.h"
 
 
 /* a run answers within the lock's ttl; the poke waits no longer */
@@ -226,58 +225,23 @@ ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone)
 static void
 ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx)
 {
-    int                       i, n;
-    ngx_int_t                 rc;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *msgs;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_int_t  rc;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
-    db = ngx_cerebro_store_db(ctx->request);
+    ngx_cerebro_alerts_check(ctx->request);
 
-    /* without Twilio the messages wait, visible, in the outbox */
-    if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
-        ngx_cerebro_jobs_finish(ctx);
-        return;
-    }
-
-    msgs = ngx_palloc(ctx->request->pool,
-                      NGX_CEREBRO_JOBS_BATCH * sizeof(cerebro_outbox_msg_t));
-    if (msgs == NULL) {
-        ngx_cerebro_jobs_finish(ctx);
-        return;
-    }
-
-    if (cerebro_sqlite_outbox_due(db, ngx_time(), msgs,
-                                  NGX_CEREBRO_JOBS_BATCH, &n, &e)
-        != CEREBRO_STORE_OK)
-    {
-        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                        "jobs: the outbox could not be read (%s): %s",
-                        cerebro_store_err_name(e.kind), e.message);
-        ngx_cerebro_jobs_finish(ctx);
-        return;
-    }
-
-    ctx->due = n;
+    /* done() may not finish the run before every attempt has started */
     ctx->starting = 1;
 
-    for (i = 0; i < n; i++) {
-        rc = ngx_cerebro_outbox_attempt(ctx->request, &msgs[i],
-                                        ngx_cerebro_jobs_sent, ctx);
-        if (rc == NGX_AGAIN) {
-            ctx->pending++;
-
-        } else if (rc == NGX_DECLINED) {
-            ctx->failed++;      /* opted out since it was queued */
-
-        } else {
-            break;
-        }
-    }
+    rc = ngx_cerebro_outbox_send_due(ctx->request, NGX_CEREBRO_JOBS_BATCH,
+                                     ngx_cerebro_jobs_sent, ctx, &ctx->due,
+                                     &ctx->pending, &ctx->failed);
 
     ctx->starting = 0;
+
+    if (rc == NGX_ERROR) {
+        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                        "jobs: the outbox was not sent");
+    }
 
     if (ctx->pending == 0) {
         ngx_cerebro_jobs_finish(ctx);

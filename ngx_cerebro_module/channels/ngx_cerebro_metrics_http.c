@@ -70,7 +70,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
 {
     u_char                    reason[NGX_CEREBRO_HEALTH_REASON_LEN];
     int64_t                   counts[CEREBRO_SQLITE_OUTBOX_STATUSES];
-    int64_t                   oldest;
+    int64_t                   oldest, failed;
     ngx_uint_t                i;
     const char               *why;
     cerebro_sqlite_t         *db;
@@ -106,7 +106,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
         }
     }
 
-    if (cerebro_sqlite_outbox_oldest_pending(db, &oldest, &e)
+    if (cerebro_sqlite_outbox_health(db, ngx_time(), &oldest, &failed, &e)
         == CEREBRO_STORE_OK)
     {
         ngx_cerebro_metric_set(NGX_CEREBRO_M_OUTBOX_OLDEST, NULL, NULL,

@@ -3,6 +3,7 @@
  * The outbox's HTTP side; the outbox itself is messaging/ngx_cerebro_outbox.c.
  *
  *   GET  /cerebro/outbox[?limit=N&status=pending]   the staff's view
+ *   POST /cerebro/outbox {"resend": <id>}           a failed message again
  *   POST /whatsapp/status                           Twilio's callbacks
  */
 
@@ -21,6 +22,7 @@
 static ngx_int_t ngx_cerebro_outbox_handler(ngx_http_request_t *r);
 static cJSON *ngx_cerebro_outbox_json(cerebro_sqlite_t *db,
     cerebro_outbox_msg_t *m);
+static void ngx_cerebro_outbox_resend(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_status_handler(ngx_http_request_t *r);
 static void ngx_cerebro_status_body(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_status_record(ngx_http_request_t *r,
@@ -144,9 +146,16 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     cerebro_outbox_msg_t     *msgs;
     ngx_cerebro_main_conf_t  *mcf;
 
-    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD
+                                          |NGX_HTTP_POST);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    if (r->method == NGX_HTTP_POST) {
+        /* the send is a subrequest: the body is read first */
+        return ngx_cerebro_http_read_post(r, "application/json",
+                                          ngx_cerebro_outbox_resend);
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -247,6 +256,95 @@ ngx_cerebro_outbox_handler(ngx_http_request_t *r)
     }
 
     return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/*
+ * A failed message queued again as a new one, with the same text, to the
+ * same number; the failed one stays as it was, with its reason.  Once per
+ * failed message (a double click queues nothing more).
+ */
+static void
+ngx_cerebro_outbox_resend(ngx_http_request_t *r)
+{
+    cJSON                 *json, *id;
+    ngx_int_t              rc;
+    ngx_str_t              body;
+    cerebro_sqlite_t      *db;
+    cerebro_store_error_t  e;
+    cerebro_outbox_msg_t   m;
+    u_char                 key[CEREBRO_REC_DEDUPE_LEN];
+
+    rc = ngx_cerebro_http_body(r, &body);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    json = cJSON_ParseWithLength((char *) body.data, body.len);
+    id = cJSON_GetObjectItemCaseSensitive(json, "resend");
+
+    if (!cJSON_IsNumber(id) || id->valuedouble < 1) {
+        cJSON_Delete(json);
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "give {\"resend\": <id>}"));
+        return;
+    }
+
+    m.id = (int64_t) id->valuedouble;
+    cJSON_Delete(json);
+
+    db = ngx_cerebro_store_db(r);
+
+    if (db == NULL
+        || cerebro_sqlite_outbox_get(db, m.id, &m, &e) != CEREBRO_STORE_OK)
+    {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, db ? NGX_HTTP_NOT_FOUND
+                                              : NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        "no such message"));
+        return;
+    }
+
+    if (m.status != CEREBRO_OUTBOX_FAILED || m.body[0] == '\0'
+        || ngx_strncmp(m.to, "whatsapp:+", sizeof("whatsapp:+") - 1) != 0)
+    {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_CONFLICT,
+                                        "only a failed message with a text "
+                                        "can be sent again"));
+        return;
+    }
+
+    *ngx_snprintf(key, sizeof(key) - 1, "resend:%L", m.id) = '\0';
+
+    if (ngx_cerebro_outbox_send(r, m.to + sizeof("whatsapp:") - 1, m.body,
+                                m.kind, (char *) key,
+                                m.reservation_id[0] ? m.reservation_id
+                                                    : NULL)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r,
+            ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        "the outbox is unavailable"));
+        return;
+    }
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, r->connection->log, 0,
+                    "outbox: message %L queued again by the staff", m.id);
+
+    json = cJSON_CreateObject();
+    if (json == NULL
+        || cJSON_AddNumberToObject(json, "resent", (double) m.id) == NULL)
+    {
+        cJSON_Delete(json);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_finalize_request(r,
+        ngx_cerebro_http_send_json(r, NGX_HTTP_ACCEPTED, json));
 }
 
 

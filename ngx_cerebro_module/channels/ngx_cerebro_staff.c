@@ -11,6 +11,7 @@
  *   DELETE /cerebro/reservations/<id>              cancel
  *   GET    /cerebro/tables                         tables and groups
  *   GET    /cerebro/restaurant                     the restaurant file
+ *   GET    /cerebro/calls?days=14                  the call log (embedded)
  *
  * Every change is confirmed to the guest on WhatsApp, as a phone booking.
  */
@@ -31,6 +32,7 @@ static ngx_int_t ngx_cerebro_staff_parse_change(ngx_http_request_t *r,
     cJSON *json, ngx_cerebro_store_op_t *op, const char **why);
 static void ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_restaurant_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_calls_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_staff_parse_booking(ngx_http_request_t *r,
     cJSON *json, ngx_cerebro_store_op_t *op, const char **why);
 static ngx_cerebro_store_op_t *ngx_cerebro_staff_op(ngx_http_request_t *r,
@@ -69,6 +71,13 @@ ngx_cerebro_staff_restaurant(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     return ngx_cerebro_set_endpoint(cf, "restaurant",
                                     ngx_cerebro_restaurant_handler);
+}
+
+
+char *
+ngx_cerebro_staff_calls(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "calls", ngx_cerebro_calls_handler);
 }
 
 
@@ -254,7 +263,6 @@ ngx_cerebro_staff_id(ngx_http_request_t *r, ngx_cerebro_store_op_t *op)
     ngx_str_t   value;
 
     last = r->uri.data + r->uri.len;
-    value.data = NULL;
 
     for (value.data = r->uri.data + r->uri.len;
          value.data > r->uri.data && value.data[-1] != '/';
@@ -268,7 +276,8 @@ ngx_cerebro_staff_id(ngx_http_request_t *r, ngx_cerebro_store_op_t *op)
     /* "/cerebro/reservations" itself has no id */
     if (value.len == 0 || value.len >= sizeof(op->id)
         || value.data - r->uri.data <= (ssize_t) sizeof("/cerebro") - 1
-        || ngx_strncmp(value.data, "reservations", value.len) == 0)
+        || (value.len == sizeof("reservations") - 1
+            && ngx_strncmp(value.data, "reservations", value.len) == 0))
     {
         return NGX_ERROR;
     }
@@ -913,4 +922,106 @@ ngx_cerebro_staff_copy_arg(ngx_http_request_t *r, const char *name,
     *dst = '\0';
 
     return NGX_OK;
+}
+
+
+#define NGX_CEREBRO_STAFF_MAX_CALLS  500
+
+
+/*
+ * The call log of the last days, newest first, as VAPI's end-of-call
+ * reports left it.  With Airtable the log is the base's Llamadas table,
+ * which Airtable's own screens show.
+ */
+static ngx_int_t
+ngx_cerebro_calls_handler(ngx_http_request_t *r)
+{
+    int                       i, n;
+    cJSON                    *json, *list, *item;
+    ngx_int_t                 rc, days;
+    ngx_str_t                 value;
+    cerebro_sqlite_t         *db;
+    cerebro_call_log_t       *calls, *c;
+    cerebro_store_error_t     e;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    if (ngx_strcmp(ngx_cerebro_store_backend_name(mcf), "embedded") != 0) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_NOT_IMPLEMENTED,
+                   "with Airtable the call log is the base's call table");
+    }
+
+    days = 14;
+
+    if (ngx_http_arg(r, (u_char *) "days", 4, &value) == NGX_OK) {
+        days = ngx_atoi(value.data, value.len);
+        if (days < 1 || days > 90) {
+            return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                               "days is 1 to 90");
+        }
+    }
+
+    db = ngx_cerebro_store_db(r);
+    calls = ngx_palloc(r->pool, NGX_CEREBRO_STAFF_MAX_CALLS
+                                * sizeof(cerebro_call_log_t));
+
+    if (db == NULL || calls == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (cerebro_sqlite_call_log_recent(db, ngx_time() - days * 86400, calls,
+                                       NGX_CEREBRO_STAFF_MAX_CALLS, &n, &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "call log: %s", e.message);
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the call log is unavailable");
+    }
+
+    json = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(json, "calls");
+    if (list == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = &calls[i];
+        item = cJSON_CreateObject();
+
+        if (item == NULL
+            || cJSON_AddStringToObject(item, "call_id", c->call_id) == NULL
+            || cJSON_AddStringToObject(item, "caller", c->caller) == NULL
+            || cJSON_AddNumberToObject(item, "started", (double) c->started)
+               == NULL
+            || cJSON_AddNumberToObject(item, "duration_s", c->duration_s)
+               == NULL
+            || cJSON_AddStringToObject(item, "ended_reason",
+                                       c->ended_reason) == NULL
+            || cJSON_AddStringToObject(item, "summary", c->summary) == NULL
+            || cJSON_AddBoolToObject(item, "booked", c->booked) == NULL
+            || cJSON_AddBoolToObject(item, "changed", c->changed) == NULL
+            || cJSON_AddBoolToObject(item, "cancelled", c->cancelled) == NULL)
+        {
+            cJSON_Delete(item);
+            cJSON_Delete(json);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cJSON_AddItemToArray(list, item);
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
 }

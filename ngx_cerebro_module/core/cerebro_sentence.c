@@ -30,6 +30,8 @@ static void put_time(out_t *o, int minutes, int with_article);
 static void put_party(out_t *o, int party, int table_phrase);
 static void put_location(out_t *o, const char *location);
 static void put_name(out_t *o, const char *name);
+static void put_table_for(out_t *o, int minutes, const char *sep, int party,
+    const char *name);
 
 
 static void
@@ -492,6 +494,21 @@ cerebro_sentence_not_found(char *buf, size_t size, const char *name)
 }
 
 
+/* " a las 21:00, mesa para 4 a nombre de Ana": what the guest booked */
+static void
+put_table_for(out_t *o, int minutes, const char *sep, int party,
+    const char *name)
+{
+    put(o, " a las ");
+    put_time(o, minutes, 0);
+    put(o, sep);
+    put(o, "mesa para ");
+    put_int(o, party, 0);
+    put(o, " a nombre de ");
+    put(o, name);
+}
+
+
 size_t
 cerebro_sentence_confirmation(char *buf, size_t size,
     cerebro_change_kind_t kind, const char *restaurant, const char *name,
@@ -520,12 +537,7 @@ cerebro_sentence_confirmation(char *buf, size_t size,
         put(&o, restaurant);
         put(&o, " ha cambiado: el ");
         put_date(&o, date, ref_year);
-        put(&o, " a las ");
-        put_time(&o, minutes, 0);
-        put(&o, ", mesa para ");
-        put_int(&o, party, 0);
-        put(&o, " a nombre de ");
-        put(&o, name);
+        put_table_for(&o, minutes, ", ", party, name);
         put(&o, ". Para cualquier cambio, escríbanos por aquí.");
         break;
 
@@ -534,12 +546,7 @@ cerebro_sentence_confirmation(char *buf, size_t size,
         put(&o, restaurant);
         put(&o, ": el ");
         put_date(&o, date, ref_year);
-        put(&o, " a las ");
-        put_time(&o, minutes, 0);
-        put(&o, ", mesa para ");
-        put_int(&o, party, 0);
-        put(&o, " a nombre de ");
-        put(&o, name);
+        put_table_for(&o, minutes, ", ", party, name);
         put(&o, ". Para cambiarla o anularla, escríbanos por aquí.");
     }
 
@@ -576,12 +583,7 @@ cerebro_sentence_reminder(char *buf, size_t size, const char *restaurant,
         put_date(&o, date, today->year);
     }
 
-    put(&o, " a las ");
-    put_time(&o, minutes, 0);
-    put(&o, ": mesa para ");
-    put_int(&o, party, 0);
-    put(&o, " a nombre de ");
-    put(&o, name);
+    put_table_for(&o, minutes, ": ", party, name);
     put(&o, ". Responda CANCELAR para anular.");
 
     return o.len;

@@ -14,7 +14,9 @@
 #include <cjson/cJSON.h>
 
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_twilio.h"
+#include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_sentence.h"
@@ -51,79 +53,8 @@ static ngx_int_t ngx_cerebro_outbox_template(ngx_http_request_t *r,
 static void ngx_cerebro_outbox_delivery_sent(cerebro_sqlite_t *db,
     ngx_log_t *log, const cerebro_outbox_msg_t *m, const char *sid);
 static ngx_int_t ngx_cerebro_status_rank(const char *status);
-static void ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m,
-    char *phone, size_t size);
-
-
-/* ---- configuration and process ------------------------------------------ */
-
-
-ngx_int_t
-ngx_cerebro_outbox_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
-{
-    u_char      *p;
-    ngx_uint_t   i;
-
-    ngx_conf_init_value(mcf->reminder_hour, 10);
-    ngx_conf_init_value(mcf->reminder_days_before, 0);
-    ngx_conf_init_msec_value(mcf->outbox_retry, 30000);
-    ngx_conf_init_msec_value(mcf->outbox_lease, 60000);
-    ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
-
-    if (mcf->reminder_hour < 0 || mcf->reminder_hour > 23) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: invalid value %i of "
-                           "\"cerebro_reminder_hour\": expected an hour "
-                           "from 0 to 23", mcf->reminder_hour);
-        return NGX_ERROR;
-    }
-
-    if (mcf->reminder_days_before < 0 || mcf->reminder_days_before > 30) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: invalid value %i of "
-                           "\"cerebro_reminder_days_before\": expected 0 "
-                           "to 30", mcf->reminder_days_before);
-        return NGX_ERROR;
-    }
-
-    if (mcf->outbox_retry < 1000 || mcf->jobs_interval < 1000
-        || mcf->outbox_lease < 1000)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_outbox_retry\", "
-                           "\"cerebro_outbox_lease\" and "
-                           "\"cerebro_jobs_interval\" take 1s at least");
-        return NGX_ERROR;
-    }
-
-    if (mcf->whatsapp_template.len == 0) {
-        return NGX_OK;
-    }
-
-    p = mcf->whatsapp_template.data;
-
-    if (mcf->whatsapp_template.len != 34 || p[0] != 'H' || p[1] != 'X') {
-        goto invalid;
-    }
-
-    for (i = 2; i < 34; i++) {
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-        {
-            goto invalid;
-        }
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "cerebro: invalid value \"%V\" of "
-                       "\"cerebro_whatsapp_template\": expected a Content "
-                       "SID, \"HX\" and 32 hex digits",
-                       &mcf->whatsapp_template);
-    return NGX_ERROR;
-}
+static ngx_uint_t ngx_cerebro_outbox_opted_out(cerebro_sqlite_t *db,
+    cerebro_outbox_msg_t *m, time_t now);
 
 
 /* ---- queueing ------------------------------------------------------------ */
@@ -133,15 +64,16 @@ ngx_int_t
 ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_uint_t lease, ngx_uint_t *duplicate)
 {
-    int                       dup, opted;
-    char                      phone[CEREBRO_REC_PHONE_LEN];
-    time_t                    now;
-    ngx_log_t                *log;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                            dup;
+    time_t                         now;
+    ngx_log_t                     *log;
+    cerebro_sqlite_t              *db;
+    cerebro_store_error_t          e;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(r);
     log = r->connection->log;
     *duplicate = 0;
@@ -155,7 +87,7 @@ ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
 
     now = ngx_time();
     /* the first attempt's lease: longer than any answer of Twilio's */
-    m->next_attempt = lease ? now + (time_t) (mcf->outbox_lease / 1000)
+    m->next_attempt = lease ? now + (time_t) (mscf->outbox_lease / 1000)
                             : now;
 
     if (cerebro_sqlite_outbox_enqueue(db, m, now, m, &dup, &e)
@@ -172,14 +104,7 @@ ngx_cerebro_outbox_enqueue(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
         return NGX_OK;
     }
 
-    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
-
-    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
-        == CEREBRO_STORE_OK
-        && opted)
-    {
-        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
-                                                 "opted out", now, &e);
+    if (ngx_cerebro_outbox_opted_out(db, m, now)) {
         m->status = CEREBRO_OUTBOX_FAILED;
     }
 
@@ -305,31 +230,24 @@ ngx_int_t
 ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_cerebro_outbox_done_pt done, void *data)
 {
-    int                            opted;
-    char                           phone[CEREBRO_REC_PHONE_LEN];
     ngx_int_t                      rc;
     cerebro_sqlite_t              *db;
-    cerebro_store_error_t          e;
     ngx_cerebro_main_conf_t       *mcf;
     ngx_cerebro_outbox_attempt_t  *a;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     db = ngx_cerebro_store_db(r);
 
+    if (ngx_strcmp(m->kind, CEREBRO_OUTBOX_KIND_ALERT) == 0) {
+        return ngx_cerebro_alert_attempt(r, m, done, data);
+    }
+
     if (db == NULL || !ngx_cerebro_twilio_configured(mcf)) {
         return NGX_DECLINED;
     }
 
     /* STOP may have come after the message was queued */
-    ngx_cerebro_outbox_phone(m, phone, sizeof(phone));
-
-    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e)
-        == CEREBRO_STORE_OK
-        && opted)
-    {
-        (void) cerebro_sqlite_outbox_mark_failed(db, m->id,
-                                                 "opted out", ngx_time(),
-                                                 &e);
+    if (ngx_cerebro_outbox_opted_out(db, m, ngx_time())) {
         return NGX_DECLINED;
     }
 
@@ -364,6 +282,69 @@ ngx_cerebro_outbox_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     r->main->count++;
 
     return NGX_AGAIN;
+}
+
+
+ngx_int_t
+ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
+    ngx_cerebro_outbox_done_pt done, void *data, ngx_uint_t *due,
+    ngx_uint_t *started, ngx_uint_t *declined)
+{
+    int                       i, n;
+    ngx_int_t                 rc;
+    ngx_uint_t                twilio;
+    cerebro_sqlite_t         *db;
+    cerebro_store_err_t       err;
+    cerebro_store_error_t     e;
+    cerebro_outbox_msg_t     *msgs;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    db = ngx_cerebro_store_db(r);
+
+    /* without Twilio the messages wait, visible, in the outbox; alerts go */
+    twilio = ngx_cerebro_twilio_configured(mcf);
+
+    if (db == NULL || (!twilio && mcf->alert_webhook.len == 0)) {
+        return NGX_DECLINED;
+    }
+
+    msgs = ngx_palloc(r->pool, max * sizeof(cerebro_outbox_msg_t));
+    if (msgs == NULL) {
+        return NGX_ERROR;
+    }
+
+    err = twilio
+          ? cerebro_sqlite_outbox_due(db, ngx_time(), msgs, (int) max, &n,
+                                      &e)
+          : cerebro_sqlite_outbox_due_kind(db, ngx_time(),
+                                           CEREBRO_OUTBOX_KIND_ALERT, msgs,
+                                           (int) max, &n, &e);
+
+    if (err != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the messages due could not be read (%s): "
+                        "%s", cerebro_store_err_name(e.kind), e.message);
+        return NGX_ERROR;
+    }
+
+    *due = n;
+
+    for (i = 0; i < n; i++) {
+        rc = ngx_cerebro_outbox_attempt(r, &msgs[i], done, data);
+
+        if (rc == NGX_AGAIN) {
+            (*started)++;
+
+        } else if (rc == NGX_DECLINED) {
+            (*declined)++;      /* opted out since it was queued */
+
+        } else {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -447,20 +428,23 @@ ngx_cerebro_outbox_answered(ngx_cerebro_twilio_send_t *s)
 static ngx_int_t
 ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 {
-    char                       reason[CEREBRO_REC_ERROR_LEN];
-    u_char                     buf[CEREBRO_REC_ERROR_LEN], *last;
-    time_t                     now, delay;
-    ngx_int_t                  rc;
-    ngx_log_t                 *log;
-    ngx_uint_t                 n;
-    cerebro_sqlite_t          *db;
-    cerebro_store_err_t        err;
-    cerebro_store_error_t      e;
-    cerebro_outbox_msg_t      *m, *t;
-    ngx_cerebro_main_conf_t   *mcf;
-    ngx_cerebro_twilio_send_t *s;
+    char                           reason[CEREBRO_REC_ERROR_LEN];
+    u_char                         buf[CEREBRO_REC_ERROR_LEN], *last;
+    time_t                         now, delay;
+    ngx_int_t                      rc;
+    ngx_log_t                     *log;
+    ngx_uint_t                     n;
+    cerebro_sqlite_t              *db;
+    cerebro_store_err_t            err;
+    cerebro_store_error_t          e;
+    cerebro_outbox_msg_t          *m, *t;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_twilio_send_t     *s;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(a->request, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(a->request,
+                                         ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(a->request);
     log = a->request->connection->log;
     m = &a->msg;
@@ -481,8 +465,9 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 
     case NGX_CEREBRO_TWILIO_RETRY:
         n = m->attempts + 1;
+        delay = ngx_cerebro_outbox_backoff(mscf, m, s->retry_after);
 
-        if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        if (delay == 0) {
             *result = NGX_CEREBRO_OUTBOX_FAILED;
             last = ngx_snprintf(buf, sizeof(buf) - 1,
                                 "gave up after %ui attempts: %s", n,
@@ -492,11 +477,6 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
                                                     (char *) buf, now, &e);
             break;
         }
-
-        /* capped exponential backoff, or longer if Twilio asked */
-        delay = (mcf->outbox_retry / 1000) << ngx_min(n - 1, 16);
-        delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
-        delay = ngx_max(delay, (time_t) (s->retry_after / 1000));
 
         *result = NGX_CEREBRO_OUTBOX_RETRY;
         err = cerebro_sqlite_outbox_retry(db, m->id, s->reason,
@@ -556,6 +536,28 @@ ngx_cerebro_outbox_sent(ngx_cerebro_outbox_attempt_t *a, ngx_uint_t *result)
 }
 
 
+time_t
+ngx_cerebro_outbox_backoff(ngx_cerebro_messaging_conf_t *mscf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after)
+{
+    time_t      delay;
+    ngx_uint_t  n;
+
+    n = m->attempts + 1;
+
+    if (n >= NGX_CEREBRO_OUTBOX_MAX_ATTEMPTS) {
+        return 0;
+    }
+
+    /* capped exponential backoff, or longer if the other side asked */
+    delay = (mscf->outbox_retry / 1000) << ngx_min(n - 1, 16);
+    delay = ngx_min(delay, NGX_CEREBRO_OUTBOX_MAX_BACKOFF);
+    delay = ngx_max(delay, (time_t) (retry_after / 1000));
+
+    return ngx_max(delay, 1);
+}
+
+
 /*
  * Outside WhatsApp's 24-hour window free text is refused: the same words
  * go out as the configured template's first variable, in a new row (the
@@ -566,15 +568,15 @@ static ngx_int_t
 ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     cerebro_outbox_msg_t *out)
 {
-    char                     *vars, *p;
-    size_t                    cut;
-    cJSON                    *json;
-    ngx_uint_t                dup;
-    ngx_cerebro_main_conf_t  *mcf;
+    char                          *vars, *p;
+    size_t                         cut;
+    cJSON                         *json;
+    ngx_uint_t                     dup;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
 
-    if (mcf->whatsapp_template.len == 0 || m->template_sid[0] != '\0') {
+    if (mscf->whatsapp_template.len == 0 || m->template_sid[0] != '\0') {
         return NGX_DECLINED;
     }
 
@@ -583,7 +585,7 @@ ngx_cerebro_outbox_template(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_memcpy(out->reservation_id, m->reservation_id,
                sizeof(out->reservation_id));
     ngx_sprintf((u_char *) out->template_sid, "%V%Z",
-                &mcf->whatsapp_template);
+                &mscf->whatsapp_template);
     ngx_sprintf((u_char *) out->dedupe_key, "template:%L%Z", m->id);
 
     /* a template variable takes no line breaks, and the row 512 bytes */
@@ -663,14 +665,16 @@ ngx_int_t
 ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
     const char *status, const char *code)
 {
-    int64_t                   id;
-    ngx_int_t                 rank;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    cerebro_outbox_msg_t     *m, *t;
-    ngx_cerebro_main_conf_t  *mcf;
+    int64_t                        id;
+    ngx_int_t                      rank;
+    cerebro_sqlite_t              *db;
+    cerebro_store_error_t          e;
+    cerebro_outbox_msg_t          *m, *t;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
     db = ngx_cerebro_store_db(r);
 
     rank = ngx_cerebro_status_rank(status);
@@ -726,7 +730,7 @@ ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
                                "template %L", id, t->id);
         (void) ngx_cerebro_outbox_attempt(r, t, NULL, NULL);
 
-    } else if (id && mcf->whatsapp_template.len == 0) {
+    } else if (id && mscf->whatsapp_template.len == 0) {
         ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
                         "outbox: %L was refused outside WhatsApp's 24-hour "
                         "window and no cerebro_whatsapp_template is set",
@@ -839,18 +843,29 @@ ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
 }
 
 
-/* "whatsapp:+34600111222" -> "+34600111222" */
-static void
-ngx_cerebro_outbox_phone(const cerebro_outbox_msg_t *m, char *phone,
-    size_t size)
+/* when m's number opted out: m is marked failed, not to be sent */
+static ngx_uint_t
+ngx_cerebro_outbox_opted_out(cerebro_sqlite_t *db, cerebro_outbox_msg_t *m,
+    time_t now)
 {
-    const char  *p;
+    int                    opted;
+    const char            *phone;
+    cerebro_store_error_t  e;
 
-    p = m->to;
+    /* "whatsapp:+34600111222" -> "+34600111222" */
+    phone = m->to;
 
-    if (ngx_strncmp(p, "whatsapp:", 9) == 0) {
-        p += 9;
+    if (ngx_strncmp(phone, "whatsapp:", 9) == 0) {
+        phone += 9;
     }
 
-    ngx_cpystrn((u_char *) phone, (u_char *) p, size);
+    if (cerebro_sqlite_opt_out_get(db, phone, &opted, &e) != CEREBRO_STORE_OK
+        || !opted)
+    {
+        return 0;
+    }
+
+    (void) cerebro_sqlite_outbox_mark_failed(db, m->id, "opted out", now, &e);
+
+    return 1;
 }

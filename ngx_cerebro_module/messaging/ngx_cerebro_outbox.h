@@ -15,6 +15,7 @@
 #include "ngx_cerebro.h"
 #include "cerebro_records.h"
 #include "cerebro_sentence.h"
+#include "ngx_cerebro_messaging.h"
 
 
 /* a change to a booking as the tool that made it hands it over, once */
@@ -77,6 +78,13 @@ ngx_int_t ngx_cerebro_outbox_enqueue(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, ngx_uint_t lease, ngx_uint_t *duplicate);
 
 /*
+ * Seconds to the next attempt of m after one that may be retried (at
+ * least retry_after ms, when the other side asked); 0: give up.
+ */
+time_t ngx_cerebro_outbox_backoff(ngx_cerebro_messaging_conf_t *mscf,
+    const cerebro_outbox_msg_t *m, ngx_msec_t retry_after);
+
+/*
  * One attempt to send the pending row m as a background subrequest of the
  * main request r.  NGX_AGAIN: done(data, NGX_CEREBRO_OUTBOX_*) runs later
  * (done may be NULL); NGX_DECLINED: nothing to do now (Twilio not
@@ -85,6 +93,17 @@ ngx_int_t ngx_cerebro_outbox_enqueue(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
     cerebro_outbox_msg_t *m, ngx_cerebro_outbox_done_pt done, void *data);
 
+
+/*
+ * An attempt for each message due now, max at the most (the jobs run's
+ * batch): *due says how many were due; *started counts those that went
+ * out (done(data, NGX_CEREBRO_OUTBOX_*) runs later for each), *declined
+ * those dropped (opted out since they were queued).  NGX_DECLINED: none
+ * can go now (no outbox, or Twilio not configured: they wait); NGX_ERROR.
+ */
+ngx_int_t ngx_cerebro_outbox_send_due(ngx_http_request_t *r, ngx_uint_t max,
+    ngx_cerebro_outbox_done_pt done, void *data, ngx_uint_t *due,
+    ngx_uint_t *started, ngx_uint_t *declined);
 
 /*
  * Twilio's status callback for sid: recorded (callbacks may come out of
@@ -96,9 +115,6 @@ ngx_int_t ngx_cerebro_outbox_attempt(ngx_http_request_t *r,
 ngx_int_t ngx_cerebro_outbox_status(ngx_http_request_t *r, const char *sid,
     const char *status, const char *code);
 
-/* configuration defaults, after the settings were read */
-ngx_int_t ngx_cerebro_outbox_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
 
 
 #endif /* _NGX_CEREBRO_OUTBOX_H_INCLUDED_ */

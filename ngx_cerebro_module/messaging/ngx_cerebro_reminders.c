@@ -7,6 +7,7 @@
 
 #include "ngx_cerebro_reminders.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_sentence.h"
@@ -29,17 +30,17 @@ ngx_int_t
 ngx_cerebro_reminders_run(ngx_http_request_t *r,
     ngx_cerebro_reminders_done_pt done, void *data)
 {
-    cerebro_local_t               local;
-    ngx_cerebro_main_conf_t      *mcf;
-    ngx_cerebro_reminders_ctx_t  *ctx;
-    const cerebro_restaurant_t   *model;
+    cerebro_local_t                local;
+    ngx_cerebro_reminders_ctx_t   *ctx;
+    const cerebro_restaurant_t    *model;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
     model = ngx_cerebro_store_model(r);
 
     cerebro_tz_to_local(&model->tz, ngx_time(), &local);
 
-    if (local.minutes < mcf->reminder_hour * 60) {
+    if (local.minutes < mscf->reminder_hour * 60) {
         return NGX_DECLINED;
     }
 
@@ -55,7 +56,7 @@ ngx_cerebro_reminders_run(ngx_http_request_t *r,
     ctx->op.request = r;
     ctx->op.kind = NGX_CEREBRO_STORE_DAY;
     ctx->op.date = cerebro_date_add_days(&local.date,
-                                         (int) mcf->reminder_days_before);
+                                         (int) mscf->reminder_days_before);
     ctx->op.done = ngx_cerebro_reminders_day;
     ctx->op.data = ctx;
 

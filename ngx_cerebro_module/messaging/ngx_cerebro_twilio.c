@@ -406,6 +406,12 @@ ngx_cerebro_twilio_classify(ngx_cerebro_twilio_send_t *s,
         s->outcome = NGX_CEREBRO_TWILIO_FAILED;
     }
 
+    /* the account itself: credentials, suspended, not active (an alert) */
+    ngx_cerebro_metric_add(NGX_CEREBRO_M_TWILIO_ACCOUNT, NULL, NULL,
+                           call->status == NGX_HTTP_UNAUTHORIZED
+                           || s->code == 20003 || s->code == 20005
+                           || s->code == 30002);
+
     if (s->outcome != NGX_CEREBRO_TWILIO_SENT) {
         if (s->code) {
             last = ngx_snprintf(buf, sizeof(buf) - 1, "%i %s", s->code,

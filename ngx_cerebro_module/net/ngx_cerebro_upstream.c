@@ -25,13 +25,14 @@ static ngx_int_t ngx_cerebro_auth_value(ngx_conf_t *cf, ngx_str_t *out,
 static ngx_str_t  ngx_cerebro_service_prefix[] = {
     ngx_string("/_cerebro/airtable"),
     ngx_string("/_cerebro/openai"),
-    ngx_string("/_cerebro/twilio")
+    ngx_string("/_cerebro/twilio"),
+    ngx_string("/_cerebro/alert")
 };
 
 
 /* the metrics' "api" label, by ngx_cerebro_service_e */
 static const char  *ngx_cerebro_service_names[] = {
-    "airtable", "openai", "twilio"
+    "airtable", "openai", "twilio", "alert"
 };
 
 

@@ -161,6 +161,7 @@ typedef enum {
 #define CEREBRO_OUTBOX_KIND_CONFIRMATION  "confirmation"
 #define CEREBRO_OUTBOX_KIND_REMINDER      "reminder"
 #define CEREBRO_OUTBOX_KIND_REPLY         "reply"
+#define CEREBRO_OUTBOX_KIND_ALERT         "alert"     /* to the webhook */
 
 
 /* A WhatsApp message to send: free text (body) or a template. */

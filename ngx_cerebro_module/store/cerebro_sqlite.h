@@ -194,6 +194,24 @@ cerebro_store_err_t cerebro_sqlite_call_log_insert(cerebro_sqlite_t *db,
 cerebro_store_err_t cerebro_sqlite_call_log_get(cerebro_sqlite_t *db,
     const char *call_id, cerebro_call_log_t *out, cerebro_store_error_t *e);
 
+/* what the per-day figures need of one call */
+typedef struct {
+    int64_t   started;          /* UTC seconds */
+    int       booked;
+    int       changed;
+    int       cancelled;
+} cerebro_call_mark_t;
+
+/* The calls that started at or after since, the oldest first, at most max. */
+cerebro_store_err_t cerebro_sqlite_calls_since(cerebro_sqlite_t *db,
+    int64_t since, cerebro_call_mark_t *out, int max, int *n,
+    cerebro_store_error_t *e);
+
+/* The calls started at or after since (UTC seconds), the newest first. */
+cerebro_store_err_t cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db,
+    int64_t since, cerebro_call_log_t *out, int max, int *n,
+    cerebro_store_error_t *e);
+
 
 /*
  * Queues a message (fields of m: to, body or template_sid + variables,
@@ -235,9 +253,18 @@ cerebro_store_err_t cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
     int64_t counts[CEREBRO_SQLITE_OUTBOX_STATUSES],
     cerebro_store_error_t *e);
 
-/* When the oldest pending message was queued; 0 when none is pending. */
-cerebro_store_err_t cerebro_sqlite_outbox_oldest_pending(cerebro_sqlite_t *db,
-    int64_t *created, cerebro_store_error_t *e);
+/*
+ * Of the WhatsApp messages (not the alerts): when the oldest pending one
+ * was queued (0: none), and how many failed since "since".
+ */
+cerebro_store_err_t cerebro_sqlite_outbox_health(cerebro_sqlite_t *db,
+    int64_t since, int64_t *oldest_pending, int64_t *failed,
+    cerebro_store_error_t *e);
+
+/* The due pending messages of one kind, the oldest first. */
+cerebro_store_err_t cerebro_sqlite_outbox_due_kind(cerebro_sqlite_t *db,
+    int64_t now, const char *kind, cerebro_outbox_msg_t *out, int max,
+    int *n, cerebro_store_error_t *e);
 
 /* The message Twilio accepted as twilio_sid; NOT_FOUND without one. */
 cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,

@@ -18,7 +18,21 @@ static const cerebro_sqlite_sql_t  sql_call_get = { ST_CALL_GET,
     " WHERE call_id = ?1" };
 
 
+/* a report without startedAt counts when it was written */
+static const cerebro_sqlite_sql_t  sql_call_since = { ST_CALL_SINCE,
+    "SELECT CASE WHEN started > 0 THEN started ELSE created END,"
+    " booked, changed, cancelled FROM call_log"
+    " WHERE (CASE WHEN started > 0 THEN started ELSE created END) >= ?1"
+    " ORDER BY 1 LIMIT ?2" };
+
+static const cerebro_sqlite_sql_t  sql_call_recent = { ST_CALL_RECENT,
+    "SELECT call_id, caller, started, ended, duration_s, ended_reason,"
+    " summary, cost, booked, changed, cancelled FROM call_log"
+    " WHERE started >= ?1 ORDER BY started DESC LIMIT ?2" };
+
+
 static void read_call(sqlite3_stmt *st, void *out);
+static void read_mark(sqlite3_stmt *st, void *out);
 
 
 cerebro_store_err_t
@@ -105,4 +119,60 @@ cerebro_sqlite_call_log_get(cerebro_sqlite_t *db, const char *call_id,
 
     return cerebro_sqlite_row(db, &sql_call_get, 0, call_id, read_call, out,
                               "call log", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_calls_since(cerebro_sqlite_t *db, int64_t since,
+    cerebro_call_mark_t *out, int max, int *n, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *n = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_call_since, &st, "call log", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, max > 0 ? max : 0);
+
+    return cerebro_sqlite_list(db, st, read_mark, out, sizeof(*out), max, n,
+                               NULL, "call log", e);
+}
+
+
+static void
+read_mark(sqlite3_stmt *st, void *out)
+{
+    cerebro_call_mark_t  *m = out;
+
+    m->started = sqlite3_column_int64(st, 0);
+    m->booked = sqlite3_column_int(st, 1);
+    m->changed = sqlite3_column_int(st, 2);
+    m->cancelled = sqlite3_column_int(st, 3);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db, int64_t since,
+    cerebro_call_log_t *out, int max, int *n, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *n = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_call_recent, &st, "call log", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, max > 0 ? max : 0);
+
+    return cerebro_sqlite_list(db, st, read_call, out, sizeof(*out), max, n,
+                               NULL, "call log", e);
 }

@@ -48,6 +48,8 @@ enum {
     /* cerebro_sqlite_calls.c */
     ST_CALL_INSERT,
     ST_CALL_GET,
+    ST_CALL_SINCE,
+    ST_CALL_RECENT,
     /* cerebro_sqlite_outbox.c */
     ST_OB_INSERT,
     ST_OB_BY_KEY,
@@ -60,6 +62,7 @@ enum {
     ST_OB_RECENT,
     ST_OB_COUNTS,
     ST_OB_OLDEST,
+    ST_OB_DUE_KIND,
     ST_OB_REMINDER,
     ST_DLV_SENT,
     ST_DLV_STATUS,

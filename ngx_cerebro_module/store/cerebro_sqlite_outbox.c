@@ -60,9 +60,16 @@ static const cerebro_sqlite_sql_t  sql_ob_recent = { ST_OB_RECENT,
 static const cerebro_sqlite_sql_t  sql_ob_counts = { ST_OB_COUNTS,
     "SELECT status, COUNT(*) FROM outbox GROUP BY status" };
 
+/* the WhatsApp messages': an alert waiting on its webhook is not one */
 static const cerebro_sqlite_sql_t  sql_ob_oldest = { ST_OB_OLDEST,
-    "SELECT COALESCE(MIN(created), 0) FROM outbox"
-    " WHERE status = 'pending'" };
+    "SELECT COALESCE(MIN(CASE WHEN status = 'pending' THEN created END), 0),"
+    " COUNT(CASE WHEN status = 'failed' AND updated >= ?1 THEN 1 END)"
+    " FROM outbox WHERE kind <> 'alert'" };
+
+static const cerebro_sqlite_sql_t  sql_ob_due_kind = { ST_OB_DUE_KIND,
+    "SELECT " OUTBOX_COLS " FROM outbox"
+    " WHERE status = 'pending' AND next_attempt <= ?1 AND kind = ?3"
+    " ORDER BY next_attempt, id LIMIT ?2" };
 
 static const cerebro_sqlite_sql_t  sql_ob_reminder = { ST_OB_REMINDER,
     "SELECT " OUTBOX_COLS " FROM outbox"
@@ -437,24 +444,52 @@ cerebro_sqlite_outbox_counts(cerebro_sqlite_t *db,
 
 
 cerebro_store_err_t
-cerebro_sqlite_outbox_oldest_pending(cerebro_sqlite_t *db, int64_t *created,
+cerebro_sqlite_outbox_due_kind(cerebro_sqlite_t *db, int64_t now,
+    const char *kind, cerebro_outbox_msg_t *out, int max, int *n,
     cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *n = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_ob_due_kind, &st, "outbox due", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, max > 0 ? max : 0);
+    cerebro_sqlite_bind_text(st, 3, kind);
+
+    return cerebro_sqlite_list(db, st, read_outbox, out, sizeof(*out), max,
+                               n, NULL, "outbox due", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_outbox_health(cerebro_sqlite_t *db, int64_t since,
+    int64_t *oldest_pending, int64_t *failed, cerebro_store_error_t *e)
 {
     int                   rc;
     sqlite3_stmt         *st;
     cerebro_store_err_t   err;
 
-    *created = 0;
+    *oldest_pending = 0;
+    *failed = 0;
 
     err = cerebro_sqlite_stmt(db, &sql_ob_oldest, &st, "outbox oldest", e);
     if (err != CEREBRO_STORE_OK) {
         return err;
     }
 
+    sqlite3_bind_int64(st, 1, since);
+
     rc = sqlite3_step(st);
 
     if (rc == SQLITE_ROW) {
-        *created = sqlite3_column_int64(st, 0);
+        *oldest_pending = sqlite3_column_int64(st, 0);
+        *failed = sqlite3_column_int64(st, 1);
     }
 
     cerebro_sqlite_done(st);

@@ -987,39 +987,33 @@ ngx_cerebro_at_reread(ngx_cerebro_at_http_t *x)
 }
 
 
-/* The same guest at the same time: a booking made already, not again. */
+/*
+ * The same guest at the same time: the booking they have, not a second
+ * (cerebro_rec_first_of_guest, the key the settlement uses too).  A
+ * booking typed by staff, with no call behind it, is theirs to repeat.
+ */
 static ngx_int_t
 ngx_cerebro_at_repeated(ngx_cerebro_at_t *at)
 {
-    ngx_uint_t               i;
-    const char              *call_id;
-    cerebro_reservation_t   *res;
+    int                      k;
     ngx_cerebro_store_op_t  *op;
 
     op = at->op;
-    call_id = op->booking.call_id;
 
-    for (i = 0; call_id && call_id[0] && i < at->nres; i++) {
-        res = &at->res[i];
-
-        if (res->start != at->start
-            || ngx_strcmp(res->client_phone, op->booking.client_phone) != 0
-            || cerebro_booking_status_from_string(res->status)
-               == CEREBRO_BOOKING_CANCELLED)
-        {
-            continue;
-        }
-
-        /*
-         * the booking's key: one guest, one time, one booking, whichever
-         * call (or retried tool call) asks for it again
-         */
-        op->reservation = *res;
-        op->repeated = 1;
-        return 1;
+    if (op->booking.call_id == NULL || op->booking.call_id[0] == '\0') {
+        return 0;
     }
 
-    return 0;
+    k = cerebro_rec_first_of_guest(at->res, (int) at->nres,
+                                   op->booking.client_phone, at->start);
+    if (k < 0) {
+        return 0;
+    }
+
+    op->reservation = at->res[k];
+    op->repeated = 1;
+
+    return 1;
 }
 
 
@@ -1367,7 +1361,9 @@ ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
                                    op->reservation.client_phone,
                                    op->reservation.start);
 
-    if (k >= 0 && ngx_strcmp(at->res[k].id, op->reservation.id) != 0) {
+    if (k >= 0 && ngx_strcmp(at->res[k].id, op->reservation.id) != 0
+        && op->booking.call_id && op->booking.call_id[0])
+    {
         /* the same guest's earlier record (a lost answer that landed) */
         ngx_cerebro_log(NGX_LOG_NOTICE, x->log, 0,
                         "airtable: booking %s withdrawn: the guest's %s "

@@ -71,11 +71,11 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 
     rc = ngx_cerebro_store_begin(op);
 
-    if ((rc == NGX_ERROR || rc == NGX_DECLINED) && op->held) {
+    if (rc != NGX_OK && op->held) {
         /*
-         * not started (no memory), or declined after the hold was taken (a
-         * cache_only read the near cache does not hold): done() never
-         * runs, and the caller, running in the request, still holds it
+         * not started (no memory), or declined (a cache-only read that
+         * the cache cannot answer): done() will not run, and the caller,
+         * running in the request, still holds it
          */
         op->held = 0;
         op->request->main->count--;

@@ -23,7 +23,9 @@
 
 
 #define NGX_CEREBRO_CACHE_DAY_TTL     60000
-#define NGX_CEREBRO_CACHE_TABLES_TTL  300000
+#define NGX_CEREBRO_CACHE_TABLES_TTL  3600000
+/* tables the staff edit in the store itself (Airtable's Mesas) show soon */
+#define NGX_CEREBRO_CACHE_OWN_TABLES_TTL  300000
 #define NGX_CEREBRO_CACHE_POLL_MIN    1
 #define NGX_CEREBRO_CACHE_POLL_MAX    8
 #define NGX_CEREBRO_CACHE_WAIT_MAX    1000
@@ -125,10 +127,11 @@ ngx_int_t
 ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf)
 {
-    u_char               *p;
-    ngx_int_t             rc;
-    ngx_pool_cleanup_t   *cln;
-    ngx_cerebro_cache_t  *cc;
+    u_char                       *p;
+    ngx_int_t                     rc;
+    ngx_pool_cleanup_t           *cln;
+    ngx_cerebro_cache_t          *cc;
+    ngx_cerebro_store_backend_t  *backend;
 
     rc = ngx_cerebro_cache_local_hit(op, mcf);
 
@@ -176,8 +179,12 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
         *ngx_sprintf(cc->fill, "%Vfill:%s", &cc->prefix,
                      cc->key + cc->prefix.len) = '\0';
 
-        cc->ttl = op->kind == NGX_CEREBRO_STORE_TABLES
-                  ? NGX_CEREBRO_CACHE_TABLES_TTL : NGX_CEREBRO_CACHE_DAY_TTL;
+        backend = mcf->store;
+        cc->ttl = op->kind != NGX_CEREBRO_STORE_TABLES
+                  ? NGX_CEREBRO_CACHE_DAY_TTL
+                  : backend && backend->own_tables
+                  ? NGX_CEREBRO_CACHE_OWN_TABLES_TTL
+                  : NGX_CEREBRO_CACHE_TABLES_TTL;
         cc->phase = NGX_CEREBRO_CACHE_GET;
 
         if (ngx_cerebro_cache_kv(cc, NGX_CEREBRO_KV_GET, cc->key) != NGX_OK) {

@@ -139,6 +139,15 @@ try {
     await page.screenshot({path: `${env.SHOTS}/mensajes.png`,
                            fullPage: true});
 
+    // the call log: the phone call that booked
+    await page.click("button[data-view='llamadas']");
+    await page.waitForSelector("#calls tbody tr", {timeout: 15000});
+    step("calls", {rows: await page.$$eval("#calls tbody tr",
+                                           rs => rs.map(r => r.textContent)),
+                   summary: await text(page, "#calls-summary")});
+    await page.screenshot({path: `${env.SHOTS}/llamadas.png`,
+                           fullPage: true});
+
     // the next days
     await page.click("button[data-view='dias']");
     await page.waitForSelector("#chart-covers svg rect", {timeout: 15000});

@@ -2,8 +2,8 @@
 headless, driven by puppeteer-core (tests/browser/, pinned by its lock
 file, installed into build/browser/ with `npm ci`). A scripted phone call
 books; the staff log in, see it on the day's timeline, book by hand, move
-and cancel that booking, and find the three WhatsApp confirmations in the
-outbox. Screenshots land in build/browser/shots/ (docs/console-hoy.png in
+and cancel that booking, find the three WhatsApp confirmations in the
+outbox and the call in the call log. Screenshots land in build/browser/shots/ (docs/console-hoy.png in
 the README is one). Without a session the console is the login page."""
 
 import datetime
@@ -13,11 +13,12 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
 from harness import REPO
-from voice import MADRID, post, result_of, tool_call
+from voice import MADRID, fixture, post, result_of, tool_call
 
 SOURCE = REPO / "tests" / "browser"
 BUILD = REPO / "build" / "browser"
@@ -97,6 +98,16 @@ def test_the_day_book_move_cancel_and_outbox_in_chromium(puppeteer, server):
         "name": "Ana Teléfono", "date": day.isoformat(), "time": "20:30",
         "party_size": 2}, call_id="c-browser", caller="+34600111222")))
     assert "Ana" in said
+    report = json.loads(fixture("end-of-call-report.json"))
+    msg = report["message"]
+    msg["call"]["id"] = "c-browser"
+    msg["call"].setdefault("customer", {})["number"] = "+34600111222"
+    started = time.time() - 600
+    msg["startedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                     time.gmtime(started))
+    msg["endedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                   time.gmtime(started + 95))
+    assert post(server, report).json() == {}
 
     steps = run(puppeteer, server, "flow", DAY=day.isoformat(),
                 GUEST="Ana Teléfono")
@@ -123,7 +134,10 @@ def test_the_day_book_move_cancel_and_outbox_in_chromium(puppeteer, server):
     assert any("anulada" in r for r in rows) \
         and any("ha cambiado" in r and "22:00" in r for r in rows)
     assert steps["next days"]["rows"] == 14
-    for shot in ("hoy.png", "mensajes.png", "dias.png"):
+    [call] = steps["calls"]["rows"]
+    assert "+34600111222" in call and "1:35" in call and "reservó" in call
+    assert "1 terminaron en reserva (100 %)" in steps["calls"]["summary"]
+    for shot in ("hoy.png", "mensajes.png", "dias.png", "llamadas.png"):
         assert (SHOTS / shot).stat().st_size > 10000
 
     # what the browser did is what the store holds

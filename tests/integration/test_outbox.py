@@ -285,7 +285,8 @@ def test_confirmations_survive_killed_workers_sent_once(nginx_factory,
     twilio.configure(callback_rewrite={PUBLIC: f"http://127.0.0.1:{n.port}"})
     n.render()
     n.edit_conf("http {", "http {\n" + KNOBS
-                + "    cerebro_outbox_lease 3s;\n")
+                + "    cerebro_outbox_lease 3s;\n"
+                + "    cerebro_guest_limit 0;\n")
     n.start()
     assert wait_for(lambda: len(n.workers()) == 2)
 

@@ -3,6 +3,7 @@ credential (behind a proxy on the same host every request is loopback); a
 change needs the session, this site's Origin and the CSRF token, or the staff
 API token, and a JSON body; a foreign preflight learns nothing."""
 
+import base64
 import datetime
 import hashlib
 import hmac
@@ -101,21 +102,50 @@ def test_a_wrong_token_or_a_forged_cookie_is_refused(server):
         assert r.status == 401, forged
 
 
-def test_an_expired_session_is_refused(server):
-    key = (server.prefix / "data" / "session.key").read_bytes()
+def staff_hash(password):
+    cli = REPO / "build" / "cli" / "cerebro"
+    return subprocess.run([str(cli), "staff-hash"], input=password + "\n",
+                          capture_output=True, text=True, check=True,
+                          env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+
+
+def test_an_expired_session_or_a_new_password_is_refused(nginx_factory):
+    hashed = staff_hash(PASSWORD)
+    n = nginx_factory()
+    n.render()
+    n.edit_conf("http {", f"http {{\n    cerebro_staff_user lu {hashed};")
+    n.start()
+    key = (n.prefix / "data" / "session.key").read_bytes()
     assert len(key) == 32
+    dk = base64.b64decode(hashed.split("$")[5])
     nonce = "ab" * 16
 
-    def cookie(expires):
-        signed = f"sala.{expires}.{nonce}"
-        mac = hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()
+    def cookie(expires, user="lu", dk=dk):
+        signed = f"{user}.{expires}.{nonce}"
+        mac = hmac.new(key, signed.encode() + dk, hashlib.sha256).hexdigest()
         return {"Cookie": f"cerebro_session={signed}.{mac}"}
 
     # the same construction is accepted while it lasts, refused after
-    assert server.get("/cerebro/tables",
-                      headers=cookie(int(time.time()) + 60)).status == 200
-    assert server.get("/cerebro/tables",
-                      headers=cookie(int(time.time()) - 1)).status == 401
+    assert n.get("/cerebro/tables",
+                 headers=cookie(int(time.time()) + 60)).status == 200
+    assert n.get("/cerebro/tables",
+                 headers=cookie(int(time.time()) - 1)).status == 401
+    # signed for another password, or for an account not configured
+    assert n.get("/cerebro/tables", headers=cookie(
+        int(time.time()) + 60, dk=b"x" * 32)).status == 401
+    assert n.get("/cerebro/tables", headers=cookie(
+        int(time.time()) + 60, user="ana")).status == 401
+    # a new password, a reload: the session it had ends
+    live = login(n, user="lu").header("set-cookie").split(";")[0]
+    assert n.get("/cerebro/tables", headers={"Cookie": live}).status == 200
+    n.conf.write_text(n.conf.read_text().replace(
+        hashed, staff_hash("otra clave distinta")))
+    n.reload()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and n.get(
+            "/cerebro/tables", headers={"Cookie": live}).status == 200:
+        time.sleep(0.05)
+    assert n.get("/cerebro/tables", headers={"Cookie": live}).status == 401
 
 
 def test_login_sets_a_strict_http_only_cookie(server):
@@ -240,6 +270,9 @@ def test_jobs_answer_only_the_module_s_own_poke(server):
     assert r.status == 403
     r = server.get("/_cerebro/jobs", headers={"X-Cerebro-Jobs": "0" * 32})
     assert r.status == 403
+    # the token the poke sends, made from the key as the module makes it
+    assert server.get("/_cerebro/jobs",
+                      headers=server.jobs_headers()).status == 200
 
 
 def test_through_a_proxy_on_the_same_host(server):
@@ -294,10 +327,7 @@ http {{
 
 
 def test_accounts_from_cerebro_staff_hash(nginx_factory):
-    cli = REPO / "build" / "cli" / "cerebro"
-    hashed = subprocess.run([str(cli), "staff-hash"], input="la clave de Lu\n",
-                            capture_output=True, text=True, check=True,
-                            env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+    hashed = staff_hash("la clave de Lu")
     assert hashed.startswith("scrypt$14$8$1$")
     assert "la clave" not in hashed
     n = nginx_factory()

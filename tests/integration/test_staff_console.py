@@ -108,3 +108,66 @@ def test_the_restaurant_and_the_console_files(small):
         assert r.header("x-frame-options") == "DENY"
         assert "frame-ancestors 'none'" in \
             r.header("content-security-policy")
+
+
+def test_a_failed_message_is_sent_again_by_hand(nginx_factory):
+    from test_outbox import GUEST, TwilioFake, book as voice_book, row_where
+    from test_outbox import start as outbox_start
+
+    fake = TwilioFake(window_numbers=[GUEST])
+    fake.start()
+    try:
+        fake.configure(invalid_numbers=[GUEST])
+        n = outbox_start(nginx_factory, fake)
+        voice_book(n)
+        [failed] = row_where(n, lambda m: m["status"] == "failed")
+        assert failed["last_error"].startswith("21211")
+        fake.configure(invalid_numbers=[])
+
+        def resend():
+            return n.request("POST", "/cerebro/outbox", headers=JSON,
+                             body=json.dumps({"resend": failed["id"]}))
+
+        r = resend()
+        assert r.status == 202, r.body
+        again = row_where(n, lambda m: m["id"] != failed["id"]
+                          and m["status"] == "sent")
+        assert len(again) == 1 and again[0]["body"] == failed["body"]
+        # a second click queues nothing more; the failed row stays failed
+        assert resend().status == 202
+        rows = n.get("/cerebro/outbox").json()["messages"]
+        assert len(rows) == 2
+        assert [m["status"] for m in rows if m["id"] == failed["id"]] \
+            == ["failed"]
+        assert len(fake.messages()) == 1
+        # only a failed one
+        r = n.request("POST", "/cerebro/outbox", headers=JSON,
+                      body=json.dumps({"resend": again[0]["id"]}))
+        assert r.status == 409
+        assert n.request("POST", "/cerebro/outbox", headers=JSON,
+                         body=b'{"resend": 99999}').status == 404
+    finally:
+        fake.stop()
+
+
+def test_the_call_log_of_the_last_days(small):
+    import time as clock
+    from voice import fixture, post
+
+    report = json.loads(fixture("end-of-call-report.json"))
+    msg = report["message"]
+    started = clock.time() - 3600
+    msg["startedAt"] = clock.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                      clock.gmtime(started))
+    msg["endedAt"] = clock.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                    clock.gmtime(started + 210))
+    assert post(small, report).json() == {}
+    r = small.get("/cerebro/calls?days=14")
+    assert r.status == 200, r.body
+    [call] = r.json()["calls"]
+    assert call["call_id"] == msg["call"]["id"]
+    assert call["duration_s"] == 210
+    assert call["summary"] and call["ended_reason"] == msg["endedReason"]
+    assert abs(call["started"] - started) < 2
+    assert small.get("/cerebro/calls?days=0").status == 400
+    assert small.get("/cerebro/calls", anonymous=True).status == 401

@@ -1,0 +1,174 @@
+
+/*
+ * Messaging's own configuration, an nginx module of its own: the
+ * directives of the outbox and the reminders, and their defaults.
+ */
+
+#include "ngx_cerebro_messaging.h"
+
+
+static void *ngx_cerebro_messaging_create_conf(ngx_conf_t *cf);
+static char *ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf);
+
+
+static ngx_command_t  ngx_cerebro_messaging_commands[] = {
+
+    { ngx_string("cerebro_whatsapp_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, whatsapp_template),
+      NULL },
+
+    { ngx_string("cerebro_reminder_hour"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, reminder_hour),
+      NULL },
+
+    { ngx_string("cerebro_reminder_days_before"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, reminder_days_before),
+      NULL },
+
+    { ngx_string("cerebro_outbox_retry"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, outbox_retry),
+      NULL },
+
+    { ngx_string("cerebro_outbox_lease"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, outbox_lease),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_cerebro_messaging_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_cerebro_messaging_create_conf,     /* create main configuration */
+    ngx_cerebro_messaging_init_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_cerebro_messaging_module = {
+    NGX_MODULE_V1,
+    &ngx_cerebro_messaging_module_ctx,     /* module context */
+    ngx_cerebro_messaging_commands,        /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_cerebro_messaging_create_conf(ngx_conf_t *cf)
+{
+    ngx_cerebro_messaging_conf_t  *mscf;
+
+    mscf = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_messaging_conf_t));
+    if (mscf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mscf->whatsapp_template = { 0, NULL };
+     */
+
+    mscf->reminder_hour = NGX_CONF_UNSET;
+    mscf->reminder_days_before = NGX_CONF_UNSET;
+    mscf->outbox_retry = NGX_CONF_UNSET_MSEC;
+    mscf->outbox_lease = NGX_CONF_UNSET_MSEC;
+
+    return mscf;
+}
+
+
+static char *
+ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_cerebro_messaging_conf_t *mscf = conf;
+
+    u_char      *p;
+    ngx_uint_t   i;
+
+    ngx_conf_init_value(mscf->reminder_hour, 10);
+    ngx_conf_init_value(mscf->reminder_days_before, 0);
+    ngx_conf_init_msec_value(mscf->outbox_retry, 30000);
+    ngx_conf_init_msec_value(mscf->outbox_lease, 60000);
+
+    if (mscf->reminder_hour < 0 || mscf->reminder_hour > 23) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value %i of "
+                           "\"cerebro_reminder_hour\": expected an hour "
+                           "from 0 to 23", mscf->reminder_hour);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mscf->reminder_days_before < 0 || mscf->reminder_days_before > 30) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value %i of "
+                           "\"cerebro_reminder_days_before\": expected 0 "
+                           "to 30", mscf->reminder_days_before);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mscf->outbox_retry < 1000 || mscf->outbox_lease < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"cerebro_outbox_retry\" and "
+                           "\"cerebro_outbox_lease\" take 1s at least");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mscf->whatsapp_template.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    p = mscf->whatsapp_template.data;
+
+    if (mscf->whatsapp_template.len != 34 || p[0] != 'H' || p[1] != 'X') {
+        goto invalid;
+    }
+
+    for (i = 2; i < 34; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+        {
+            goto invalid;
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "cerebro: invalid value \"%V\" of "
+                       "\"cerebro_whatsapp_template\": expected a Content "
+                       "SID, \"HX\" and 32 hex digits",
+                       &mscf->whatsapp_template);
+    return NGX_CONF_ERROR;
+}

@@ -1,0 +1,27 @@
+
+/*
+ * Messaging's configuration (messaging/ngx_cerebro_messaging.c): its own
+ * nginx module's main conf, reached with
+ * ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module).
+ */
+
+#ifndef _NGX_CEREBRO_MESSAGING_H_INCLUDED_
+#define _NGX_CEREBRO_MESSAGING_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+typedef struct {
+    ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
+    ngx_int_t                  reminder_hour;         /* local, 0..23 */
+    ngx_int_t                  reminder_days_before;  /* 0: that morning */
+    ngx_msec_t                 outbox_retry;          /* first backoff */
+    ngx_msec_t                 outbox_lease;          /* first attempt's */
+} ngx_cerebro_messaging_conf_t;
+
+
+extern ngx_module_t  ngx_cerebro_messaging_module;
+
+
+#endif /* _NGX_CEREBRO_MESSAGING_H_INCLUDED_ */
