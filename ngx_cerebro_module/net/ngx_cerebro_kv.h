@@ -114,12 +114,20 @@ ngx_int_t ngx_cerebro_kv_init_process(ngx_cycle_t *cycle);
 void ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle);
 
 /*
- * Zeroes what the caller fills (everything before the token): an op that
- * took a lock keeps the token that releases it, and the outcome is set by
- * ngx_cerebro_kv_start().
+ * Zeroes the whole op but its token: an op that took a lock keeps the
+ * token that releases it.  Only between two uses: ngx_cerebro_kv_start()
+ * sets the outcome and private parts afresh, and a new field of the
+ * caller's is zeroed wherever it is put.
  */
-#define ngx_cerebro_kv_op_init(op)                                            \
-    ngx_memzero(op, offsetof(ngx_cerebro_kv_op_t, token))
+static ngx_inline void
+ngx_cerebro_kv_op_init(ngx_cerebro_kv_op_t *op)
+{
+    u_char  token[NGX_CEREBRO_KV_TOKEN_LEN];
+
+    ngx_memcpy(token, op->token, sizeof(token));
+    ngx_memzero(op, sizeof(ngx_cerebro_kv_op_t));
+    ngx_memcpy(op->token, token, sizeof(token));
+}
 
 /* Starts op; NGX_ERROR only when it could not begin (no memory). */
 ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
