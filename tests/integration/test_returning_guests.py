@@ -220,3 +220,33 @@ def test_a_slow_airtable_still_gets_an_assistant_without_the_guest(
     assert "No conocemos este número" in prompt
     assert answer["assistant"]["model"]["tools"]
     assert "answered without them" in n.error_log.read_text()
+
+
+# --- the tools default the name from the caller ---------------------------------
+
+
+def test_a_known_caller_books_without_saying_their_name(vapi):
+    book(vapi, ANA, "Ana García", day(3), "21:00", 4)
+
+    text = result_of(post(vapi, tool_call("create_reservation", {
+        "date": day(6).isoformat(), "time": "14:00", "party_size": 2},
+        "c-noname", None, ANA)))
+    assert "Reserva confirmada a nombre de Ana García" in text, text
+    assert spoken(day(6)) in text
+
+    # a new caller is asked
+    text = result_of(post(vapi, tool_call("create_reservation", {
+        "date": day(6).isoformat(), "time": "14:00", "party_size": 2},
+        "c-noname-2", None, NEW)))
+    assert "nombre" in text and "confirmada" not in text, text
+
+
+def test_a_shared_number_is_asked_the_name_when_booking(vapi):
+    book(vapi, SHARED, "Marta Ruiz", day(3), "21:00", 2)
+    book(vapi, SHARED, "Pablo Ruiz", day(5), "14:00", 3)
+
+    text = result_of(post(vapi, tool_call("create_reservation", {
+        "date": day(6).isoformat(), "time": "14:00", "party_size": 2},
+        "c-noname-3", None, SHARED)))
+    assert "confirmada" not in text and "nombre" in text, text
+    assert "Marta" not in text and "Pablo" not in text
