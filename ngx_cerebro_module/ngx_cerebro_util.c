@@ -1,7 +1,8 @@
 
 /*
  * What every layer of the nginx glue uses: a location's content handler
- * and its listing in "GET /", a configuration file read whole, a C string.
+ * and its listing in "GET /", a configuration file read whole, a C string,
+ * and the shared-memory zones' one way of being made and kept.
  */
 
 #include "ngx_cerebro.h"

@@ -33,6 +33,7 @@
 #include "ngx_cerebro_auth.h"
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_redact.h"
+#include "ngx_cerebro_alerts.h"
 
 
 #define NGX_CEREBRO_SESSION_COOKIE    "cerebro_session"
@@ -794,7 +795,8 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
             &mcf->airtable_api_key, &mcf->twilio_auth_token,
             &mcf->redis_password, &mcf->upstream_auth[0],
             &mcf->upstream_auth[1], &mcf->upstream_auth[2],
-            &amcf->token, &amcf->env_password, &amcf->jobs_token, NULL
+            &amcf->token, &amcf->env_password, &amcf->jobs_token,
+            ngx_cerebro_alerts_secret(mcf), NULL
         };
 
         for (i = 0; values[i]; i++) {

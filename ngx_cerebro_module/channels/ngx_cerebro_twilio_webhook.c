@@ -123,6 +123,17 @@ ngx_cerebro_twilio_form(ngx_pool_t *pool, ngx_str_t *body,
 const char *
 ngx_cerebro_twilio_param(ngx_array_t *params, const char *name)
 {
+    ngx_str_t  value;
+
+    return ngx_cerebro_twilio_param_str(params, name, &value) == NGX_OK
+           ? (const char *) value.data : NULL;
+}
+
+
+ngx_int_t
+ngx_cerebro_twilio_param_str(ngx_array_t *params, const char *name,
+    ngx_str_t *value)
+{
     size_t            len;
     ngx_uint_t        i;
     cerebro_param_t  *param;
@@ -134,11 +145,15 @@ ngx_cerebro_twilio_param(ngx_array_t *params, const char *name)
         if (param[i].name_len == len
             && ngx_strncmp(param[i].name, name, len) == 0)
         {
-            return param[i].value;
+            value->data = (u_char *) param[i].value;
+            value->len = param[i].value_len;
+            return NGX_OK;
         }
     }
 
-    return NULL;
+    ngx_str_null(value);
+
+    return NGX_DECLINED;
 }
 
 

@@ -23,6 +23,10 @@ ngx_int_t ngx_cerebro_twilio_form(ngx_pool_t *pool, ngx_str_t *body,
 /* The value of a form parameter, NUL-terminated, or NULL. */
 const char *ngx_cerebro_twilio_param(ngx_array_t *params, const char *name);
 
+/* The same with its length (a value may hold a NUL); NGX_DECLINED: none. */
+ngx_int_t ngx_cerebro_twilio_param_str(ngx_array_t *params, const char *name,
+    ngx_str_t *value);
+
 /* The URL Twilio signs: PUBLIC_URL + URI, else scheme, Host and URI. */
 ngx_int_t ngx_cerebro_twilio_signed_url(ngx_http_request_t *r,
     ngx_str_t *url);

@@ -31,7 +31,6 @@
 #include "cerebro_phone.h"
 
 
-#define NGX_CEREBRO_WA_MAX_PARAMS    128
 #define NGX_CEREBRO_WA_DAY           (24 * 60 * 60 * 1000)
 #define NGX_CEREBRO_WA_HISTORY       12
 /* parts of one inline reply (1,600 characters each) */
@@ -100,10 +99,6 @@ static ngx_int_t ngx_cerebro_whatsapp_handler(ngx_http_request_t *r);
 static void ngx_cerebro_whatsapp_body(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_whatsapp_message(ngx_http_request_t *r,
     ngx_str_t *body);
-static ngx_int_t ngx_cerebro_whatsapp_parse(ngx_http_request_t *r,
-    ngx_str_t *body, cerebro_param_t *params, ngx_uint_t *n);
-static ngx_str_t *ngx_cerebro_whatsapp_param(cerebro_param_t *params,
-    ngx_uint_t n, const char *name, ngx_str_t *out);
 static ngx_int_t ngx_cerebro_whatsapp_prepare(
     ngx_cerebro_whatsapp_ctx_t *ctx);
 static int64_t ngx_cerebro_whatsapp_now(void);
@@ -220,26 +215,19 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 {
     ngx_str_t                    from, text, sid;
     ngx_int_t                    rc;
-    ngx_uint_t                   n;
-    cerebro_param_t             *params;
+    ngx_array_t                 *params;
     ngx_cerebro_main_conf_t     *mcf;
     ngx_cerebro_whatsapp_ctx_t  *ctx;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    params = ngx_palloc(r->pool,
-                        NGX_CEREBRO_WA_MAX_PARAMS * sizeof(cerebro_param_t));
-    if (params == NULL) {
+    if (ngx_cerebro_twilio_form(r->pool, body, &params) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_cerebro_whatsapp_parse(r, body, params, &n) != NGX_OK) {
-        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "the form has too many fields");
-    }
-
     /* before anything else is believed */
-    rc = ngx_cerebro_twilio_verify_request(r, params, n, body);
+    rc = ngx_cerebro_twilio_verify_request(r, params->elts, params->nelts,
+                                           body);
     if (rc != NGX_OK) {
         ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "rejected", NULL);
         return ngx_cerebro_twilio_refuse(r, rc);
@@ -251,7 +239,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
                                            "sends From, Body, MessageSid");
     }
 
-    if (ngx_cerebro_whatsapp_param(params, n, "From", &from) == NULL
+    if (ngx_cerebro_twilio_param_str(params, "From", &from) != NGX_OK
         || from.len == 0)
     {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
@@ -273,9 +261,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
                                            "number");
     }
 
-    if (ngx_cerebro_whatsapp_param(params, n, "Body", &text) == NULL) {
-        ngx_str_null(&text);
-    }
+    (void) ngx_cerebro_twilio_param_str(params, "Body", &text);
 
     /* blanks around the text do not matter; a novel is cut */
     while (text.len && (text.data[0] == ' ' || text.data[0] == '\n'
@@ -300,11 +286,8 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     ctx->text.data = (u_char *) ngx_cerebro_pstrdup0(r->pool, &text);
     ctx->text.len = text.len;
 
-    if (ngx_cerebro_whatsapp_param(params, n, "MessageSid", &sid) == NULL
-        && ngx_cerebro_whatsapp_param(params, n, "SmsMessageSid", &sid)
-           == NULL)
-    {
-        ngx_str_null(&sid);
+    if (ngx_cerebro_twilio_param_str(params, "MessageSid", &sid) != NGX_OK) {
+        (void) ngx_cerebro_twilio_param_str(params, "SmsMessageSid", &sid);
     }
 
     if (sid.len > 64) {
@@ -490,102 +473,6 @@ ngx_cerebro_whatsapp_lease_parse(ngx_str_t *value, int64_t *until,
     text->len = end - (nl + 1);
 
     return NGX_OK;
-}
-
-
-/* name=value&... into params, URL-decoded ('+' is a blank) in place */
-static ngx_int_t
-ngx_cerebro_whatsapp_parse(ngx_http_request_t *r, ngx_str_t *body,
-    cerebro_param_t *params, ngx_uint_t *n)
-{
-    u_char  *p, *end, *amp, *eq, *src, *dst, *copy;
-    size_t   i;
-
-    *n = 0;
-
-    /* the raw body stays intact for the bodySHA256 variant */
-    copy = ngx_pnalloc(r->pool, body->len + 1);
-    if (copy == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(copy, body->data, body->len);
-    copy[body->len] = '\0';
-
-    p = copy;
-    end = copy + body->len;
-
-    while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        if (amp == p) {
-            p++;
-            continue;
-        }
-
-        if (*n == NGX_CEREBRO_WA_MAX_PARAMS) {
-            return NGX_ERROR;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        for (i = 0; p + i < amp; i++) {
-            if (p[i] == '+') {
-                p[i] = ' ';
-            }
-        }
-
-        /* name */
-        src = p;
-        dst = p;
-        ngx_unescape_uri(&dst, &src, (eq ? eq : amp) - p, 0);
-        params[*n].name = (char *) p;
-        params[*n].name_len = dst - p;
-
-        /* value */
-        if (eq) {
-            src = eq + 1;
-            dst = eq + 1;
-            ngx_unescape_uri(&dst, &src, amp - (eq + 1), 0);
-            params[*n].value = (char *) eq + 1;
-            params[*n].value_len = dst - (eq + 1);
-
-        } else {
-            params[*n].value = "";
-            params[*n].value_len = 0;
-        }
-
-        (*n)++;
-        p = amp + 1;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_str_t *
-ngx_cerebro_whatsapp_param(cerebro_param_t *params, ngx_uint_t n,
-    const char *name, ngx_str_t *out)
-{
-    size_t      len;
-    ngx_uint_t  i;
-
-    len = ngx_strlen(name);
-
-    for (i = 0; i < n; i++) {
-        if (params[i].name_len == len
-            && ngx_strncmp(params[i].name, name, len) == 0)
-        {
-            out->data = (u_char *) params[i].value;
-            out->len = params[i].value_len;
-            return out;
-        }
-    }
-
-    return NULL;
 }
 
 

@@ -120,6 +120,18 @@ ngx_cerebro_alerts_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 }
 
 
+ngx_str_t *
+ngx_cerebro_alerts_secret(ngx_cerebro_main_conf_t *mcf)
+{
+    static ngx_str_t       none = ngx_null_string;
+    ngx_cerebro_alerts_t  *al;
+
+    al = mcf->alerts;
+
+    return al ? &al->path : &none;
+}
+
+
 static ngx_int_t
 ngx_cerebro_alerts_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {

@@ -37,6 +37,9 @@ ngx_int_t ngx_cerebro_alerts_init_conf(ngx_conf_t *cf,
  */
 void ngx_cerebro_alerts_check(ngx_http_request_t *r);
 
+/* The webhook's path, its credential, for the log's redaction. */
+ngx_str_t *ngx_cerebro_alerts_secret(ngx_cerebro_main_conf_t *mcf);
+
 /*
  * One attempt to post the alert row m to the webhook, as the outbox
  * attempts a WhatsApp message: NGX_AGAIN, done(data, result) later;

@@ -12,6 +12,7 @@
 #include "ngx_cerebro_twilio.h"
 
 
+static void ngx_cerebro_twilio_reset(ngx_cerebro_twilio_send_t *s);
 static char *ngx_cerebro_twilio_from(ngx_http_request_t *r,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_twilio_messages(ngx_http_request_t *r,
@@ -54,11 +55,7 @@ ngx_cerebro_twilio_send(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    s->outcome = NGX_CEREBRO_TWILIO_RETRY;
-    s->code = 0;
-    s->sid[0] = '\0';
-    s->reason[0] = '\0';
-    s->retry_after = 0;
+    ngx_cerebro_twilio_reset(s);
 
     from = ngx_cerebro_twilio_from(r, mcf);
     if (from == NULL) {
@@ -150,11 +147,7 @@ ngx_cerebro_twilio_find(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
-    s->outcome = NGX_CEREBRO_TWILIO_RETRY;
-    s->code = 0;
-    s->sid[0] = '\0';
-    s->reason[0] = '\0';
-    s->retry_after = 0;
+    ngx_cerebro_twilio_reset(s);
     s->msg = m;
 
     from = ngx_cerebro_twilio_from(r, mcf);
@@ -188,6 +181,18 @@ ngx_cerebro_twilio_find(ngx_http_request_t *r, ngx_cerebro_twilio_send_t *s,
     call->data = s;
 
     return ngx_cerebro_call_start(call);
+}
+
+
+/* No outcome yet: not known to have gone, so to be tried again. */
+static void
+ngx_cerebro_twilio_reset(ngx_cerebro_twilio_send_t *s)
+{
+    s->outcome = NGX_CEREBRO_TWILIO_RETRY;
+    s->code = 0;
+    s->sid[0] = '\0';
+    s->reason[0] = '\0';
+    s->retry_after = 0;
 }
 
 

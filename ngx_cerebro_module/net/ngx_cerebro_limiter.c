@@ -93,7 +93,6 @@ static ngx_str_t  ngx_cerebro_limiter_zone_name =
 ngx_int_t
 ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_shm_zone_t         *shm_zone;
     ngx_cerebro_limiter_t  *lim;
     size_t                  size;
 
@@ -106,21 +105,12 @@ ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     size = 8 * ngx_pagesize + ngx_align(sizeof(ngx_cerebro_limiter_sh_t),
                                         ngx_pagesize);
 
-    shm_zone = ngx_shared_memory_add(cf, &ngx_cerebro_limiter_zone_name,
-                                     size, &ngx_cerebro_module);
-    if (shm_zone == NULL) {
+    if (ngx_cerebro_shm_zone_add(cf, &ngx_cerebro_limiter_zone_name, size,
+                                 ngx_cerebro_limiter_init_zone, lim)
+        == NULL)
+    {
         return NGX_ERROR;
     }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: shared zone \"%V\" is already in use",
-                           &ngx_cerebro_limiter_zone_name);
-        return NGX_ERROR;
-    }
-
-    shm_zone->init = ngx_cerebro_limiter_init_zone;
-    shm_zone->data = lim;
 
     mcf->limiter = lim;
 
@@ -137,30 +127,22 @@ ngx_cerebro_limiter_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_cerebro_limiter_t  *olim = data;
 
+    ngx_uint_t              fresh;
     ngx_cerebro_limiter_t  *lim;
 
     lim = shm_zone->data;
-
-    if (olim) {
-        lim->sh = olim->sh;
-        lim->shpool = olim->shpool;
-        return NGX_OK;
-    }
-
     lim->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (shm_zone->shm.exists) {
-        lim->sh = lim->shpool->data;
-        return NGX_OK;
-    }
-
-    lim->sh = ngx_slab_calloc(lim->shpool, sizeof(ngx_cerebro_limiter_sh_t));
+    lim->sh = ngx_cerebro_shm_zone_struct(shm_zone, olim ? olim->sh : NULL,
+                                          sizeof(ngx_cerebro_limiter_sh_t),
+                                          &fresh);
     if (lim->sh == NULL) {
         return NGX_ERROR;
     }
 
-    lim->shpool->data = lim->sh;
-    lim->shpool->log_nomem = 0;
+    if (fresh) {
+        lim->shpool->log_nomem = 0;
+    }
 
     return NGX_OK;
 }

@@ -82,7 +82,6 @@ static ngx_str_t  ngx_cerebro_shm_kv_zone_name = ngx_string("cerebro_kv");
 ngx_cerebro_shm_kv_t *
 ngx_cerebro_shm_kv_add(ngx_conf_t *cf, size_t size)
 {
-    ngx_shm_zone_t        *shm_zone;
     ngx_cerebro_shm_kv_t  *kv;
 
     kv = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_shm_kv_t));
@@ -90,21 +89,12 @@ ngx_cerebro_shm_kv_add(ngx_conf_t *cf, size_t size)
         return NULL;
     }
 
-    shm_zone = ngx_shared_memory_add(cf, &ngx_cerebro_shm_kv_zone_name,
-                                     size, &ngx_cerebro_module);
-    if (shm_zone == NULL) {
+    if (ngx_cerebro_shm_zone_add(cf, &ngx_cerebro_shm_kv_zone_name, size,
+                                 ngx_cerebro_shm_kv_init_zone, kv)
+        == NULL)
+    {
         return NULL;
     }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: shared zone \"%V\" is already in use",
-                           &ngx_cerebro_shm_kv_zone_name);
-        return NULL;
-    }
-
-    shm_zone->init = ngx_cerebro_shm_kv_init_zone;
-    shm_zone->data = kv;
 
     return kv;
 }
@@ -116,29 +106,22 @@ ngx_cerebro_shm_kv_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_cerebro_shm_kv_t  *okv = data;
 
+    ngx_uint_t             fresh;
     ngx_cerebro_shm_kv_t  *kv;
 
     kv = shm_zone->data;
-
-    if (okv) {
-        kv->sh = okv->sh;
-        kv->shpool = okv->shpool;
-        return NGX_OK;
-    }
-
     kv->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (shm_zone->shm.exists) {
-        kv->sh = kv->shpool->data;
-        return NGX_OK;
-    }
-
-    kv->sh = ngx_slab_calloc(kv->shpool, sizeof(ngx_cerebro_shm_sh_t));
+    kv->sh = ngx_cerebro_shm_zone_struct(shm_zone, okv ? okv->sh : NULL,
+                                         sizeof(ngx_cerebro_shm_sh_t),
+                                         &fresh);
     if (kv->sh == NULL) {
         return NGX_ERROR;
     }
 
-    kv->shpool->data = kv->sh;
+    if (!fresh) {
+        return NGX_OK;
+    }
 
     ngx_rbtree_init(&kv->sh->rbtree, &kv->sh->sentinel,
                     ngx_str_rbtree_insert_value);

@@ -34,7 +34,6 @@ ngx_int_t
 ngx_cerebro_store_health_init_conf(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_shm_zone_t        *shm_zone;
     ngx_cerebro_health_t  *health;
 
     health = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_health_t));
@@ -43,21 +42,13 @@ ngx_cerebro_store_health_init_conf(ngx_conf_t *cf,
     }
 
     /* a slab pool needs a few pages of its own */
-    shm_zone = ngx_shared_memory_add(cf, &ngx_cerebro_health_zone_name,
-                                     8 * ngx_pagesize, &ngx_cerebro_module);
-    if (shm_zone == NULL) {
+    if (ngx_cerebro_shm_zone_add(cf, &ngx_cerebro_health_zone_name,
+                                 8 * ngx_pagesize,
+                                 ngx_cerebro_store_health_init_zone, health)
+        == NULL)
+    {
         return NGX_ERROR;
     }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: shared zone \"%V\" is already in use",
-                           &ngx_cerebro_health_zone_name);
-        return NGX_ERROR;
-    }
-
-    shm_zone->init = ngx_cerebro_store_health_init_zone;
-    shm_zone->data = health;
 
     mcf->health = health;
 
@@ -70,29 +61,18 @@ ngx_cerebro_store_health_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_cerebro_health_t  *ohealth = data;
 
+    ngx_uint_t             fresh;
     ngx_cerebro_health_t  *health;
 
     health = shm_zone->data;
+    health->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (ohealth) {
-        health->shpool = ohealth->shpool;
-        health->sh = ohealth->sh;
-
-    } else {
-        health->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-        if (shm_zone->shm.exists) {
-            health->sh = health->shpool->data;
-
-        } else {
-            health->sh = ngx_slab_calloc(health->shpool,
-                                         sizeof(ngx_cerebro_health_sh_t));
-            if (health->sh == NULL) {
-                return NGX_ERROR;
-            }
-
-            health->shpool->data = health->sh;
-        }
+    health->sh = ngx_cerebro_shm_zone_struct(shm_zone,
+                                             ohealth ? ohealth->sh : NULL,
+                                             sizeof(ngx_cerebro_health_sh_t),
+                                             &fresh);
+    if (health->sh == NULL) {
+        return NGX_ERROR;
     }
 
     health->sh->state = NGX_CEREBRO_HEALTH_OK;

@@ -93,10 +93,12 @@ def test_a_dead_store_fires_one_alert_then_one_resolved(nginx_factory,
                                                         receiver):
     fake = airtable()
     port = fake.port
+    # at debug level nginx names every subrequest: the path is redacted
     n = nginx_factory(env={"AIRTABLE_API_KEY": TOKEN,
                            "AIRTABLE_BASE_ID": fake.base_id,
                            "AIRTABLE_API_URL": fake.url,
-                           "ALERT_WEBHOOK_URL": receiver.url})
+                           "ALERT_WEBHOOK_URL": receiver.url,
+                           "CEREBRO_LOG_LEVEL": "debug"})
     n.render()
     n.edit_conf("http {", "http {\n    cerebro_store_timeout 1500ms;\n"
                 "    cerebro_cache off;\n    cerebro_jobs_interval 1s;\n"
