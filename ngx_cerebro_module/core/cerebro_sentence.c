@@ -453,7 +453,7 @@ cerebro_sentence_next_booking(char *buf, size_t size,
 size_t
 cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
     const char *name, const cerebro_date_t *date, int minutes, int party,
-    int ref_year)
+    const char *preferences, int ref_year)
 {
     char   next[160];
     out_t  o;
@@ -486,6 +486,12 @@ cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
             put(&o, " Su próxima reserva es ");
             put(&o, next);
             put(&o, ".");
+        }
+
+        if (preferences != NULL && preferences[0] != '\0') {
+            put(&o, " Tiene anotado: ");
+            put(&o, preferences);
+            put(&o, "; téngalo en cuenta sin que tenga que repetirlo.");
         }
 
         break;

@@ -22,6 +22,7 @@ ngx_cerebro_caller_start(ngx_cerebro_caller_t *caller)
 
     caller->kind = CEREBRO_CALLER_NEW;
     caller->name[0] = '\0';
+    caller->preferences[0] = '\0';
     caller->next.start = 0;
     caller->pending = 0;
 
@@ -144,6 +145,15 @@ ngx_cerebro_caller_decide(ngx_cerebro_caller_t *caller)
     if (name != NULL) {
         ngx_cpystrn((u_char *) caller->name, (u_char *) name,
                     sizeof(caller->name));
+    }
+
+    if (caller->kind == CEREBRO_CALLER_KNOWN
+        && caller->guest.error.kind == CEREBRO_STORE_OK
+        && caller->guest.nguests > 0)
+    {
+        ngx_cpystrn((u_char *) caller->preferences,
+                    (u_char *) caller->guest.guest->preferences,
+                    sizeof(caller->preferences));
     }
 }
 

@@ -31,6 +31,7 @@ struct ngx_cerebro_caller_s {
     /* the outcome: NEW when the store could not tell */
     cerebro_caller_kind_t        kind;
     char                         name[CEREBRO_REC_NAME_LEN];
+    char                         preferences[CEREBRO_REC_PREFS_LEN];
     cerebro_reservation_t        next;        /* next.start 0: none */
 
     /* private */

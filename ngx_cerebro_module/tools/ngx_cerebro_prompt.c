@@ -53,7 +53,7 @@ ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
     int                          minutes, party;
     cerebro_date_t               today;
     cerebro_local_t              local;
-    const char                  *name;
+    const char                  *name, *prefs;
     cerebro_caller_kind_t        kind;
     const cerebro_date_t        *date;
     const cerebro_restaurant_t  *model;
@@ -63,6 +63,7 @@ ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
 
     kind = caller ? caller->kind : CEREBRO_CALLER_NEW;
     name = "";
+    prefs = "";
     date = NULL;
     minutes = 0;
     party = 0;
@@ -70,6 +71,7 @@ ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
     /* of a shared number, nobody's name nor booking */
     if (kind == CEREBRO_CALLER_KNOWN) {
         name = caller->name;
+        prefs = caller->preferences;
 
         if (caller->next.start) {
             cerebro_tz_to_local(&model->tz, caller->next.start, &local);
@@ -91,9 +93,13 @@ ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
                                       date, minutes, party, today.year);
     }
 
-    vars[8].name = "caller";
-    cerebro_sentence_caller(vars[8].value, sizeof(vars[8].value), kind,
-                            name, date, minutes, party, today.year);
+    vars[8].name = "guest_preferences";
+    ngx_cpystrn((u_char *) vars[8].value, (u_char *) prefs,
+                sizeof(vars[8].value));
+
+    vars[9].name = "caller";
+    cerebro_sentence_caller(vars[9].value, sizeof(vars[9].value), kind,
+                            name, date, minutes, party, prefs, today.year);
 }
 
 

@@ -2,7 +2,7 @@
 /*
  * Prompt templates: {{restaurant}}, {{address}}, {{today}}, {{date_iso}},
  * {{time}} and {{timezone}}, filled per message; {{guest_name}},
- * {{guest_booking}} and {{caller}} tell what the caller's number says of
+ * {{guest_booking}}, {{guest_preferences}} and {{caller}} tell what the caller's number says of
  * them (empty, and "ask the name", until ngx_cerebro_prompt_caller).
  */
 
@@ -14,12 +14,12 @@
 #include "ngx_cerebro_caller.h"
 
 
-#define NGX_CEREBRO_PROMPT_NVARS  9
+#define NGX_CEREBRO_PROMPT_NVARS  10
 
 
 typedef struct {
     const char  *name;
-    char         value[384];
+    char         value[640];
 } ngx_cerebro_var_t;
 
 

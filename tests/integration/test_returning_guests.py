@@ -133,6 +133,7 @@ def test_the_stored_assistant_gets_the_same_values(nginx_factory):
 
     values = assistant_request(n, NEW)["assistantOverrides"]["variableValues"]
     assert values["guest_name"] == "" and values["guest_booking"] == ""
+    assert values["guest_preferences"] == ""
 
 
 def test_the_answers_fit_the_vapi_sdk_types(nginx_factory, request):
@@ -171,7 +172,8 @@ def seed_bookings(fake, rows):
 
 def test_a_returning_caller_on_airtable(nginx_factory, fake):
     near, far = day(3), day(9)
-    fake.add_records("Clientes", [{"name": "Ana García", "phone": ANA}])
+    fake.add_records("Clientes", [{"name": "Ana García", "phone": ANA,
+                                   "preferences": "mesa en terraza"}])
     seed_bookings(fake, [
         ("Ana García", ANA, far, "14:00", 2, "confirmed"),
         ("Ana García", ANA, near, "21:00", 4, "confirmed"),
@@ -181,6 +183,7 @@ def test_a_returning_caller_on_airtable(nginx_factory, fake):
     prompt = prompt_of(assistant_request(n, ANA))
     assert "Ana García" in prompt
     assert f"para 4 personas el {spoken(near)} a las 21:00" in prompt
+    assert "Tiene anotado: mesa en terraza" in prompt
     assert "Luis" not in prompt
 
     prompt = prompt_of(assistant_request(n, NEW, "c-guest-2"))
@@ -191,7 +194,8 @@ def test_a_returning_caller_on_airtable(nginx_factory, fake):
 
 
 def test_a_number_two_guests_share_on_airtable(nginx_factory, fake):
-    fake.add_records("Clientes", [{"name": "Marta Ruiz", "phone": SHARED},
+    fake.add_records("Clientes", [{"name": "Marta Ruiz", "phone": SHARED,
+                                   "preferences": "sin gluten"},
                                   {"name": "Pablo Ruiz", "phone": SHARED}])
     seed_bookings(fake, [
         ("Marta Ruiz", SHARED, day(3), "21:00", 2, "confirmed")])
@@ -199,7 +203,7 @@ def test_a_number_two_guests_share_on_airtable(nginx_factory, fake):
 
     prompt = prompt_of(assistant_request(n, SHARED))
     assert "Marta" not in prompt and "Pablo" not in prompt
-    assert spoken(day(3)) not in prompt
+    assert spoken(day(3)) not in prompt and "gluten" not in prompt
     assert "pregunte con quién habla" in prompt
 
 
