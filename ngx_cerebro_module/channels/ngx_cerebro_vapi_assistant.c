@@ -597,8 +597,9 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     static u_char  fallback[] =
         "Eres la recepcionista telefónica de {{restaurant}} ({{address}}). "
         "Hoy es {{today}} ({{date_iso}}), son las {{time}} en "
-        "{{timezone}}. Usa las herramientas para comprobar mesa, reservar, "
-        "cambiar o cancelar, y lee sus respuestas tal como vienen.";
+        "{{timezone}}. {{caller}} Usa las herramientas para comprobar mesa, "
+        "reservar, cambiar o cancelar, y lee sus respuestas tal como "
+        "vienen.";
 
     ngx_conf_init_msec_value(mcf->vapi_deadline, 8000);
 
