@@ -14,7 +14,11 @@
 
 char *ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-/* assistant-request: the whole assistant, or the stored one's id. */
+/*
+ * assistant-request: the whole assistant, or the stored one's id, with
+ * what the caller's number tells of them; NGX_DONE when it answers later
+ * (after the caller's records, or the short wait for them).
+ */
 ngx_int_t ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message);
 
 /* cerebro_vapi_hmac [header=] [timestamp_header=] [algorithm=] ... */

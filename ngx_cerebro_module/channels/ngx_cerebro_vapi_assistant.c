@@ -1,19 +1,45 @@
 
 /*
- * assistant-request (VAPI gives us 7.5 s; this answers from memory): the
- * whole Spanish assistant with today's date in the restaurant's zone, so
- * that "este viernes" resolves correctly, and the tools pointing back here
- * with our secret; or the stored assistant with the same values.  Also the
- * voice channel's configuration: the HMAC options, the prompt file, the
- * number to hand calls over to.
+ * assistant-request (VAPI gives us 7.5 s, and the caller hears ringing
+ * meanwhile): the whole Spanish assistant with today's date in the
+ * restaurant's zone, so that "este viernes" resolves correctly, what the
+ * caller's number tells of a returning guest, and the tools pointing back
+ * here with our secret; or the stored assistant with the same values.
+ * Also the voice channel's configuration: the HMAC options, the prompt
+ * file, the number to hand calls over to.
  */
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_tools.h"
 #include "ngx_cerebro_prompt.h"
+#include "ngx_cerebro_caller.h"
 #include "cerebro_phone.h"
 
+
+/*
+ * How long the answer waits for the caller's records: a store slower than
+ * this gets the assistant without them rather than a caller left ringing.
+ */
+#define NGX_CEREBRO_VAPI_CALLER_WAIT  300
+
+
+typedef struct {
+    ngx_http_request_t        *request;
+    ngx_cerebro_caller_t       caller;
+    ngx_event_t                wait;
+    unsigned                   answered:1;
+} ngx_cerebro_vapi_greet_t;
+
+
+static const char *ngx_cerebro_vapi_customer(cJSON *message);
+static void ngx_cerebro_vapi_caller_known(ngx_cerebro_caller_t *caller);
+static void ngx_cerebro_vapi_caller_late(ngx_event_t *ev);
+static void ngx_cerebro_vapi_greet(ngx_cerebro_vapi_greet_t *g,
+    const ngx_cerebro_caller_t *caller);
+static void ngx_cerebro_vapi_greet_cleanup(void *data);
+static ngx_int_t ngx_cerebro_vapi_answer(ngx_http_request_t *r,
+    const ngx_cerebro_caller_t *caller);
 
 static ngx_int_t ngx_cerebro_vapi_stack(cJSON *assistant, const char *name,
     ngx_array_t *words, const char **keys);
@@ -62,6 +88,130 @@ static const char  *ngx_cerebro_vapi_model_default[] = {
 ngx_int_t
 ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
 {
+    const char                *number;
+    ngx_pool_cleanup_t        *cln;
+    ngx_cerebro_main_conf_t   *mcf;
+    ngx_cerebro_vapi_greet_t  *g;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+
+    g = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_vapi_greet_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (g == NULL || cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_cerebro_vapi_greet_cleanup;
+    cln->data = g;
+
+    g->request = r;
+    g->caller.request = r;
+    g->caller.done = ngx_cerebro_vapi_caller_known;
+    g->caller.data = g;
+
+    number = ngx_cerebro_vapi_customer(message);
+
+    /* a hidden or foreign number is nobody we know */
+    if (number == NULL
+        || cerebro_phone_normalize(number, ngx_strlen(number),
+                                   mcf->model->country_code,
+                                   g->caller.phone, sizeof(g->caller.phone),
+                                   NULL)
+           != CEREBRO_PHONE_OK
+        || ngx_cerebro_caller_start(&g->caller) != NGX_OK)
+    {
+        return ngx_cerebro_vapi_answer(r, NULL);
+    }
+
+    g->wait.handler = ngx_cerebro_vapi_caller_late;
+    g->wait.data = g;
+    g->wait.log = r->connection->log;
+    ngx_add_timer(&g->wait, NGX_CEREBRO_VAPI_CALLER_WAIT);
+
+    /* the body handler's reference is released by the answer */
+    return NGX_DONE;
+}
+
+
+/* call.customer.number; older payloads carry customer at the top */
+static const char *
+ngx_cerebro_vapi_customer(cJSON *message)
+{
+    cJSON  *customer, *number;
+
+    customer = cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetObjectItemCaseSensitive(message, "call"),
+                   "customer");
+
+    if (!cJSON_IsObject(customer)) {
+        customer = cJSON_GetObjectItemCaseSensitive(message, "customer");
+    }
+
+    number = cJSON_GetObjectItemCaseSensitive(customer, "number");
+
+    return cJSON_IsString(number) ? number->valuestring : NULL;
+}
+
+
+static void
+ngx_cerebro_vapi_caller_known(ngx_cerebro_caller_t *caller)
+{
+    ngx_cerebro_vapi_greet_t *g = caller->data;
+
+    if (!g->answered) {
+        ngx_cerebro_vapi_greet(g, caller);
+    }
+}
+
+
+/* the reads go on (they warm the cache for the call's tools) */
+static void
+ngx_cerebro_vapi_caller_late(ngx_event_t *ev)
+{
+    ngx_cerebro_vapi_greet_t *g = ev->data;
+
+    ngx_cerebro_log(NGX_LOG_NOTICE, g->request->connection->log, 0,
+                    "assistant-request: the caller's records took over "
+                    "%d ms, answered without them",
+                    NGX_CEREBRO_VAPI_CALLER_WAIT);
+
+    ngx_cerebro_vapi_greet(g, NULL);
+}
+
+
+static void
+ngx_cerebro_vapi_greet(ngx_cerebro_vapi_greet_t *g,
+    const ngx_cerebro_caller_t *caller)
+{
+    g->answered = 1;
+
+    if (g->wait.timer_set) {
+        ngx_del_timer(&g->wait);
+    }
+
+    ngx_http_finalize_request(g->request,
+                              ngx_cerebro_vapi_answer(g->request, caller));
+}
+
+
+static void
+ngx_cerebro_vapi_greet_cleanup(void *data)
+{
+    ngx_cerebro_vapi_greet_t *g = data;
+
+    g->answered = 1;
+
+    if (g->wait.timer_set) {
+        ngx_del_timer(&g->wait);
+    }
+}
+
+
+static ngx_int_t
+ngx_cerebro_vapi_answer(ngx_http_request_t *r,
+    const ngx_cerebro_caller_t *caller)
+{
     char                     *prompt;
     cJSON                    *json, *a, *model, *messages, *m, *tools, *t;
     cJSON                    *overrides, *values;
@@ -72,6 +222,7 @@ ngx_cerebro_vapi_assistant(ngx_http_request_t *r, cJSON *message)
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     ngx_cerebro_prompt_vars(r, vars);
+    ngx_cerebro_prompt_caller(r, vars, caller);
 
     json = cJSON_CreateObject();
     if (json == NULL) {
@@ -446,8 +597,9 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     static u_char  fallback[] =
         "Eres la recepcionista telefónica de {{restaurant}} ({{address}}). "
         "Hoy es {{today}} ({{date_iso}}), son las {{time}} en "
-        "{{timezone}}. Usa las herramientas para comprobar mesa, reservar, "
-        "cambiar o cancelar, y lee sus respuestas tal como vienen.";
+        "{{timezone}}. {{caller}} Usa las herramientas para comprobar mesa, "
+        "reservar, cambiar o cancelar, y lee sus respuestas tal como "
+        "vienen.";
 
     ngx_conf_init_msec_value(mcf->vapi_deadline, 8000);
 

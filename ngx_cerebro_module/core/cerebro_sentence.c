@@ -433,6 +433,78 @@ cerebro_sentence_booked(char *buf, size_t size, const char *name,
 
 
 size_t
+cerebro_sentence_next_booking(char *buf, size_t size,
+    const cerebro_date_t *date, int minutes, int party, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+    put(&o, "para ");
+    put_party(&o, party, 0);
+    put(&o, " el ");
+    put_date(&o, date, ref_year);
+    put(&o, " ");
+    put_time(&o, minutes, 1);
+
+    return o.len;
+}
+
+
+size_t
+cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
+    const char *name, const cerebro_date_t *date, int minutes, int party,
+    const char *preferences, int ref_year)
+{
+    char   next[160];
+    out_t  o;
+
+    out_init(&o, buf, size);
+
+    switch (kind) {
+
+    case CEREBRO_CALLER_SHARED:
+        put(&o, "Este número lo usan varios clientes: pregunte con quién "
+            "habla y no diga ningún nombre ni ninguna reserva hasta "
+            "saberlo.");
+        break;
+
+    case CEREBRO_CALLER_KNOWN:
+        if (name != NULL && name[0] != '\0') {
+            put(&o, "Llama ");
+            put(&o, name);
+            put(&o, ", que ya es cliente: salúdele por su nombre y no le "
+                "pregunte el nombre ni el teléfono.");
+
+        } else {
+            put(&o, "Este número ya es de un cliente: no le pregunte el "
+                "teléfono.");
+        }
+
+        if (date != NULL) {
+            cerebro_sentence_next_booking(next, sizeof(next), date, minutes,
+                                          party, ref_year);
+            put(&o, " Su próxima reserva es ");
+            put(&o, next);
+            put(&o, ".");
+        }
+
+        if (preferences != NULL && preferences[0] != '\0') {
+            put(&o, " Tiene anotado: ");
+            put(&o, preferences);
+            put(&o, "; téngalo en cuenta sin que tenga que repetirlo.");
+        }
+
+        break;
+
+    default:
+        put(&o, "No conocemos este número: pida el nombre para reservar.");
+    }
+
+    return o.len;
+}
+
+
+size_t
 cerebro_sentence_changed(char *buf, size_t size, const char *name,
     const cerebro_date_t *date, int minutes, int party, int ref_year)
 {

@@ -75,6 +75,28 @@ size_t cerebro_sentence_reminder(char *buf, size_t size,
     const char *restaurant, const char *name, const cerebro_date_t *date,
     const cerebro_date_t *today, int minutes, int party);
 
+/* Who calls, as far as the caller's number tells (the voice prompt). */
+typedef enum {
+    CEREBRO_CALLER_NEW = 0,       /* nothing of the number is known */
+    CEREBRO_CALLER_KNOWN,         /* one guest: name and next booking */
+    CEREBRO_CALLER_SHARED         /* several names: nothing may be said */
+} cerebro_caller_kind_t;
+
+/* "para 4 personas el viernes 4 de diciembre a las 21:00" */
+size_t cerebro_sentence_next_booking(char *buf, size_t size,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
+
+/*
+ * What the voice assistant is told of the caller before it speaks: for a
+ * known guest their name (may be ""), their next booking (date NULL:
+ * none) and the preferences noted of them (NULL or "": none); for a
+ * shared number, to ask who speaks and say nothing of anyone; for a new
+ * number, to ask the name.
+ */
+size_t cerebro_sentence_caller(char *buf, size_t size,
+    cerebro_caller_kind_t kind, const char *name, const cerebro_date_t *date,
+    int minutes, int party, const char *preferences, int ref_year);
+
 /* what: CEREBRO_MISSING_* flags */
 size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);
 

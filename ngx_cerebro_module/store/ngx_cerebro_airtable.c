@@ -289,6 +289,7 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
         break;
 
     case NGX_CEREBRO_STORE_GUEST:
+    case NGX_CEREBRO_STORE_GUEST_FIND:
         ngx_cerebro_at_guest_start(at);
         break;
 
@@ -1705,6 +1706,8 @@ ngx_cerebro_at_guest_start(ngx_cerebro_at_t *at)
     }
 
     at->op->guest->id[0] = '\0';
+    at->op->nguests = 0;
+    at->op->names_differ = 0;
 
     cerebro_formula_init(&f, buf, sizeof(buf));
     ngx_cerebro_at_phone_formula(at, &f, at_f(at, GUEST_PHONE));
@@ -1726,8 +1729,29 @@ ngx_cerebro_at_map_guest(ngx_cerebro_at_http_t *x, cJSON *rec)
 {
     ngx_cerebro_at_t *at = x->data;
 
+    cerebro_guest_t  other;
+
     if (at->op->guest->id[0] == '\0') {
-        (void) ngx_cerebro_at_guest(at->names, rec, at->op->guest);
+        if (ngx_cerebro_at_guest(at->names, rec, at->op->guest) == NGX_OK) {
+            at->op->nguests = 1;
+        }
+
+        return NGX_OK;
+    }
+
+    /* Clientes may hold one phone twice: a family's, an office's */
+    if (ngx_cerebro_at_guest(at->names, rec, &other) == NGX_OK) {
+        at->op->nguests++;
+
+        if (at->op->guest->name[0] == '\0') {
+            ngx_memcpy(at->op->guest->name, other.name, sizeof(other.name));
+
+        } else if (other.name[0]
+                   && ngx_strcasecmp((u_char *) other.name,
+                                     (u_char *) at->op->guest->name) != 0)
+        {
+            at->op->names_differ = 1;
+        }
     }
 
     return NGX_OK;
@@ -1746,6 +1770,11 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_http_t *x)
     at = x->data;
     op = at->op;
     create = (op->guest->id[0] == '\0');
+
+    if (op->kind == NGX_CEREBRO_STORE_GUEST_FIND) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
 
     /* a known guest keeps the name it has */
     if (!create && (op->guest->name[0] || op->name[0] == '\0')) {

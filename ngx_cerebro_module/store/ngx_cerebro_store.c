@@ -101,7 +101,10 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
         return ngx_cerebro_store_decline(op, "no remote cache");
     }
 
-    if (op->kind == NGX_CEREBRO_STORE_GUEST && op->guest == NULL) {
+    if ((op->kind == NGX_CEREBRO_STORE_GUEST
+         || op->kind == NGX_CEREBRO_STORE_GUEST_FIND)
+        && op->guest == NULL)
+    {
         op->guest = ngx_pcalloc(op->request->pool, sizeof(cerebro_guest_t));
         if (op->guest == NULL) {
             return NGX_ERROR;

@@ -29,7 +29,9 @@ typedef enum {
     NGX_CEREBRO_STORE_CALL_LOG,       /* op->call_log, once per call id */
     NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
     NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
-    NGX_CEREBRO_STORE_REPLAY_KEEP     /* keep op->text for op->key */
+    NGX_CEREBRO_STORE_REPLAY_KEEP,    /* keep op->text for op->key */
+    NGX_CEREBRO_STORE_GUEST_FIND      /* the guest of op->phone, never
+                                         created: nguests found */
 } ngx_cerebro_store_kind_e;
 
 
@@ -96,9 +98,14 @@ struct ngx_cerebro_store_op_s {
     int                           ngroups;
     cerebro_faq_t                *faq;
     int                           nfaq;
-    cerebro_guest_t              *guest;          /* GUEST: set by the store
-                                                     when the caller has no
-                                                     place for it */
+    cerebro_guest_t              *guest;          /* GUEST, GUEST_FIND: set
+                                                     by the store when the
+                                                     caller has no place for
+                                                     it */
+    int                           nguests;        /* GUEST_FIND: records of
+                                                     the phone (0: none) */
+    unsigned                      names_differ:1; /* GUEST_FIND: they carry
+                                                     different names */
 
     /* private */
     ngx_event_t                   wakeup;

@@ -293,6 +293,22 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
                                            &op->error);
         break;
 
+    case NGX_CEREBRO_STORE_GUEST_FIND:
+        /* one guest a phone here: the phone is the guests' key */
+        op->nguests = 0;
+        op->names_differ = 0;
+
+        if (cerebro_sqlite_guest_get(db, op->phone, op->guest, &op->error)
+            == CEREBRO_STORE_OK)
+        {
+            op->nguests = 1;
+
+        } else if (op->error.kind == CEREBRO_STORE_NOT_FOUND) {
+            op->error.kind = CEREBRO_STORE_OK;
+            op->error.message[0] = '\0';
+        }
+        break;
+
     case NGX_CEREBRO_STORE_CALL_LOG:
         if (cerebro_sqlite_call_log_insert(db, op->call_log, now,
                                            &inserted, &op->error)

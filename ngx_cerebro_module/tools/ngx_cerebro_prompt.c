@@ -41,6 +41,65 @@ ngx_cerebro_prompt_vars(ngx_http_request_t *r, ngx_cerebro_var_t *vars)
     vars[5].name = "timezone";
     ngx_cpystrn((u_char *) vars[5].value, (u_char *) model->timezone,
                 sizeof(vars[5].value));
+
+    ngx_cerebro_prompt_caller(r, vars, NULL);
+}
+
+
+void
+ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
+    const ngx_cerebro_caller_t *caller)
+{
+    int                          minutes, party;
+    cerebro_date_t               today;
+    cerebro_local_t              local;
+    const char                  *name, *prefs;
+    cerebro_caller_kind_t        kind;
+    const cerebro_date_t        *date;
+    const cerebro_restaurant_t  *model;
+
+    model = ngx_cerebro_store_model(r);
+    ngx_cerebro_tools_today(model, &today, NULL);
+
+    kind = caller ? caller->kind : CEREBRO_CALLER_NEW;
+    name = "";
+    prefs = "";
+    date = NULL;
+    minutes = 0;
+    party = 0;
+
+    /* of a shared number, nobody's name nor booking */
+    if (kind == CEREBRO_CALLER_KNOWN) {
+        name = caller->name;
+        prefs = caller->preferences;
+
+        if (caller->next.start) {
+            cerebro_tz_to_local(&model->tz, caller->next.start, &local);
+            date = &local.date;
+            minutes = local.minutes;
+            party = caller->next.pax;
+        }
+    }
+
+    vars[6].name = "guest_name";
+    ngx_cpystrn((u_char *) vars[6].value, (u_char *) name,
+                sizeof(vars[6].value));
+
+    vars[7].name = "guest_booking";
+    vars[7].value[0] = '\0';
+
+    if (date) {
+        cerebro_sentence_next_booking(vars[7].value, sizeof(vars[7].value),
+                                      date, minutes, party, today.year);
+    }
+
+    vars[8].name = "guest_preferences";
+    ngx_cpystrn((u_char *) vars[8].value, (u_char *) prefs,
+                sizeof(vars[8].value));
+
+    vars[9].name = "caller";
+    cerebro_sentence_caller(vars[9].value, sizeof(vars[9].value), kind,
+                            name, date, minutes, party, prefs, today.year);
 }
 
 

@@ -36,6 +36,8 @@ static ngx_int_t ngx_cerebro_check_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool);
+static ngx_int_t ngx_cerebro_create_ask_who(ngx_cerebro_tool_t *tool);
+static void ngx_cerebro_create_who_known(ngx_cerebro_caller_t *who);
 static ngx_int_t ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_find_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_find_stored(ngx_cerebro_tool_t *tool);
@@ -370,6 +372,15 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
     if (value) {
         ngx_cpystrn((u_char *) tool->name_arg, (u_char *) value,
                     sizeof(tool->name_arg));
+
+    } else if (!tool->asked_who && tool->caller[0] == '+'
+               && ngx_cerebro_arg(tool, "phone") == NULL)
+    {
+        /* booked from the caller's own phone: the name it is known by */
+        return ngx_cerebro_create_ask_who(tool);
+
+    } else if (tool->name_arg[0]) {
+        value = tool->name_arg;
     }
 
     rc = ngx_cerebro_parse_when(tool, "date", "time", &tool->want, &missing,
@@ -414,6 +425,55 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
     }
 
     return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_CREATE);
+}
+
+
+static ngx_int_t
+ngx_cerebro_create_ask_who(ngx_cerebro_tool_t *tool)
+{
+    ngx_cerebro_caller_t  *who;
+
+    tool->asked_who = 1;
+
+    who = ngx_pcalloc(tool->request->pool, sizeof(ngx_cerebro_caller_t));
+    if (who == NULL) {
+        return NGX_ERROR;
+    }
+
+    who->request = tool->request;
+    who->done = ngx_cerebro_create_who_known;
+    who->data = tool;
+    ngx_memcpy(who->phone, tool->caller, sizeof(who->phone));
+    tool->who = who;
+
+    if (ngx_cerebro_caller_start(who) != NGX_OK) {
+        /* the name is asked, as for any caller we do not know */
+        return ngx_cerebro_create_start(tool);
+    }
+
+    return NGX_OK;
+}
+
+
+/* one guest on this number: theirs; a shared one or none: asked */
+static void
+ngx_cerebro_create_who_known(ngx_cerebro_caller_t *who)
+{
+    ngx_cerebro_tool_t *tool = who->data;
+
+    if (tool->finished) {
+        return;
+    }
+
+    if (who->kind == CEREBRO_CALLER_KNOWN && who->name[0]) {
+        ngx_cpystrn((u_char *) tool->name_arg, (u_char *) who->name,
+                    sizeof(tool->name_arg));
+    }
+
+    if (ngx_cerebro_create_start(tool) != NGX_OK && !tool->finished) {
+        ngx_str_set(&tool->text, "Ha ocurrido un error interno.");
+        ngx_cerebro_tool_finish(tool, 1);
+    }
 }
 
 

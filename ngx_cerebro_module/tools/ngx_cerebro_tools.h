@@ -15,6 +15,7 @@
 
 #include "ngx_cerebro.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_caller.h"
 #include "cerebro_tools.h"
 
 
@@ -52,6 +53,8 @@ struct ngx_cerebro_tool_s {
     ngx_cerebro_store_op_t     op;
     ngx_cerebro_store_op_t     days[3];       /* the day before, of, after */
     ngx_cerebro_store_op_t     guest;         /* Clientes, after a booking */
+    ngx_cerebro_caller_t      *who;           /* a booking with no name:
+                                                 the caller's own */
     ngx_uint_t                 pending;
     unsigned                   extended:1;    /* op: the following days */
     cerebro_booking_t         *engine;        /* the days, as the engine */
@@ -62,6 +65,7 @@ struct ngx_cerebro_tool_s {
     unsigned                   has_time:1;
     unsigned                   has_new_time:1;
     unsigned                   finished:1;
+    unsigned                   asked_who:1;
     unsigned                   late:1;        /* the channel answered
                                                  without it: a booking's
                                                  outcome goes by WhatsApp */

@@ -156,6 +156,50 @@ test_handover_invalid(void **state)
 
 
 static void
+test_caller_sentences(void **state)
+{
+    char            buf[512];
+    cerebro_date_t  d = { 2026, 12, 4 };
+
+    (void) state;
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
+                            "Ana García", &d, 21 * 60, 4, NULL, 2026);
+    assert_string_equal(buf, "Llama Ana García, que ya es cliente: salúdele "
+                        "por su nombre y no le pregunte el nombre ni el "
+                        "teléfono. Su próxima reserva es para 4 personas el "
+                        "viernes 4 de diciembre a las 21:00.");
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Ana",
+                            NULL, 0, 0, "mesa en terraza", 2026);
+    assert_non_null(strstr(buf, "Tiene anotado: mesa en terraza;"));
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Luis",
+                            NULL, 0, 0, "", 2026);
+    assert_non_null(strstr(buf, "Llama Luis"));
+    assert_null(strstr(buf, "reserva"));
+
+    /* a shared number names nobody, whatever it is given */
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_SHARED, "Ana",
+                            &d, 21 * 60, 4, "terraza", 2026);
+    assert_null(strstr(buf, "Ana"));
+    assert_null(strstr(buf, "diciembre"));
+    assert_null(strstr(buf, "terraza"));
+    assert_non_null(strstr(buf, "pregunte con quién habla"));
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_NEW, "Ana",
+                            &d, 21 * 60, 4, "terraza", 2026);
+    assert_null(strstr(buf, "Ana"));
+    assert_null(strstr(buf, "diciembre"));
+
+    /* a stored name cannot break the prompt's line */
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
+                            "Ana\nGarcía", NULL, 0, 0, "a\nb", 2026);
+    assert_null(strchr(buf, '\n'));
+}
+
+
+static void
 test_booking_sentences(void **state)
 {
     char            buf[256];
@@ -320,6 +364,7 @@ main(void)
         cmocka_unit_test(test_alternatives),
         cmocka_unit_test(test_handover_invalid),
         cmocka_unit_test(test_booking_sentences),
+        cmocka_unit_test(test_caller_sentences),
         cmocka_unit_test(test_written_confirmations),
         cmocka_unit_test(test_missing),
     };
