@@ -232,10 +232,45 @@ cli_put_num(cJSON *o, const cli_conf_t *cf, cli_table_e t, const char *ours,
 }
 
 
+/*
+ * Says what of n records is copied (the rest, skipped, in the base
+ * already), then creates them in the table of role t, unless a dry run;
+ * list is freed.  0, or -1 when Airtable refused them (said).
+ */
+static int
+cli_migrate_copy(cli_ctx_t *ctx, cli_table_e t, cJSON *list, int n,
+    const char *what, const char *skipped, int *created)
+{
+    int          made, rc;
+    char         err[CLI_ERR_LEN];
+    cli_conf_t  *cf = ctx->conf;
+
+    made = cJSON_GetArraySize(list);
+    printf("%s%d of %d %s%s\n", ctx->dry_run ? "would copy " : "copy ",
+           made, n, what, made < n ? skipped : "");
+
+    rc = 0;
+
+    if (!ctx->dry_run && made
+        && cli_at_create(cf, cf->table[t], list, what, err, sizeof(err)) < 0)
+    {
+        cli_error("%s", err);
+        rc = -1;
+
+    } else {
+        *created += made;
+    }
+
+    cJSON_Delete(list);
+
+    return rc;
+}
+
+
 int
 cli_migrate(cli_ctx_t *ctx)
 {
-    int                     i, n, total, rc, extras, made, created;
+    int                     i, n, total, rc, extras, created;
     char                    err[CLI_ERR_LEN], path[1024], key[256], iso[40];
     char                   *json;
     size_t                  len;
@@ -408,22 +443,13 @@ cli_migrate(cli_ctx_t *ctx)
     cli_keys_free(&ks);
     free(res);
 
-    made = cJSON_GetArraySize(list);
-    printf("%s%d of %d bookings%s\n", ctx->dry_run ? "would copy " : "copy ",
-           made, n, made < n ? " (the others are in the base already)" : "");
-
-    if (!ctx->dry_run && made
-        && cli_at_create(cf, cf->table[CLI_T_RESERVATIONS], list,
-                         "bookings", err, sizeof(err)) < 0)
+    if (cli_migrate_copy(ctx, CLI_T_RESERVATIONS, list, n, "bookings",
+                         " (the others are in the base already)", &created)
+        != 0)
     {
-        cli_error("%s", err);
-        cJSON_Delete(list);
         rc = 1;
         goto done;
     }
-
-    created += made;
-    cJSON_Delete(list);
 
     /* ---- guests: the store API reads one phone at a time ---- */
 
@@ -465,22 +491,12 @@ cli_migrate(cli_ctx_t *ctx)
     }
 
     cli_keys_free(&ks);
-    made = cJSON_GetArraySize(list);
-    printf("%s%d of %d guests\n", ctx->dry_run ? "would copy " : "copy ",
-           made, n);
-
-    if (!ctx->dry_run && made
-        && cli_at_create(cf, cf->table[CLI_T_GUESTS], list, "guests", err,
-                         sizeof(err)) < 0)
+    if (cli_migrate_copy(ctx, CLI_T_GUESTS, list, n, "guests", "", &created)
+        != 0)
     {
-        cli_error("%s", err);
-        cJSON_Delete(list);
         rc = 1;
         goto done;
     }
-
-    created += made;
-    cJSON_Delete(list);
 
     /* ---- the call log, where the base has one ---- */
 
@@ -550,22 +566,13 @@ cli_migrate(cli_ctx_t *ctx)
         }
 
         cli_keys_free(&ks);
-        made = cJSON_GetArraySize(list);
-        printf("%s%d of %d calls\n", ctx->dry_run ? "would copy " : "copy ",
-               made, n);
-
-        if (!ctx->dry_run && made
-            && cli_at_create(cf, cf->table[CLI_T_CALLS], list, "calls", err,
-                             sizeof(err)) < 0)
+        if (cli_migrate_copy(ctx, CLI_T_CALLS, list, n, "calls", "",
+                             &created)
+            != 0)
         {
-            cli_error("%s", err);
-            cJSON_Delete(list);
             rc = 1;
             goto done;
         }
-
-        created += made;
-        cJSON_Delete(list);
     }
 
     /* ---- opt-outs stay ---- */
