@@ -22,10 +22,6 @@
 #define CEREBRO_SERVICE_NAME  "Cerebro En Las Nubes"
 #define CEREBRO_VERSION       "1.0.0"
 
-/* Airtable, OpenAI, Twilio, the alerts' webhook: net/ngx_cerebro_upstream.h */
-#define NGX_CEREBRO_NUPSTREAMS  4
-
-
 typedef struct {
     ngx_http_core_loc_conf_t  *clcf;
     char                      *location;     /* NUL-terminated for cJSON */
@@ -60,14 +56,12 @@ typedef struct {
     ngx_flag_t                 any_origin;
     ngx_flag_t                 production;
     ngx_array_t                endpoints;        /* ngx_cerebro_endpoint_t */
-    ngx_str_t                  upstream_auth[NGX_CEREBRO_NUPSTREAMS];
 
     /* the restaurant (conf/restaurant.json) and the store */
     ngx_str_t                  restaurant_file;
     ngx_str_t                  restaurant_json;
     cerebro_restaurant_t      *model;
     void                      *store;            /* its backend */
-    void                      *limiter;          /* shared memory zone */
     void                      *health;           /* the store's, a zone */
     void                      *metrics;          /* ngx_cerebro_metrics.c */
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
@@ -90,11 +84,9 @@ typedef struct {
     ngx_str_t                  voice_prompt_file;
     ngx_str_t                  voice_prompt;
 
-    void                      *kv;               /* net/ngx_cerebro_kv.c */
     ngx_str_t                  cache_prefix;     /* the store's cache keys,
                                                     of this restaurant */
     ngx_flag_t                 cache;            /* cerebro_cache */
-    ngx_flag_t                 near_cache;       /* cerebro_near_cache */
 
     /* the jobs run (channels/ngx_cerebro_jobs.c); the outbox's own are
      * messaging/ngx_cerebro_messaging.h */

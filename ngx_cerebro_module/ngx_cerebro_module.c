@@ -11,13 +11,12 @@
 #include "ngx_cerebro_metrics.h"
 #include "ngx_cerebro_metrics_http.h"
 #include "ngx_cerebro_stats_http.h"
-#include "ngx_cerebro_upstream.h"
+#include "ngx_cerebro_net.h"
+#include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
 #include "ngx_cerebro_airtable.h"
 #include "ngx_cerebro_staff.h"
-#include "ngx_cerebro_kv.h"
-#include "ngx_cerebro_limiter.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_outbox_http.h"
@@ -194,13 +193,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, cache),
-      NULL },
-
-    { ngx_string("cerebro_near_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, near_cache),
       NULL },
 
     { ngx_string("cerebro_reservations"),
@@ -423,11 +415,7 @@ ngx_module_t  ngx_cerebro_module = {
 static ngx_int_t
 ngx_cerebro_preconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_cerebro_logvars_add(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_cerebro_upstream_add_variables(cf);
+    return ngx_cerebro_logvars_add(cf);
 }
 
 
@@ -455,7 +443,6 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
     mcf->cache = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
     mcf->alert_after = NGX_CONF_UNSET_MSEC;
-    mcf->near_cache = NGX_CONF_UNSET;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
@@ -517,7 +504,6 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->store_deadline, 5000);
     ngx_conf_init_value(mcf->cache, 1);
     ngx_conf_init_value(mcf->guest_limit, 3);
-    ngx_conf_init_value(mcf->near_cache, 1);
     ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
 
     if (mcf->jobs_interval < 1000) {
@@ -529,11 +515,12 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
-        || ngx_cerebro_upstream_init_credentials(cf, mcf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
+        || ngx_cerebro_net_init_conf(cf) != NGX_OK
         || ngx_cerebro_init_store(cf, mcf) != NGX_OK
-        || ngx_cerebro_kv_init_conf(cf, mcf) != NGX_OK
-        || ngx_cerebro_store_init_near(mcf) != NGX_OK
+        || ngx_cerebro_store_init_near(
+               ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_net_module))
+           != NGX_OK
         || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_alerts_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
@@ -648,11 +635,7 @@ ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         mcf->store = &ngx_cerebro_store_airtable;
     }
 
-    if (ngx_cerebro_store_health_init_conf(cf, mcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_cerebro_limiter_init_conf(cf, mcf);
+    return ngx_cerebro_store_health_init_conf(cf, mcf);
 }
 
 

@@ -34,6 +34,7 @@
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_redact.h"
 #include "ngx_cerebro_alerts.h"
+#include "ngx_cerebro_net.h"
 
 
 #define NGX_CEREBRO_SESSION_COOKIE    "cerebro_session"
@@ -745,9 +746,10 @@ static ngx_int_t
 ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
     ngx_cerebro_auth_main_conf_t *amcf, ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_str_t    *s, *secret;
-    ngx_uint_t    i;
-    ngx_array_t  *secrets, *names;
+    ngx_str_t               *s, *secret;
+    ngx_uint_t               i;
+    ngx_array_t             *secrets, *names;
+    ngx_cerebro_net_conf_t  *ncf;
 
     static ngx_str_t  header_names[] = {
         ngx_string("X-Vapi-Secret: "),
@@ -758,6 +760,8 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
         ngx_string(NGX_CEREBRO_SESSION_COOKIE "="),
         ngx_null_string
     };
+
+    ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
 
     secrets = ngx_array_create(cycle->pool, 16, sizeof(ngx_str_t));
     names = ngx_array_create(cycle->pool, 8, sizeof(ngx_str_t));
@@ -793,8 +797,8 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
         ngx_str_t  *values[] = {
             &mcf->vapi_secret, &mcf->vapi_api_key, &mcf->openai_api_key,
             &mcf->airtable_api_key, &mcf->twilio_auth_token,
-            &mcf->redis_password, &mcf->upstream_auth[0],
-            &mcf->upstream_auth[1], &mcf->upstream_auth[2],
+            &mcf->redis_password, &ncf->upstream_auth[0],
+            &ncf->upstream_auth[1], &ncf->upstream_auth[2],
             &amcf->token, &amcf->env_password, &amcf->jobs_token,
             ngx_cerebro_alerts_secret(mcf), NULL
         };

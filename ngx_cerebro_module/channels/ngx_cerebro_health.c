@@ -50,6 +50,7 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
     ngx_uint_t                status;
     const char               *cache, *reason, *overall;
     ngx_cerebro_health_e      store;
+    ngx_cerebro_net_conf_t   *ncf;
     ngx_cerebro_main_conf_t  *mcf;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
@@ -63,9 +64,10 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
     }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
 
     reason = NULL;
-    cache = ngx_cerebro_kv_state(mcf, &reason);
+    cache = ngx_cerebro_kv_state(ncf, &reason);
     store = ngx_cerebro_store_health(mcf, store_reason,
                                      sizeof(store_reason));
 

@@ -163,6 +163,7 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     cerebro_store_error_t     e;
     ngx_cerebro_alerts_t     *al;
     ngx_cerebro_alerts_sh_t  *sh;
+    ngx_cerebro_net_conf_t   *ncf;
     ngx_cerebro_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
@@ -188,15 +189,17 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     ngx_cerebro_alert_look(r, NGX_CEREBRO_ALERT_STORE, bad, after,
                            (char *) what);
 
-    cache = ngx_cerebro_kv_state(mcf, &why);
+    ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
+
+    cache = ngx_cerebro_kv_state(ncf, &why);
     (void) ngx_snprintf(what, sizeof(what) - 1, "Redis is down: %s%Z",
                         why ? why : "not connected");
     ngx_cerebro_alert_look(r, NGX_CEREBRO_ALERT_REDIS,
                            ngx_strcmp(cache, "degraded") == 0, after,
                            (char *) what);
 
-    bad = mcf->limiter && mcf->airtable_base_id.len
-          && ngx_cerebro_limiter_paused(mcf->limiter,
+    bad = ncf->limiter && mcf->airtable_base_id.len
+          && ngx_cerebro_limiter_paused(ncf->limiter,
                                         &mcf->airtable_base_id) > 0;
     ngx_cerebro_alert_look(r, NGX_CEREBRO_ALERT_AIRTABLE, bad, 0,
                            "Airtable answered 429 (too many requests): "

@@ -36,9 +36,9 @@ static size_t ngx_cerebro_twilio_encoded_len(const char *s);
 ngx_uint_t
 ngx_cerebro_twilio_configured(ngx_cerebro_main_conf_t *mcf)
 {
-    return mcf->twilio_account_sid.len
-           && mcf->upstream_auth[NGX_CEREBRO_TWILIO].len
-           && mcf->twilio_whatsapp_number.len;
+    /* the SID and the token come as a pair (nginx -t refuses one alone),
+     * and with them the net layer's Authorization */
+    return mcf->twilio_account_sid.len && mcf->twilio_whatsapp_number.len;
 }
 
 

@@ -28,14 +28,14 @@
 #define NGX_CEREBRO_KV_MAX_ARGS       8
 
 
-typedef struct {
+struct ngx_cerebro_kv_s {
     ngx_cerebro_shm_kv_t     *shm;
     ngx_cerebro_redis_t      *redis;
     u_char                    sha[NGX_CEREBRO_KV_NSCRIPTS][41];
     ngx_log_t                *log;
     ngx_cerebro_near_t       *near;
     ngx_cerebro_kv_changed_pt changed;
-} ngx_cerebro_kv_t;
+};
 
 
 /*
@@ -112,23 +112,20 @@ static void ngx_cerebro_kv_changed(void *data, ngx_str_t *keys,
 
 
 ngx_int_t
-ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf,
+    ngx_cerebro_net_conf_t *ncf)
 {
     u_char             digest[20];
     ngx_uint_t         i;
     ngx_sha1_t         sha1;
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
-
+    kv = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_kv_t));
     if (kv == NULL) {
-        kv = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_kv_t));
-        if (kv == NULL) {
-            return NGX_ERROR;
-        }
-
-        mcf->kv = kv;
+        return NGX_ERROR;
     }
+
+    ncf->kv = kv;
 
     kv->shm = ngx_cerebro_shm_kv_add(cf, NGX_CEREBRO_SHM_KV_SIZE);
     if (kv->shm == NULL) {
@@ -154,7 +151,7 @@ ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
             }
         }
 
-        if (mcf->near_cache) {
+        if (ncf->near_cache) {
             kv->near = ngx_cerebro_near_create(cf, mcf, kv->redis,
                                                ngx_cerebro_kv_changed, kv);
             if (kv->near == NULL) {
@@ -179,15 +176,15 @@ ngx_cerebro_kv_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 ngx_int_t
 ngx_cerebro_kv_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_kv_t         *kv;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_kv_t        *kv;
+    ngx_cerebro_net_conf_t  *ncf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL || mcf->kv == NULL) {
+    ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
+    if (ncf == NULL || ncf->kv == NULL) {
         return NGX_OK;
     }
 
-    kv = mcf->kv;
+    kv = ncf->kv;
     kv->log = cycle->log;
 
     if (kv->redis) {
@@ -207,15 +204,15 @@ ngx_cerebro_kv_init_process(ngx_cycle_t *cycle)
 void
 ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_kv_t         *kv;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_kv_t        *kv;
+    ngx_cerebro_net_conf_t  *ncf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL || mcf->kv == NULL) {
+    ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
+    if (ncf == NULL || ncf->kv == NULL) {
         return;
     }
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     if (kv->redis) {
         if (kv->near) {
@@ -228,13 +225,13 @@ ngx_cerebro_kv_exit_process(ngx_cycle_t *cycle)
 
 
 const char *
-ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf, const char **reason)
+ngx_cerebro_kv_state(ngx_cerebro_net_conf_t *ncf, const char **reason)
 {
     const char        *status, *why;
     ngx_cerebro_kv_t  *kv;
 
     *reason = NULL;
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     if (kv == NULL || kv->redis == NULL) {
         return "shared memory";
@@ -251,25 +248,14 @@ ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf, const char **reason)
 }
 
 
-ngx_uint_t
-ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf)
-{
-    ngx_cerebro_kv_t  *kv;
-
-    kv = mcf->kv;
-
-    return kv != NULL && mcf->cache == 1;
-}
-
-
 ngx_int_t
-ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf, ngx_str_t *key,
+ngx_cerebro_kv_get_local(ngx_cerebro_net_conf_t *ncf, ngx_str_t *key,
     ngx_pool_t *pool, ngx_str_t *value)
 {
     ngx_int_t          rc;
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     if (kv == NULL || kv->redis != NULL || kv->shm == NULL) {
         return NGX_DECLINED;
@@ -282,11 +268,11 @@ ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf, ngx_str_t *key,
 
 
 ngx_uint_t
-ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_kv_near_epoch(ngx_cerebro_net_conf_t *ncf)
 {
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     if (kv == NULL || kv->near == NULL) {
         return 0;
@@ -297,12 +283,12 @@ ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf)
 
 
 void
-ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
+ngx_cerebro_kv_on_change(ngx_cerebro_net_conf_t *ncf,
     ngx_cerebro_kv_changed_pt handler)
 {
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     if (kv) {
         kv->changed = handler;
@@ -311,12 +297,12 @@ ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
 
 
 ngx_uint_t
-ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_kv_remote(ngx_cerebro_net_conf_t *ncf)
 {
     const char        *why;
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     return kv != NULL && kv->redis != NULL
            && ngx_strcmp(ngx_cerebro_redis_status(kv->redis, &why), "ready")
@@ -325,11 +311,11 @@ ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf)
 
 
 ngx_uint_t
-ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_kv_shared(ngx_cerebro_net_conf_t *ncf)
 {
     ngx_cerebro_kv_t  *kv;
 
-    kv = mcf->kv;
+    kv = ncf->kv;
 
     return kv != NULL && kv->redis != NULL;
 }
@@ -338,17 +324,18 @@ ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf)
 static ngx_cerebro_kv_t *
 ngx_cerebro_kv_get_conf(ngx_cerebro_kv_op_t *op)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_net_conf_t  *ncf;
 
     if (op->request) {
-        mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+        ncf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_net_module);
 
     } else {
-        mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
-                                                  ngx_cerebro_module);
+        ncf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                  ngx_cerebro_net_module);
     }
 
-    return mcf ? mcf->kv : NULL;
+    return ncf ? ncf->kv : NULL;
 }
 
 

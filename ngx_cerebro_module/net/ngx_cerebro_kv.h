@@ -18,7 +18,7 @@
 #define _NGX_CEREBRO_KV_H_INCLUDED_
 
 
-#include "ngx_cerebro.h"
+#include "ngx_cerebro_net.h"
 
 
 /* a local Redis answers in well under a millisecond */
@@ -96,7 +96,7 @@ struct ngx_cerebro_kv_op_s {
     /* private */
     ngx_event_t                wakeup;
     void                      *cmd;
-    void                      *kv;
+    ngx_cerebro_kv_t          *kv;
     unsigned                   eval:1;     /* EVALSHA unknown: EVAL sent */
     unsigned                   finished:1;
 };
@@ -104,10 +104,11 @@ struct ngx_cerebro_kv_op_s {
 
 /*
  * Configuration time: parses REDIS_URL (resolving its host now), adds the
- * shared memory zone, sets mcf->kv.  After the store is initialised.
+ * shared memory zone, sets ncf->kv.  After the restaurant is loaded (the
+ * near cache tracks its keys' prefix).
  */
 ngx_int_t ngx_cerebro_kv_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_main_conf_t *mcf, ngx_cerebro_net_conf_t *ncf);
 
 /* The worker's Redis connection: opened, closed. */
 ngx_int_t ngx_cerebro_kv_init_process(ngx_cycle_t *cycle);
@@ -136,18 +137,15 @@ ngx_int_t ngx_cerebro_kv_start(ngx_cerebro_kv_op_t *op);
  * For /health: "redis", "shared memory" (no Redis configured) or
  * "degraded" (Redis configured but down: *reason says why).
  */
-const char *ngx_cerebro_kv_state(ngx_cerebro_main_conf_t *mcf,
+const char *ngx_cerebro_kv_state(ngx_cerebro_net_conf_t *ncf,
     const char **reason);
-
-/* "cerebro_cache on|off" (mcf->cache): the store's read cache. */
-ngx_uint_t ngx_cerebro_kv_cache_enabled(ngx_cerebro_main_conf_t *mcf);
 
 /*
  * A GET answered now, when the host's zone is the only cache (no Redis
  * configured): NGX_OK with value; NGX_DECLINED when it is absent, the
  * zone failed, or only an asynchronous read can tell.
  */
-ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf,
+ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_net_conf_t *ncf,
     ngx_str_t *key, ngx_pool_t *pool, ngx_str_t *value);
 
 /*
@@ -155,7 +153,7 @@ ngx_int_t ngx_cerebro_kv_get_local(ngx_cerebro_main_conf_t *mcf,
  * may be reused, without asking Redis, as long as it still is.  0: no
  * near cache now (no Redis, or Redis not tracking our keys).
  */
-ngx_uint_t ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf);
+ngx_uint_t ngx_cerebro_kv_near_epoch(ngx_cerebro_net_conf_t *ncf);
 
 /*
  * Who keeps values read under the near cache is told of changes: these n
@@ -163,17 +161,17 @@ ngx_uint_t ngx_cerebro_kv_near_epoch(ngx_cerebro_main_conf_t *mcf);
  */
 typedef void (*ngx_cerebro_kv_changed_pt)(ngx_str_t *keys, ngx_uint_t n);
 
-void ngx_cerebro_kv_on_change(ngx_cerebro_main_conf_t *mcf,
+void ngx_cerebro_kv_on_change(ngx_cerebro_net_conf_t *ncf,
     ngx_cerebro_kv_changed_pt handler);
 
 /* Redis is configured and connected: a read costs a round trip. */
-ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_main_conf_t *mcf);
+ngx_uint_t ngx_cerebro_kv_remote(ngx_cerebro_net_conf_t *ncf);
 
 /*
  * Redis is configured, up or down: other hosts may share what is there,
  * and may have written it.
  */
-ngx_uint_t ngx_cerebro_kv_shared(ngx_cerebro_main_conf_t *mcf);
+ngx_uint_t ngx_cerebro_kv_shared(ngx_cerebro_net_conf_t *ncf);
 
 
 #endif /* _NGX_CEREBRO_KV_H_INCLUDED_ */

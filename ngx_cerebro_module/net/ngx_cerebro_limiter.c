@@ -43,10 +43,10 @@ typedef struct {
 } ngx_cerebro_limiter_sh_t;
 
 
-typedef struct {
+struct ngx_cerebro_limiter_s {
     ngx_cerebro_limiter_sh_t   *sh;
     ngx_slab_pool_t            *shpool;
-} ngx_cerebro_limiter_t;
+};
 
 
 static ngx_int_t ngx_cerebro_limiter_init_zone(ngx_shm_zone_t *shm_zone,
@@ -62,7 +62,7 @@ static ngx_int_t ngx_cerebro_lock_remote_start(ngx_cerebro_lock_t *lk);
 static void ngx_cerebro_lock_remote_try(ngx_cerebro_lock_t *lk);
 static void ngx_cerebro_lock_remote_done(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_lock_remote_release(void *state);
-static ngx_cerebro_main_conf_t *ngx_cerebro_rate_redis(void);
+static ngx_cerebro_net_conf_t *ngx_cerebro_rate_redis(void);
 static void ngx_cerebro_rate_done(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_rate_pause_done(ngx_cerebro_kv_op_t *op);
 
@@ -91,7 +91,7 @@ static ngx_str_t  ngx_cerebro_limiter_zone_name =
 
 
 ngx_int_t
-ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_net_conf_t *ncf)
 {
     ngx_cerebro_limiter_t  *lim;
     size_t                  size;
@@ -112,7 +112,7 @@ ngx_cerebro_limiter_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    mcf->limiter = lim;
+    ncf->limiter = lim;
 
     return NGX_OK;
 }
@@ -189,10 +189,10 @@ ngx_cerebro_limiter_key(ngx_cerebro_limiter_sh_t *sh, ngx_str_t *key,
 
 
 ngx_int_t
-ngx_cerebro_limiter_reserve(void *limiter, ngx_str_t *key, ngx_uint_t rate,
-    ngx_msec_t window, ngx_msec_t max_wait, ngx_msec_t *delay)
+ngx_cerebro_limiter_reserve(ngx_cerebro_limiter_t *lim, ngx_str_t *key,
+    ngx_uint_t rate, ngx_msec_t window, ngx_msec_t max_wait,
+    ngx_msec_t *delay)
 {
-    ngx_cerebro_limiter_t *lim = limiter;
 
     ngx_int_t                   rc;
     ngx_msec_t                  now, at, oldest;
@@ -267,9 +267,9 @@ ngx_cerebro_limiter_reserve(void *limiter, ngx_str_t *key, ngx_uint_t rate,
 
 
 void
-ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms)
+ngx_cerebro_limiter_pause(ngx_cerebro_limiter_t *lim, ngx_str_t *key,
+    ngx_msec_t ms)
 {
-    ngx_cerebro_limiter_t *lim = limiter;
 
     ngx_msec_t                  until;
     ngx_cerebro_limiter_key_t  *k;
@@ -294,9 +294,8 @@ ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms)
 
 
 ngx_msec_t
-ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key)
+ngx_cerebro_limiter_paused(ngx_cerebro_limiter_t *lim, ngx_str_t *key)
 {
-    ngx_cerebro_limiter_t *lim = limiter;
 
     ngx_msec_t                  left, now;
     ngx_cerebro_limiter_key_t  *k;
@@ -322,22 +321,23 @@ ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key)
 }
 
 
-/* The main conf when Redis is configured and connected, or NULL. */
-static ngx_cerebro_main_conf_t *
+/* The net conf when Redis is configured and connected, or NULL. */
+static ngx_cerebro_net_conf_t *
 ngx_cerebro_rate_redis(void)
 {
-    const char               *reason;
-    ngx_cerebro_main_conf_t  *mcf;
+    const char              *reason;
+    ngx_cerebro_net_conf_t  *ncf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cerebro_module);
+    ncf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                              ngx_cerebro_net_module);
 
-    if (mcf == NULL || mcf->kv == NULL
-        || ngx_strcmp(ngx_cerebro_kv_state(mcf, &reason), "redis") != 0)
+    if (ncf == NULL || ncf->kv == NULL
+        || ngx_strcmp(ngx_cerebro_kv_state(ncf, &reason), "redis") != 0)
     {
         return NULL;
     }
 
-    return mcf;
+    return ncf;
 }
 
 
@@ -436,7 +436,8 @@ ngx_cerebro_rate_done(ngx_cerebro_kv_op_t *op)
 
 
 void
-ngx_cerebro_rate_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms)
+ngx_cerebro_rate_pause(ngx_cerebro_limiter_t *limiter, ngx_str_t *key,
+    ngx_msec_t ms)
 {
     u_char               *p;
     ngx_pool_t           *pool;
@@ -500,8 +501,8 @@ ngx_cerebro_rate_pause_done(ngx_cerebro_kv_op_t *op)
 ngx_int_t
 ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk)
 {
-    const char               *reason;
-    ngx_cerebro_main_conf_t  *mcf;
+    const char              *reason;
+    ngx_cerebro_net_conf_t  *ncf;
 
     if (ngx_cerebro_limiter_ready(lk->limiter) != NGX_OK
         || lk->key.len == 0 || lk->key.len > NGX_CEREBRO_LIMITER_KEY_LEN)
@@ -519,10 +520,11 @@ ngx_cerebro_lock_acquire(ngx_cerebro_lock_t *lk)
     lk->retry.data = lk;
     lk->retry.log = lk->log;
 
-    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cerebro_module);
+    ncf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                              ngx_cerebro_net_module);
 
-    if (mcf && mcf->kv
-        && ngx_strcmp(ngx_cerebro_kv_state(mcf, &reason), "shared memory")
+    if (ncf && ncf->kv
+        && ngx_strcmp(ngx_cerebro_kv_state(ncf, &reason), "shared memory")
            != 0)
     {
         /* REDIS_URL is set: one lock for every host */

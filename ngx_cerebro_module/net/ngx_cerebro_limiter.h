@@ -18,7 +18,7 @@
 #define _NGX_CEREBRO_LIMITER_H_INCLUDED_
 
 
-#include "ngx_cerebro.h"
+#include "ngx_cerebro_net.h"
 
 
 #define NGX_CEREBRO_LIMITER_KEY_LEN    64
@@ -40,11 +40,11 @@
 
 
 /*
- * Creates the zone "cerebro_limiter" and sets mcf->limiter; called from
- * the module's init_main_conf.
+ * Creates the zone "cerebro_limiter" and sets ncf->limiter; called from
+ * the net layer's init (ngx_cerebro_net.c).
  */
 ngx_int_t ngx_cerebro_limiter_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_net_conf_t *ncf);
 
 
 /*
@@ -60,15 +60,17 @@ ngx_int_t ngx_cerebro_limiter_init_conf(ngx_conf_t *cf,
  *                 reserved (the caller's deadline comes first)
  *   NGX_ERROR     no zone, or no room for another key
  */
-ngx_int_t ngx_cerebro_limiter_reserve(void *limiter, ngx_str_t *key,
-    ngx_uint_t rate, ngx_msec_t window, ngx_msec_t max_wait,
+ngx_int_t ngx_cerebro_limiter_reserve(ngx_cerebro_limiter_t *limiter,
+    ngx_str_t *key, ngx_uint_t rate, ngx_msec_t window, ngx_msec_t max_wait,
     ngx_msec_t *delay);
 
 /* Pauses key for every worker of the host for ms from now. */
-void ngx_cerebro_limiter_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms);
+void ngx_cerebro_limiter_pause(ngx_cerebro_limiter_t *limiter, ngx_str_t *key,
+    ngx_msec_t ms);
 
 /* ms the key remains paused, or 0 */
-ngx_msec_t ngx_cerebro_limiter_paused(void *limiter, ngx_str_t *key);
+ngx_msec_t ngx_cerebro_limiter_paused(ngx_cerebro_limiter_t *limiter,
+    ngx_str_t *key);
 
 
 /*
@@ -84,7 +86,7 @@ typedef void (*ngx_cerebro_rate_handler_pt)(ngx_cerebro_rate_t *rt,
 
 struct ngx_cerebro_rate_s {
     /* the caller's */
-    void                         *limiter;     /* mcf->limiter */
+    ngx_cerebro_limiter_t        *limiter;     /* ncf->limiter */
     ngx_str_t                     key;         /* the base id */
     ngx_uint_t                    rate;
     ngx_msec_t                    window;
@@ -114,7 +116,8 @@ ngx_int_t ngx_cerebro_rate_reserve(ngx_cerebro_rate_t *rt);
  * Pauses key for ms on every worker of the host and, with Redis, on every
  * host (fire and forget: the host's pause holds meanwhile).
  */
-void ngx_cerebro_rate_pause(void *limiter, ngx_str_t *key, ngx_msec_t ms);
+void ngx_cerebro_rate_pause(ngx_cerebro_limiter_t *limiter, ngx_str_t *key,
+    ngx_msec_t ms);
 
 
 typedef struct ngx_cerebro_lock_s  ngx_cerebro_lock_t;
@@ -125,7 +128,7 @@ typedef void (*ngx_cerebro_lock_handler_pt)(ngx_cerebro_lock_t *lk,
 
 struct ngx_cerebro_lock_s {
     /* the caller's */
-    void                         *limiter;     /* mcf->limiter */
+    ngx_cerebro_limiter_t        *limiter;     /* ncf->limiter */
     ngx_str_t                     key;         /* "airtable:appX:2026-11-28" */
     ngx_msec_t                    ttl;         /* expiry if never released */
     ngx_msec_t                    wait;        /* give up after, from now */

@@ -177,7 +177,7 @@ ngx_cerebro_call_start(ngx_cerebro_call_t *call)
         sr->headers_in.content_length_n = call->body.len;
     }
 
-    ngx_http_set_ctx(sr, call, ngx_cerebro_module);
+    ngx_http_set_ctx(sr, call, ngx_cerebro_net_module);
 
     call->deadline.handler = ngx_cerebro_call_deadline;
     call->deadline.data = call;
@@ -371,11 +371,11 @@ static ngx_int_t
 ngx_cerebro_upstream_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t                *value;
-    ngx_cerebro_call_t       *call;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_str_t               *value;
+    ngx_cerebro_call_t      *call;
+    ngx_cerebro_net_conf_t  *ncf;
 
-    call = (r != r->main) ? ngx_http_get_module_ctx(r, ngx_cerebro_module)
+    call = (r != r->main) ? ngx_http_get_module_ctx(r, ngx_cerebro_net_module)
                           : NULL;
 
     if (call == NULL || call->sr != r) {
@@ -384,8 +384,8 @@ ngx_cerebro_upstream_variable(ngx_http_request_t *r,
     }
 
     if (data == NGX_CEREBRO_VAR_AUTHORIZATION) {
-        mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-        value = &mcf->upstream_auth[call->service];
+        ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
+        value = &ncf->upstream_auth[call->service];
 
     } else {
         value = &call->content_type;
@@ -408,16 +408,16 @@ ngx_cerebro_upstream_variable(ngx_http_request_t *r,
 
 ngx_int_t
 ngx_cerebro_upstream_init_credentials(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf)
+    ngx_cerebro_main_conf_t *mcf, ngx_cerebro_net_conf_t *ncf)
 {
     u_char     *p;
     ngx_str_t   pair, encoded;
 
-    if (ngx_cerebro_auth_value(cf, &mcf->upstream_auth[NGX_CEREBRO_AIRTABLE],
+    if (ngx_cerebro_auth_value(cf, &ncf->upstream_auth[NGX_CEREBRO_AIRTABLE],
                                "Bearer ", &mcf->airtable_api_key)
         != NGX_OK
         || ngx_cerebro_auth_value(cf,
-                                  &mcf->upstream_auth[NGX_CEREBRO_OPENAI],
+                                  &ncf->upstream_auth[NGX_CEREBRO_OPENAI],
                                   "Bearer ", &mcf->openai_api_key)
            != NGX_OK)
     {
@@ -441,15 +441,15 @@ ngx_cerebro_upstream_init_credentials(ngx_conf_t *cf,
     *p++ = ':';
     ngx_memcpy(p, mcf->twilio_auth_token.data, mcf->twilio_auth_token.len);
 
-    mcf->upstream_auth[NGX_CEREBRO_TWILIO].len = sizeof("Basic ") - 1
+    ncf->upstream_auth[NGX_CEREBRO_TWILIO].len = sizeof("Basic ") - 1
                                             + ngx_base64_encoded_length(
                                                   pair.len);
-    p = ngx_pnalloc(cf->pool, mcf->upstream_auth[NGX_CEREBRO_TWILIO].len);
+    p = ngx_pnalloc(cf->pool, ncf->upstream_auth[NGX_CEREBRO_TWILIO].len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    mcf->upstream_auth[NGX_CEREBRO_TWILIO].data = p;
+    ncf->upstream_auth[NGX_CEREBRO_TWILIO].data = p;
     encoded.data = ngx_cpymem(p, "Basic ", sizeof("Basic ") - 1);
     ngx_encode_base64(&encoded, &pair);
 

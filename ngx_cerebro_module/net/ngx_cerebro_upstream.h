@@ -11,7 +11,7 @@
 #define _NGX_CEREBRO_UPSTREAM_H_INCLUDED_
 
 
-#include "ngx_cerebro.h"
+#include "ngx_cerebro_net.h"
 
 
 typedef enum {
@@ -70,7 +70,7 @@ ngx_int_t ngx_cerebro_upstream_add_variables(ngx_conf_t *cf);
 
 /* Builds the per-service Authorization values from the settings. */
 ngx_int_t ngx_cerebro_upstream_init_credentials(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_main_conf_t *mcf, ngx_cerebro_net_conf_t *ncf);
 
 
 #endif /* _NGX_CEREBRO_UPSTREAM_H_INCLUDED_ */

@@ -171,10 +171,14 @@ static ngx_uint_t  ngx_cerebro_at_no_call_log;
 static ngx_int_t
 ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 {
+    ngx_cerebro_net_conf_t  *ncf;
+
     ngx_cerebro_at_no_extras = 0;
     ngx_cerebro_at_no_call_log = 0;
 
-    if (mcf->limiter == NULL) {
+    ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
+
+    if (ncf->limiter == NULL) {
         ngx_cerebro_log(NGX_LOG_WARN, cycle->log, 0,
                         "airtable: no shared limiter zone, requests are "
                         "not rate limited across workers");
@@ -917,7 +921,7 @@ ngx_cerebro_at_lock(ngx_cerebro_at_t *at)
 
     left = ngx_cerebro_at_http_left(&at->http);
 
-    if (at->http.mcf->limiter == NULL) {
+    if (at->http.limiter == NULL) {
         ngx_cerebro_log(NGX_LOG_WARN, at->http.log, 0,
                         "airtable: booking without the day lock (no "
                         "shared zone)");
@@ -929,7 +933,7 @@ ngx_cerebro_at_lock(ngx_cerebro_at_t *at)
                      "at:%V:%04d-%02d-%02d", &at->http.mcf->airtable_base_id,
                      at->day.year, at->day.month, at->day.day);
 
-    at->lock.limiter = at->http.mcf->limiter;
+    at->lock.limiter = at->http.limiter;
     at->lock.key.data = at->lock_key;
     at->lock.key.len = p - at->lock_key;
     at->lock.ttl = left + 1000;

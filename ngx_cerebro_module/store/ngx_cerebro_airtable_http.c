@@ -38,7 +38,8 @@ ngx_cerebro_at_http_init(ngx_cerebro_at_http_t *x, ngx_http_request_t *r,
     ngx_msec_t deadline, cerebro_store_error_t *error,
     ngx_cerebro_at_http_next_pt done, void *data)
 {
-    ngx_pool_cleanup_t  *cln;
+    ngx_pool_cleanup_t      *cln;
+    ngx_cerebro_net_conf_t  *ncf;
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
@@ -47,6 +48,8 @@ ngx_cerebro_at_http_init(ngx_cerebro_at_http_t *x, ngx_http_request_t *r,
 
     x->r = r;
     x->mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
+    x->limiter = ncf->limiter;
     x->log = r->connection->log;
     x->error = error;
     x->done = done;
@@ -325,12 +328,12 @@ ngx_cerebro_at_http_send(ngx_cerebro_at_http_t *x)
         return;
     }
 
-    if (x->mcf->limiter == NULL) {
+    if (x->limiter == NULL) {
         ngx_cerebro_at_http_call(x);
         return;
     }
 
-    x->rate.limiter = x->mcf->limiter;
+    x->rate.limiter = x->limiter;
     x->rate.key = x->mcf->airtable_base_id;
     x->rate.rate = x->per_second ? x->per_second
                                  : NGX_CEREBRO_AIRTABLE_RATE;
@@ -655,8 +658,8 @@ ngx_cerebro_at_http_paused(ngx_cerebro_at_http_t *x, ngx_cerebro_call_t *call)
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_AIRTABLE_429, NULL, NULL);
     ngx_cerebro_metric_add(NGX_CEREBRO_M_AIRTABLE_PAUSE, NULL, NULL, pause);
 
-    if (x->mcf->limiter) {
-        ngx_cerebro_rate_pause(x->mcf->limiter, &x->mcf->airtable_base_id,
+    if (x->limiter) {
+        ngx_cerebro_rate_pause(x->limiter, &x->mcf->airtable_base_id,
                                pause);
     }
 

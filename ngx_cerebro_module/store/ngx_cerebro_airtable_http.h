@@ -52,6 +52,7 @@ struct ngx_cerebro_at_http_s {
     /* the owner's, set by ngx_cerebro_at_http_init() */
     ngx_http_request_t            *r;
     ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_limiter_t         *limiter;        /* the net layer's */
     ngx_log_t                     *log;
     ngx_msec_t                     deadline;       /* ngx_current_msec */
     cerebro_store_error_t         *error;          /* the outcome */

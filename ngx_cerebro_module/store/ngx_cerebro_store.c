@@ -94,8 +94,10 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
 
     if (op->cache_only
         && (op->kind != NGX_CEREBRO_STORE_RANGE
-            || !ngx_cerebro_kv_cache_enabled(mcf)
-            || !ngx_cerebro_kv_remote(mcf)))
+            || !mcf->cache
+            || !ngx_cerebro_kv_remote(ngx_http_get_module_main_conf(
+                                          op->request,
+                                          ngx_cerebro_net_module))))
     {
         /* a local cache is as quick to ask later, when it is needed */
         return ngx_cerebro_store_decline(op, "no remote cache");
@@ -143,7 +145,7 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
 static ngx_int_t
 ngx_cerebro_store_go(ngx_cerebro_store_op_t *op, ngx_cerebro_main_conf_t *mcf)
 {
-    if (ngx_cerebro_kv_cache_enabled(mcf)) {
+    if (mcf->cache) {
         switch (op->kind) {
 
         case NGX_CEREBRO_STORE_TABLES:

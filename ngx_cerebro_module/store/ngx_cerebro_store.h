@@ -11,6 +11,7 @@
 
 
 #include "ngx_cerebro.h"
+#include "ngx_cerebro_net.h"
 #include "cerebro_engine.h"
 #include "cerebro_records.h"
 #include "cerebro_sqlite.h"
@@ -180,7 +181,7 @@ void ngx_cerebro_store_finish(ngx_cerebro_store_op_t *op);
 const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 
 /* The read cache hears of changes Redis tells of (after the kv layer). */
-ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf);
+ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_net_conf_t *ncf);
 
 /* "embedded" or "airtable", for /health and the logs. */
 const char *ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf);

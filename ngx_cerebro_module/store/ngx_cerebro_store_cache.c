@@ -119,8 +119,7 @@ static ngx_int_t ngx_cerebro_cache_decode(ngx_cerebro_store_op_t *op,
 static ngx_int_t ngx_cerebro_cache_assemble(ngx_cerebro_cache_t *cc,
     ngx_cerebro_cache_blob_t **blob);
 static ngx_uint_t ngx_cerebro_cache_trust(ngx_cerebro_cache_t *cc);
-static ngx_int_t ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc,
-    ngx_cerebro_main_conf_t *mcf);
+static ngx_int_t ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc);
 
 
 ngx_int_t
@@ -259,7 +258,10 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
 {
     u_char                    *p, key[NGX_CEREBRO_CACHE_KEY_LEN];
     ngx_str_t                  k, value;
+    ngx_cerebro_net_conf_t    *ncf;
     ngx_cerebro_cache_blob_t  *blob;
+
+    ncf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_net_module);
 
     p = ngx_cerebro_cache_key(op, &mcf->cache_prefix, key);
     if (p == NULL) {
@@ -270,7 +272,7 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
 
     if (op->kind != NGX_CEREBRO_STORE_TABLES) {
         blob = ngx_cerebro_cache_near(op, key,
-                                      ngx_cerebro_kv_near_epoch(mcf));
+                                      ngx_cerebro_kv_near_epoch(ncf));
         ngx_cerebro_metric_inc(NGX_CEREBRO_M_CACHE, "near",
                                blob ? "hit" : "miss");
         if (blob) {
@@ -283,7 +285,7 @@ ngx_cerebro_cache_local_hit(ngx_cerebro_store_op_t *op,
     k.data = key;
     k.len = p - key;
 
-    if (ngx_cerebro_kv_get_local(mcf, &k, op->request->pool, &value)
+    if (ngx_cerebro_kv_get_local(ncf, &k, op->request->pool, &value)
         != NGX_OK
         || ngx_cerebro_cache_decode(op, key, &value, 0) != NGX_OK)
     {
@@ -363,12 +365,15 @@ ngx_cerebro_cache_range_start(ngx_cerebro_cache_t *cc,
                  cc->first.year, cc->first.month, cc->first.day, cc->nrange)
         = '\0';
 
-    if (ngx_cerebro_cache_near_range(cc, mcf) == NGX_OK) {
+    if (ngx_cerebro_cache_near_range(cc) == NGX_OK) {
         ngx_cerebro_store_finish(op);
         return NGX_OK;
     }
 
-    if (op->cache_only && ngx_cerebro_kv_near_epoch(mcf)) {
+    if (op->cache_only
+        && ngx_cerebro_kv_near_epoch(ngx_http_get_module_main_conf(
+                                         op->request, ngx_cerebro_net_module)))
+    {
         /* what this worker does not hold is not worth a round trip ahead */
         return ngx_cerebro_store_decline(op, "not in the near cache");
     }
@@ -428,7 +433,7 @@ ngx_cerebro_cache_kv(ngx_cerebro_cache_t *cc, ngx_cerebro_kv_kind_e kind,
         /* what this read brings may be trusted if nothing changes first */
         cc->epoch = ngx_cerebro_kv_near_epoch(
                         ngx_http_get_module_main_conf(cc->op->request,
-                                                      ngx_cerebro_module));
+                                                      ngx_cerebro_net_module));
 
         if (cc->nrange) {
             kv->kind = NGX_CEREBRO_KV_MGET;
@@ -1200,27 +1205,29 @@ ngx_cerebro_cache_assemble(ngx_cerebro_cache_t *cc,
 static ngx_uint_t
 ngx_cerebro_cache_trust(ngx_cerebro_cache_t *cc)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_net_conf_t  *ncf;
 
     if (cc->epoch == 0) {
         return 0;
     }
 
-    mcf = ngx_http_get_module_main_conf(cc->op->request, ngx_cerebro_module);
+    ncf = ngx_http_get_module_main_conf(cc->op->request,
+                                        ngx_cerebro_net_module);
 
-    return ngx_cerebro_kv_near_epoch(mcf) == cc->epoch ? cc->epoch : 0;
+    return ngx_cerebro_kv_near_epoch(ncf) == cc->epoch ? cc->epoch : 0;
 }
 
 
 /* Every day of the range from the near cache, or NGX_DECLINED. */
 static ngx_int_t
-ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc,
-    ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_cache_near_range(ngx_cerebro_cache_t *cc)
 {
     ngx_uint_t                 i, epoch;
     ngx_cerebro_cache_blob_t  *blob[NGX_CEREBRO_CACHE_RANGE_DAYS];
 
-    epoch = ngx_cerebro_kv_near_epoch(mcf);
+    epoch = ngx_cerebro_kv_near_epoch(
+                ngx_http_get_module_main_conf(cc->op->request,
+                                              ngx_cerebro_net_module));
 
     for (i = 0; i < cc->nrange; i++) {
         blob[i] = ngx_cerebro_cache_near(cc->op, cc->range[i].data, epoch);

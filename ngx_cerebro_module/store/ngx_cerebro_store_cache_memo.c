@@ -322,9 +322,9 @@ ngx_cerebro_cache_changed(ngx_str_t *keys, ngx_uint_t n)
 
 
 ngx_int_t
-ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_store_init_near(ngx_cerebro_net_conf_t *ncf)
 {
-    ngx_cerebro_kv_on_change(mcf, ngx_cerebro_cache_changed);
+    ngx_cerebro_kv_on_change(ncf, ngx_cerebro_cache_changed);
 
     return NGX_OK;
 }

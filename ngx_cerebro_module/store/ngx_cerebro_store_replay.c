@@ -201,9 +201,9 @@ ngx_cerebro_replay_kv(ngx_cerebro_replay_t *rp, ngx_cerebro_kv_kind_e kind,
 static ngx_uint_t
 ngx_cerebro_replay_shared(ngx_cerebro_replay_t *rp)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_net_conf_t  *ncf;
 
-    mcf = ngx_http_get_module_main_conf(rp->request, ngx_cerebro_module);
+    ncf = ngx_http_get_module_main_conf(rp->request, ngx_cerebro_net_module);
 
-    return ngx_cerebro_kv_shared(mcf);
+    return ngx_cerebro_kv_shared(ncf);
 }
