@@ -61,12 +61,8 @@ typedef struct {
     ngx_str_t                  restaurant_file;
     ngx_str_t                  restaurant_json;
     cerebro_restaurant_t      *model;
-    void                      *store;            /* its backend */
-    void                      *health;           /* the store's, a zone */
     void                      *metrics;          /* ngx_cerebro_metrics.c */
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
-    ngx_str_t                  sqlite_path;
-    ngx_msec_t                 store_deadline;
     ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
     /* the voice channel */
@@ -86,7 +82,6 @@ typedef struct {
 
     ngx_str_t                  cache_prefix;     /* the store's cache keys,
                                                     of this restaurant */
-    ngx_flag_t                 cache;            /* cerebro_cache */
 
     /* the jobs run (channels/ngx_cerebro_jobs.c); the outbox's own are
      * messaging/ngx_cerebro_messaging.h */
@@ -104,9 +99,6 @@ typedef struct {
     /* messaging/ngx_cerebro_alerts.c */
     ngx_msec_t                 alert_after;
     void                       *alerts;           /* its zone */
-
-    /* store/ngx_cerebro_airtable*.c: table and field names, the pause */
-    void                      *airtable;
 } ngx_cerebro_main_conf_t;
 
 

@@ -15,7 +15,6 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_store_health.h"
-#include "ngx_cerebro_airtable.h"
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_vapi.h"
 #include "ngx_cerebro_outbox.h"
@@ -52,7 +51,7 @@ static void ngx_cerebro_follow_master(ngx_cycle_t *cycle);
 static void ngx_cerebro_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_cerebro_load_restaurant(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
-static ngx_int_t ngx_cerebro_init_store(ngx_conf_t *cf,
+static ngx_int_t ngx_cerebro_init_data_dir(ngx_conf_t *cf,
     ngx_cerebro_main_conf_t *mcf);
 static ngx_int_t ngx_cerebro_create_data_dir(ngx_cycle_t *cycle,
     ngx_cerebro_main_conf_t *mcf);
@@ -151,48 +150,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_main_conf_t, guest_limit),
-      NULL },
-
-    { ngx_string("cerebro_store_timeout"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, store_deadline),
-      NULL },
-
-    { ngx_string("cerebro_airtable_table"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_cerebro_at_set_table,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cerebro_airtable_field"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
-      ngx_cerebro_at_set_field,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cerebro_airtable_pause"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_cerebro_at_set_pause,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cerebro_airtable_rate"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_cerebro_at_set_rate,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cerebro_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, cache),
       NULL },
 
     { ngx_string("cerebro_reservations"),
@@ -439,8 +396,6 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->debug = NGX_CONF_UNSET;
-    mcf->store_deadline = NGX_CONF_UNSET_MSEC;
-    mcf->cache = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
     mcf->alert_after = NGX_CONF_UNSET_MSEC;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
@@ -501,8 +456,6 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ngx_conf_init_msec_value(mcf->store_deadline, 5000);
-    ngx_conf_init_value(mcf->cache, 1);
     ngx_conf_init_value(mcf->guest_limit, 3);
     ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
 
@@ -517,10 +470,8 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_net_init_conf(cf) != NGX_OK
-        || ngx_cerebro_init_store(cf, mcf) != NGX_OK
-        || ngx_cerebro_store_init_near(
-               ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_net_module))
-           != NGX_OK
+        || ngx_cerebro_init_data_dir(cf, mcf) != NGX_OK
+        || ngx_cerebro_store_init_conf(cf) != NGX_OK
         || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_alerts_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
@@ -612,30 +563,11 @@ ngx_cerebro_load_restaurant(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 }
 
 
+/* a full name: the store's SQLite file and the session key live there */
 static ngx_int_t
-ngx_cerebro_init_store(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_init_data_dir(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
 {
-    static ngx_str_t  file = ngx_string("/cerebro.sqlite");
-
-    if (ngx_conf_full_name(cf->cycle, &mcf->data_dir, 0) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    mcf->sqlite_path.len = mcf->data_dir.len + file.len;
-    mcf->sqlite_path.data = ngx_pnalloc(cf->pool, mcf->sqlite_path.len + 1);
-    if (mcf->sqlite_path.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(mcf->sqlite_path.data, "%V%V%Z", &mcf->data_dir, &file);
-
-    mcf->store = &ngx_cerebro_store_sqlite;
-
-    if (mcf->airtable_api_key.len && mcf->airtable_base_id.len) {
-        mcf->store = &ngx_cerebro_store_airtable;
-    }
-
-    return ngx_cerebro_store_health_init_conf(cf, mcf);
+    return ngx_conf_full_name(cf->cycle, &mcf->data_dir, 0);
 }
 
 
@@ -836,33 +768,37 @@ ngx_cerebro_give_to_workers(ngx_cycle_t *cycle, u_char *path)
 static ngx_int_t
 ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 {
-    u_char                 path[NGX_MAX_PATH];
-    cerebro_sqlite_t      *db;
-    cerebro_store_error_t  e;
+    u_char                     path[NGX_MAX_PATH];
+    cerebro_sqlite_t          *db;
+    cerebro_store_error_t      e;
+    ngx_cerebro_store_conf_t  *scf;
 
-    db = cerebro_sqlite_open((char *) mcf->sqlite_path.data, mcf->model,
+    scf = ngx_http_cycle_get_module_main_conf(cycle,
+                                              ngx_cerebro_store_module);
+
+    db = cerebro_sqlite_open((char *) scf->sqlite_path.data, mcf->model,
                              (char *) mcf->restaurant_json.data,
                              mcf->restaurant_json.len, &e);
     if (db == NULL) {
         ngx_cerebro_log(NGX_LOG_EMERG, cycle->log, 0,
                         "cannot open the embedded store \"%V\" "
-                        "(CEREBRO_DATA_DIR): %s", &mcf->sqlite_path,
+                        "(CEREBRO_DATA_DIR): %s", &scf->sqlite_path,
                         e.message);
         return NGX_ERROR;
     }
 
     cerebro_sqlite_close(db);
 
-    if (ngx_cerebro_give_to_workers(cycle, mcf->sqlite_path.data) != NGX_OK) {
+    if (ngx_cerebro_give_to_workers(cycle, scf->sqlite_path.data) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_snprintf(path, sizeof(path), "%V-wal%Z", &mcf->sqlite_path);
+    ngx_snprintf(path, sizeof(path), "%V-wal%Z", &scf->sqlite_path);
     if (ngx_cerebro_give_to_workers(cycle, path) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_snprintf(path, sizeof(path), "%V-shm%Z", &mcf->sqlite_path);
+    ngx_snprintf(path, sizeof(path), "%V-shm%Z", &scf->sqlite_path);
 
     return ngx_cerebro_give_to_workers(cycle, path);
 }
@@ -871,10 +807,11 @@ ngx_cerebro_prepare_sqlite(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
 static ngx_int_t
 ngx_cerebro_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_store_conf_t  *scf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL || mcf->store == NULL) {
+    /* no http{} block, or no configuration of ours in it */
+    scf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_store_module);
+    if (scf == NULL || scf->backend == NULL) {
         return NGX_OK;
     }
 
@@ -928,10 +865,11 @@ ngx_cerebro_follow_master(ngx_cycle_t *cycle)
 static void
 ngx_cerebro_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_store_conf_t  *scf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
-    if (mcf == NULL || mcf->store == NULL) {
+    /* no http{} block, or no configuration of ours in it */
+    scf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_store_module);
+    if (scf == NULL || scf->backend == NULL) {
         return;
     }
 

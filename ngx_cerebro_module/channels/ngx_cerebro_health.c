@@ -68,7 +68,7 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
 
     reason = NULL;
     cache = ngx_cerebro_kv_state(ncf, &reason);
-    store = ngx_cerebro_store_health(mcf, store_reason,
+    store = ngx_cerebro_store_health(r, store_reason,
                                      sizeof(store_reason));
 
     status = NGX_HTTP_OK;
@@ -99,7 +99,7 @@ ngx_cerebro_health_handler(ngx_http_request_t *r)
 
     if (checks == NULL
         || cJSON_AddStringToObject(checks, "store",
-                                   ngx_cerebro_store_backend_name(mcf))
+                                   ngx_cerebro_store_backend_name(r))
            == NULL
         || (store != NGX_CEREBRO_HEALTH_OK
             && (cJSON_AddStringToObject(checks, "store_status",

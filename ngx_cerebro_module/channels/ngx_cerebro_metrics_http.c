@@ -76,9 +76,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
     cerebro_sqlite_t         *db;
     cerebro_store_error_t     e;
     ngx_cerebro_net_conf_t   *ncf;
-    ngx_cerebro_main_conf_t  *mcf;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
     ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
 
     ngx_cerebro_metric_set(NGX_CEREBRO_M_REDIS_UP, NULL, NULL,
@@ -86,7 +84,7 @@ ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
                                       "redis") == 0);
 
     ngx_cerebro_metric_set(NGX_CEREBRO_M_STORE_UP, NULL, NULL,
-                           ngx_cerebro_store_health(mcf, reason,
+                           ngx_cerebro_store_health(r, reason,
                                                     sizeof(reason))
                            != NGX_CEREBRO_HEALTH_DOWN);
 

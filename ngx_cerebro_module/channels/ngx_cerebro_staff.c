@@ -638,7 +638,7 @@ ngx_cerebro_staff_answer(ngx_cerebro_store_op_t *op)
     json = cJSON_CreateObject();
     if (json == NULL
         || cJSON_AddStringToObject(json, "backend",
-                                   ngx_cerebro_store_backend_name(mcf))
+                                   ngx_cerebro_store_backend_name(r))
            == NULL)
     {
         cJSON_Delete(json);
@@ -943,7 +943,6 @@ ngx_cerebro_calls_handler(ngx_http_request_t *r)
     cerebro_sqlite_t         *db;
     cerebro_call_log_t       *calls, *c;
     cerebro_store_error_t     e;
-    ngx_cerebro_main_conf_t  *mcf;
 
     rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
     if (rc != NGX_DECLINED) {
@@ -955,9 +954,7 @@ ngx_cerebro_calls_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-
-    if (ngx_strcmp(ngx_cerebro_store_backend_name(mcf), "embedded") != 0) {
+    if (ngx_strcmp(ngx_cerebro_store_backend_name(r), "embedded") != 0) {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_NOT_IMPLEMENTED,
                    "with Airtable the call log is the base's call table");
     }

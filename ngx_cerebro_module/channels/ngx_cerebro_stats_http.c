@@ -81,7 +81,7 @@ ngx_cerebro_call_stats_handler(ngx_http_request_t *r)
     db = ngx_cerebro_store_db(r);
 
     /* Airtable's call log is its table; the figures are the SQLite one's */
-    if (ngx_strcmp(ngx_cerebro_store_backend_name(mcf), "embedded") != 0
+    if (ngx_strcmp(ngx_cerebro_store_backend_name(r), "embedded") != 0
         || db == NULL)
     {
         return ngx_cerebro_http_send_error(r, NGX_HTTP_NOT_IMPLEMENTED,

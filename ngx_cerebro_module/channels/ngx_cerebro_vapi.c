@@ -1163,7 +1163,7 @@ ngx_cerebro_vapi_status(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     ngx_cerebro_metric_add(NGX_CEREBRO_M_CALLS_STARTED, NULL, NULL,
                            status && ngx_strcmp(status, "in-progress") == 0);
 
-    if (rc != NGX_OK || status == NULL || !mcf->cache
+    if (rc != NGX_OK || status == NULL || !ngx_cerebro_store_cached(r)
         || (ngx_strcmp(status, "ringing") != 0
             && ngx_strcmp(status, "in-progress") != 0))
     {

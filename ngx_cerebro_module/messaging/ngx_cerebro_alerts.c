@@ -181,10 +181,10 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     now = ngx_time();
     after = (time_t) (mcf->alert_after / 1000);
 
-    bad = ngx_cerebro_store_health(mcf, reason, sizeof(reason))
+    bad = ngx_cerebro_store_health(r, reason, sizeof(reason))
           != NGX_CEREBRO_HEALTH_OK;
     (void) ngx_snprintf(what, sizeof(what) - 1, "the store (%s) is not "
-                        "serving: %s%Z", ngx_cerebro_store_backend_name(mcf),
+                        "serving: %s%Z", ngx_cerebro_store_backend_name(r),
                         reason);
     ngx_cerebro_alert_look(r, NGX_CEREBRO_ALERT_STORE, bad, after,
                            (char *) what);

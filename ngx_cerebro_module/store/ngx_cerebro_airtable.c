@@ -68,9 +68,9 @@ typedef struct {
 
 
 static ngx_int_t ngx_cerebro_at_init_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 static void ngx_cerebro_at_exit_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 static ngx_int_t ngx_cerebro_at_start(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_at_cleanup(void *data);
 static void ngx_cerebro_at_done(ngx_cerebro_at_http_t *x);
@@ -169,7 +169,7 @@ static ngx_uint_t  ngx_cerebro_at_no_call_log;
 
 
 static ngx_int_t
-ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_store_conf_t *scf)
 {
     ngx_cerebro_net_conf_t  *ncf;
 
@@ -193,7 +193,7 @@ ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
  * upstream keepalive pool does) and every operation lives in a request.
  */
 static void
-ngx_cerebro_at_exit_process(ngx_cycle_t *cycle, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_at_exit_process(ngx_cycle_t *cycle, ngx_cerebro_store_conf_t *scf)
 {
 }
 
@@ -225,12 +225,12 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
         return NGX_ERROR;
     }
 
-    acf = at->http.mcf->airtable;
+    acf = at->http.scf->airtable;
     at->http.pause = acf ? acf->pause : 0;
     at->http.per_second = acf ? acf->rate : 0;
 
     at->op = op;
-    at->names = ngx_cerebro_at_names(at->http.mcf);
+    at->names = ngx_cerebro_at_names(at->http.scf);
     at->model = ngx_cerebro_store_model(op->request);
     at->lock.retry.log = at->http.log;
 

@@ -85,18 +85,18 @@ typedef struct {
 } ngx_cerebro_at_names_t;
 
 
-/* mcf->airtable */
-typedef struct {
+/* the store's conf's airtable: its cerebro_airtable_* directives */
+struct ngx_cerebro_at_conf_s {
     ngx_cerebro_at_names_t   names;
     ngx_msec_t               pause;            /* after a 429; 0: default */
     ngx_uint_t               rate;             /* requests a second per
                                                   base; 0: default (5) */
-} ngx_cerebro_at_conf_t;
+};
 
 
 /* The configured names, or the original's when nothing was configured. */
 const ngx_cerebro_at_names_t *ngx_cerebro_at_names(
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 
 /*
  * cerebro_airtable_table reservations|tables|guests|faq|calls <Name>|off;

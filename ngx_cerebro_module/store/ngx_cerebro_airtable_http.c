@@ -48,6 +48,7 @@ ngx_cerebro_at_http_init(ngx_cerebro_at_http_t *x, ngx_http_request_t *r,
 
     x->r = r;
     x->mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    x->scf = ngx_http_get_module_main_conf(r, ngx_cerebro_store_module);
     ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
     x->limiter = ncf->limiter;
     x->log = r->connection->log;
@@ -56,8 +57,8 @@ ngx_cerebro_at_http_init(ngx_cerebro_at_http_t *x, ngx_http_request_t *r,
     x->data = data;
 
     if (deadline == 0) {
-        deadline = x->mcf->store_deadline ? x->mcf->store_deadline
-                                          : NGX_CEREBRO_AT_DEFAULT_DEADLINE;
+        deadline = x->scf->deadline ? x->scf->deadline
+                                    : NGX_CEREBRO_AT_DEFAULT_DEADLINE;
     }
 
     x->deadline = ngx_current_msec + deadline;
@@ -153,7 +154,7 @@ ngx_cerebro_at_http_vfinish(ngx_cerebro_at_http_t *x,
     ngx_cerebro_log_detail(x->mcf, x->log, "airtable: %s: %s",
                            cerebro_store_err_name(e->kind), e->message);
 
-    ngx_cerebro_store_health_outcome(x->mcf, e);
+    ngx_cerebro_store_health_outcome(x->scf, e);
 
     r = x->r;
     holds = x->holds;

@@ -24,7 +24,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "ngx_cerebro.h"
+#include "ngx_cerebro_store.h"
 #include "ngx_cerebro_upstream.h"
 #include "ngx_cerebro_limiter.h"
 #include "cerebro_records.h"
@@ -52,6 +52,7 @@ struct ngx_cerebro_at_http_s {
     /* the owner's, set by ngx_cerebro_at_http_init() */
     ngx_http_request_t            *r;
     ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_store_conf_t      *scf;
     ngx_cerebro_limiter_t         *limiter;        /* the net layer's */
     ngx_log_t                     *log;
     ngx_msec_t                     deadline;       /* ngx_current_msec */

@@ -559,23 +559,23 @@ static const ngx_cerebro_at_names_t  ngx_cerebro_at_default_names = {
 
 
 const ngx_cerebro_at_names_t *
-ngx_cerebro_at_names(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_at_names(ngx_cerebro_store_conf_t *scf)
 {
     ngx_cerebro_at_conf_t  *acf;
 
-    acf = mcf->airtable;
+    acf = scf->airtable;
 
     return acf ? &acf->names : &ngx_cerebro_at_default_names;
 }
 
 
 static ngx_cerebro_at_conf_t *
-ngx_cerebro_at_get_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_at_get_conf(ngx_conf_t *cf, ngx_cerebro_store_conf_t *scf)
 {
     ngx_cerebro_at_conf_t  *acf;
 
-    if (mcf->airtable) {
-        return mcf->airtable;
+    if (scf->airtable) {
+        return scf->airtable;
     }
 
     acf = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_at_conf_t));
@@ -584,7 +584,7 @@ ngx_cerebro_at_get_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     }
 
     acf->names = ngx_cerebro_at_default_names;
-    mcf->airtable = acf;
+    scf->airtable = acf;
 
     return acf;
 }
@@ -648,7 +648,7 @@ ngx_cerebro_at_valid_name(ngx_conf_t *cf, ngx_str_t *name)
 char *
 ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t *mcf = conf;
+    ngx_cerebro_store_conf_t *scf = conf;
 
     ngx_int_t               t;
     ngx_str_t              *value;
@@ -661,7 +661,7 @@ ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    acf = ngx_cerebro_at_get_conf(cf, scf);
     if (acf == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -692,7 +692,7 @@ ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t *mcf = conf;
+    ngx_cerebro_store_conf_t *scf = conf;
 
     ngx_int_t               t;
     ngx_uint_t              i;
@@ -710,7 +710,7 @@ ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    acf = ngx_cerebro_at_get_conf(cf, scf);
     if (acf == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -735,7 +735,7 @@ ngx_cerebro_at_set_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t *mcf = conf;
+    ngx_cerebro_store_conf_t *scf = conf;
 
     ngx_msec_t              ms;
     ngx_str_t              *value;
@@ -752,7 +752,7 @@ ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    acf = ngx_cerebro_at_get_conf(cf, scf);
     if (acf == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -767,7 +767,7 @@ ngx_cerebro_at_set_pause(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_cerebro_at_set_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t *mcf = conf;
+    ngx_cerebro_store_conf_t *scf = conf;
 
     ngx_int_t               n;
     ngx_str_t              *value, v;
@@ -790,7 +790,7 @@ ngx_cerebro_at_set_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    acf = ngx_cerebro_at_get_conf(cf, mcf);
+    acf = ngx_cerebro_at_get_conf(cf, scf);
     if (acf == NULL) {
         return NGX_CONF_ERROR;
     }

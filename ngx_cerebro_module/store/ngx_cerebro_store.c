@@ -88,13 +88,15 @@ ngx_cerebro_store_start(ngx_cerebro_store_op_t *op)
 static ngx_int_t
 ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_main_conf_t   *mcf;
+    ngx_cerebro_store_conf_t  *scf;
 
     mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    scf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_store_module);
 
     if (op->cache_only
         && (op->kind != NGX_CEREBRO_STORE_RANGE
-            || !mcf->cache
+            || !scf->cache
             || !ngx_cerebro_kv_remote(ngx_http_get_module_main_conf(
                                           op->request,
                                           ngx_cerebro_net_module))))
@@ -131,7 +133,7 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
     op->nengine = 0;
 
     if (op->deadline == 0) {
-        op->deadline = mcf->store_deadline;
+        op->deadline = scf->deadline;
     }
 
     if (ngx_cerebro_store_needs_tables(op, mcf)) {
@@ -145,7 +147,7 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
 static ngx_int_t
 ngx_cerebro_store_go(ngx_cerebro_store_op_t *op, ngx_cerebro_main_conf_t *mcf)
 {
-    if (mcf->cache) {
+    if (ngx_cerebro_store_cached(op->request)) {
         switch (op->kind) {
 
         case NGX_CEREBRO_STORE_TABLES:
@@ -190,10 +192,10 @@ ngx_cerebro_store_arm(ngx_cerebro_store_op_t *op)
 ngx_int_t
 ngx_cerebro_store_run(ngx_cerebro_store_op_t *op)
 {
-    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_store_conf_t     *scf;
     ngx_cerebro_store_backend_t  *backend;
 
-    mcf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_module);
+    scf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_store_module);
 
     /*
      * replay keys live in the SQLite file on both backends (with
@@ -207,7 +209,7 @@ ngx_cerebro_store_run(ngx_cerebro_store_op_t *op)
         break;
 
     default:
-        backend = mcf->store;
+        backend = scf->backend;
     }
 
     return backend->start(op);
@@ -262,9 +264,11 @@ ngx_cerebro_store_needs_tables(ngx_cerebro_store_op_t *op,
     ngx_cerebro_main_conf_t *mcf)
 {
     ngx_cerebro_store_base_t     *base;
+    ngx_cerebro_store_conf_t     *scf;
     ngx_cerebro_store_backend_t  *backend;
 
-    backend = mcf->store;
+    scf = ngx_http_get_module_main_conf(op->request, ngx_cerebro_store_module);
+    backend = scf->backend;
     base = &ngx_cerebro_store_base;
 
     if (backend == NULL || !backend->own_tables || op->cache_only) {
@@ -469,34 +473,32 @@ ngx_cerebro_store_set_tables(ngx_cerebro_main_conf_t *mcf,
 
 
 const char *
-ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_store_backend_name(ngx_http_request_t *r)
 {
-    ngx_cerebro_store_backend_t  *backend;
+    ngx_cerebro_store_conf_t  *scf;
 
-    backend = mcf->store;
+    scf = ngx_http_get_module_main_conf(r, ngx_cerebro_store_module);
 
-    return backend ? backend->name : "none";
+    return scf->backend ? scf->backend->name : "none";
 }
 
 
 static void
 ngx_cerebro_store_wakeup(ngx_event_t *ev)
 {
-    ngx_uint_t                held;
-    ngx_connection_t         *c;
-    ngx_http_request_t       *r;
-    ngx_cerebro_store_op_t   *op;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_uint_t               held;
+    ngx_connection_t        *c;
+    ngx_http_request_t      *r;
+    ngx_cerebro_store_op_t  *op;
 
     op = ev->data;
     r = op->request;
     c = r->connection;
     held = op->held;
     op->held = 0;
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     ngx_cerebro_metric_inc(NGX_CEREBRO_M_STORE_OPS,
-                           ngx_cerebro_store_backend_name(mcf),
+                           ngx_cerebro_store_backend_name(r),
                            cerebro_store_err_name(op->error.kind));
 
     op->done(op);

@@ -36,7 +36,8 @@ typedef enum {
 } ngx_cerebro_store_kind_e;
 
 
-typedef struct ngx_cerebro_store_op_s  ngx_cerebro_store_op_t;
+typedef struct ngx_cerebro_store_op_s    ngx_cerebro_store_op_t;
+typedef struct ngx_cerebro_store_conf_s  ngx_cerebro_store_conf_t;
 
 typedef void (*ngx_cerebro_store_done_pt)(ngx_cerebro_store_op_t *op);
 
@@ -124,9 +125,9 @@ struct ngx_cerebro_store_op_s {
 typedef struct {
     const char   *name;
     ngx_int_t   (*init_process)(ngx_cycle_t *cycle,
-                                ngx_cerebro_main_conf_t *mcf);
+                                ngx_cerebro_store_conf_t *scf);
     void        (*exit_process)(ngx_cycle_t *cycle,
-                                ngx_cerebro_main_conf_t *mcf);
+                                ngx_cerebro_store_conf_t *scf);
     ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
     /* its TABLES are the truth: the restaurant file's tables give way */
     ngx_uint_t    own_tables;
@@ -137,12 +138,37 @@ extern ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite;
 extern ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable;
 
 
-/* the store's main configuration: store/ngx_cerebro_store_db.c */
-typedef struct {
-    cerebro_sqlite_t             *db;       /* this worker's, or NULL */
-} ngx_cerebro_store_conf_t;
+typedef struct ngx_cerebro_health_s   ngx_cerebro_health_t;
+typedef struct ngx_cerebro_at_conf_s  ngx_cerebro_at_conf_t;
+
+
+/*
+ * The store's main configuration (store/ngx_cerebro_store_db.c): its own
+ * nginx module's, reached with
+ * ngx_http_get_module_main_conf(r, ngx_cerebro_store_module).
+ */
+struct ngx_cerebro_store_conf_s {
+    ngx_msec_t                    deadline;  /* cerebro_store_timeout */
+    ngx_flag_t                    cache;     /* cerebro_cache */
+    ngx_cerebro_at_conf_t        *airtable;  /* cerebro_airtable_*; NULL:
+                                                the original's names */
+
+    /* made when the configuration loads */
+    ngx_cerebro_store_backend_t  *backend;
+    ngx_str_t                     sqlite_path;
+    ngx_cerebro_health_t         *health;    /* ngx_cerebro_store_health.c */
+
+    cerebro_sqlite_t             *db;        /* this worker's, or NULL */
+};
 
 extern ngx_module_t  ngx_cerebro_store_module;
+
+/*
+ * The layer's part of init_main_conf, run by ngx_cerebro_module's after
+ * the net layer's: the defaults, the SQLite file's path, the backend,
+ * the health zone, and the read cache told of Redis's changes.
+ */
+ngx_int_t ngx_cerebro_store_init_conf(ngx_conf_t *cf);
 
 /*
  * This worker's SQLite handle, whatever the backend (with Airtable it
@@ -183,8 +209,11 @@ const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 /* The read cache hears of changes Redis tells of (after the kv layer). */
 ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_net_conf_t *ncf);
 
+/* "cerebro_cache on|off": the store's read cache. */
+ngx_uint_t ngx_cerebro_store_cached(ngx_http_request_t *r);
+
 /* "embedded" or "airtable", for /health and the logs. */
-const char *ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf);
+const char *ngx_cerebro_store_backend_name(ngx_http_request_t *r);
 
 
 #endif /* _NGX_CEREBRO_STORE_H_INCLUDED_ */

@@ -130,6 +130,7 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
     ngx_int_t                     rc;
     ngx_pool_cleanup_t           *cln;
     ngx_cerebro_cache_t          *cc;
+    ngx_cerebro_store_conf_t     *scf;
     ngx_cerebro_store_backend_t  *backend;
 
     rc = ngx_cerebro_cache_local_hit(op, mcf);
@@ -178,7 +179,9 @@ ngx_cerebro_cache_start(ngx_cerebro_store_op_t *op,
         *ngx_sprintf(cc->fill, "%Vfill:%s", &cc->prefix,
                      cc->key + cc->prefix.len) = '\0';
 
-        backend = mcf->store;
+        scf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_store_module);
+        backend = scf->backend;
         cc->ttl = op->kind != NGX_CEREBRO_STORE_TABLES
                   ? NGX_CEREBRO_CACHE_DAY_TTL
                   : backend && backend->own_tables

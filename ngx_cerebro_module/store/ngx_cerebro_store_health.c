@@ -17,10 +17,10 @@ typedef struct {
 } ngx_cerebro_health_sh_t;
 
 
-typedef struct {
+struct ngx_cerebro_health_s {
     ngx_cerebro_health_sh_t  *sh;
     ngx_slab_pool_t          *shpool;
-} ngx_cerebro_health_t;
+};
 
 
 static ngx_int_t ngx_cerebro_store_health_init_zone(ngx_shm_zone_t *shm_zone,
@@ -32,7 +32,7 @@ static ngx_str_t  ngx_cerebro_health_zone_name = ngx_string("cerebro_health");
 
 ngx_int_t
 ngx_cerebro_store_health_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf)
+    ngx_cerebro_store_conf_t *scf)
 {
     ngx_cerebro_health_t  *health;
 
@@ -50,7 +50,7 @@ ngx_cerebro_store_health_init_conf(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    mcf->health = health;
+    scf->health = health;
 
     return NGX_OK;
 }
@@ -84,37 +84,37 @@ ngx_cerebro_store_health_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 void
-ngx_cerebro_store_health_outcome(ngx_cerebro_main_conf_t *mcf,
+ngx_cerebro_store_health_outcome(ngx_cerebro_store_conf_t *scf,
     const cerebro_store_error_t *e)
 {
     switch (e->kind) {
 
     case CEREBRO_STORE_UNAVAILABLE:
-        ngx_cerebro_store_health_note(mcf, e->broken
+        ngx_cerebro_store_health_note(scf, e->broken
                                            ? NGX_CEREBRO_HEALTH_DOWN
                                            : NGX_CEREBRO_HEALTH_DEGRADED,
                                       e->message);
         return;
 
     case CEREBRO_STORE_RATE_LIMITED:
-        ngx_cerebro_store_health_note(mcf, NGX_CEREBRO_HEALTH_DEGRADED,
+        ngx_cerebro_store_health_note(scf, NGX_CEREBRO_HEALTH_DEGRADED,
                                       e->message);
         return;
 
     default:
-        ngx_cerebro_store_health_note(mcf, NGX_CEREBRO_HEALTH_OK, NULL);
+        ngx_cerebro_store_health_note(scf, NGX_CEREBRO_HEALTH_OK, NULL);
     }
 }
 
 
 void
-ngx_cerebro_store_health_note(ngx_cerebro_main_conf_t *mcf,
+ngx_cerebro_store_health_note(ngx_cerebro_store_conf_t *scf,
     ngx_cerebro_health_e state, const char *reason)
 {
     ngx_cerebro_health_t     *health;
     ngx_cerebro_health_sh_t  *sh;
 
-    health = mcf->health;
+    health = scf->health;
 
     if (health == NULL || health->sh == NULL) {
         return;
@@ -152,15 +152,16 @@ ngx_cerebro_store_health_note(ngx_cerebro_main_conf_t *mcf,
 
 
 ngx_cerebro_health_e
-ngx_cerebro_store_health(ngx_cerebro_main_conf_t *mcf, u_char *reason,
-    size_t len)
+ngx_cerebro_store_health(ngx_http_request_t *r, u_char *reason, size_t len)
 {
-    ngx_cerebro_health_e      state;
-    ngx_cerebro_health_t     *health;
-    ngx_cerebro_health_sh_t  *sh;
+    ngx_cerebro_health_e       state;
+    ngx_cerebro_health_t      *health;
+    ngx_cerebro_health_sh_t   *sh;
+    ngx_cerebro_store_conf_t  *scf;
 
     reason[0] = '\0';
-    health = mcf->health;
+    scf = ngx_http_get_module_main_conf(r, ngx_cerebro_store_module);
+    health = scf->health;
 
     if (health == NULL || health->sh == NULL) {
         return NGX_CEREBRO_HEALTH_OK;

@@ -17,7 +17,7 @@
 #define _NGX_CEREBRO_STORE_HEALTH_H_INCLUDED_
 
 
-#include "ngx_cerebro.h"
+#include "ngx_cerebro_store.h"
 #include "cerebro_records.h"
 
 
@@ -32,23 +32,23 @@ typedef enum {
 } ngx_cerebro_health_e;
 
 
-/* The zone "cerebro_health"; from the module's init_main_conf. */
+/* The zone "cerebro_health"; from the store layer's init. */
 ngx_int_t ngx_cerebro_store_health_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 
 /*
  * What one backend operation's outcome says: broken is down, unavailable
  * and rate limited are degraded, anything else (found or not, refused by
  * the rules) is a store that serves.
  */
-void ngx_cerebro_store_health_outcome(ngx_cerebro_main_conf_t *mcf,
+void ngx_cerebro_store_health_outcome(ngx_cerebro_store_conf_t *scf,
     const cerebro_store_error_t *e);
 
-void ngx_cerebro_store_health_note(ngx_cerebro_main_conf_t *mcf,
+void ngx_cerebro_store_health_note(ngx_cerebro_store_conf_t *scf,
     ngx_cerebro_health_e state, const char *reason);
 
 /* The state now; reason (NUL-terminated, size len) filled unless ok. */
-ngx_cerebro_health_e ngx_cerebro_store_health(ngx_cerebro_main_conf_t *mcf,
+ngx_cerebro_health_e ngx_cerebro_store_health(ngx_http_request_t *r,
     u_char *reason, size_t len);
 
 /* "ok", "degraded", "down" */

@@ -17,9 +17,9 @@
 
 
 static ngx_int_t ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 static void ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_store_conf_t *scf);
 static ngx_int_t ngx_cerebro_sqlite_start(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_sqlite_alloc(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_sqlite_bookings(ngx_cerebro_store_op_t *op,
@@ -67,7 +67,7 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
 
 static ngx_int_t
 ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf)
+    ngx_cerebro_store_conf_t *scf)
 {
     cerebro_store_error_t  e;
 
@@ -78,9 +78,9 @@ ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
          */
         ngx_cerebro_log(NGX_LOG_ERR, cycle->log, 0,
                         "embedded store \"%V\" unavailable (%s): %s",
-                        &mcf->sqlite_path, cerebro_store_err_name(e.kind),
+                        &scf->sqlite_path, cerebro_store_err_name(e.kind),
                         e.message);
-        ngx_cerebro_store_health_note(mcf, NGX_CEREBRO_HEALTH_DOWN,
+        ngx_cerebro_store_health_note(scf, NGX_CEREBRO_HEALTH_DOWN,
                                       e.message);
     }
 
@@ -90,7 +90,7 @@ ngx_cerebro_sqlite_init_process(ngx_cycle_t *cycle,
 
 static void
 ngx_cerebro_sqlite_exit_process(ngx_cycle_t *cycle,
-    ngx_cerebro_main_conf_t *mcf)
+    ngx_cerebro_store_conf_t *scf)
 {
     ngx_cerebro_store_db_close(cycle);
 }
@@ -132,7 +132,7 @@ ngx_cerebro_sqlite_wait(ngx_cerebro_store_op_t *op)
     ngx_msec_t                  pause;
     ngx_msec_int_t              left;
     ngx_pool_cleanup_t         *cln;
-    ngx_cerebro_main_conf_t    *mcf;
+    ngx_cerebro_store_conf_t   *scf;
     ngx_cerebro_sqlite_wait_t  *w;
 
     w = op->backend;
@@ -147,12 +147,12 @@ ngx_cerebro_sqlite_wait(ngx_cerebro_store_op_t *op)
         cln->handler = ngx_cerebro_sqlite_cleanup;
         cln->data = w;
 
-        mcf = ngx_http_get_module_main_conf(op->request,
-                                            ngx_cerebro_module);
+        scf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_store_module);
 
         w->op = op;
         w->until = ngx_current_msec + (op->deadline ? op->deadline
-                                                    : mcf->store_deadline);
+                                                    : scf->deadline);
         w->pause = NGX_CEREBRO_SQLITE_PAUSE_MIN;
         w->retry.handler = ngx_cerebro_sqlite_again;
         w->retry.data = w;
@@ -329,15 +329,15 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
 static void
 ngx_cerebro_sqlite_finish(ngx_cerebro_store_op_t *op)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_store_conf_t  *scf;
 
     /* replay keys: the file beside the store, on both backends */
     if (op->kind != NGX_CEREBRO_STORE_REPLAY_FIND
         && op->kind != NGX_CEREBRO_STORE_REPLAY_KEEP)
     {
-        mcf = ngx_http_get_module_main_conf(op->request,
-                                            ngx_cerebro_module);
-        ngx_cerebro_store_health_outcome(mcf, &op->error);
+        scf = ngx_http_get_module_main_conf(op->request,
+                                            ngx_cerebro_store_module);
+        ngx_cerebro_store_health_outcome(scf, &op->error);
     }
 
     ngx_cerebro_store_finish(op);
