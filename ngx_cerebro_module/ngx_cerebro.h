@@ -61,7 +61,7 @@ typedef struct {
     ngx_str_t                  restaurant_file;
     ngx_str_t                  restaurant_json;
     cerebro_restaurant_t      *model;
-    void                      *metrics;          /* ngx_cerebro_metrics.c */
+    ngx_cerebro_metrics_t     *metrics;          /* its zone */
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
@@ -95,10 +95,6 @@ typedef struct {
     ngx_str_t                  openai_model;
     ngx_str_t                  agents_dir;
     ngx_str_t                  agent_prompts[4];
-
-    /* messaging/ngx_cerebro_alerts.c */
-    ngx_msec_t                 alert_after;
-    void                       *alerts;           /* its zone */
 } ngx_cerebro_main_conf_t;
 
 

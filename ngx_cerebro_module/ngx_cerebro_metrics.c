@@ -42,12 +42,12 @@ typedef struct {
 } ngx_cerebro_metrics_sh_t;
 
 
-typedef struct {
+struct ngx_cerebro_metrics_s {
     ngx_cerebro_metrics_sh_t   *sh;
     ngx_uint_t                  offset[NGX_CEREBRO_M_COUNT];
     ngx_uint_t                  nvalues;
     size_t                      max_len;       /* of a rendering */
-} ngx_cerebro_metrics_t;
+};
 
 
 static ngx_int_t ngx_cerebro_metrics_init_zone(ngx_shm_zone_t *shm_zone,

@@ -17,6 +17,9 @@
 
 
 /* the table in ngx_cerebro_metrics.c is in this order */
+typedef struct ngx_cerebro_metrics_s  ngx_cerebro_metrics_t;
+
+
 typedef enum {
     NGX_CEREBRO_M_CALLS_STARTED = 0,
     NGX_CEREBRO_M_CALLS_ENDED,             /* reason */

@@ -138,13 +138,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     ngx_cerebro_setting_command("cerebro_alert_webhook", alert_webhook,
                                 ngx_cerebro_setting_alert_webhook),
 
-    { ngx_string("cerebro_alert_after"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, alert_after),
-      NULL },
-
     { ngx_string("cerebro_guest_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -397,7 +390,6 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
-    mcf->alert_after = NGX_CONF_UNSET_MSEC;
     mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
@@ -473,7 +465,6 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_cerebro_init_data_dir(cf, mcf) != NGX_OK
         || ngx_cerebro_store_init_conf(cf) != NGX_OK
         || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
-        || ngx_cerebro_alerts_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;

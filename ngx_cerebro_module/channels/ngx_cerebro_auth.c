@@ -800,7 +800,7 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
             &mcf->redis_password, &ncf->upstream_auth[0],
             &ncf->upstream_auth[1], &ncf->upstream_auth[2],
             &amcf->token, &amcf->env_password, &amcf->jobs_token,
-            ngx_cerebro_alerts_secret(mcf), NULL
+            ngx_cerebro_alerts_secret(cycle), NULL
         };
 
         for (i = 0; values[i]; i++) {

@@ -41,10 +41,10 @@ typedef struct {
 } ngx_cerebro_alerts_sh_t;
 
 
-typedef struct {
+struct ngx_cerebro_alerts_s {
     ngx_cerebro_alerts_sh_t   *sh;
     ngx_str_t                  path;          /* of the webhook: a secret */
-} ngx_cerebro_alerts_t;
+};
 
 
 typedef struct {
@@ -76,12 +76,16 @@ static ngx_str_t  ngx_cerebro_alerts_zone_name =
 
 
 ngx_int_t
-ngx_cerebro_alerts_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_alerts_init_conf(ngx_conf_t *cf,
+    ngx_cerebro_messaging_conf_t *mscf)
 {
-    u_char                *p, *last;
-    ngx_cerebro_alerts_t  *al;
+    u_char                   *p, *last;
+    ngx_cerebro_alerts_t     *al;
+    ngx_cerebro_main_conf_t  *mcf;
 
-    ngx_conf_init_msec_value(mcf->alert_after, 60000);
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
+
+    ngx_conf_init_msec_value(mscf->alert_after, 60000);
 
     al = ngx_pcalloc(cf->pool, sizeof(ngx_cerebro_alerts_t));
     if (al == NULL) {
@@ -114,19 +118,22 @@ ngx_cerebro_alerts_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    mcf->alerts = al;
+    mscf->alerts = al;
 
     return NGX_OK;
 }
 
 
 ngx_str_t *
-ngx_cerebro_alerts_secret(ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_alerts_secret(ngx_cycle_t *cycle)
 {
-    static ngx_str_t       none = ngx_null_string;
-    ngx_cerebro_alerts_t  *al;
+    static ngx_str_t               none = ngx_null_string;
+    ngx_cerebro_alerts_t          *al;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
-    al = mcf->alerts;
+    mscf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_cerebro_messaging_module);
+    al = mscf ? mscf->alerts : NULL;
 
     return al ? &al->path : &none;
 }
@@ -163,11 +170,13 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
     cerebro_store_error_t     e;
     ngx_cerebro_alerts_t     *al;
     ngx_cerebro_alerts_sh_t  *sh;
-    ngx_cerebro_net_conf_t   *ncf;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_net_conf_t        *ncf;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-    al = mcf->alerts;
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+    al = mscf->alerts;
 
     db = ngx_cerebro_store_db(r);
 
@@ -179,7 +188,7 @@ ngx_cerebro_alerts_check(ngx_http_request_t *r)
 
     sh = al->sh;
     now = ngx_time();
-    after = (time_t) (mcf->alert_after / 1000);
+    after = (time_t) (mscf->alert_after / 1000);
 
     bad = ngx_cerebro_store_health(r, reason, sizeof(reason))
           != NGX_CEREBRO_HEALTH_OK;
@@ -239,13 +248,13 @@ static void
 ngx_cerebro_alert_look(ngx_http_request_t *r, ngx_cerebro_alert_e a,
     ngx_uint_t bad, time_t after, const char *what)
 {
-    time_t                      now;
-    ngx_cerebro_alerts_t       *al;
-    ngx_cerebro_main_conf_t    *mcf;
-    ngx_cerebro_alert_state_t  *st;
+    time_t                         now;
+    ngx_cerebro_alerts_t          *al;
+    ngx_cerebro_alert_state_t     *st;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-    al = mcf->alerts;
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+    al = mscf->alerts;
     st = &al->sh->alert[a];
     now = ngx_time();
 
@@ -361,12 +370,14 @@ ngx_int_t
 ngx_cerebro_alert_attempt(ngx_http_request_t *r, cerebro_outbox_msg_t *m,
     ngx_cerebro_outbox_done_pt done, void *data)
 {
-    ngx_cerebro_alerts_t      *al;
-    ngx_cerebro_main_conf_t   *mcf;
-    ngx_cerebro_alert_post_t  *p;
+    ngx_cerebro_alerts_t          *al;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_alert_post_t      *p;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-    al = mcf->alerts;
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+    al = mscf->alerts;
 
     if (al == NULL || mcf->alert_webhook.len == 0
         || ngx_cerebro_store_db(r) == NULL)

@@ -27,9 +27,9 @@
 #define NGX_CEREBRO_ALERT_OUTBOX_AGE  900      /* s: pending, or failed */
 
 
-/* The zone "cerebro_alerts"; from the module's init_main_conf. */
+/* The zone "cerebro_alerts"; from messaging's init_main_conf. */
 ngx_int_t ngx_cerebro_alerts_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_messaging_conf_t *mscf);
 
 /*
  * Looks at the host and queues what started or ended since the last
@@ -38,7 +38,7 @@ ngx_int_t ngx_cerebro_alerts_init_conf(ngx_conf_t *cf,
 void ngx_cerebro_alerts_check(ngx_http_request_t *r);
 
 /* The webhook's path, its credential, for the log's redaction. */
-ngx_str_t *ngx_cerebro_alerts_secret(ngx_cerebro_main_conf_t *mcf);
+ngx_str_t *ngx_cerebro_alerts_secret(ngx_cycle_t *cycle);
 
 /*
  * One attempt to post the alert row m to the webhook, as the outbox

@@ -5,6 +5,7 @@
  */
 
 #include "ngx_cerebro_messaging.h"
+#include "ngx_cerebro_alerts.h"
 
 
 static void *ngx_cerebro_messaging_create_conf(ngx_conf_t *cf);
@@ -46,6 +47,13 @@ static ngx_command_t  ngx_cerebro_messaging_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_messaging_conf_t, outbox_lease),
+      NULL },
+
+    { ngx_string("cerebro_alert_after"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, alert_after),
       NULL },
 
       ngx_null_command
@@ -97,12 +105,14 @@ ngx_cerebro_messaging_create_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     mscf->whatsapp_template = { 0, NULL };
+     *     mscf->alerts = NULL;
      */
 
     mscf->reminder_hour = NGX_CONF_UNSET;
     mscf->reminder_days_before = NGX_CONF_UNSET;
     mscf->outbox_retry = NGX_CONF_UNSET_MSEC;
     mscf->outbox_lease = NGX_CONF_UNSET_MSEC;
+    mscf->alert_after = NGX_CONF_UNSET_MSEC;
 
     return mscf;
 }
@@ -120,6 +130,11 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mscf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mscf->outbox_retry, 30000);
     ngx_conf_init_msec_value(mscf->outbox_lease, 60000);
+
+    /* after ngx_cerebro_module's: the webhook's URL is known by now */
+    if (ngx_cerebro_alerts_init_conf(cf, mscf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (mscf->reminder_hour < 0 || mscf->reminder_hour > 23) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -12,12 +12,19 @@
 #include "ngx_cerebro.h"
 
 
+typedef struct ngx_cerebro_alerts_s  ngx_cerebro_alerts_t;
+
+
 typedef struct {
     ngx_str_t                  whatsapp_template;     /* HX..., 63016 */
     ngx_int_t                  reminder_hour;         /* local, 0..23 */
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
     ngx_msec_t                 outbox_lease;          /* first attempt's */
+    ngx_msec_t                 alert_after;           /* cerebro_alert_after */
+
+    /* made when the configuration loads */
+    ngx_cerebro_alerts_t      *alerts;                /* ngx_cerebro_alerts.c */
 } ngx_cerebro_messaging_conf_t;
 
 
