@@ -119,22 +119,32 @@ cerebro_rec_copy(char *dst, size_t size, const char *src)
 }
 
 
+void
+cerebro_rec_engine_booking(const cerebro_restaurant_t *r, int64_t start,
+    int pax, const char *table, const char *status, cerebro_booking_t *b)
+{
+    uint64_t  mask;
+
+    /* a table name the model no longer knows still counts covers */
+    if (cerebro_engine_tables_for_name(r, table, &mask, NULL, 0) < 0) {
+        mask = 0;
+    }
+
+    b->start = start;
+    b->end = 0;
+    b->party = pax;
+    b->tables = mask;
+    b->status = cerebro_booking_status_from_string(status);
+    b->end = cerebro_engine_booking_end(r, b);
+}
+
+
 static void
 cerebro_rec_engine_one(const cerebro_restaurant_t *r,
     const cerebro_reservation_t *rec, cerebro_booking_t *b)
 {
-    uint64_t  mask;
-
-    if (cerebro_engine_tables_for_name(r, rec->table, &mask, NULL, 0) < 0) {
-        mask = 0;
-    }
-
-    b->start = rec->start;
-    b->end = 0;
-    b->party = rec->pax;
-    b->tables = mask;
-    b->status = CEREBRO_BOOKING_ACTIVE;
-    b->end = cerebro_engine_booking_end(r, b);
+    cerebro_rec_engine_booking(r, rec->start, rec->pax, rec->table,
+                               rec->status, b);
 }
 
 

@@ -209,6 +209,14 @@ cerebro_store_err_t cerebro_store_error_set(cerebro_store_error_t *e,
 int cerebro_rec_copy(char *dst, size_t size, const char *src);
 
 /*
+ * One stored booking in the engine's form: its end computed, an unknown
+ * table name kept for pacing with no table held; the one rule every
+ * backend's bookings are read into the engine by.
+ */
+void cerebro_rec_engine_booking(const cerebro_restaurant_t *r, int64_t start,
+    int pax, const char *table, const char *status, cerebro_booking_t *b);
+
+/*
  * Stored bookings in the engine's form (cerebro_engine.h), in their order:
  * the cancelled ones left out, and the one whose id is exclude (a booking
  * being moved does not block itself; NULL for none), each end computed, an

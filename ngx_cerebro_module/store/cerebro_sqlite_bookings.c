@@ -195,7 +195,6 @@ load_window(cerebro_sqlite_t *db, const cerebro_date_t *date,
 {
     int                  rc, cap;
     int64_t              from, to, id;
-    uint64_t             mask;
     sqlite3_stmt        *st;
     cerebro_date_t       d;
     cerebro_booking_t   *b, *nbk;
@@ -248,21 +247,11 @@ load_window(cerebro_sqlite_t *db, const cerebro_date_t *date,
 
         b = &db->bk[*nb];
         db->bk_id[*nb] = id;
-        b->start = sqlite3_column_int64(st, 1);
-        b->end = 0;
-        b->party = sqlite3_column_int(st, 2);
-
-        /* a table name the model no longer knows still counts covers */
-        if (cerebro_engine_tables_for_name(db->model,
-                (const char *) sqlite3_column_text(st, 3), &mask, NULL, 0)
-            < 0)
-        {
-            mask = 0;
-        }
-
-        b->tables = mask;
-        b->status = cerebro_booking_status_from_string(
-                        (const char *) sqlite3_column_text(st, 4));
+        cerebro_rec_engine_booking(db->model, sqlite3_column_int64(st, 1),
+                                   sqlite3_column_int(st, 2),
+                                   (const char *) sqlite3_column_text(st, 3),
+                                   (const char *) sqlite3_column_text(st, 4),
+                                   b);
         (*nb)++;
     }
 
