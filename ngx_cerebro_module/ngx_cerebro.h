@@ -65,28 +65,8 @@ typedef struct {
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
     ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
 
-    /* the voice channel */
-    ngx_msec_t                 vapi_deadline;
-    ngx_str_t                  vapi_bearer_header;
-    ngx_str_t                  vapi_hmac_header;
-    ngx_str_t                  vapi_timestamp_header;
-    cerebro_hmac_opts_t        vapi_hmac;
-    ngx_str_t                  transfer_number;
-    ngx_str_t                  transfer_after_hours;  /* "" : none */
-    ngx_array_t               *vapi_voice;       /* provider, voice, model */
-    ngx_array_t               *vapi_transcriber; /* provider, model, lang */
-    ngx_array_t               *vapi_model;       /* provider, model */
-    ngx_str_t                  vapi_first_message;
-    ngx_str_t                  voice_prompt_file;
-    ngx_str_t                  voice_prompt;
-
     ngx_str_t                  cache_prefix;     /* the store's cache keys,
                                                     of this restaurant */
-
-    /* the jobs run (channels/ngx_cerebro_jobs.c); the outbox's own are
-     * messaging/ngx_cerebro_messaging.h */
-    ngx_msec_t                 jobs_interval;
-    ngx_flag_t                 jobs;                  /* a jobs location */
 
     /* inbound WhatsApp and its brain: channels/ngx_cerebro_whatsapp.c,
      * tools/ngx_cerebro_agents.c (agent_prompts by NGX_CEREBRO_AGENT_*) */

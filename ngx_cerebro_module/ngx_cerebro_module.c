@@ -34,8 +34,6 @@ static void *ngx_cerebro_create_main_conf(ngx_conf_t *cf);
 static char *ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf);
 static char *ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_cerebro_conf_set_words(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_cerebro_conf_set_debug(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cerebro_init_module(ngx_cycle_t *cycle);
@@ -166,76 +164,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       0,
       NULL },
 
-    { ngx_string("cerebro_vapi_timeout"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_deadline),
-      NULL },
-
-    { ngx_string("cerebro_vapi_bearer_header"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_bearer_header),
-      NULL },
-
-    { ngx_string("cerebro_vapi_hmac"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
-      ngx_cerebro_vapi_hmac,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cerebro_transfer_number"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, transfer_number),
-      NULL },
-
-    { ngx_string("cerebro_transfer_after_hours"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, transfer_after_hours),
-      NULL },
-
-    { ngx_string("cerebro_vapi_voice"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
-      ngx_cerebro_conf_set_words,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_voice),
-      NULL },
-
-    { ngx_string("cerebro_vapi_transcriber"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
-      ngx_cerebro_conf_set_words,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_transcriber),
-      NULL },
-
-    { ngx_string("cerebro_vapi_model"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_cerebro_conf_set_words,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_model),
-      NULL },
-
-    { ngx_string("cerebro_vapi_first_message"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, vapi_first_message),
-      NULL },
-
-    { ngx_string("cerebro_voice_prompt"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, voice_prompt_file),
-      NULL },
-
     { ngx_string("cerebro_outbox"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_outbox,
@@ -290,13 +218,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_cerebro_jobs,
       0,
       0,
-      NULL },
-
-    { ngx_string("cerebro_jobs_interval"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, jobs_interval),
       NULL },
 
     { ngx_string("cerebro_health"),
@@ -390,8 +311,6 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
 
     mcf->debug = NGX_CONF_UNSET;
     mcf->guest_limit = NGX_CONF_UNSET;
-    mcf->vapi_deadline = NGX_CONF_UNSET_MSEC;
-    mcf->jobs_interval = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
     mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
 
@@ -449,22 +368,12 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_value(mcf->guest_limit, 3);
-    ngx_conf_init_msec_value(mcf->jobs_interval, 10000);
-
-    if (mcf->jobs_interval < 1000) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "cerebro: \"cerebro_jobs_interval\" takes 1s at "
-                           "least");
-        return NGX_CONF_ERROR;
-    }
-
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_net_init_conf(cf) != NGX_OK
         || ngx_cerebro_init_data_dir(cf, mcf) != NGX_OK
         || ngx_cerebro_store_init_conf(cf) != NGX_OK
-        || ngx_cerebro_vapi_init_conf(cf, mcf) != NGX_OK
         || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -928,45 +837,6 @@ ngx_cerebro_conf_set_setting(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* The directive's words after its name, as an array of ngx_str_t. */
-static char *
-ngx_cerebro_conf_set_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    char  *p = conf;
-
-    ngx_str_t     *value, *w;
-    ngx_uint_t     i;
-    ngx_array_t  **a;
-
-    a = (ngx_array_t **) (p + cmd->offset);
-
-    if (*a != NULL) {
-        return "is duplicate";
-    }
-
-    *a = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(ngx_str_t));
-    if (*a == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        w = ngx_array_push(*a);
-        if (w == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        w->data = (u_char *) ngx_cerebro_pstrdup0(cf->pool, &value[i]);
-        if (w->data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        w->len = value[i].len;
-    }
-
-    return NGX_CONF_OK;
-}
 
 
 static char *

@@ -35,6 +35,7 @@
 #include "ngx_cerebro_redact.h"
 #include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_net.h"
+#include "ngx_cerebro_channels.h"
 
 
 #define NGX_CEREBRO_SESSION_COOKIE    "cerebro_session"
@@ -746,10 +747,11 @@ static ngx_int_t
 ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
     ngx_cerebro_auth_main_conf_t *amcf, ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_str_t               *s, *secret;
-    ngx_uint_t               i;
-    ngx_array_t             *secrets, *names;
-    ngx_cerebro_net_conf_t  *ncf;
+    ngx_str_t                    *s, *secret;
+    ngx_uint_t                    i;
+    ngx_array_t                  *secrets, *names;
+    ngx_cerebro_net_conf_t       *ncf;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     static ngx_str_t  header_names[] = {
         ngx_string("X-Vapi-Secret: "),
@@ -762,6 +764,8 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
     };
 
     ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
+    ccf = ngx_http_cycle_get_module_main_conf(cycle,
+                                              ngx_cerebro_channels_module);
 
     secrets = ngx_array_create(cycle->pool, 16, sizeof(ngx_str_t));
     names = ngx_array_create(cycle->pool, 8, sizeof(ngx_str_t));
@@ -778,19 +782,19 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
         *secret = *s;
     }
 
-    if (mcf->vapi_bearer_header.len) {
+    if (ccf->vapi_bearer_header.len) {
         secret = ngx_array_push(names);
         if (secret == NULL) {
             return NGX_ERROR;
         }
 
-        secret->len = mcf->vapi_bearer_header.len + 2;
+        secret->len = ccf->vapi_bearer_header.len + 2;
         secret->data = ngx_pnalloc(cycle->pool, secret->len);
         if (secret->data == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_sprintf(secret->data, "%V: ", &mcf->vapi_bearer_header);
+        ngx_sprintf(secret->data, "%V: ", &ccf->vapi_bearer_header);
     }
 
     {

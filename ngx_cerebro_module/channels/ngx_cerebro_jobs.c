@@ -11,6 +11,7 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_jobs.h"
+#include "ngx_cerebro_channels.h"
 #include "ngx_cerebro_auth.h"
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
@@ -80,10 +81,10 @@ static ngx_cerebro_jobs_poke_t  ngx_cerebro_jobs_worker;
 char *
 ngx_cerebro_jobs(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
 
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
-    mcf->jobs = 1;
+    ccf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_channels_module);
+    ccf->jobs = 1;
 
     return ngx_cerebro_set_endpoint(cf, "jobs", ngx_cerebro_jobs_handler);
 }
@@ -348,12 +349,13 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
 ngx_int_t
 ngx_cerebro_jobs_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cerebro_jobs_poke_t  *poke;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_cerebro_jobs_poke_t      *poke;
+    ngx_cerebro_channels_conf_t  *ccf;
 
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_module);
+    ccf = ngx_http_cycle_get_module_main_conf(cycle,
+                                              ngx_cerebro_channels_module);
 
-    if (mcf == NULL || !mcf->jobs || ngx_worker != 0
+    if (ccf == NULL || !ccf->jobs || ngx_worker != 0
         || (ngx_process != NGX_PROCESS_WORKER
             && ngx_process != NGX_PROCESS_SINGLE))
     {
@@ -370,7 +372,7 @@ ngx_cerebro_jobs_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    poke->interval = mcf->jobs_interval;
+    poke->interval = ccf->jobs_interval;
     poke->timer.handler = ngx_cerebro_jobs_tick;
     poke->timer.data = poke;
     poke->timer.log = cycle->log;

@@ -68,14 +68,14 @@ ngx_cerebro_metrics_handler(ngx_http_request_t *r)
 static void
 ngx_cerebro_metrics_gauges(ngx_http_request_t *r)
 {
-    u_char                    reason[NGX_CEREBRO_HEALTH_REASON_LEN];
-    int64_t                   counts[CEREBRO_SQLITE_OUTBOX_STATUSES];
-    int64_t                   oldest, failed;
-    ngx_uint_t                i;
-    const char               *why;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    ngx_cerebro_net_conf_t   *ncf;
+    u_char                   reason[NGX_CEREBRO_HEALTH_REASON_LEN];
+    int64_t                  counts[CEREBRO_SQLITE_OUTBOX_STATUSES];
+    int64_t                  oldest, failed;
+    ngx_uint_t               i;
+    const char              *why;
+    cerebro_sqlite_t        *db;
+    cerebro_store_error_t    e;
+    ngx_cerebro_net_conf_t  *ncf;
 
     ncf = ngx_http_get_module_main_conf(r, ngx_cerebro_net_module);
 

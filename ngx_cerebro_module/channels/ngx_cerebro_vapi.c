@@ -279,13 +279,15 @@ ngx_cerebro_vapi_is(ngx_str_t *type, const char *name)
 static ngx_int_t
 ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
 {
-    ngx_table_elt_t          *h, *ts;
-    cerebro_sig_rc_t          rc;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_table_elt_t              *h, *ts;
+    cerebro_sig_rc_t              rc;
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     static ngx_str_t  legacy = ngx_string("X-Vapi-Secret");
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     if (mcf->vapi_secret.len == 0) {
         return NGX_OK;
@@ -301,7 +303,7 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
         goto done;
     }
 
-    h = ngx_cerebro_http_header(r, &mcf->vapi_bearer_header);
+    h = ngx_cerebro_http_header(r, &ccf->vapi_bearer_header);
     if (h) {
         rc = cerebro_bearer_verify((char *) mcf->vapi_secret.data,
                                    mcf->vapi_secret.len,
@@ -309,15 +311,15 @@ ngx_cerebro_vapi_authenticate(ngx_http_request_t *r, ngx_str_t *body)
         goto done;
     }
 
-    h = ngx_cerebro_http_header(r, &mcf->vapi_hmac_header);
+    h = ngx_cerebro_http_header(r, &ccf->vapi_hmac_header);
     if (h && body == NULL) {
         return NGX_OK;
     }
 
     if (h) {
-        ts = ngx_cerebro_http_header(r, &mcf->vapi_timestamp_header);
+        ts = ngx_cerebro_http_header(r, &ccf->vapi_timestamp_header);
 
-        rc = cerebro_hmac_verify(&mcf->vapi_hmac,
+        rc = cerebro_hmac_verify(&ccf->vapi_hmac,
                                  (char *) mcf->vapi_secret.data,
                                  mcf->vapi_secret.len,
                                  ts ? (char *) ts->value.data : NULL,
@@ -343,14 +345,14 @@ done:
 static ngx_int_t
 ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx)
 {
-    int                       n, i;
-    cJSON                    *list, *item, *call, *id, *function;
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_request_t       *r;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                           n, i;
+    cJSON                        *list, *item, *call, *id, *function;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_request_t           *r;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     r = ctx->request;
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     /* toolCallList, or the calls inside toolWithToolCallList */
     list = ctx->read.calls;
@@ -424,7 +426,7 @@ ngx_cerebro_vapi_tool_calls(ngx_cerebro_vapi_ctx_t *ctx)
     ctx->deadline.handler = ngx_cerebro_vapi_deadline;
     ctx->deadline.data = ctx;
     ctx->deadline.log = r->connection->log;
-    ngx_add_timer(&ctx->deadline, mcf->vapi_deadline);
+    ngx_add_timer(&ctx->deadline, ccf->vapi_deadline);
 
     /* the body handler's reference is released by the final answer */
     return NGX_DONE;
@@ -481,13 +483,13 @@ ngx_cerebro_vapi_refuse_call(ngx_cerebro_vapi_ctx_t *ctx,
 static ngx_int_t
 ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
 {
-    cJSON                    *function;
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_request_t       *r;
-    ngx_cerebro_main_conf_t  *mcf;
+    cJSON                        *function;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_request_t           *r;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     r = ctx->request;
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     function = cJSON_GetObjectItemCaseSensitive(message, "functionCall");
 
@@ -523,7 +525,7 @@ ngx_cerebro_vapi_function_call(ngx_cerebro_vapi_ctx_t *ctx, cJSON *message)
     ctx->deadline.handler = ngx_cerebro_vapi_deadline;
     ctx->deadline.data = ctx;
     ctx->deadline.log = r->connection->log;
-    ngx_add_timer(&ctx->deadline, mcf->vapi_deadline);
+    ngx_add_timer(&ctx->deadline, ccf->vapi_deadline);
 
     /* the body handler's reference is released by the final answer */
     return NGX_DONE;
@@ -895,24 +897,26 @@ send:
 static ngx_int_t
 ngx_cerebro_vapi_transfer(ngx_http_request_t *r, cJSON *message)
 {
-    int                       minutes;
-    cJSON                    *json, *dest;
-    ngx_str_t                *number;
-    const char               *said, *call_id;
-    cerebro_date_t            today;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                           minutes;
+    cJSON                        *json, *dest;
+    ngx_str_t                    *number;
+    const char                   *said, *call_id;
+    cerebro_date_t                today;
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     said = ngx_cerebro_vapi_last_words(message);
     call_id = ngx_cerebro_vapi_string(message, "call.id");
 
     ngx_cerebro_tools_today(mcf->model, &today, &minutes);
 
-    number = &mcf->transfer_number;
+    number = &ccf->transfer_number;
 
     if (!cerebro_restaurant_staffed(mcf->model, &today, minutes)) {
-        number = mcf->transfer_after_hours.len ? &mcf->transfer_after_hours
+        number = ccf->transfer_after_hours.len ? &ccf->transfer_after_hours
                                                : NULL;
     }
 

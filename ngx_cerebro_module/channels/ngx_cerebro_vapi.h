@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "ngx_cerebro.h"
+#include "ngx_cerebro_channels.h"
 
 
 char *ngx_cerebro_vapi(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -26,7 +27,7 @@ char *ngx_cerebro_vapi_hmac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 /* Defaults and the files the voice channel reads with the configuration. */
 ngx_int_t ngx_cerebro_vapi_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_channels_conf_t *ccf);
 
 
 #endif /* _NGX_CEREBRO_VAPI_H_INCLUDED_ */

@@ -11,6 +11,7 @@
 
 #include "ngx_cerebro_http.h"
 #include "ngx_cerebro_vapi.h"
+#include "ngx_cerebro_channels.h"
 #include "ngx_cerebro_tools.h"
 #include "ngx_cerebro_prompt.h"
 #include "ngx_cerebro_caller.h"
@@ -212,14 +213,16 @@ static ngx_int_t
 ngx_cerebro_vapi_answer(ngx_http_request_t *r,
     const ngx_cerebro_caller_t *caller)
 {
-    char                     *prompt;
-    cJSON                    *json, *a, *model, *messages, *m, *tools, *t;
-    cJSON                    *overrides, *values;
-    ngx_uint_t                i;
-    ngx_cerebro_var_t         vars[NGX_CEREBRO_PROMPT_NVARS];
-    ngx_cerebro_main_conf_t  *mcf;
+    char                         *prompt;
+    cJSON                        *json, *a, *model, *messages, *m, *tools, *t;
+    cJSON                        *overrides, *values;
+    ngx_uint_t                    i;
+    ngx_cerebro_var_t             vars[NGX_CEREBRO_PROMPT_NVARS];
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     ngx_cerebro_prompt_vars(r, vars);
     ngx_cerebro_prompt_caller(r, vars, caller);
@@ -253,7 +256,7 @@ ngx_cerebro_vapi_answer(ngx_http_request_t *r,
         return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
     }
 
-    prompt = ngx_cerebro_prompt_render(r, &mcf->voice_prompt, vars);
+    prompt = ngx_cerebro_prompt_render(r, &ccf->voice_prompt, vars);
     if (prompt == NULL) {
         goto failed;
     }
@@ -262,17 +265,17 @@ ngx_cerebro_vapi_answer(ngx_http_request_t *r,
     if (a == NULL
         || cJSON_AddStringToObject(a, "name", CEREBRO_SERVICE_NAME) == NULL
         || cJSON_AddStringToObject(a, "firstMessage",
-                                   (char *) mcf->vapi_first_message.data)
+                                   (char *) ccf->vapi_first_message.data)
            == NULL
         || cJSON_AddStringToObject(a, "firstMessageMode",
                                    "assistant-speaks-first") == NULL
-        || ngx_cerebro_vapi_stack(a, "transcriber", mcf->vapi_transcriber,
+        || ngx_cerebro_vapi_stack(a, "transcriber", ccf->vapi_transcriber,
                                   ngx_cerebro_vapi_transcriber_keys)
            != NGX_OK
-        || ngx_cerebro_vapi_stack(a, "voice", mcf->vapi_voice,
+        || ngx_cerebro_vapi_stack(a, "voice", ccf->vapi_voice,
                                   ngx_cerebro_vapi_voice_keys)
            != NGX_OK
-        || ngx_cerebro_vapi_stack(a, "model", mcf->vapi_model,
+        || ngx_cerebro_vapi_stack(a, "model", ccf->vapi_model,
                                   ngx_cerebro_vapi_model_keys)
            != NGX_OK)
     {
@@ -504,7 +507,7 @@ ngx_cerebro_vapi_server(ngx_http_request_t *r)
 char *
 ngx_cerebro_vapi_hmac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_cerebro_main_conf_t *mcf = conf;
+    ngx_cerebro_channels_conf_t *ccf = conf;
 
     size_t      len;
     ngx_str_t  *value, v;
@@ -520,44 +523,44 @@ ngx_cerebro_vapi_hmac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         (len = sizeof(k) - 1, v.len > len && ngx_strncmp(v.data, k, len) == 0)
 
         if (ngx_cerebro_key("header=")) {
-            mcf->vapi_hmac_header.data = v.data + len;
-            mcf->vapi_hmac_header.len = v.len - len;
+            ccf->vapi_hmac_header.data = v.data + len;
+            ccf->vapi_hmac_header.len = v.len - len;
 
         } else if (ngx_cerebro_key("timestamp_header=")) {
-            mcf->vapi_timestamp_header.data = v.data + len;
-            mcf->vapi_timestamp_header.len = v.len - len;
+            ccf->vapi_timestamp_header.data = v.data + len;
+            ccf->vapi_timestamp_header.len = v.len - len;
 
         } else if (ngx_cerebro_key("algorithm=")) {
             if (ngx_strcmp(v.data + len, "sha256") == 0) {
-                mcf->vapi_hmac.alg = CEREBRO_HMAC_SHA256;
+                ccf->vapi_hmac.alg = CEREBRO_HMAC_SHA256;
             } else if (ngx_strcmp(v.data + len, "sha512") == 0) {
-                mcf->vapi_hmac.alg = CEREBRO_HMAC_SHA512;
+                ccf->vapi_hmac.alg = CEREBRO_HMAC_SHA512;
             } else if (ngx_strcmp(v.data + len, "sha1") == 0) {
-                mcf->vapi_hmac.alg = CEREBRO_HMAC_SHA1;
+                ccf->vapi_hmac.alg = CEREBRO_HMAC_SHA1;
             } else {
                 goto invalid;
             }
 
         } else if (ngx_cerebro_key("encoding=")) {
             if (ngx_strcmp(v.data + len, "hex") == 0) {
-                mcf->vapi_hmac.encoding = CEREBRO_HMAC_HEX;
+                ccf->vapi_hmac.encoding = CEREBRO_HMAC_HEX;
             } else if (ngx_strcmp(v.data + len, "base64") == 0) {
-                mcf->vapi_hmac.encoding = CEREBRO_HMAC_BASE64;
+                ccf->vapi_hmac.encoding = CEREBRO_HMAC_BASE64;
             } else {
                 goto invalid;
             }
 
         } else if (ngx_cerebro_key("payload=")) {
             if (ngx_strcmp(v.data + len, "{timestamp}.{body}") == 0) {
-                mcf->vapi_hmac.payload = CEREBRO_HMAC_PAYLOAD_TS_BODY;
+                ccf->vapi_hmac.payload = CEREBRO_HMAC_PAYLOAD_TS_BODY;
             } else if (ngx_strcmp(v.data + len, "{body}") == 0) {
-                mcf->vapi_hmac.payload = CEREBRO_HMAC_PAYLOAD_BODY;
+                ccf->vapi_hmac.payload = CEREBRO_HMAC_PAYLOAD_BODY;
             } else {
                 goto invalid;
             }
 
         } else if (ngx_cerebro_key("prefix=")) {
-            mcf->vapi_hmac.prefix = (char *) v.data + len;
+            ccf->vapi_hmac.prefix = (char *) v.data + len;
 
         } else if (ngx_cerebro_key("tolerance=")) {
             v.data += len;
@@ -567,7 +570,7 @@ ngx_cerebro_vapi_hmac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
-            mcf->vapi_hmac.tolerance = n;
+            ccf->vapi_hmac.tolerance = n;
 
         } else {
             goto invalid;
@@ -592,7 +595,7 @@ invalid:
 
 
 ngx_int_t
-ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_channels_conf_t *ccf)
 {
     static u_char  fallback[] =
         "Eres la recepcionista telefónica de {{restaurant}} ({{address}}). "
@@ -601,31 +604,35 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         "reservar, cambiar o cancelar, y lee sus respuestas tal como "
         "vienen.";
 
-    ngx_conf_init_msec_value(mcf->vapi_deadline, 8000);
+    ngx_cerebro_main_conf_t  *mcf;
 
-    if (mcf->vapi_bearer_header.data == NULL) {
-        ngx_str_set(&mcf->vapi_bearer_header, "Authorization");
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
+
+    ngx_conf_init_msec_value(ccf->vapi_deadline, 8000);
+
+    if (ccf->vapi_bearer_header.data == NULL) {
+        ngx_str_set(&ccf->vapi_bearer_header, "Authorization");
     }
 
-    if (mcf->vapi_hmac_header.data == NULL) {
-        ngx_str_set(&mcf->vapi_hmac_header, "x-signature");
+    if (ccf->vapi_hmac_header.data == NULL) {
+        ngx_str_set(&ccf->vapi_hmac_header, "x-signature");
     }
 
-    if (mcf->vapi_timestamp_header.data == NULL) {
-        ngx_str_set(&mcf->vapi_timestamp_header, "x-timestamp");
+    if (ccf->vapi_timestamp_header.data == NULL) {
+        ngx_str_set(&ccf->vapi_timestamp_header, "x-timestamp");
     }
 
-    if (mcf->vapi_hmac.tolerance == 0) {
+    if (ccf->vapi_hmac.tolerance == 0) {
         /* a replayed message older than this is refused */
-        mcf->vapi_hmac.tolerance = 300;
+        ccf->vapi_hmac.tolerance = 300;
     }
 
     /* the number calls are handed over to: the restaurant's own */
-    if (mcf->transfer_number.data == NULL) {
-        mcf->transfer_number.data = (u_char *) mcf->model->phone;
-        mcf->transfer_number.len = ngx_strlen(mcf->model->phone);
+    if (ccf->transfer_number.data == NULL) {
+        ccf->transfer_number.data = (u_char *) mcf->model->phone;
+        ccf->transfer_number.len = ngx_strlen(mcf->model->phone);
 
-        if (ngx_cerebro_vapi_number(cf, &mcf->transfer_number,
+        if (ngx_cerebro_vapi_number(cf, &ccf->transfer_number,
                                     "the restaurant's \"phone\" (or set "
                                     "\"cerebro_transfer_number\")")
             != NGX_OK)
@@ -633,67 +640,67 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
             return NGX_ERROR;
         }
 
-    } else if (ngx_cerebro_vapi_number(cf, &mcf->transfer_number,
+    } else if (ngx_cerebro_vapi_number(cf, &ccf->transfer_number,
                                        "\"cerebro_transfer_number\"")
                != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_cerebro_vapi_default_words(cf, &mcf->vapi_transcriber,
+    if (ngx_cerebro_vapi_default_words(cf, &ccf->vapi_transcriber,
                                        ngx_cerebro_vapi_transcriber_default)
         != NGX_OK
-        || ngx_cerebro_vapi_default_words(cf, &mcf->vapi_voice,
+        || ngx_cerebro_vapi_default_words(cf, &ccf->vapi_voice,
                                           ngx_cerebro_vapi_voice_default)
            != NGX_OK
-        || ngx_cerebro_vapi_default_words(cf, &mcf->vapi_model,
+        || ngx_cerebro_vapi_default_words(cf, &ccf->vapi_model,
                                           ngx_cerebro_vapi_model_default)
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (mcf->vapi_first_message.data == NULL) {
+    if (ccf->vapi_first_message.data == NULL) {
         /* what the restaurant's own staff say when they pick up */
-        mcf->vapi_first_message.len = sizeof("Restaurante , dígame.") - 1
+        ccf->vapi_first_message.len = sizeof("Restaurante , dígame.") - 1
                                       + ngx_strlen(mcf->model->name);
-        mcf->vapi_first_message.data = ngx_pnalloc(cf->pool,
-                                          mcf->vapi_first_message.len + 1);
-        if (mcf->vapi_first_message.data == NULL) {
+        ccf->vapi_first_message.data = ngx_pnalloc(cf->pool,
+                                          ccf->vapi_first_message.len + 1);
+        if (ccf->vapi_first_message.data == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_sprintf(mcf->vapi_first_message.data, "Restaurante %s, dígame.%Z",
+        ngx_sprintf(ccf->vapi_first_message.data, "Restaurante %s, dígame.%Z",
                     mcf->model->name);
 
     } else {
-        mcf->vapi_first_message.data = (u_char *) ngx_cerebro_pstrdup0(
-                                           cf->pool, &mcf->vapi_first_message);
-        if (mcf->vapi_first_message.data == NULL) {
+        ccf->vapi_first_message.data = (u_char *) ngx_cerebro_pstrdup0(
+                                           cf->pool, &ccf->vapi_first_message);
+        if (ccf->vapi_first_message.data == NULL) {
             return NGX_ERROR;
         }
     }
 
-    if (mcf->transfer_after_hours.data
-        && ngx_cerebro_vapi_number(cf, &mcf->transfer_after_hours,
+    if (ccf->transfer_after_hours.data
+        && ngx_cerebro_vapi_number(cf, &ccf->transfer_after_hours,
                                    "\"cerebro_transfer_after_hours\"")
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (mcf->voice_prompt_file.data == NULL) {
-        ngx_str_set(&mcf->voice_prompt_file, "conf/agents/voice.md");
+    if (ccf->voice_prompt_file.data == NULL) {
+        ngx_str_set(&ccf->voice_prompt_file, "conf/agents/voice.md");
     }
 
-    if (ngx_conf_full_name(cf->cycle, &mcf->voice_prompt_file, 0) != NGX_OK)
+    if (ngx_conf_full_name(cf->cycle, &ccf->voice_prompt_file, 0) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    switch (ngx_cerebro_read_conf_file(cf, &mcf->voice_prompt_file,
+    switch (ngx_cerebro_read_conf_file(cf, &ccf->voice_prompt_file,
                                        64 * 1024, "cerebro_voice_prompt",
-                                       &mcf->voice_prompt))
+                                       &ccf->voice_prompt))
     {
     case NGX_OK:
         break;
@@ -701,9 +708,9 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
     case NGX_DECLINED:
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "cerebro: no voice prompt \"%V\", using the "
-                           "built-in one", &mcf->voice_prompt_file);
-        mcf->voice_prompt.data = fallback;
-        mcf->voice_prompt.len = sizeof(fallback) - 1;
+                           "built-in one", &ccf->voice_prompt_file);
+        ccf->voice_prompt.data = fallback;
+        ccf->voice_prompt.len = sizeof(fallback) - 1;
         break;
 
     default:
