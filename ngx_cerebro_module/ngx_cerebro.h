@@ -1,7 +1,11 @@
 
 /*
  * ngx_cerebro: what every layer of the nginx glue shares — the module's
- * main configuration and its logging conventions.
+ * main configuration (the deployment, the accounts of the .env, the
+ * restaurant) and its logging conventions.  A layer's own settings are in
+ * its own nginx module's conf: net/ngx_cerebro_net.h,
+ * store/ngx_cerebro_store.h, messaging/ngx_cerebro_messaging.h,
+ * tools/ngx_cerebro_tools_conf.h, channels/ngx_cerebro_channels.h.
  */
 
 #ifndef _NGX_CEREBRO_H_INCLUDED_
@@ -57,24 +61,18 @@ typedef struct {
     ngx_flag_t                 production;
     ngx_array_t                endpoints;        /* ngx_cerebro_endpoint_t */
 
-    /* the restaurant (conf/restaurant.json) and the store */
+    /* the restaurant (conf/restaurant.json) */
     ngx_str_t                  restaurant_file;
     ngx_str_t                  restaurant_json;
     cerebro_restaurant_t      *model;
+    ngx_str_t                  cache_prefix;     /* its cached data's keys:
+                                                    the near cache tracks
+                                                    them, the store's cache
+                                                    writes them */
+
+    /* the log's and the metrics' own (ngx_cerebro_logvars.c, _metrics.c) */
     ngx_cerebro_metrics_t     *metrics;          /* its zone */
     ngx_int_t                  logvar_index[NGX_CEREBRO_LOG_NVARS];
-    ngx_int_t                  guest_limit;      /* bookings a phone, 24 h */
-
-    ngx_str_t                  cache_prefix;     /* the store's cache keys,
-                                                    of this restaurant */
-
-    /* inbound WhatsApp and its brain: channels/ngx_cerebro_whatsapp.c,
-     * tools/ngx_cerebro_agents.c (agent_prompts by NGX_CEREBRO_AGENT_*) */
-    ngx_msec_t                 whatsapp_budget;       /* inline TwiML */
-    ngx_msec_t                 whatsapp_timeout;      /* the whole brain */
-    ngx_str_t                  openai_model;
-    ngx_str_t                  agents_dir;
-    ngx_str_t                  agent_prompts[4];
 } ngx_cerebro_main_conf_t;
 
 

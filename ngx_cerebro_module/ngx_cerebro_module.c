@@ -136,13 +136,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     ngx_cerebro_setting_command("cerebro_alert_webhook", alert_webhook,
                                 ngx_cerebro_setting_alert_webhook),
 
-    { ngx_string("cerebro_guest_limit"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, guest_limit),
-      NULL },
-
     { ngx_string("cerebro_reservations"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_reservations,
@@ -176,34 +169,6 @@ static ngx_command_t  ngx_cerebro_commands[] = {
       ngx_cerebro_whatsapp,
       0,
       0,
-      NULL },
-
-    { ngx_string("cerebro_whatsapp_inline_budget"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, whatsapp_budget),
-      NULL },
-
-    { ngx_string("cerebro_whatsapp_timeout"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, whatsapp_timeout),
-      NULL },
-
-    { ngx_string("cerebro_openai_model"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, openai_model),
-      NULL },
-
-    { ngx_string("cerebro_agents_dir"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_cerebro_main_conf_t, agents_dir),
       NULL },
 
     { ngx_string("cerebro_whatsapp_status"),
@@ -310,9 +275,6 @@ ngx_cerebro_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->debug = NGX_CONF_UNSET;
-    mcf->guest_limit = NGX_CONF_UNSET;
-    mcf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
-    mcf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
 
     if (ngx_array_init(&mcf->endpoints, cf->pool, 8,
                        sizeof(ngx_cerebro_endpoint_t))
@@ -367,14 +329,13 @@ ngx_cerebro_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ngx_conf_init_value(mcf->guest_limit, 3);
     if (ngx_cerebro_settings_check(cf, mcf) != NGX_CONF_OK
         || ngx_cerebro_metrics_init_conf(cf) != NGX_OK
         || ngx_cerebro_load_restaurant(cf, mcf) != NGX_OK
         || ngx_cerebro_net_init_conf(cf) != NGX_OK
         || ngx_cerebro_init_data_dir(cf, mcf) != NGX_OK
         || ngx_cerebro_store_init_conf(cf) != NGX_OK
-        || ngx_cerebro_whatsapp_init_conf(cf, mcf) != NGX_OK)
+)
     {
         return NGX_CONF_ERROR;
     }

@@ -7,6 +7,7 @@
 
 #include "ngx_cerebro_channels.h"
 #include "ngx_cerebro_vapi.h"
+#include "ngx_cerebro_whatsapp.h"
 
 
 static void *ngx_cerebro_channels_create_conf(ngx_conf_t *cf);
@@ -94,6 +95,20 @@ static ngx_command_t  ngx_cerebro_channels_commands[] = {
       offsetof(ngx_cerebro_channels_conf_t, jobs_interval),
       NULL },
 
+    { ngx_string("cerebro_whatsapp_inline_budget"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_channels_conf_t, whatsapp_budget),
+      NULL },
+
+    { ngx_string("cerebro_whatsapp_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_channels_conf_t, whatsapp_timeout),
+      NULL },
+
       ngx_null_command
 };
 
@@ -149,6 +164,8 @@ ngx_cerebro_channels_create_conf(ngx_conf_t *cf)
 
     ccf->vapi_deadline = NGX_CONF_UNSET_MSEC;
     ccf->jobs_interval = NGX_CONF_UNSET_MSEC;
+    ccf->whatsapp_budget = NGX_CONF_UNSET_MSEC;
+    ccf->whatsapp_timeout = NGX_CONF_UNSET_MSEC;
 
     return ccf;
 }
@@ -169,7 +186,9 @@ ngx_cerebro_channels_init_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_cerebro_vapi_init_conf(cf, ccf) != NGX_OK) {
+    if (ngx_cerebro_vapi_init_conf(cf, ccf) != NGX_OK
+        || ngx_cerebro_whatsapp_init_conf(cf, ccf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

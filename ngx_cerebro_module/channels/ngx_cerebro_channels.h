@@ -28,6 +28,10 @@ typedef struct {
     ngx_str_t                  voice_prompt_file;
     ngx_str_t                  voice_prompt;
 
+    /* inbound WhatsApp (ngx_cerebro_whatsapp.c) */
+    ngx_msec_t                 whatsapp_budget;  /* inline TwiML */
+    ngx_msec_t                 whatsapp_timeout; /* the whole brain */
+
     /* the jobs run (ngx_cerebro_jobs.c); the outbox's own are messaging's */
     ngx_msec_t                 jobs_interval;
     ngx_flag_t                 jobs;             /* a jobs location */

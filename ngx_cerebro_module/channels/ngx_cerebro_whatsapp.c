@@ -160,23 +160,24 @@ ngx_cerebro_whatsapp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 ngx_int_t
-ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf,
+    ngx_cerebro_channels_conf_t *ccf)
 {
-    ngx_conf_init_msec_value(mcf->whatsapp_budget, 3000);
-    ngx_conf_init_msec_value(mcf->whatsapp_timeout, 60000);
+    ngx_conf_init_msec_value(ccf->whatsapp_budget, 3000);
+    ngx_conf_init_msec_value(ccf->whatsapp_timeout, 60000);
 
-    if (mcf->whatsapp_budget > 14000) {
+    if (ccf->whatsapp_budget > 14000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "cerebro: \"cerebro_whatsapp_inline_budget\" "
                            "must be under Twilio's 15 s");
         return NGX_ERROR;
     }
 
-    if (mcf->whatsapp_timeout < mcf->whatsapp_budget) {
-        mcf->whatsapp_timeout = mcf->whatsapp_budget;
+    if (ccf->whatsapp_timeout < ccf->whatsapp_budget) {
+        ccf->whatsapp_timeout = ccf->whatsapp_budget;
     }
 
-    return ngx_cerebro_agents_init_conf(cf, mcf);
+    return NGX_OK;
 }
 
 
@@ -213,13 +214,15 @@ ngx_cerebro_whatsapp_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 {
-    ngx_str_t                    from, text, sid;
-    ngx_int_t                    rc;
-    ngx_array_t                 *params;
-    ngx_cerebro_main_conf_t     *mcf;
-    ngx_cerebro_whatsapp_ctx_t  *ctx;
+    ngx_str_t                     from, text, sid;
+    ngx_int_t                     rc;
+    ngx_array_t                  *params;
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
+    ngx_cerebro_whatsapp_ctx_t   *ctx;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     if (ngx_cerebro_twilio_form(r->pool, body, &params) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -314,7 +317,7 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     ctx->budget.log = r->connection->log;
 
     /* the guest waits from now: so does the budget */
-    ngx_add_timer(&ctx->budget, mcf->whatsapp_budget);
+    ngx_add_timer(&ctx->budget, ccf->whatsapp_budget);
 
     ngx_cerebro_log_detail(mcf, r->connection->log,
                            "WhatsApp message %V from %s, %uz bytes",
@@ -352,14 +355,15 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
 static ngx_int_t
 ngx_cerebro_whatsapp_prepare(ngx_cerebro_whatsapp_ctx_t *ctx)
 {
-    u_char                   *p;
-    int64_t                   until;
-    ngx_pool_t               *pool;
-    ngx_pool_cleanup_t       *cln;
-    ngx_cerebro_main_conf_t  *mcf;
+    u_char                       *p;
+    int64_t                       until;
+    ngx_pool_t                   *pool;
+    ngx_pool_cleanup_t           *cln;
+    ngx_cerebro_channels_conf_t  *ccf;
 
     pool = ctx->request->pool;
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(ctx->request,
+                                        ngx_cerebro_channels_module);
 
     cln = ngx_pool_cleanup_add(pool, 0);
     if (cln == NULL) {
@@ -399,7 +403,7 @@ ngx_cerebro_whatsapp_prepare(ngx_cerebro_whatsapp_ctx_t *ctx)
                                    &ctx->sid)
                        - ctx->key_sid.data;
 
-    until = ngx_cerebro_whatsapp_now() + 2 * (int64_t) mcf->whatsapp_timeout
+    until = ngx_cerebro_whatsapp_now() + 2 * (int64_t) ccf->whatsapp_timeout
             + NGX_CEREBRO_WA_LEASE_MARGIN;
 
     p = ngx_sprintf(ctx->lease.data, "pending:%L:%s\n%V", until, ctx->phone,
@@ -665,13 +669,14 @@ ngx_cerebro_whatsapp_relet(ngx_cerebro_kv_op_t *op)
 static void
 ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 {
-    int                       opted;
-    cerebro_sqlite_t         *db;
-    cerebro_store_error_t     e;
-    cerebro_dlg_intent_t      intent;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                           opted;
+    cerebro_sqlite_t             *db;
+    cerebro_store_error_t         e;
+    cerebro_dlg_intent_t          intent;
+    ngx_cerebro_channels_conf_t  *ccf;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(ctx->request,
+                                        ngx_cerebro_channels_module);
 
     intent = cerebro_dlg_intent((char *) ctx->text.data, ctx->text.len);
 
@@ -716,12 +721,12 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
     }
 
     /* as long as a brain may take: a holder that died lets go by then */
-    ctx->lock_until = ngx_current_msec + mcf->whatsapp_timeout;
+    ctx->lock_until = ngx_current_msec + ccf->whatsapp_timeout;
 
     ctx->lock.request = ctx->request;
     ctx->lock.kind = NGX_CEREBRO_KV_LOCK;
     ctx->lock.key = ctx->key_lock;
-    ctx->lock.ttl = mcf->whatsapp_timeout + NGX_CEREBRO_WA_LEASE_MARGIN;
+    ctx->lock.ttl = ccf->whatsapp_timeout + NGX_CEREBRO_WA_LEASE_MARGIN;
     ctx->lock.done = ngx_cerebro_whatsapp_locked;
     ctx->lock.data = ctx;
 
@@ -811,16 +816,18 @@ ngx_cerebro_whatsapp_opt(ngx_cerebro_whatsapp_ctx_t *ctx, int out)
 static void
 ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op)
 {
-    ngx_int_t                    rc;
-    ngx_pool_cleanup_t          *cln;
-    ngx_http_request_t          *r;
-    ngx_cerebro_brain_t         *brain;
-    ngx_cerebro_main_conf_t     *mcf;
-    ngx_cerebro_whatsapp_ctx_t  *ctx;
+    ngx_int_t                     rc;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_request_t           *r;
+    ngx_cerebro_brain_t          *brain;
+    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_channels_conf_t  *ccf;
+    ngx_cerebro_whatsapp_ctx_t   *ctx;
 
     ctx = op->data;
     r = ctx->request;
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     if (op->rc == NGX_CEREBRO_KV_OK && op->result.len) {
         ctx->memory = cJSON_ParseWithLength((char *) op->result.data,
@@ -851,7 +858,7 @@ ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op)
                 sizeof(brain->message_id));
     brain->text = ctx->text;
     brain->memory = ctx->memory;
-    brain->deadline = ngx_current_msec + mcf->whatsapp_timeout;
+    brain->deadline = ngx_current_msec + ccf->whatsapp_timeout;
     brain->done = ngx_cerebro_whatsapp_brain_done;
     brain->data = ctx;
 

@@ -9,14 +9,15 @@
 
 
 #include "ngx_cerebro.h"
+#include "ngx_cerebro_channels.h"
 
 
 /* "cerebro_whatsapp": the location's content handler */
 char *ngx_cerebro_whatsapp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-/* defaults of the channel's directives; the agents' prompts */
+/* defaults of the channel's directives */
 ngx_int_t ngx_cerebro_whatsapp_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_channels_conf_t *ccf);
 
 /*
  * The jobs run's part: messages whose handling did not finish (their

@@ -162,13 +162,13 @@ static ngx_int_t
 ngx_cerebro_agents_conversation(ngx_cerebro_agents_ctx_t *ctx,
     ngx_uint_t agent)
 {
-    int                       i, n;
-    char                     *prompt;
-    cJSON                    *m, *history, *h, *role, *content;
-    ngx_cerebro_var_t         vars[NGX_CEREBRO_PROMPT_NVARS];
-    ngx_cerebro_main_conf_t  *mcf;
+    int                        i, n;
+    char                      *prompt;
+    cJSON                     *m, *history, *h, *role, *content;
+    ngx_cerebro_var_t          vars[NGX_CEREBRO_PROMPT_NVARS];
+    ngx_cerebro_tools_conf_t  *tcf;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    tcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_tools_module);
 
     cJSON_Delete(ctx->messages);
     ctx->agent = agent;
@@ -180,7 +180,7 @@ ngx_cerebro_agents_conversation(ngx_cerebro_agents_ctx_t *ctx,
     ngx_cerebro_prompt_vars(ctx->request, vars);
 
     prompt = ngx_cerebro_prompt_render(ctx->request,
-                                       &mcf->agent_prompts[agent], vars);
+                                       &tcf->agent_prompts[agent], vars);
     if (prompt == NULL) {
         return NGX_ERROR;
     }
@@ -254,11 +254,11 @@ ngx_cerebro_agents_conversation(ngx_cerebro_agents_ctx_t *ctx,
 static ngx_int_t
 ngx_cerebro_agents_send(ngx_cerebro_agents_ctx_t *ctx)
 {
-    char                     *text;
-    cJSON                    *req;
-    ngx_cerebro_main_conf_t  *mcf;
+    char                      *text;
+    cJSON                     *req;
+    ngx_cerebro_tools_conf_t  *tcf;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    tcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_tools_module);
 
     req = cJSON_CreateObject();
     if (req == NULL) {
@@ -266,7 +266,7 @@ ngx_cerebro_agents_send(ngx_cerebro_agents_ctx_t *ctx)
     }
 
     if (cJSON_AddStringToObject(req, "model",
-                                (char *) mcf->openai_model.data) == NULL
+                                (char *) tcf->openai_model.data) == NULL
         || !cJSON_AddItemReferenceToObject(req, "messages", ctx->messages))
     {
         cJSON_Delete(req);
@@ -886,40 +886,43 @@ ngx_cerebro_agents_json_cleanup(void *data)
 
 
 ngx_int_t
-ngx_cerebro_agents_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
+ngx_cerebro_agents_init_conf(ngx_conf_t *cf, ngx_cerebro_tools_conf_t *tcf)
 {
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         file;
-    ngx_uint_t        i;
-    ngx_file_info_t   fi;
+    ssize_t                   n;
+    ngx_fd_t                  fd;
+    ngx_str_t                 file;
+    ngx_uint_t                i;
+    ngx_file_info_t           fi;
+    ngx_cerebro_main_conf_t  *mcf;
 
-    if (mcf->openai_model.data == NULL) {
-        ngx_str_set(&mcf->openai_model, "gpt-4o");
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_cerebro_module);
+
+    if (tcf->openai_model.data == NULL) {
+        ngx_str_set(&tcf->openai_model, "gpt-4o");
     }
 
-    mcf->openai_model.data = (u_char *) ngx_cerebro_pstrdup0(cf->pool,
-                                                     &mcf->openai_model);
-    if (mcf->openai_model.data == NULL) {
+    tcf->openai_model.data = (u_char *) ngx_cerebro_pstrdup0(cf->pool,
+                                                     &tcf->openai_model);
+    if (tcf->openai_model.data == NULL) {
         return NGX_ERROR;
     }
 
-    if (mcf->agents_dir.data == NULL) {
-        ngx_str_set(&mcf->agents_dir, "conf/agents");
+    if (tcf->agents_dir.data == NULL) {
+        ngx_str_set(&tcf->agents_dir, "conf/agents");
     }
 
-    if (ngx_conf_full_name(cf->cycle, &mcf->agents_dir, 0) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &tcf->agents_dir, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 
     for (i = 0; i < NGX_CEREBRO_NAGENTS; i++) {
-        file.len = mcf->agents_dir.len + 1 + ngx_cerebro_agent_files[i].len;
+        file.len = tcf->agents_dir.len + 1 + ngx_cerebro_agent_files[i].len;
         file.data = ngx_pnalloc(cf->pool, file.len + 1);
         if (file.data == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_sprintf(file.data, "%V/%V%Z", &mcf->agents_dir,
+        ngx_sprintf(file.data, "%V/%V%Z", &tcf->agents_dir,
                     &ngx_cerebro_agent_files[i]);
 
         fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
@@ -932,9 +935,9 @@ ngx_cerebro_agents_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
                                    ngx_cerebro_agent_names[i], &file);
             }
 
-            mcf->agent_prompts[i].data =
+            tcf->agent_prompts[i].data =
                                  (u_char *) ngx_cerebro_agent_fallback[i];
-            mcf->agent_prompts[i].len =
+            tcf->agent_prompts[i].len =
                                  ngx_strlen(ngx_cerebro_agent_fallback[i]);
             continue;
         }
@@ -950,19 +953,19 @@ ngx_cerebro_agents_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
             return NGX_ERROR;
         }
 
-        mcf->agent_prompts[i].len = ngx_file_size(&fi);
-        mcf->agent_prompts[i].data = ngx_pnalloc(cf->pool,
-                                                 mcf->agent_prompts[i].len
+        tcf->agent_prompts[i].len = ngx_file_size(&fi);
+        tcf->agent_prompts[i].data = ngx_pnalloc(cf->pool,
+                                                 tcf->agent_prompts[i].len
                                                  + 1);
 
-        n = mcf->agent_prompts[i].data
-            ? ngx_read_fd(fd, mcf->agent_prompts[i].data,
-                          mcf->agent_prompts[i].len)
+        n = tcf->agent_prompts[i].data
+            ? ngx_read_fd(fd, tcf->agent_prompts[i].data,
+                          tcf->agent_prompts[i].len)
             : -1;
 
         (void) ngx_close_file(fd);
 
-        if (n != (ssize_t) mcf->agent_prompts[i].len) {
+        if (n != (ssize_t) tcf->agent_prompts[i].len) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                                "cerebro: cannot read \"%V\"", &file);
             return NGX_ERROR;

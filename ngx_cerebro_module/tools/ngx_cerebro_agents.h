@@ -14,6 +14,7 @@
 
 
 #include "ngx_cerebro.h"
+#include "ngx_cerebro_tools_conf.h"
 #include "ngx_cerebro_dialogue.h"
 
 
@@ -34,7 +35,7 @@
  * those of ngx_cerebro_prompt.h, filled per message.
  */
 ngx_int_t ngx_cerebro_agents_init_conf(ngx_conf_t *cf,
-    ngx_cerebro_main_conf_t *mcf);
+    ngx_cerebro_tools_conf_t *tcf);
 
 /* Starts the agents; done() runs later from the event loop, once. */
 ngx_int_t ngx_cerebro_agents_start(ngx_cerebro_brain_t *brain);

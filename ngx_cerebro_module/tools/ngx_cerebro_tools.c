@@ -359,10 +359,10 @@ ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
 static ngx_int_t
 ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
 {
-    unsigned                  missing, has_date, has_time;
-    ngx_int_t                 rc;
-    const char               *value;
-    ngx_cerebro_main_conf_t  *mcf;
+    unsigned                   missing, has_date, has_time;
+    ngx_int_t                  rc;
+    const char                *value;
+    ngx_cerebro_tools_conf_t  *tcf;
 
     value = ngx_cerebro_arg(tool, "name");
     if (value == NULL) {
@@ -417,9 +417,10 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
     tool->op.booking.source = tool->source;
     tool->op.booking.call_id = tool->call_id[0] ? tool->call_id : NULL;
 
-    mcf = ngx_http_get_module_main_conf(tool->request, ngx_cerebro_module);
+    tcf = ngx_http_get_module_main_conf(tool->request,
+                                        ngx_cerebro_tools_module);
 
-    if (mcf->guest_limit > 0) {
+    if (tcf->guest_limit > 0) {
         /* the guest's bookings first: create_stored() counts them */
         return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_BY_PHONE);
     }
@@ -486,12 +487,13 @@ ngx_cerebro_create_who_known(ngx_cerebro_caller_t *who)
 static ngx_int_t
 ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool)
 {
-    int                       i, made;
-    time_t                    since;
-    cerebro_reservation_t    *b;
-    ngx_cerebro_main_conf_t  *mcf;
+    int                        i, made;
+    time_t                     since;
+    cerebro_reservation_t     *b;
+    ngx_cerebro_tools_conf_t  *tcf;
 
-    mcf = ngx_http_get_module_main_conf(tool->request, ngx_cerebro_module);
+    tcf = ngx_http_get_module_main_conf(tool->request,
+                                        ngx_cerebro_tools_module);
 
     if (tool->op.error.kind != CEREBRO_STORE_OK) {
         return NGX_DECLINED;
@@ -512,14 +514,14 @@ ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool)
         }
     }
 
-    if (made < mcf->guest_limit) {
+    if (made < tcf->guest_limit) {
         return NGX_DECLINED;
     }
 
     ngx_cerebro_log(NGX_LOG_NOTICE, tool->request->connection->log, 0,
                     "create_reservation: %s has made %d bookings in 24 h, "
                     "the limit is %i", tool->op.phone, made,
-                    mcf->guest_limit);
+                    tcf->guest_limit);
 
     if (ngx_cerebro_tool_reply(tool, "Lo siento, desde este teléfono ya se "
                                "%s %d reserva%s hoy, que es el máximo por "

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "ngx_cerebro.h"
+#include "ngx_cerebro_tools_conf.h"
 #include "ngx_cerebro_store.h"
 #include "ngx_cerebro_caller.h"
 #include "cerebro_tools.h"
