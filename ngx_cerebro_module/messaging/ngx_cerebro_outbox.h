@@ -23,6 +23,8 @@ typedef struct {
     cerebro_change_kind_t          kind;
     const cerebro_reservation_t   *reservation;    /* as it stands now */
     const char                    *phone;          /* E.164, or "" */
+    const cerebro_notice_t        *notice;         /* the store's write
+                                                      queued it, or NULL */
 } ngx_cerebro_change_t;
 
 
@@ -46,6 +48,15 @@ ngx_int_t ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
  */
 void ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     const ngx_cerebro_change_t *change);
+
+/*
+ * The confirmation of a change of kind, for the store to queue in the
+ * transaction of its write (op->notice), so that no booking stands
+ * without it; phone is the caller's, for a booking without one.  Hand it
+ * back in change->notice.  NULL: no memory (then confirm queues it after).
+ */
+cerebro_notice_t *ngx_cerebro_outbox_notice(ngx_http_request_t *r,
+    cerebro_change_kind_t kind, const char *phone);
 
 /*
  * The reservation the latest reminder sent to phone (E.164) was about,

@@ -183,6 +183,27 @@ typedef struct {
 } cerebro_outbox_msg_t;
 
 
+/*
+ * The message a write of a booking queues in its own transaction, so that
+ * a booking never stands without its confirmation (a worker may die right
+ * after the write).  The store calls compose() with the booking as
+ * written and m zeroed; compose() fills m (to, body, kind, dedupe_key,
+ * next_attempt) and returns 1, or 0 for nothing to send.  After the write
+ * queued says whether m is a new row of the outbox (m is then that row).
+ * A backend that cannot write both at once leaves queued 0.
+ */
+typedef struct cerebro_notice_s  cerebro_notice_t;
+
+struct cerebro_notice_s {
+    int                    (*compose)(cerebro_notice_t *n,
+                                      const cerebro_reservation_t *rec,
+                                      cerebro_outbox_msg_t *m);
+    void                    *data;
+    cerebro_outbox_msg_t     msg;
+    int                      queued;
+};
+
+
 /* "ok", "not_found", "conflict", "invalid", "unavailable", "rate_limited" */
 const char *cerebro_store_err_name(cerebro_store_err_t kind);
 

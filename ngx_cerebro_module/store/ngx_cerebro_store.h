@@ -61,6 +61,11 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    cerebro_notice_t             *notice;         /* CREATE, UPDATE, CANCEL:
+                                                     the caller's message,
+                                                     queued with the write
+                                                     where the backend can
+                                                     (or NULL) */
     ngx_str_t                     key;            /* REPLAY_*: NUL after */
     ngx_str_t                     text;           /* REPLAY_KEEP: the
                                                      answer; REPLAY_FIND:
