@@ -939,6 +939,148 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
 }
 
 
+/* ---- confirmations a dead worker left unqueued ------------------------- */
+
+
+typedef struct {
+    ngx_cerebro_store_op_t          op;
+    ngx_cerebro_outbox_found_pt     done;
+    void                           *data;
+} ngx_cerebro_outbox_reconcile_t;
+
+
+static void ngx_cerebro_outbox_recent(ngx_cerebro_store_op_t *op);
+
+
+/* this worker's last look; a reload starts again with a look, harmless */
+static ngx_msec_t  ngx_cerebro_outbox_looked_at;
+
+
+ngx_int_t
+ngx_cerebro_outbox_reconcile(ngx_http_request_t *r, ngx_msec_t every,
+    ngx_cerebro_outbox_found_pt done, void *data)
+{
+    ngx_cerebro_outbox_reconcile_t  *rc;
+
+    if (ngx_cerebro_store_atomic_notices(r) || ngx_cerebro_store_db(r) == NULL
+        || (ngx_cerebro_outbox_looked_at
+            && ngx_current_msec - ngx_cerebro_outbox_looked_at < every))
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_cerebro_outbox_looked_at = ngx_current_msec;
+
+    rc = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_outbox_reconcile_t));
+    if (rc == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc->done = done;
+    rc->data = data;
+
+    rc->op.request = r;
+    rc->op.kind = NGX_CEREBRO_STORE_RECENT;
+    rc->op.from = ngx_time() - NGX_CEREBRO_OUTBOX_RECONCILE_AGE;
+    rc->op.to = ngx_time();
+    rc->op.done = ngx_cerebro_outbox_recent;
+    rc->op.data = rc;
+
+    if (ngx_cerebro_store_start(&rc->op) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A booking of ours (made by a tool or the staff's page: a source is
+ * written with it) with no confirmation in this host's outbox.  Its
+ * writer's answer may still be on its way, or its worker died before the
+ * row; so only one older than the first attempt's lease is taken, and
+ * its row is dated from the booking: its attempt then asks Twilio first
+ * whether the words went out since (another host's outbox holds the
+ * bookings that host made), and never sends them twice.
+ */
+static void
+ngx_cerebro_outbox_recent(ngx_cerebro_store_op_t *op)
+{
+    int                              i, found;
+    time_t                           ripe;
+    ngx_uint_t                       queued, dup;
+    cerebro_sqlite_t                *db;
+    cerebro_outbox_msg_t            *m;
+    cerebro_store_error_t            e;
+    cerebro_reservation_t           *rec;
+    ngx_http_request_t              *r;
+    ngx_cerebro_outbox_reconcile_t  *rc;
+    ngx_cerebro_messaging_conf_t    *mscf;
+    u_char                           key[CEREBRO_REC_DEDUPE_LEN];
+
+    rc = op->data;
+    r = op->request;
+    queued = 0;
+    db = ngx_cerebro_store_db(r);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+    ripe = ngx_time() - (time_t) (mscf->outbox_lease / 1000)
+           - NGX_CEREBRO_OUTBOX_RECONCILE_MARGIN;
+
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the recent bookings could not be read "
+                        "(%s): %s", cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+        rc->done(rc->data, 0);
+        return;
+    }
+
+    for (i = 0; i < op->nbookings; i++) {
+        rec = &op->bookings[i];
+
+        if (ngx_strcmp(rec->status, CEREBRO_STATUS_CONFIRMED) != 0
+            || rec->client_phone[0] != '+' || rec->source[0] == '\0'
+            || rec->created > ripe
+            || ngx_strlen(rec->client_phone) + sizeof("whatsapp:")
+               > CEREBRO_REC_TO_LEN
+            || cerebro_sqlite_outbox_about(db,
+                   CEREBRO_OUTBOX_KIND_CONFIRMATION, rec->id, &found, &e)
+               != CEREBRO_STORE_OK
+            || found)
+        {
+            continue;
+        }
+
+        m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+        if (m == NULL) {
+            break;
+        }
+
+        ngx_cerebro_outbox_confirmation(r, CEREBRO_CHANGE_BOOKED, rec,
+                                        m->body, sizeof(m->body), key);
+
+        ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", rec->client_phone);
+        (void) cerebro_rec_copy(m->kind, sizeof(m->kind),
+                                CEREBRO_OUTBOX_KIND_CONFIRMATION);
+        (void) cerebro_rec_copy(m->dedupe_key, sizeof(m->dedupe_key),
+                                (char *) key);
+        (void) cerebro_rec_copy(m->reservation_id, sizeof(m->reservation_id),
+                                rec->id);
+        m->created = rec->created;
+
+        if (ngx_cerebro_outbox_enqueue(r, m, 0, &dup) == NGX_OK && !dup) {
+            ngx_cerebro_log(NGX_LOG_NOTICE, r->connection->log, 0,
+                            "outbox: the confirmation of %s was not queued "
+                            "by its writer (its worker died?): queued now",
+                            rec->id);
+            queued++;
+        }
+    }
+
+    rc->done(rc->data, queued);
+}
+
+
 ngx_int_t
 ngx_cerebro_outbox_reminded(ngx_http_request_t *r, const char *phone,
     time_t max_age, char *id, size_t id_size)

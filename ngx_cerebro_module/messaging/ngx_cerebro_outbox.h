@@ -59,6 +59,22 @@ cerebro_notice_t *ngx_cerebro_outbox_notice(ngx_http_request_t *r,
     cerebro_change_kind_t kind, const char *phone);
 
 /*
+ * For the jobs run, on a store whose writes cannot queue their notice
+ * (Airtable): the bookings of our making created in the last hour, still
+ * to come, that have no confirmation in this host's outbox (their worker
+ * died between the write and the row) get it now, with the same dedupe
+ * key.  At most once every `every` per worker.  NGX_OK: done(data, how
+ * many were queued) runs later; NGX_DECLINED: not now; NGX_ERROR.
+ */
+#define NGX_CEREBRO_OUTBOX_RECONCILE_AGE     3600
+#define NGX_CEREBRO_OUTBOX_RECONCILE_MARGIN  10
+
+typedef void (*ngx_cerebro_outbox_found_pt)(void *data, ngx_uint_t queued);
+
+ngx_int_t ngx_cerebro_outbox_reconcile(ngx_http_request_t *r,
+    ngx_msec_t every, ngx_cerebro_outbox_found_pt done, void *data);
+
+/*
  * The reservation the latest reminder sent to phone (E.164) was about,
  * within the last max_age seconds: how a "CANCELAR" reply finds its
  * booking.  NGX_OK with id filled (id_size bytes, NUL-terminated),

@@ -222,7 +222,8 @@ cerebro_store_err_t cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db,
 
 /*
  * Queues a message (fields of m: to, body or template_sid + variables,
- * kind, reservation_id, dedupe_key, next_attempt; 0 = now).  With a
+ * kind, reservation_id, dedupe_key, next_attempt; 0 = now; created,
+ * 0 = now: a message for something that happened earlier).  With a
  * dedupe key already queued nothing is added: out gets the existing one
  * and *duplicate = 1.  out and duplicate may be NULL.
  */
@@ -285,6 +286,11 @@ cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,
  */
 cerebro_store_err_t cerebro_sqlite_outbox_last_reminder(cerebro_sqlite_t *db,
     const char *to, int64_t since, cerebro_outbox_msg_t *out,
+    cerebro_store_error_t *e);
+
+/* Whether a message of kind about the reservation was ever queued. */
+cerebro_store_err_t cerebro_sqlite_outbox_about(cerebro_sqlite_t *db,
+    const char *kind, const char *reservation_id, int *found,
     cerebro_store_error_t *e);
 
 

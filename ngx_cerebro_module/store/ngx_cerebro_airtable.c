@@ -100,6 +100,8 @@ static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
 static void ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_recent(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_recent_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at,
     cerebro_formula_t *f, const char *field);
 static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
@@ -156,7 +158,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
     ngx_cerebro_at_init_process,
     ngx_cerebro_at_exit_process,
     ngx_cerebro_at_start,
-    1
+    1,
+    0
 };
 
 
@@ -270,6 +273,10 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     case NGX_CEREBRO_STORE_BY_PHONE:
         ngx_cerebro_at_by_phone(at);
+        break;
+
+    case NGX_CEREBRO_STORE_RECENT:
+        ngx_cerebro_at_recent(at);
         break;
 
     case NGX_CEREBRO_STORE_GET:
@@ -598,6 +605,50 @@ ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x)
     at->nres = n;
 
     ngx_cerebro_at_publish(at, 0);
+    ngx_cerebro_at_ok(at);
+}
+
+
+/*
+ * Bookings the base wrote since op->from (its createdTime), of which the
+ * active ones starting after op->to are kept: one list request, whatever
+ * the days they are for.
+ */
+static void
+ngx_cerebro_at_recent(ngx_cerebro_at_t *at)
+{
+    char               iso[32], buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    ngx_cerebro_at_format_iso(at->op->from, iso, sizeof(iso));
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, "IS_AFTER");
+    cerebro_formula_raw(&f, "CREATED_TIME()");
+    cerebro_formula_open(&f, "DATETIME_PARSE");
+    cerebro_formula_string(&f, iso, ngx_strlen(iso));
+    cerebro_formula_close(&f);
+    cerebro_formula_close(&f);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res,
+                                    ngx_cerebro_at_recent_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_recent_done(ngx_cerebro_at_http_t *x)
+{
+    ngx_cerebro_at_t *at = x->data;
+
+    ngx_cerebro_at_publish(at, at->op->to + 1);
     ngx_cerebro_at_ok(at);
 }
 

@@ -30,8 +30,12 @@ typedef enum {
     NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
     NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
     NGX_CEREBRO_STORE_REPLAY_KEEP,    /* keep op->text for op->key */
-    NGX_CEREBRO_STORE_GUEST_FIND      /* the guest of op->phone, never
+    NGX_CEREBRO_STORE_GUEST_FIND,     /* the guest of op->phone, never
                                          created: nguests found */
+    NGX_CEREBRO_STORE_RECENT          /* active bookings created since
+                                         op->from, starting after op->to;
+                                         a backend without atomic
+                                         notices only */
 } ngx_cerebro_store_kind_e;
 
 
@@ -134,6 +138,8 @@ typedef struct {
     ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
     /* its TABLES are the truth: the restaurant file's tables give way */
     ngx_uint_t    own_tables;
+    /* op->notice is written in the write's own transaction */
+    ngx_uint_t    atomic_notices;
 } ngx_cerebro_store_backend_t;
 
 
@@ -186,6 +192,12 @@ const cerebro_restaurant_t *ngx_cerebro_store_model(ngx_http_request_t *r);
 
 /* The read cache hears of changes Redis tells of (after the kv layer). */
 ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf);
+
+/*
+ * Whether a write's notice (op->notice) is queued with the write itself;
+ * if not, what a dead worker left unqueued is found by NGX_CEREBRO_STORE_RECENT.
+ */
+ngx_uint_t ngx_cerebro_store_atomic_notices(ngx_http_request_t *r);
 
 /* "embedded" or "airtable", for /health and the logs. */
 const char *ngx_cerebro_store_backend_name(ngx_cerebro_main_conf_t *mcf);

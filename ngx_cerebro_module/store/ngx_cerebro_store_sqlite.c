@@ -61,7 +61,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
     ngx_cerebro_sqlite_init_process,
     ngx_cerebro_sqlite_exit_process,
     ngx_cerebro_sqlite_start,
-    0
+    0,
+    1
 };
 
 

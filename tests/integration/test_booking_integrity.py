@@ -292,3 +292,88 @@ def test_cerebro_airtable_rate_is_checked(nginx_factory, value, ok):
     assert (code == 0) == ok, out
     if not ok:
         assert "cerebro_airtable_rate" in out and value in out
+
+
+# ---- a worker that dies between the write and the confirmation's row ------
+
+def test_a_booking_whose_worker_died_gets_one_confirmation(nginx_factory,
+                                                           tmp_path):
+    """Airtable cannot write the booking and the outbox row at once: the
+    record lands, the worker dies before its answer (SIGKILL), and the
+    jobs run's reconciliation queues the confirmation it never queued —
+    once, however many runs look again."""
+    import threading
+    import urllib.parse
+    from tests.fakes.twilio import DEFAULT_SID, DEFAULT_TOKEN, TwilioFake
+
+    fake = AirtableFake(token=TOKEN, max_page_size=100, rate_limit=0)
+    fake.start()
+    twilio = TwilioFake(window_numbers=[CALLER])
+    twilio.start()
+    try:
+        fake.seed({"tables": {
+            "Reservas": {"fields": dict(RESERVAS, **EXTRAS)},
+            "Mesas": {"records": THREE}}})
+        n = nginx_factory(env={
+            "AIRTABLE_API_KEY": TOKEN,
+            "AIRTABLE_BASE_ID": fake.base_id,
+            "AIRTABLE_API_URL": fake.url,
+            "TWILIO_ACCOUNT_SID": DEFAULT_SID,
+            "TWILIO_AUTH_TOKEN": DEFAULT_TOKEN,
+            "TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886",
+            "TWILIO_API_URL": twilio.url,
+        }, workers=1)
+        n.render()
+        n.edit_conf("http {", "http {\n    cerebro_store_timeout 30s;\n"
+                    "    cerebro_vapi_timeout 15s;\n"
+                    "    cerebro_jobs_interval 1s;\n"
+                    "    cerebro_outbox_lease 1s;\n"
+                    "    cerebro_outbox_retry 1s;\n")
+        n.start()
+        [worker] = wait_until(n.workers)
+        # the create lands at once, its answer never comes back in time
+        fake.land_then_wait(1, 60.0, path="/v0/%s/Reservas" % fake.base_id,
+                            method="POST")
+        day = booking_day()
+        args = {"name": "Huérfana", "date": day.isoformat(),
+                "time": "21:00", "party_size": 2}
+
+        def call():
+            try:
+                vapi_post(n, tool_call("create_reservation", args,
+                                       "c-orphan", caller=CALLER))
+            except OSError:
+                pass        # its worker died under it
+
+        t = threading.Thread(target=call)
+        t.start()
+        [rec] = wait_until(lambda: guest_records(fake, CALLER))
+        n.kill_worker(worker)
+        t.join(30)
+        fake.clear_faults()
+        assert wait_until(lambda: worker not in n.workers()
+                          and len(n.workers()) == 1)
+
+        def sent():
+            rows = outbox_to(n, CALLER, "confirmation")
+            return rows if rows and all(m["status"] == "sent"
+                                        for m in rows) else None
+
+        [row] = wait_until(sent, timeout=60)
+        assert row["reservation_id"] == rec["id"]
+        assert "Huérfana" in row["body"]
+
+        # two more looks of the reconciliation: nothing more is queued
+        def looks():
+            return [q for q in fake.requests(
+                        path="/v0/%s/Reservas" % fake.base_id)
+                    if "CREATED_TIME" in urllib.parse.unquote(
+                        q.get("raw_query") or "")]
+        seen = len(looks())
+        assert wait_until(lambda: len(looks()) >= seen + 2, timeout=60)
+        assert len(outbox_to(n, CALLER, "confirmation")) == 1
+        assert len(twilio.messages(CALLER)) == 1
+        assert "was not queued by its writer" in n.log_text()
+    finally:
+        twilio.stop()
+        fake.stop()
