@@ -257,11 +257,15 @@ cerebro_store_err_t cerebro_rec_decide(const cerebro_restaurant_t *r,
  * store holds after their writes: the active bookings taken in the order
  * the store put them there (written_ms, then id), each keeps its tables
  * unless a booking kept before it holds one of them at an overlapping
- * time.  Returns 1 when the booking id keeps its place, 0 when it must be
- * withdrawn, -1 when recs does not hold it (active).
+ * time, or the covers kept in its quarter hour with its own pass the
+ * restaurant's pacing.  exclude (may be NULL) holds nothing: the booking
+ * a move replaces, until the move stands.  Returns 1 when the booking id
+ * keeps its place, 0 when it must be withdrawn, -1 when recs does not
+ * hold it (active).
  */
 int cerebro_rec_stands(const cerebro_restaurant_t *r,
-    const cerebro_reservation_t *recs, int n, const char *id);
+    const cerebro_reservation_t *recs, int n, const char *id,
+    const char *exclude);
 
 /*
  * A booking's key is its guest and its time: the index of the active

@@ -138,6 +138,95 @@ def burst_on(hosts, count, make):
             range(count)))
 
 
+# ---- a change of time settled as a create is ---------------------------------
+
+# six tables that seat two; at the target time all but T1 are taken
+SIX = [{"name": "T%d" % k, "capacity_min": 1, "capacity_max": 2,
+        "location": "sala"} for k in range(1, 7)]
+
+
+def patch_on(hosts, moves):
+    """moves: (record id, body); each PATCH on the next host, at once."""
+    import json
+
+    def one(i):
+        rec_id, body = moves[i]
+        return hosts[i % len(hosts)].request(
+            "PATCH", "/cerebro/reservations/" + rec_id,
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json"}, timeout=90)
+
+    with concurrent.futures.ThreadPoolExecutor(len(moves)) as pool:
+        return list(pool.map(one, range(len(moves))))
+
+
+def test_two_hosts_redis_down_concurrent_moves_never_overlap(nginx_factory,
+                                                             tmp_path):
+    """Six guests booked for lunch move at once, from two hosts with Redis
+    down, into a dinner slot where one table is left (the moved record is
+    written anew, so the earliest writer wins as for a create): one move
+    stands, no two active records hold a table at one time, and every
+    guest still has exactly one booking (the moved one, or the one they
+    had)."""
+    from harness import Redis
+    redis = Redis(tmp_path / "redis").start()
+    url = redis.url
+    redis.stop()
+
+    fake = AirtableFake(token=TOKEN, max_page_size=100, rate_limit=0)
+    fake.start()
+    try:
+        fake.seed({"tables": {
+            "Reservas": {"fields": dict(RESERVAS, **EXTRAS)},
+            "Mesas": {"records": SIX}}})
+        hosts = [start_host(nginx_factory, fake, url, "host%d" % i)
+                 for i in range(2)]
+
+        for run in range(3):
+            target = booking_day(5 + 7 * run)
+            fake.add_records("Reservas", [
+                {"client_name": "Ya%d" % k, "client_phone": "+3461200%04d" % k,
+                 "date_time": utc_iso(target, "21:00"), "pax": 2,
+                 "table": "T%d" % k, "status": "confirmed"}
+                for k in range(2, 7)])
+            guests = []
+            for i in range(6):
+                phone = "+346005%02d%03d" % (run, i)
+                r = post(hosts[i % 2], booking(
+                    target, name="Run%d Mover%d" % (run, i), phone=phone,
+                    time_="13:00", pax=2), timeout=60)
+                assert r.status == 201, r.body
+                guests.append((phone, r.json()["reservation"]["id"]))
+
+            got = patch_on(hosts, [
+                (rec_id, {"date": target.isoformat(), "time": "21:00"})
+                for _, rec_id in guests])
+            assert all(r.status in (200, 409) for r in got), \
+                [(r.status, r.body) for r in got]
+            moved = [r.json()["reservation"] for r in got
+                     if r.status == 200]
+            assert len(moved) == 1, [(r.status, r.body) for r in got]
+
+            records = fake.records("Reservas")
+            assert overlapping(records) == []
+            at_target = [r for r in active(records)
+                         if r["fields"]["date_time"]
+                         == utc_iso(target, "21:00")
+                         and r["fields"]["client_name"].startswith(
+                             "Run%d Mover" % run)]
+            assert len(at_target) == 1, at_target
+            for phone, rec_id in guests:
+                mine = [r for r in active(records)
+                        if r["fields"]["client_phone"] == phone]
+                assert len(mine) == 1, (phone, mine)
+            if moved:
+                [r] = at_target
+                assert r["id"] == moved[0]["id"]
+                assert r["fields"]["table"] == "T1"
+    finally:
+        fake.stop()
+
+
 # ---- what the guest is told is what exists ---------------------------------
 
 CALLER = "+34600777888"
