@@ -369,6 +369,82 @@ def test_a_429_pause_answers_what_the_cache_holds(nginx_factory,
     assert fake.rate_limited_count == 0
 
 
+def start_paused(nginx_factory, fake, pause):
+    n = nginx_factory(env={
+        "AIRTABLE_API_KEY": TOKEN,
+        "AIRTABLE_BASE_ID": fake.base_id,
+        "AIRTABLE_API_URL": fake.url,
+    }, workers=2)
+    n.render()
+    n.edit_conf("http {", "http {\n    cerebro_store_timeout 6s;\n"
+                "    cerebro_vapi_timeout 8s;\n"
+                "    cerebro_airtable_pause %s;" % pause)
+    n.edit_conf("            cerebro_jobs;\n", "            return 404;\n")
+    return n.start()
+
+
+def queued(n):
+    for line in n.get("/metrics").body.decode().splitlines():
+        if line.startswith("cerebro_limiter_queued_total"):
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
+def pause_the_base(n, fake, day):
+    """One 429 to a read: the base is paused for every worker."""
+    fake.fail_next(1, 429, body={"errors": [{"error": "RATE_LIMIT_REACHED",
+                                             "message": "slow down"}]},
+                   path="/v0/%s/Reservas" % fake.base_id)
+    ask = {"date": (day + dt.timedelta(days=21)).isoformat(),
+           "time": "21:00", "party_size": 2}
+    text = result_of(vapi_post(n, tool_call("check_availability", ask)))
+    assert "no puedo consultar" in text, text
+    assert wait_until(lambda: "paused for" in n.log_text())
+
+
+def test_a_create_during_a_429_pause_waits_its_turn_and_books(
+        nginx_factory, three_tables):
+    """The pause (3 s) ends within the create's deadline (6 s): the create
+    waits for it in the queue and books; the guest never hears the
+    apology."""
+    fake = three_tables
+    n = start_paused(nginx_factory, fake, "3s")
+    day = booking_day()
+    pause_the_base(n, fake, day)
+    before = queued(n)
+
+    args = {"name": "Paciente", "date": day.isoformat(), "time": "21:00",
+            "party_size": 2}
+    text = result_of(vapi_post(n, tool_call("create_reservation", args,
+                                            "c-paused", caller=CALLER)))
+    assert "no puedo consultar" not in text, text
+    assert text.startswith("Reserva confirmada"), text
+    [rec] = guest_records(fake, CALLER)
+    assert rec["fields"]["client_name"] == "Paciente"
+    # it did wait in the queue for the pause to end
+    assert queued(n) > before
+    assert fake.rate_limited_count == 0
+
+
+def test_a_create_that_cannot_outwait_a_429_pause_hears_the_apology(
+        nginx_factory, three_tables):
+    """The pause (60 s) outlasts the create's deadline: the guest hears at
+    once that the system cannot be reached, and nothing is written."""
+    fake = three_tables
+    n = start_paused(nginx_factory, fake, "60s")
+    day = booking_day()
+    pause_the_base(n, fake, day)
+    fake.clear_log()
+
+    args = {"name": "Impaciente", "date": day.isoformat(), "time": "21:00",
+            "party_size": 2}
+    text = result_of(vapi_post(n, tool_call("create_reservation", args,
+                                            "c-wall", caller=CALLER)))
+    assert "no puedo consultar" in text, text
+    assert guest_records(fake, CALLER) == []
+    assert fake.requests(path="/v0/%s/Reservas" % fake.base_id) == []
+
+
 @pytest.mark.parametrize("value,ok", [("5", True), ("2r/s", True),
                                       ("0", False), ("51", False),
                                       ("fast", False)])
