@@ -20,6 +20,9 @@
 #include "ngx_cerebro_alerts.h"
 
 
+/* how many runs apart the confirmations are reconciled */
+#define NGX_CEREBRO_JOBS_RECONCILE_RUNS  30
+
 /* a run answers within the lock's ttl; the poke waits no longer */
 #define NGX_CEREBRO_JOBS_POKE_TIMEOUT  NGX_CEREBRO_JOBS_LOCK_TTL
 
@@ -203,7 +206,10 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
 }
 
 
-/* one list request to the base: every tenth run is enough for an hour */
+/*
+ * One list request to the base (Airtable counts it in its monthly calls):
+ * every 30th run looks, every 5 minutes by default, at the last hour.
+ */
 static void
 ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx)
 {
@@ -212,7 +218,9 @@ ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx)
 
     mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
 
-    rc = ngx_cerebro_outbox_reconcile(ctx->request, 10 * mcf->jobs_interval,
+    rc = ngx_cerebro_outbox_reconcile(ctx->request,
+                                      NGX_CEREBRO_JOBS_RECONCILE_RUNS
+                                      * mcf->jobs_interval,
                                       ngx_cerebro_jobs_reconciled, ctx);
 
     if (rc == NGX_OK) {
