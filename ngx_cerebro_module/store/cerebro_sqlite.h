@@ -159,8 +159,8 @@ typedef struct {
  */
 cerebro_store_err_t cerebro_sqlite_booking_update(cerebro_sqlite_t *db,
     const char *id, const cerebro_booking_change_t *ch, int64_t now,
-    cerebro_notice_t *notice, cerebro_reservation_t *out, cerebro_answer_t *answer,
-    cerebro_store_error_t *e);
+    cerebro_notice_t *notice, cerebro_reservation_t *out,
+    cerebro_answer_t *answer, cerebro_store_error_t *e);
 
 /*
  * Idempotent: *already = 1 when it was cancelled before (still OK).

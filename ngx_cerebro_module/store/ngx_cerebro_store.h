@@ -195,7 +195,8 @@ ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_main_conf_t *mcf);
 
 /*
  * Whether a write's notice (op->notice) is queued with the write itself;
- * if not, what a dead worker left unqueued is found by NGX_CEREBRO_STORE_RECENT.
+ * if not, what a dead worker left unqueued is found with
+ * NGX_CEREBRO_STORE_RECENT.
  */
 ngx_uint_t ngx_cerebro_store_atomic_notices(ngx_http_request_t *r);
 
