@@ -4,7 +4,8 @@
  * opens a loopback connection to this server's own listen address and
  * sends "GET /_cerebro/jobs" (a location with "cerebro_jobs", loopback
  * only).  That request takes the jobs lock, queues the reminders that are
- * due, handles again the WhatsApp messages whose worker died, sends a
+ * due and the confirmations a dead worker left unqueued (Airtable),
+ * handles again the WhatsApp messages whose worker died, sends a
  * batch of the outbox's due messages through the subrequest client and
  * answers a JSON summary, which the poke reads and drops.
  */
@@ -20,6 +21,9 @@
 #include "ngx_cerebro_alerts.h"
 
 
+/* how many runs apart the confirmations are reconciled */
+#define NGX_CEREBRO_JOBS_RECONCILE_RUNS  30
+
 /* a run answers within the lock's ttl; the poke waits no longer */
 #define NGX_CEREBRO_JOBS_POKE_TIMEOUT  NGX_CEREBRO_JOBS_LOCK_TTL
 
@@ -29,6 +33,7 @@ typedef struct {
     ngx_cerebro_kv_op_t        lock;
     ngx_uint_t                 pending;
     ngx_uint_t                 reminders;
+    ngx_uint_t                 confirmed;
     ngx_uint_t                 redone;
     ngx_uint_t                 due;
     ngx_uint_t                 sent;
@@ -57,6 +62,8 @@ static ngx_int_t ngx_cerebro_jobs_handler(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_body(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued);
+static void ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx);
+static void ngx_cerebro_jobs_reconciled(void *data, ngx_uint_t queued);
 static void ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone);
 static void ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx);
@@ -185,7 +192,7 @@ ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op)
                         "jobs: the reminders did not run");
     }
 
-    ngx_cerebro_jobs_inbox(ctx);
+    ngx_cerebro_jobs_reconcile(ctx);
 }
 
 
@@ -195,6 +202,47 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
     ngx_cerebro_jobs_ctx_t *ctx = data;
 
     ctx->reminders = queued;
+
+    ngx_cerebro_jobs_reconcile(ctx);
+}
+
+
+/*
+ * One list request to the base (Airtable counts it in its monthly calls):
+ * every 30th run looks, every 5 minutes by default, at the last hour.
+ */
+static void
+ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx)
+{
+    ngx_int_t                 rc;
+    ngx_cerebro_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+
+    rc = ngx_cerebro_outbox_reconcile(ctx->request,
+                                      NGX_CEREBRO_JOBS_RECONCILE_RUNS
+                                      * mcf->jobs_interval,
+                                      ngx_cerebro_jobs_reconciled, ctx);
+
+    if (rc == NGX_OK) {
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                        "jobs: the confirmations were not reconciled");
+    }
+
+    ngx_cerebro_jobs_inbox(ctx);
+}
+
+
+static void
+ngx_cerebro_jobs_reconciled(void *data, ngx_uint_t queued)
+{
+    ngx_cerebro_jobs_ctx_t *ctx = data;
+
+    ctx->confirmed = queued;
 
     ngx_cerebro_jobs_inbox(ctx);
 }
@@ -322,13 +370,14 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
     } else {
         cJSON_AddBoolToObject(json, "ran", 1);
         cJSON_AddNumberToObject(json, "reminders", ctx->reminders);
+        cJSON_AddNumberToObject(json, "confirmed", ctx->confirmed);
         cJSON_AddNumberToObject(json, "redone", ctx->redone);
         cJSON_AddNumberToObject(json, "due", ctx->due);
         cJSON_AddNumberToObject(json, "sent", ctx->sent);
         cJSON_AddNumberToObject(json, "retry", ctx->retry);
         cJSON_AddNumberToObject(json, "failed", ctx->failed);
 
-        if (ctx->reminders || ctx->redone || ctx->due) {
+        if (ctx->reminders || ctx->confirmed || ctx->redone || ctx->due) {
             mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
             ngx_cerebro_log_detail(mcf, r->connection->log,
                                    "jobs: %ui reminders queued, %ui "

@@ -478,6 +478,18 @@ ngx_cerebro_staff_op(ngx_http_request_t *r, ngx_cerebro_store_kind_e kind)
     op->kind = kind;
     op->done = ngx_cerebro_staff_done;
 
+    /* the guest's confirmation goes into the store with the write */
+    if (kind == NGX_CEREBRO_STORE_CREATE) {
+        op->notice = ngx_cerebro_outbox_notice(r, CEREBRO_CHANGE_BOOKED, "");
+
+    } else if (kind == NGX_CEREBRO_STORE_UPDATE) {
+        op->notice = ngx_cerebro_outbox_notice(r, CEREBRO_CHANGE_CHANGED, "");
+
+    } else if (kind == NGX_CEREBRO_STORE_CANCEL) {
+        op->notice = ngx_cerebro_outbox_notice(r, CEREBRO_CHANGE_CANCELLED,
+                                               "");
+    }
+
     return op;
 }
 
@@ -544,6 +556,7 @@ ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op)
 
     change.reservation = &op->reservation;
     change.phone = op->reservation.client_phone;
+    change.notice = op->notice;
 
     ngx_cerebro_outbox_confirm(op->request, &change);
 }

@@ -27,6 +27,7 @@
 #include "ngx_cerebro_agents.h"
 #include "ngx_cerebro_dialogue.h"
 #include "ngx_cerebro_outbox.h"
+#include "ngx_cerebro_store_replay.h"
 #include "ngx_cerebro_twilio_webhook.h"
 #include "cerebro_phone.h"
 
@@ -59,7 +60,9 @@ typedef struct {
     ngx_str_t                  key_conv;
     ngx_str_t                  key_lock;
     ngx_str_t                  key_take;
+    ngx_str_t                  key_done;     /* the answer, in the file */
     ngx_str_t                  lease;        /* key_sid's value meanwhile */
+    ngx_cerebro_replay_t       answer;       /* find, then keep */
     ngx_cerebro_kv_op_t        once;
     ngx_cerebro_kv_op_t        seen;
     ngx_cerebro_kv_op_t        take;
@@ -104,7 +107,9 @@ static ngx_int_t ngx_cerebro_whatsapp_prepare(
 static int64_t ngx_cerebro_whatsapp_now(void);
 static ngx_int_t ngx_cerebro_whatsapp_lease_parse(ngx_str_t *value,
     int64_t *until, ngx_str_t *phone, ngx_str_t *text);
+static void ngx_cerebro_whatsapp_answered(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_whatsapp_once(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_whatsapp_kept(ngx_cerebro_replay_t *rp);
 static void ngx_cerebro_whatsapp_pushed(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_seen(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_whatsapp_take(ngx_cerebro_whatsapp_ctx_t *ctx,
@@ -328,7 +333,44 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_DONE;
     }
 
-    /* Twilio retries: the first delivery of a MessageSid does the work */
+    /*
+     * Twilio retries: a MessageSid answered is a row of the SQLite file
+     * (the replay keys' table), which no flood of other keys evicts from
+     * the shared-memory zone; then the kv key, for one in flight
+     */
+    ctx->answer.request = r;
+    ctx->answer.key = ctx->key_done;
+    ctx->answer.done = ngx_cerebro_whatsapp_answered;
+    ctx->answer.data = ctx;
+
+    if (ngx_cerebro_replay_find(&ctx->answer) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_cerebro_whatsapp_answered(ngx_cerebro_replay_t *rp)
+{
+    ngx_http_request_t          *r;
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = rp->data;
+    r = ctx->request;
+
+    if (rp->found) {
+        ngx_cerebro_metric_inc(NGX_CEREBRO_M_WHATSAPP_IN, "duplicate", NULL);
+        ngx_cerebro_log(NGX_LOG_INFO, r->connection->log, 0,
+                        "WhatsApp message %V delivered again: answered "
+                        "already, not processed twice", &ctx->sid);
+
+        ctx->reply = rp->text;
+        ngx_cerebro_whatsapp_deliver(ctx);
+        return;
+    }
+
     ngx_cerebro_kv_op_init(&ctx->once);
     ctx->once.request = r;
     ctx->once.kind = NGX_CEREBRO_KV_SET;
@@ -340,10 +382,8 @@ ngx_cerebro_whatsapp_message(ngx_http_request_t *r, ngx_str_t *body)
     ctx->once.data = ctx;
 
     if (ngx_cerebro_kv_start(&ctx->once) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
-
-    return NGX_DONE;
 }
 
 
@@ -383,12 +423,15 @@ ngx_cerebro_whatsapp_prepare(ngx_cerebro_whatsapp_ctx_t *ctx)
                                            + sizeof(ctx->phone));
     ctx->key_sid.data = ngx_pnalloc(pool, sizeof("cerebro:wa:sid:") - 1
                                           + ctx->sid.len);
+    ctx->key_done.data = ngx_pnalloc(pool, sizeof("cerebro:wa:done:")
+                                           + ctx->sid.len);
     ctx->lease.data = ngx_pnalloc(pool, sizeof("pending::\n") - 1
                                         + NGX_INT64_LEN + sizeof(ctx->phone)
                                         + ctx->text.len);
 
     if (ctx->key_conv.data == NULL || ctx->key_lock.data == NULL
-        || ctx->key_sid.data == NULL || ctx->lease.data == NULL)
+        || ctx->key_sid.data == NULL || ctx->key_done.data == NULL
+        || ctx->lease.data == NULL)
     {
         return NGX_ERROR;
     }
@@ -402,6 +445,9 @@ ngx_cerebro_whatsapp_prepare(ngx_cerebro_whatsapp_ctx_t *ctx)
     ctx->key_sid.len = ngx_sprintf(ctx->key_sid.data, "cerebro:wa:sid:%V",
                                    &ctx->sid)
                        - ctx->key_sid.data;
+    ctx->key_done.len = ngx_sprintf(ctx->key_done.data,
+                                    "cerebro:wa:done:%V%Z", &ctx->sid)
+                        - ctx->key_done.data - 1;
 
     until = ngx_cerebro_whatsapp_now() + 2 * (int64_t) ccf->whatsapp_timeout
             + NGX_CEREBRO_WA_LEASE_MARGIN;
@@ -1082,10 +1128,50 @@ ngx_cerebro_whatsapp_mark(ngx_cerebro_whatsapp_ctx_t *ctx)
 }
 
 
+/*
+ * Kept in the file too, for a day: a reply too long for a row is kept
+ * empty (a retry then gets an empty answer; the guest had the first).
+ */
 static void
 ngx_cerebro_whatsapp_marked(ngx_cerebro_kv_op_t *op)
 {
-    ngx_cerebro_whatsapp_deliver(op->data);
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    ctx->answer.request = ctx->request;
+    ctx->answer.key = ctx->key_done;
+    ctx->answer.failed = 0;
+    ctx->answer.done = ngx_cerebro_whatsapp_kept;
+    ctx->answer.data = ctx;
+
+    if (ctx->late || ctx->reply.len > CEREBRO_SQLITE_REPLAY_LEN - 1) {
+        ngx_str_set(&ctx->answer.text, "");
+
+    } else {
+        ctx->answer.text = ctx->reply;
+    }
+
+    if (ngx_cerebro_replay_keep(&ctx->answer) != NGX_OK) {
+        ngx_cerebro_whatsapp_deliver(ctx);
+    }
+}
+
+
+static void
+ngx_cerebro_whatsapp_kept(ngx_cerebro_replay_t *rp)
+{
+    ngx_cerebro_whatsapp_ctx_t  *ctx;
+
+    ctx = rp->data;
+
+    if (rp->error) {
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                        "WhatsApp message %V: its answer was not kept (%s)",
+                        &ctx->sid, rp->error);
+    }
+
+    ngx_cerebro_whatsapp_deliver(ctx);
 }
 
 

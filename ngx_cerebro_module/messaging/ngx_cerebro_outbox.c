@@ -767,38 +767,165 @@ ngx_cerebro_status_rank(const char *status)
 /* ---- confirmations and the CANCELAR reply -------------------------------- */
 
 
+/* what a notice of the embedded store needs to compose its message */
+typedef struct {
+    ngx_http_request_t       *request;
+    cerebro_change_kind_t     kind;
+    char                      phone[CEREBRO_REC_PHONE_LEN];
+} ngx_cerebro_notice_ctx_t;
+
+
+/*
+ * The confirmation of a change, its words and its dedupe key (once per
+ * reservation, kind and start): how the tool's and the staff's changes
+ * and the jobs run's reconciliation name one message alike.
+ */
+static void
+ngx_cerebro_outbox_confirmation(ngx_http_request_t *r,
+    cerebro_change_kind_t kind, const cerebro_reservation_t *rec,
+    char *text, size_t size, u_char *key)
+{
+    static const char  *kinds[] = { "", "booked", "changed", "cancelled" };
+
+    u_char                      *p;
+    cerebro_local_t              now, local;
+    const cerebro_restaurant_t  *model;
+
+    model = ngx_cerebro_store_model(r);
+    cerebro_tz_to_local(&model->tz, ngx_time(), &now);
+    cerebro_tz_to_local(&model->tz, rec->start, &local);
+
+    (void) cerebro_sentence_confirmation(text, size, kind, model->name,
+                                         rec->client_name, &local.date,
+                                         local.minutes, rec->pax,
+                                         now.date.year);
+
+    p = ngx_slprintf(key, key + CEREBRO_REC_DEDUPE_LEN - 1,
+                     "confirm:%s:%s:%L", rec->id, kinds[kind],
+                     (int64_t) rec->start);
+    *p = '\0';
+}
+
+
+/*
+ * Called by the store inside the write's transaction: nothing here may
+ * wait or fail but by saying "nothing to send".
+ */
+static int
+ngx_cerebro_outbox_compose(cerebro_notice_t *n,
+    const cerebro_reservation_t *rec, cerebro_outbox_msg_t *m)
+{
+    const char                    *phone;
+    ngx_cerebro_notice_ctx_t      *ctx;
+    ngx_cerebro_main_conf_t       *mcf;
+    ngx_cerebro_messaging_conf_t  *mscf;
+    u_char                         key[CEREBRO_REC_DEDUPE_LEN];
+
+    ctx = n->data;
+    phone = rec->client_phone[0] ? rec->client_phone : ctx->phone;
+
+    if (phone[0] != '+' || rec->id[0] == '\0'
+        || ngx_strlen(phone) + sizeof("whatsapp:") > sizeof(m->to))
+    {
+        return 0;
+    }
+
+    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    mscf = ngx_http_get_module_main_conf(ctx->request,
+                                         ngx_cerebro_messaging_module);
+
+    ngx_cerebro_outbox_confirmation(ctx->request, ctx->kind, rec, m->body,
+                                    sizeof(m->body), key);
+
+    ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", phone);
+    (void) cerebro_rec_copy(m->kind, sizeof(m->kind),
+                            CEREBRO_OUTBOX_KIND_CONFIRMATION);
+    (void) cerebro_rec_copy(m->dedupe_key, sizeof(m->dedupe_key),
+                            (char *) key);
+    (void) cerebro_rec_copy(m->reservation_id, sizeof(m->reservation_id),
+                            rec->id);
+
+    /* leased to this request's first attempt, as ngx_cerebro_outbox_send */
+    m->next_attempt = ngx_time();
+
+    if (ngx_cerebro_twilio_configured(mcf)) {
+        m->next_attempt += (time_t) (mscf->outbox_lease / 1000);
+    }
+
+    return 1;
+}
+
+
+cerebro_notice_t *
+ngx_cerebro_outbox_notice(ngx_http_request_t *r, cerebro_change_kind_t kind,
+    const char *phone)
+{
+    cerebro_notice_t          *n;
+    ngx_cerebro_notice_ctx_t  *ctx;
+
+    n = ngx_pcalloc(r->pool, sizeof(cerebro_notice_t));
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_notice_ctx_t));
+
+    if (n == NULL || ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->request = r->main;
+    ctx->kind = kind;
+    ngx_cpystrn((u_char *) ctx->phone, (u_char *) (phone ? phone : ""),
+                sizeof(ctx->phone));
+
+    n->compose = ngx_cerebro_outbox_compose;
+    n->data = ctx;
+
+    return n;
+}
+
+
 void
 ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     const ngx_cerebro_change_t *change)
 {
-    static const char  *kinds[] = { "", "booked", "changed", "cancelled" };
-
-    u_char                       *p;
-    cerebro_local_t               now, local;
+    cerebro_sqlite_t             *db;
+    cerebro_outbox_msg_t         *m;
     const cerebro_reservation_t  *rec;
-    const cerebro_restaurant_t   *model;
+    ngx_cerebro_main_conf_t      *mcf;
     char                          text[NGX_CEREBRO_OUTBOX_TEXT_LEN];
     u_char                        key[CEREBRO_REC_DEDUPE_LEN];
 
     rec = change->reservation;
+
+    if (change->notice != NULL && change->notice->queued) {
+        /* the store wrote the row with the booking: the first attempt */
+        r = r->main;
+        mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+        db = ngx_cerebro_store_db(r);
+
+        m = ngx_palloc(r->pool, sizeof(cerebro_outbox_msg_t));
+        if (m == NULL || db == NULL) {
+            return;
+        }
+
+        *m = change->notice->msg;
+
+        if (ngx_cerebro_outbox_opted_out(db, m, ngx_time())
+            || !ngx_cerebro_twilio_configured(mcf))
+        {
+            return;
+        }
+
+        /* queued is what counts: if this fails, the jobs run sends it */
+        (void) ngx_cerebro_outbox_attempt(r, m, NULL, NULL);
+        return;
+    }
 
     if (change->phone[0] != '+' || rec->id[0] == '\0') {
         /* a caller with a hidden number: nobody to write to */
         return;
     }
 
-    model = ngx_cerebro_store_model(r);
-    cerebro_tz_to_local(&model->tz, ngx_time(), &now);
-    cerebro_tz_to_local(&model->tz, rec->start, &local);
-
-    (void) cerebro_sentence_confirmation(text, sizeof(text), change->kind,
-                                         model->name, rec->client_name,
-                                         &local.date, local.minutes,
-                                         rec->pax, now.date.year);
-
-    p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
-                     kinds[change->kind], (int64_t) rec->start);
-    *p = '\0';
+    ngx_cerebro_outbox_confirmation(r, change->kind, rec, text, sizeof(text),
+                                    key);
 
     if (ngx_cerebro_outbox_send(r, change->phone, text,
                                 CEREBRO_OUTBOX_KIND_CONFIRMATION,
@@ -809,6 +936,148 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
                         "outbox: the confirmation of %s was not queued",
                         rec->id);
     }
+}
+
+
+/* ---- confirmations a dead worker left unqueued ------------------------- */
+
+
+typedef struct {
+    ngx_cerebro_store_op_t          op;
+    ngx_cerebro_outbox_found_pt     done;
+    void                           *data;
+} ngx_cerebro_outbox_reconcile_t;
+
+
+static void ngx_cerebro_outbox_recent(ngx_cerebro_store_op_t *op);
+
+
+/* this worker's last look; a reload starts again with a look, harmless */
+static ngx_msec_t  ngx_cerebro_outbox_looked_at;
+
+
+ngx_int_t
+ngx_cerebro_outbox_reconcile(ngx_http_request_t *r, ngx_msec_t every,
+    ngx_cerebro_outbox_found_pt done, void *data)
+{
+    ngx_cerebro_outbox_reconcile_t  *rc;
+
+    if (ngx_cerebro_store_atomic_notices(r) || ngx_cerebro_store_db(r) == NULL
+        || (ngx_cerebro_outbox_looked_at
+            && ngx_current_msec - ngx_cerebro_outbox_looked_at < every))
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_cerebro_outbox_looked_at = ngx_current_msec;
+
+    rc = ngx_pcalloc(r->pool, sizeof(ngx_cerebro_outbox_reconcile_t));
+    if (rc == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc->done = done;
+    rc->data = data;
+
+    rc->op.request = r;
+    rc->op.kind = NGX_CEREBRO_STORE_RECENT;
+    rc->op.from = ngx_time() - NGX_CEREBRO_OUTBOX_RECONCILE_AGE;
+    rc->op.to = ngx_time();
+    rc->op.done = ngx_cerebro_outbox_recent;
+    rc->op.data = rc;
+
+    if (ngx_cerebro_store_start(&rc->op) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A booking of ours (made by a tool or the staff's page: a source is
+ * written with it) with no confirmation in this host's outbox.  Its
+ * writer's answer may still be on its way, or its worker died before the
+ * row; so only one older than the first attempt's lease is taken, and
+ * its row is dated from the booking: its attempt then asks Twilio first
+ * whether the words went out since (another host's outbox holds the
+ * bookings that host made), and never sends them twice.
+ */
+static void
+ngx_cerebro_outbox_recent(ngx_cerebro_store_op_t *op)
+{
+    int                              i, found;
+    time_t                           ripe;
+    ngx_uint_t                       queued, dup;
+    cerebro_sqlite_t                *db;
+    cerebro_outbox_msg_t            *m;
+    cerebro_store_error_t            e;
+    cerebro_reservation_t           *rec;
+    ngx_http_request_t              *r;
+    ngx_cerebro_outbox_reconcile_t  *rc;
+    ngx_cerebro_messaging_conf_t    *mscf;
+    u_char                           key[CEREBRO_REC_DEDUPE_LEN];
+
+    rc = op->data;
+    r = op->request;
+    queued = 0;
+    db = ngx_cerebro_store_db(r);
+    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+    ripe = ngx_time() - (time_t) (mscf->outbox_lease / 1000)
+           - NGX_CEREBRO_OUTBOX_RECONCILE_MARGIN;
+
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "outbox: the recent bookings could not be read "
+                        "(%s): %s", cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+        rc->done(rc->data, 0);
+        return;
+    }
+
+    for (i = 0; i < op->nbookings; i++) {
+        rec = &op->bookings[i];
+
+        if (ngx_strcmp(rec->status, CEREBRO_STATUS_CONFIRMED) != 0
+            || rec->client_phone[0] != '+' || rec->source[0] == '\0'
+            || rec->created > ripe
+            || ngx_strlen(rec->client_phone) + sizeof("whatsapp:")
+               > CEREBRO_REC_TO_LEN
+            || cerebro_sqlite_outbox_about(db,
+                   CEREBRO_OUTBOX_KIND_CONFIRMATION, rec->id, &found, &e)
+               != CEREBRO_STORE_OK
+            || found)
+        {
+            continue;
+        }
+
+        m = ngx_pcalloc(r->pool, sizeof(cerebro_outbox_msg_t));
+        if (m == NULL) {
+            break;
+        }
+
+        ngx_cerebro_outbox_confirmation(r, CEREBRO_CHANGE_BOOKED, rec,
+                                        m->body, sizeof(m->body), key);
+
+        ngx_sprintf((u_char *) m->to, "whatsapp:%s%Z", rec->client_phone);
+        (void) cerebro_rec_copy(m->kind, sizeof(m->kind),
+                                CEREBRO_OUTBOX_KIND_CONFIRMATION);
+        (void) cerebro_rec_copy(m->dedupe_key, sizeof(m->dedupe_key),
+                                (char *) key);
+        (void) cerebro_rec_copy(m->reservation_id, sizeof(m->reservation_id),
+                                rec->id);
+        m->created = rec->created;
+
+        if (ngx_cerebro_outbox_enqueue(r, m, 0, &dup) == NGX_OK && !dup) {
+            ngx_cerebro_log(NGX_LOG_NOTICE, r->connection->log, 0,
+                            "outbox: the confirmation of %s was not queued "
+                            "by its writer (its worker died?): queued now",
+                            rec->id);
+            queued++;
+        }
+    }
+
+    rc->done(rc->data, queued);
 }
 
 

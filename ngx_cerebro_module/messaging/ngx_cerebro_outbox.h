@@ -23,6 +23,8 @@ typedef struct {
     cerebro_change_kind_t          kind;
     const cerebro_reservation_t   *reservation;    /* as it stands now */
     const char                    *phone;          /* E.164, or "" */
+    const cerebro_notice_t        *notice;         /* the store's write
+                                                      queued it, or NULL */
 } ngx_cerebro_change_t;
 
 
@@ -46,6 +48,31 @@ ngx_int_t ngx_cerebro_outbox_send(ngx_http_request_t *r, const char *to_e164,
  */
 void ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
     const ngx_cerebro_change_t *change);
+
+/*
+ * The confirmation of a change of kind, for the store to queue in the
+ * transaction of its write (op->notice), so that no booking stands
+ * without it; phone is the caller's, for a booking without one.  Hand it
+ * back in change->notice.  NULL: no memory (then confirm queues it after).
+ */
+cerebro_notice_t *ngx_cerebro_outbox_notice(ngx_http_request_t *r,
+    cerebro_change_kind_t kind, const char *phone);
+
+/*
+ * For the jobs run, on a store whose writes cannot queue their notice
+ * (Airtable): the bookings of our making created in the last hour, still
+ * to come, that have no confirmation in this host's outbox (their worker
+ * died between the write and the row) get it now, with the same dedupe
+ * key.  At most once every `every` per worker.  NGX_OK: done(data, how
+ * many were queued) runs later; NGX_DECLINED: not now; NGX_ERROR.
+ */
+#define NGX_CEREBRO_OUTBOX_RECONCILE_AGE     3600
+#define NGX_CEREBRO_OUTBOX_RECONCILE_MARGIN  10
+
+typedef void (*ngx_cerebro_outbox_found_pt)(void *data, ngx_uint_t queued);
+
+ngx_int_t ngx_cerebro_outbox_reconcile(ngx_http_request_t *r,
+    ngx_msec_t every, ngx_cerebro_outbox_found_pt done, void *data);
 
 /*
  * The reservation the latest reminder sent to phone (E.164) was about,

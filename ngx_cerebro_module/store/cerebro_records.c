@@ -211,11 +211,30 @@ cerebro_rec_before(const cerebro_reservation_t *a,
 }
 
 
+/* cancelled, or the booking a move replaces: it holds nothing */
+static int
+cerebro_rec_out(const cerebro_reservation_t *x, const char *exclude)
+{
+    return cerebro_booking_status_from_string(x->status)
+           == CEREBRO_BOOKING_CANCELLED
+           || (exclude && exclude[0] && strcmp(x->id, exclude) == 0);
+}
+
+
+/* the quarter hour whose covers pacing counts, as the engine does */
+static int64_t
+cerebro_rec_quarter(int64_t start)
+{
+    return (start >= 0 ? start : start - 899) / 900;
+}
+
+
 int
 cerebro_rec_stands(const cerebro_restaurant_t *r,
-    const cerebro_reservation_t *recs, int n, const char *id)
+    const cerebro_reservation_t *recs, int n, const char *id,
+    const char *exclude)
 {
-    int                           i, j, k, mine, nkept, blocked;
+    int                           i, j, k, mine, nkept, blocked, covers;
     int                          *order, *kept;
     cerebro_booking_t            *bk, me, other;
     const cerebro_reservation_t  *x;
@@ -223,9 +242,7 @@ cerebro_rec_stands(const cerebro_restaurant_t *r,
     mine = -1;
 
     for (i = 0; i < n; i++) {
-        if (strcmp(recs[i].id, id) == 0
-            && cerebro_booking_status_from_string(recs[i].status)
-               != CEREBRO_BOOKING_CANCELLED)
+        if (strcmp(recs[i].id, id) == 0 && !cerebro_rec_out(&recs[i], exclude))
         {
             mine = i;
         }
@@ -250,9 +267,7 @@ cerebro_rec_stands(const cerebro_restaurant_t *r,
 
     /* the active ones, in the store's order (insertion: n is one day) */
     for (i = 0; i < n; i++) {
-        if (cerebro_booking_status_from_string(recs[i].status)
-            == CEREBRO_BOOKING_CANCELLED)
-        {
+        if (cerebro_rec_out(&recs[i], exclude)) {
             continue;
         }
 
@@ -275,16 +290,28 @@ cerebro_rec_stands(const cerebro_restaurant_t *r,
         me = bk[order[i]];
         x = &recs[order[i]];
         blocked = 0;
+        covers = me.party;
 
-        for (j = 0; me.tables && j < nkept; j++) {
+        for (j = 0; j < nkept; j++) {
             other = bk[kept[j]];
 
-            if ((other.tables & me.tables)
+            if (me.tables && (other.tables & me.tables)
                 && other.start < me.end && me.start < other.end)
             {
                 blocked = 1;
                 break;
             }
+
+            if (cerebro_rec_quarter(other.start)
+                == cerebro_rec_quarter(me.start))
+            {
+                covers += other.party;
+            }
+        }
+
+        /* the covers of its quarter hour, kept before it, and its own */
+        if (r->pacing_covers > 0 && covers > r->pacing_covers) {
+            blocked = 1;
         }
 
         if (x == &recs[mine]) {

@@ -183,6 +183,27 @@ typedef struct {
 } cerebro_outbox_msg_t;
 
 
+/*
+ * The message a write of a booking queues in its own transaction, so that
+ * a booking never stands without its confirmation (a worker may die right
+ * after the write).  The store calls compose() with the booking as
+ * written and m zeroed; compose() fills m (to, body, kind, dedupe_key,
+ * next_attempt) and returns 1, or 0 for nothing to send.  After the write
+ * queued says whether m is a new row of the outbox (m is then that row).
+ * A backend that cannot write both at once leaves queued 0.
+ */
+typedef struct cerebro_notice_s  cerebro_notice_t;
+
+struct cerebro_notice_s {
+    int                    (*compose)(cerebro_notice_t *n,
+                                      const cerebro_reservation_t *rec,
+                                      cerebro_outbox_msg_t *m);
+    void                    *data;
+    cerebro_outbox_msg_t     msg;
+    int                      queued;
+};
+
+
 /* "ok", "not_found", "conflict", "invalid", "unavailable", "rate_limited" */
 const char *cerebro_store_err_name(cerebro_store_err_t kind);
 
@@ -244,11 +265,15 @@ cerebro_store_err_t cerebro_rec_decide(const cerebro_restaurant_t *r,
  * store holds after their writes: the active bookings taken in the order
  * the store put them there (written_ms, then id), each keeps its tables
  * unless a booking kept before it holds one of them at an overlapping
- * time.  Returns 1 when the booking id keeps its place, 0 when it must be
- * withdrawn, -1 when recs does not hold it (active).
+ * time, or the covers kept in its quarter hour with its own pass the
+ * restaurant's pacing.  exclude (may be NULL) holds nothing: the booking
+ * a move replaces, until the move stands.  Returns 1 when the booking id
+ * keeps its place, 0 when it must be withdrawn, -1 when recs does not
+ * hold it (active).
  */
 int cerebro_rec_stands(const cerebro_restaurant_t *r,
-    const cerebro_reservation_t *recs, int n, const char *id);
+    const cerebro_reservation_t *recs, int n, const char *id,
+    const char *exclude);
 
 /*
  * A booking's key is its guest and its time: the index of the active

@@ -132,9 +132,11 @@ typedef struct {
  * INVALID: a bad field, or the engine's CEREBRO_AVAIL_INVALID;
  * UNAVAILABLE: busy.  A repeat of the same call_id for the same start and
  * phone returns the booking already made (OK, *repeated = 1).
+ * notice (may be NULL) is queued in the outbox in the same transaction as
+ * a new booking; not for a repeat (its own was, when it was made).
  */
 cerebro_store_err_t cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
-    const cerebro_booking_req_t *req, int64_t now,
+    const cerebro_booking_req_t *req, int64_t now, cerebro_notice_t *notice,
     cerebro_reservation_t *out, cerebro_answer_t *answer, int *repeated,
     cerebro_store_error_t *e);
 
@@ -153,15 +155,20 @@ typedef struct {
  * Changes time, party or notes.  A new time or party is checked like a new
  * booking, leaving this booking out so that it does not block itself; the
  * engine may then choose another table.  INVALID for a cancelled booking.
+ * notice (may be NULL) is queued with the change, in its transaction.
  */
 cerebro_store_err_t cerebro_sqlite_booking_update(cerebro_sqlite_t *db,
     const char *id, const cerebro_booking_change_t *ch, int64_t now,
-    cerebro_reservation_t *out, cerebro_answer_t *answer,
-    cerebro_store_error_t *e);
+    cerebro_notice_t *notice, cerebro_reservation_t *out,
+    cerebro_answer_t *answer, cerebro_store_error_t *e);
 
-/* Idempotent: *already = 1 when it was cancelled before (still OK). */
+/*
+ * Idempotent: *already = 1 when it was cancelled before (still OK).
+ * notice (may be NULL) is queued with the cancellation, not with a repeat.
+ */
 cerebro_store_err_t cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db,
-    const char *id, int64_t now, cerebro_reservation_t *out, int *already,
+    const char *id, int64_t now, cerebro_notice_t *notice,
+    cerebro_reservation_t *out, int *already,
     cerebro_store_error_t *e);
 
 
@@ -215,7 +222,8 @@ cerebro_store_err_t cerebro_sqlite_call_log_recent(cerebro_sqlite_t *db,
 
 /*
  * Queues a message (fields of m: to, body or template_sid + variables,
- * kind, reservation_id, dedupe_key, next_attempt; 0 = now).  With a
+ * kind, reservation_id, dedupe_key, next_attempt; 0 = now; created,
+ * 0 = now: a message for something that happened earlier).  With a
  * dedupe key already queued nothing is added: out gets the existing one
  * and *duplicate = 1.  out and duplicate may be NULL.
  */
@@ -278,6 +286,11 @@ cerebro_store_err_t cerebro_sqlite_outbox_by_sid(cerebro_sqlite_t *db,
  */
 cerebro_store_err_t cerebro_sqlite_outbox_last_reminder(cerebro_sqlite_t *db,
     const char *to, int64_t since, cerebro_outbox_msg_t *out,
+    cerebro_store_error_t *e);
+
+/* Whether a message of kind about the reservation was ever queued. */
+cerebro_store_err_t cerebro_sqlite_outbox_about(cerebro_sqlite_t *db,
+    const char *kind, const char *reservation_id, int *found,
     cerebro_store_error_t *e);
 
 

@@ -58,6 +58,9 @@ static int64_t local_midnight(const cerebro_sqlite_t *db,
 static cerebro_store_err_t load_window(cerebro_sqlite_t *db,
     const cerebro_date_t *date, int64_t skip_id, int *nb,
     cerebro_store_error_t *e);
+static cerebro_store_err_t queue_notice(cerebro_sqlite_t *db,
+    cerebro_notice_t *notice, const cerebro_reservation_t *rec, int64_t now,
+    cerebro_store_error_t *e);
 
 
 static void
@@ -267,7 +270,7 @@ load_window(cerebro_sqlite_t *db, const cerebro_date_t *date,
 
 cerebro_store_err_t
 cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
-    const cerebro_booking_req_t *req, int64_t now,
+    const cerebro_booking_req_t *req, int64_t now, cerebro_notice_t *notice,
     cerebro_reservation_t *out, cerebro_answer_t *answer, int *repeated,
     cerebro_store_error_t *e)
 {
@@ -280,6 +283,10 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
     memset(answer, 0, sizeof(*answer));
     answer->reason = CEREBRO_AVAIL_INVALID;
     *repeated = 0;
+
+    if (notice != NULL) {
+        notice->queued = 0;
+    }
 
     if (cerebro_sqlite_check_text(req->client_name, CEREBRO_REC_NAME_LEN, 1,
                                   "client_name", e) != CEREBRO_STORE_OK
@@ -394,6 +401,11 @@ cerebro_sqlite_booking_create(cerebro_sqlite_t *db,
         goto failed;
     }
 
+    err = queue_notice(db, notice, out, now, e);
+    if (err != CEREBRO_STORE_OK) {
+        goto failed;
+    }
+
     err = cerebro_sqlite_commit(db, "booking", e);
     if (err != CEREBRO_STORE_OK) {
         goto failed;
@@ -412,8 +424,8 @@ failed:
 cerebro_store_err_t
 cerebro_sqlite_booking_update(cerebro_sqlite_t *db, const char *id,
     const cerebro_booking_change_t *ch, int64_t now,
-    cerebro_reservation_t *out, cerebro_answer_t *answer,
-    cerebro_store_error_t *e)
+    cerebro_notice_t *notice, cerebro_reservation_t *out,
+    cerebro_answer_t *answer, cerebro_store_error_t *e)
 {
     int                    nb, pax;
     int64_t                rowid, start;
@@ -426,6 +438,10 @@ cerebro_sqlite_booking_update(cerebro_sqlite_t *db, const char *id,
 
     memset(answer, 0, sizeof(*answer));
     answer->reason = CEREBRO_AVAIL_OK;
+
+    if (notice != NULL) {
+        notice->queued = 0;
+    }
 
     if (cerebro_sqlite_parse_id(id, &rowid, e) != CEREBRO_STORE_OK
         || cerebro_sqlite_check_text(ch->notes, CEREBRO_REC_NOTES_LEN, 0,
@@ -519,6 +535,11 @@ cerebro_sqlite_booking_update(cerebro_sqlite_t *db, const char *id,
         goto failed;
     }
 
+    err = queue_notice(db, notice, out, now, e);
+    if (err != CEREBRO_STORE_OK) {
+        goto failed;
+    }
+
     err = cerebro_sqlite_commit(db, "booking change", e);
     if (err != CEREBRO_STORE_OK) {
         goto failed;
@@ -534,11 +555,14 @@ failed:
 }
 
 
-/* One statement, atomic by itself; the row is read back after it. */
+/*
+ * The cancellation, its row read back and its notice are one transaction:
+ * the guest's message cannot be lost between them.
+ */
 cerebro_store_err_t
 cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db, const char *id,
-    int64_t now, cerebro_reservation_t *out, int *already,
-    cerebro_store_error_t *e)
+    int64_t now, cerebro_notice_t *notice, cerebro_reservation_t *out,
+    int *already, cerebro_store_error_t *e)
 {
     int64_t              rowid;
     sqlite3_stmt        *st;
@@ -546,13 +570,22 @@ cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db, const char *id,
 
     *already = 0;
 
+    if (notice != NULL) {
+        notice->queued = 0;
+    }
+
     if (cerebro_sqlite_parse_id(id, &rowid, e) != CEREBRO_STORE_OK) {
         return CEREBRO_STORE_INVALID;
     }
 
-    err = cerebro_sqlite_stmt(db, &sql_cancel, &st, "cancel", e);
+    err = cerebro_sqlite_begin(db, "cancel", e);
     if (err != CEREBRO_STORE_OK) {
         return err;
+    }
+
+    err = cerebro_sqlite_stmt(db, &sql_cancel, &st, "cancel", e);
+    if (err != CEREBRO_STORE_OK) {
+        goto failed;
     }
 
     sqlite3_bind_int64(st, 1, rowid);
@@ -560,7 +593,7 @@ cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db, const char *id,
 
     err = cerebro_sqlite_run(db, st, "cancel", e);
     if (err != CEREBRO_STORE_OK) {
-        return err;
+        goto failed;
     }
 
     /* no row changed: gone, or cancelled before */
@@ -570,7 +603,71 @@ cerebro_sqlite_booking_cancel(cerebro_sqlite_t *db, const char *id,
                              out, "booking", e);
     if (err != CEREBRO_STORE_OK) {
         *already = 0;
+        goto failed;
     }
 
+    if (!*already) {
+        err = queue_notice(db, notice, out, now, e);
+        if (err != CEREBRO_STORE_OK) {
+            goto failed;
+        }
+    }
+
+    err = cerebro_sqlite_commit(db, "cancel", e);
+    if (err != CEREBRO_STORE_OK) {
+        *already = 0;
+        goto failed;
+    }
+
+    return CEREBRO_STORE_OK;
+
+failed:
+
+    cerebro_sqlite_rollback(db);
+
     return err;
+}
+
+
+/*
+ * Inside the write's transaction.  A message the outbox refuses (a number
+ * it cannot write to) is not the booking's failure: the booking stands
+ * and the caller queues it the usual way, where the refusal is logged.
+ */
+static cerebro_store_err_t
+queue_notice(cerebro_sqlite_t *db, cerebro_notice_t *notice,
+    const cerebro_reservation_t *rec, int64_t now, cerebro_store_error_t *e)
+{
+    int                    dup;
+    cerebro_store_err_t    err;
+    cerebro_store_error_t  refused;
+
+    if (notice == NULL || notice->compose == NULL) {
+        return CEREBRO_STORE_OK;
+    }
+
+    memset(&notice->msg, 0, sizeof(notice->msg));
+
+    if (!notice->compose(notice, rec, &notice->msg)) {
+        return CEREBRO_STORE_OK;
+    }
+
+    err = cerebro_sqlite_outbox_enqueue(db, &notice->msg, now, &notice->msg,
+                                        &dup, &refused);
+
+    if (err == CEREBRO_STORE_INVALID) {
+        return CEREBRO_STORE_OK;
+    }
+
+    if (err != CEREBRO_STORE_OK) {
+        if (e != NULL) {
+            *e = refused;
+        }
+
+        return err;
+    }
+
+    notice->queued = !dup;
+
+    return CEREBRO_STORE_OK;
 }

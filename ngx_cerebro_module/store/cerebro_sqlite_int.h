@@ -64,6 +64,7 @@ enum {
     ST_OB_OLDEST,
     ST_OB_DUE_KIND,
     ST_OB_REMINDER,
+    ST_OB_ABOUT,
     ST_DLV_SENT,
     ST_DLV_STATUS,
     ST_DLV_GET,

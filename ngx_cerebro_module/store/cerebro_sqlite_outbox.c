@@ -77,6 +77,10 @@ static const cerebro_sqlite_sql_t  sql_ob_reminder = { ST_OB_REMINDER,
     " AND status = 'sent' AND reservation_id <> ''"
     " AND created >= ?2 ORDER BY created DESC, id DESC LIMIT 1" };
 
+static const cerebro_sqlite_sql_t  sql_ob_about = { ST_OB_ABOUT,
+    "SELECT 1 FROM outbox WHERE reservation_id = ?1 AND kind = ?2"
+    " LIMIT 1" };
+
 /* a callback may have come before this: then only the row id is new */
 static const cerebro_sqlite_sql_t  sql_dlv_sent = { ST_DLV_SENT,
     "INSERT INTO outbox_delivery (twilio_sid, outbox_id, status,"
@@ -203,7 +207,7 @@ cerebro_sqlite_outbox_enqueue(cerebro_sqlite_t *db,
     cerebro_sqlite_bind_text(st, 3, m->template_sid);
     cerebro_sqlite_bind_text(st, 4, m->variables);
     sqlite3_bind_int64(st, 5, m->next_attempt > 0 ? m->next_attempt : now);
-    sqlite3_bind_int64(st, 6, now);
+    sqlite3_bind_int64(st, 6, m->created > 0 ? m->created : now);
     cerebro_sqlite_bind_text(st, 7, m->kind);
     cerebro_sqlite_bind_text(st, 8, m->reservation_id);
 
@@ -526,6 +530,36 @@ cerebro_sqlite_outbox_last_reminder(cerebro_sqlite_t *db, const char *to,
 
     return cerebro_sqlite_first(db, st, read_outbox, out, "last reminder",
                                 e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_outbox_about(cerebro_sqlite_t *db, const char *kind,
+    const char *reservation_id, int *found, cerebro_store_error_t *e)
+{
+    int                   rc;
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    *found = 0;
+
+    err = cerebro_sqlite_stmt(db, &sql_ob_about, &st, "outbox", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    cerebro_sqlite_bind_text(st, 1, reservation_id);
+    cerebro_sqlite_bind_text(st, 2, kind);
+
+    rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    cerebro_sqlite_done(st);
+
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return cerebro_sqlite_db_fail(db, rc, "outbox", e);
+    }
+
+    return CEREBRO_STORE_OK;
 }
 
 

@@ -13,6 +13,13 @@
  * is read again and cerebro_rec_stands() says whether the booking keeps
  * its table; when it does not (a writer elsewhere came first) it is
  * withdrawn and the engine decides again on what the base now holds.
+ *
+ * A change of time or party is such a create: the moved booking is a new
+ * record (its createdTime is when it claimed the slot, which the order of
+ * the settlement needs), the one it replaces holding nothing in its
+ * decision and settlement; once the new record stands, the old one is
+ * cancelled.  Withdrawn, the old one stays: the guest keeps the booking
+ * they had.  On Airtable a moved booking therefore has a new record id.
  */
 
 #include "ngx_cerebro_airtable.h"
@@ -52,6 +59,7 @@ typedef struct {
     ngx_cerebro_lock_t             lock;
     u_char                         lock_key[NGX_CEREBRO_LIMITER_KEY_LEN];
     cerebro_reservation_t          cur;        /* update, cancel */
+    cerebro_reservation_t          old;        /* move: what it replaces */
     cerebro_request_t              want;
     int64_t                        start;
     int                            pax;
@@ -59,6 +67,7 @@ typedef struct {
     cerebro_date_t                 day;
     ngx_uint_t                     writes;     /* create: records written */
     unsigned                       extras:1;
+    unsigned                       move:1;     /* update as a new record */
     unsigned                       wide:1;
     unsigned                       unseen:1;   /* settle: read again once */
     unsigned                       duplicate:1; /* withdrawn: the guest's
@@ -100,6 +109,8 @@ static ngx_int_t ngx_cerebro_at_list_day(ngx_cerebro_at_t *at,
 static void ngx_cerebro_at_day_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_range(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x);
+static void ngx_cerebro_at_recent(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_recent_done(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_phone_formula(ngx_cerebro_at_t *at,
     cerebro_formula_t *f, const char *field);
 static void ngx_cerebro_at_by_phone(ngx_cerebro_at_t *at);
@@ -116,6 +127,8 @@ static void ngx_cerebro_at_reread(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_decide(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_choose(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_settle(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_moved(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 static void ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x);
 static void ngx_cerebro_at_withdrawn(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
@@ -156,7 +169,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
     ngx_cerebro_at_init_process,
     ngx_cerebro_at_exit_process,
     ngx_cerebro_at_start,
-    1
+    1,
+    0
 };
 
 
@@ -274,6 +288,10 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     case NGX_CEREBRO_STORE_BY_PHONE:
         ngx_cerebro_at_by_phone(at);
+        break;
+
+    case NGX_CEREBRO_STORE_RECENT:
+        ngx_cerebro_at_recent(at);
         break;
 
     case NGX_CEREBRO_STORE_GET:
@@ -602,6 +620,50 @@ ngx_cerebro_at_range_done(ngx_cerebro_at_http_t *x)
     at->nres = n;
 
     ngx_cerebro_at_publish(at, 0);
+    ngx_cerebro_at_ok(at);
+}
+
+
+/*
+ * Bookings the base wrote since op->from (its createdTime), of which the
+ * active ones starting after op->to are kept: one list request, whatever
+ * the days they are for.
+ */
+static void
+ngx_cerebro_at_recent(ngx_cerebro_at_t *at)
+{
+    char               iso[32], buf[NGX_CEREBRO_AT_FORMULA_LEN];
+    ngx_str_t          formula;
+    cerebro_formula_t  f;
+
+    ngx_cerebro_at_format_iso(at->op->from, iso, sizeof(iso));
+
+    cerebro_formula_init(&f, buf, sizeof(buf));
+    cerebro_formula_open(&f, "IS_AFTER");
+    cerebro_formula_raw(&f, "CREATED_TIME()");
+    cerebro_formula_open(&f, "DATETIME_PARSE");
+    cerebro_formula_string(&f, iso, ngx_strlen(iso));
+    cerebro_formula_close(&f);
+    cerebro_formula_close(&f);
+
+    if (ngx_cerebro_at_formula(at, &f, &formula) != NGX_OK
+        || ngx_cerebro_at_http_list(&at->http, at_t(at, RESERVAS), &formula,
+                                    ngx_cerebro_at_map_res,
+                                    ngx_cerebro_at_recent_done)
+           != NGX_OK)
+    {
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+    }
+}
+
+
+static void
+ngx_cerebro_at_recent_done(ngx_cerebro_at_http_t *x)
+{
+    ngx_cerebro_at_t *at = x->data;
+
+    ngx_cerebro_at_publish(at, at->op->to + 1);
     ngx_cerebro_at_ok(at);
 }
 
@@ -1114,8 +1176,7 @@ ngx_cerebro_at_engine(ngx_cerebro_at_t *at, cerebro_answer_t *answer)
 
     /* the booking being moved does not block itself */
     n = cerebro_rec_to_engine(at->model, at->res, (int) at->nres,
-                              at->op->kind == NGX_CEREBRO_STORE_UPDATE
-                              ? at->cur.id : NULL, b);
+                              at->move ? at->old.id : NULL, b);
 
     at->want.party = at->pax;
 
@@ -1176,7 +1237,7 @@ ngx_cerebro_at_build_write(ngx_cerebro_at_t *at, ngx_str_t *body)
     table = op->answer.slot.name;
     at->extras = !ngx_cerebro_at_no_extras;
 
-    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+    if (op->kind == NGX_CEREBRO_STORE_CREATE || at->move) {
         fields = ngx_cerebro_at_booking_fields(at->names, &op->booking,
                                                op->answer.slot.start, table,
                                                at->extras);
@@ -1224,7 +1285,7 @@ ngx_cerebro_at_write(ngx_cerebro_at_t *at)
     ngx_str_t    body;
     ngx_uint_t   create;
 
-    create = (at->op->kind == NGX_CEREBRO_STORE_CREATE);
+    create = (at->op->kind == NGX_CEREBRO_STORE_CREATE || at->move);
 
     if (ngx_cerebro_at_build_write(at, &body) != NGX_OK
         || ngx_cerebro_at_http_request(&at->http,
@@ -1323,7 +1384,7 @@ ngx_cerebro_at_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
         return;
     }
 
-    if (op->kind == NGX_CEREBRO_STORE_CREATE) {
+    if (op->kind == NGX_CEREBRO_STORE_CREATE || at->move) {
         at->writes++;
         at->unseen = 0;
         ngx_cerebro_at_settle(at);
@@ -1366,7 +1427,8 @@ ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
                                    op->reservation.client_phone,
                                    op->reservation.start);
 
-    if (k >= 0 && ngx_strcmp(at->res[k].id, op->reservation.id) != 0
+    if (k >= 0 && !at->move
+        && ngx_strcmp(at->res[k].id, op->reservation.id) != 0
         && op->booking.call_id && op->booking.call_id[0])
     {
         /* the same guest's earlier record (a lost answer that landed) */
@@ -1384,12 +1446,22 @@ ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
     }
 
     rc = cerebro_rec_stands(at->model, at->res, (int) at->nres,
-                            op->reservation.id);
+                            op->reservation.id,
+                            at->move ? at->old.id : NULL);
 
     if (rc < 0 && !at->unseen) {
         /* not listed yet: once more before taking it as it is */
         at->unseen = 1;
         ngx_cerebro_at_settle(at);
+        return;
+    }
+
+    if (rc != 0 && at->move) {
+        /* the move stands: the booking it replaces goes */
+        at->cur = at->old;
+        ngx_cerebro_at_patch_field(at, at_f(at, STATUS),
+                                   CEREBRO_STATUS_CANCELLED,
+                                   ngx_cerebro_at_moved);
         return;
     }
 
@@ -1400,13 +1472,37 @@ ngx_cerebro_at_settled(ngx_cerebro_at_http_t *x)
 
     ngx_cerebro_log(NGX_LOG_NOTICE, x->log, 0,
                     "airtable: booking %s on %s withdrawn: a booking "
-                    "written before it holds the table",
+                    "written before it holds the table, or its quarter "
+                    "hour's covers",
                     op->reservation.id, op->reservation.table);
 
     at->cur = op->reservation;
 
     ngx_cerebro_at_patch_field(at, at_f(at, STATUS), CEREBRO_STATUS_CANCELLED,
                                ngx_cerebro_at_withdrawn);
+}
+
+
+/*
+ * The old record of a move that stands.  Not cancelled (the base failed
+ * meanwhile): the guest holds both until staff cancel the old one; the
+ * move is what they asked for, and it is theirs.
+ */
+static void
+ngx_cerebro_at_moved(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
+{
+    ngx_cerebro_at_t *at = x->data;
+
+    if (status != NGX_HTTP_OK) {
+        ngx_cerebro_log(NGX_LOG_ERR, x->log, 0,
+                        "airtable: booking %s moved to %s, and the old "
+                        "record could not be cancelled (%ui): it is left "
+                        "to staff", at->old.id, at->op->reservation.id,
+                        status);
+    }
+
+    ngx_cerebro_at_ok(at);
 }
 
 
@@ -1492,11 +1588,21 @@ static void
 ngx_cerebro_at_landed_read(ngx_cerebro_at_http_t *x)
 {
     int                      k;
+    ngx_uint_t               i;
     ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
     at = x->data;
     op = at->op;
+
+    for (i = 0; at->move && i < at->nres; i++) {
+        if (ngx_strcmp(at->res[i].id, at->old.id) == 0) {
+            /* a move of the party alone: the old record is not the new */
+            (void) cerebro_rec_copy(at->res[i].status,
+                                    sizeof(at->res[i].status),
+                                    CEREBRO_STATUS_CANCELLED);
+        }
+    }
 
     k = cerebro_rec_first_of_guest(at->res, (int) at->nres,
                                    op->booking.client_phone,
@@ -1539,6 +1645,7 @@ ngx_cerebro_at_update(ngx_cerebro_at_http_t *x, ngx_uint_t status,
     ngx_uint_t                 check;
     cerebro_local_t            local;
     ngx_cerebro_at_t          *at;
+    cerebro_booking_req_t     *b;
     cerebro_booking_change_t  *ch;
 
     at = x->data;
@@ -1591,6 +1698,19 @@ ngx_cerebro_at_update(ngx_cerebro_at_http_t *x, ngx_uint_t status,
 
     at->start = cerebro_tz_from_local(&at->model->tz, &at->day,
                                       at->want.minutes, NULL);
+
+    /* written as a new record of the same guest; see the top of the file */
+    at->move = 1;
+    at->old = at->cur;
+
+    b = &at->op->booking;
+    b->client_name = at->old.client_name;
+    b->client_phone = at->old.client_phone;
+    b->notes = at->notes ? at->notes : at->old.notes;
+    b->source = at->old.source;
+    b->call_id = at->old.call_id;
+    b->when = at->want;
+    b->when.party = at->pax;
 
     ngx_cerebro_at_lock(at);
 }

@@ -31,8 +31,12 @@ typedef enum {
     NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
     NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
     NGX_CEREBRO_STORE_REPLAY_KEEP,    /* keep op->text for op->key */
-    NGX_CEREBRO_STORE_GUEST_FIND      /* the guest of op->phone, never
+    NGX_CEREBRO_STORE_GUEST_FIND,     /* the guest of op->phone, never
                                          created: nguests found */
+    NGX_CEREBRO_STORE_RECENT          /* active bookings created since
+                                         op->from, starting after op->to;
+                                         a backend without atomic
+                                         notices only */
 } ngx_cerebro_store_kind_e;
 
 
@@ -63,6 +67,11 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    cerebro_notice_t             *notice;         /* CREATE, UPDATE, CANCEL:
+                                                     the caller's message,
+                                                     queued with the write
+                                                     where the backend can
+                                                     (or NULL) */
     ngx_str_t                     key;            /* REPLAY_*: NUL after */
     ngx_str_t                     text;           /* REPLAY_KEEP: the
                                                      answer; REPLAY_FIND:
@@ -131,6 +140,8 @@ typedef struct {
     ngx_int_t   (*start)(ngx_cerebro_store_op_t *op);
     /* its TABLES are the truth: the restaurant file's tables give way */
     ngx_uint_t    own_tables;
+    /* op->notice is written in the write's own transaction */
+    ngx_uint_t    atomic_notices;
 } ngx_cerebro_store_backend_t;
 
 
@@ -211,6 +222,13 @@ ngx_int_t ngx_cerebro_store_init_near(ngx_cerebro_net_conf_t *ncf);
 
 /* "cerebro_cache on|off": the store's read cache. */
 ngx_uint_t ngx_cerebro_store_cached(ngx_http_request_t *r);
+
+/*
+ * Whether a write's notice (op->notice) is queued with the write itself;
+ * if not, what a dead worker left unqueued is found with
+ * NGX_CEREBRO_STORE_RECENT.
+ */
+ngx_uint_t ngx_cerebro_store_atomic_notices(ngx_http_request_t *r);
 
 /* "embedded" or "airtable", for /health and the logs. */
 const char *ngx_cerebro_store_backend_name(ngx_http_request_t *r);

@@ -61,7 +61,8 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_sqlite = {
     ngx_cerebro_sqlite_init_process,
     ngx_cerebro_sqlite_exit_process,
     ngx_cerebro_sqlite_start,
-    0
+    0,
+    1
 };
 
 
@@ -271,18 +272,19 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
 
     case NGX_CEREBRO_STORE_CREATE:
         (void) cerebro_sqlite_booking_create(db, &op->booking, now,
-                                             &op->reservation, &op->answer,
-                                             &op->repeated, &op->error);
+                                             op->notice, &op->reservation,
+                                             &op->answer, &op->repeated,
+                                             &op->error);
         break;
 
     case NGX_CEREBRO_STORE_UPDATE:
         (void) cerebro_sqlite_booking_update(db, op->id, &op->change, now,
-                                             &op->reservation, &op->answer,
-                                             &op->error);
+                                             op->notice, &op->reservation,
+                                             &op->answer, &op->error);
         break;
 
     case NGX_CEREBRO_STORE_CANCEL:
-        (void) cerebro_sqlite_booking_cancel(db, op->id, now,
+        (void) cerebro_sqlite_booking_cancel(db, op->id, now, op->notice,
                                              &op->reservation, &op->already,
                                              &op->error);
         break;

@@ -1062,10 +1062,25 @@ static ngx_int_t
 ngx_cerebro_tool_store(ngx_cerebro_tool_t *tool,
     ngx_cerebro_store_kind_e kind)
 {
+    static const cerebro_change_kind_t  change[] = {
+        CEREBRO_CHANGE_BOOKED, CEREBRO_CHANGE_CHANGED,
+        CEREBRO_CHANGE_CANCELLED
+    };
+
     tool->op.request = tool->request;
     tool->op.kind = kind;
     tool->op.done = ngx_cerebro_tool_store_done;
     tool->op.data = tool;
+    tool->op.notice = NULL;
+
+    if (kind == NGX_CEREBRO_STORE_CREATE || kind == NGX_CEREBRO_STORE_UPDATE
+        || kind == NGX_CEREBRO_STORE_CANCEL)
+    {
+        /* the confirmation goes into the store with the write itself */
+        tool->op.notice = ngx_cerebro_outbox_notice(tool->request,
+                              change[kind - NGX_CEREBRO_STORE_CREATE],
+                              tool->caller);
+    }
 
     return ngx_cerebro_store_start(&tool->op);
 }
@@ -1137,6 +1152,7 @@ ngx_cerebro_tool_confirm(ngx_cerebro_tool_t *tool)
     change.reservation = &tool->reservation;
     change.phone = tool->reservation.client_phone[0]
                    ? tool->reservation.client_phone : tool->caller;
+    change.notice = tool->op.notice;
 
     ngx_cerebro_outbox_confirm(tool->request, &change);
 }

@@ -134,12 +134,13 @@ class _Fault:
     def __init__(self, kind, path=None, method=None, count=None,
                  status=None, body=None, headers=None, seconds=None,
                  rst=False):
-        if kind not in ("latency", "status", "drop", "malformed", "landed"):
+        if kind not in ("latency", "status", "drop", "malformed", "landed",
+                        "answer_late"):
             raise ValueError("unknown fault kind %r" % (kind,))
         if kind in ("status", "landed") and status is None:
             raise ValueError("a status fault needs a status")
-        if kind == "latency" and seconds is None:
-            raise ValueError("a latency fault needs seconds")
+        if kind in ("latency", "answer_late") and seconds is None:
+            raise ValueError("a %s fault needs seconds" % kind)
         self.id = next(self._ids)
         self.kind = kind
         self.path = path
@@ -447,6 +448,13 @@ class FakeServer:
         return self.add_fault("landed", path, method, n, status=status,
                               body=body)
 
+    def land_then_wait(self, n, seconds, path=None, method=None):
+        """The next n matching requests are carried out at once (a write
+        lands) and their answer is held `seconds`: a client that gives up
+        or dies meanwhile never learns the write was made."""
+        return self.add_fault("answer_late", path, method, n,
+                              seconds=seconds)
+
     def drop_next(self, n=1, path=None, method=None, rst=False):
         """The next n matching requests get their connection closed with
         no answer (rst=True: a TCP reset instead of a FIN)."""
@@ -527,6 +535,10 @@ class FakeServer:
             return self.handle(req)
         if fault.kind == "drop":
             raise Drop(fault.rst)
+        if fault.kind == "answer_late":
+            resp = self.handle(req)
+            resp.delay = fault.seconds
+            return resp
         if fault.kind == "landed":
             self.handle(req)
         if fault.kind == "malformed":

@@ -174,3 +174,59 @@ def test_two_messages_at_once_from_one_phone_keep_both(nginx_factory,
     g.say("¿Lo tienes todo?")
     seen = [m.get("content") for m in openai.chat_requests()[-1]["messages"]]
     assert first in seen and second in seen, seen
+
+
+# ---- without Redis, an answered MessageSid outlives the cache ---------------
+
+# long messages from as many phones: several times the 8 MB zone
+FLOOD = 20000
+
+
+def received(n, outcome):
+    for line in n.get("/metrics").body.decode().splitlines():
+        if line.startswith("cerebro_whatsapp_messages_received_total{") \
+                and f'outcome="{outcome}"' in line:
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
+def test_an_answered_message_outlives_a_flood_of_other_writes(
+        nginx_factory):
+    """Without Redis the keys live in the host's shared-memory zone (8 MB,
+    least recently used evicted).  A flood of other guests' long messages
+    pushes out everything the first guest left there, its conversation
+    included; Twilio's retry of its MessageSid is still answered with the
+    first answer and not handled again (the answer is a row of the SQLite
+    file)."""
+    import concurrent.futures
+
+    n = nginx_factory(workers=2)
+    n.start()
+    guest = Guest(n, phone=PHONE)
+    first = guest.params("Quiero reservar para 4 personas")
+    r = guest.post(first)
+    assert r.status == 200, r.body
+    answer = twiml(r)
+    assert answer
+    answered = received(n, "answered")
+
+    filler = ("Hola, quería preguntar por la carta y por la terraza. " * 30)
+
+    def flood(i):
+        other = Guest(n, phone="+3461%07d" % i)
+        assert other.post(other.params(filler)).status == 200
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(flood, range(FLOOD)))
+
+    # the zone forgot the guest: its conversation (the party of 4) is gone
+    forgot = guest.say("el sábado")
+    assert "cuántas personas" in forgot, forgot
+
+    again = guest.post(first)
+    assert again.status == 200, again.body
+    assert twiml(again) == answer
+    assert received(n, "duplicate") == 1
+    # the retry was not handled: only the flood and "el sábado" were
+    assert received(n, "answered") == answered + FLOOD + 1
+

@@ -86,13 +86,13 @@ test_the_earlier_writer_keeps_the_table(void **state)
     rec(&day[1], "recA", "T1", AT_21 + 1800, 1000, "confirmed");
     rec(&day[2], "recC", "T2", AT_21, 3000, "confirmed");
 
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recA"), 1);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recB"), 0);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recC"), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recA", NULL), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recB", NULL), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recC", NULL), 1);
 
     /* what a writer that has not seen recB yet concludes holds too */
-    assert_int_equal(cerebro_rec_stands(model, &day[1], 2, "recA"), 1);
-    assert_int_equal(cerebro_rec_stands(model, day, 1, "recB"), 1);
+    assert_int_equal(cerebro_rec_stands(model, &day[1], 2, "recA", NULL), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 1, "recB", NULL), 1);
 }
 
 
@@ -108,16 +108,16 @@ test_ties_are_broken_by_id_and_losers_block_nobody(void **state)
     /* recM keeps T1, recZ loses it; recY on T1 later loses too */
     rec(&day[2], "recY", "T1", AT_21 + 3600, 1500, "confirmed");
 
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recM"), 1);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recZ"), 0);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recY"), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recM", NULL), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recZ", NULL), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recY", NULL), 0);
 
     /* withdrawn: it holds nothing, and is no longer one of the day */
     snprintf(day[1].status, sizeof(day[1].status), "cancelled");
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recZ"), 1);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recY"), 0);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recM"), -1);
-    assert_int_equal(cerebro_rec_stands(model, day, 3, "recQ"), -1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recZ", NULL), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recY", NULL), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recM", NULL), -1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recQ", NULL), -1);
 }
 
 
@@ -132,7 +132,78 @@ test_no_overlap_no_conflict(void **state)
     rec(&day[0], "recA", "T1", AT_21, 1000, "confirmed");
     rec(&day[1], "recB", "T1", AT_21 + 5400, 2000, "confirmed");
 
-    assert_int_equal(cerebro_rec_stands(model, day, 2, "recB"), 1);
+    assert_int_equal(cerebro_rec_stands(model, day, 2, "recB", NULL), 1);
+}
+
+
+/*
+ * Pacing is settled too: two tables free, but the quarter hour takes 2
+ * covers; the later writer gives its place up, on either table.
+ */
+static void
+test_the_covers_of_a_quarter_hour_are_settled(void **state)
+{
+    char                    err[256];
+    cerebro_restaurant_t   *paced;
+    cerebro_reservation_t   day[2];
+    static const char      *json =
+        "{\"name\":\"Dos\",\"timezone\":\"Europe/Madrid\","
+        "\"services\":{\"saturday\":[{\"start\":\"20:00\","
+        "\"end\":\"23:30\",\"last_seating\":\"22:30\"}]},"
+        "\"tables\":[{\"name\":\"T1\",\"capacity_min\":1,"
+        "\"capacity_max\":2,\"location\":\"sala\"},{\"name\":\"T2\","
+        "\"capacity_min\":1,\"capacity_max\":2,\"location\":\"sala\"}],"
+        "\"turn_times\":{\"default\":90},"
+        "\"pacing\":{\"slot_minutes\":15,\"max_covers_per_slot\":2},"
+        "\"booking_window\":{\"min_lead_minutes\":0,"
+        "\"max_days_ahead\":730},\"max_party\":2}";
+
+    (void) state;
+
+    paced = cerebro_restaurant_load(json, strlen(json), NULL, err,
+                                    sizeof(err));
+    assert_non_null(paced);
+
+    rec(&day[0], "recB", "T2", AT_21 + 600, 2000, "confirmed");
+    rec(&day[1], "recA", "T1", AT_21, 1000, "confirmed");
+
+    assert_int_equal(cerebro_rec_stands(paced, day, 2, "recA", NULL), 1);
+    assert_int_equal(cerebro_rec_stands(paced, day, 2, "recB", NULL), 0);
+
+    /* another quarter hour: both stand */
+    day[0].start = AT_21 + 900;
+    assert_int_equal(cerebro_rec_stands(paced, day, 2, "recB", NULL), 1);
+
+    cerebro_restaurant_free(paced);
+}
+
+
+/*
+ * A move is written as a new record: until it stands, the booking it
+ * replaces holds nothing in the mover's view, however early it was made.
+ */
+static void
+test_the_booking_a_move_replaces_holds_nothing(void **state)
+{
+    cerebro_reservation_t  day[3];
+
+    (void) state;
+
+    rec(&day[0], "recOld", "T1", AT_21, 1000, "confirmed");
+    rec(&day[1], "recNew", "T1", AT_21, 3000, "confirmed");
+    rec(&day[2], "recX", "T1", AT_21 + 1800, 4000, "confirmed");
+
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recNew", NULL), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recNew", "recOld"),
+                     1);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recX", "recOld"), 0);
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recOld", "recOld"),
+                     -1);
+
+    /* a writer earlier than the move keeps its table against it */
+    day[2].written_ms = 2000;
+    assert_int_equal(cerebro_rec_stands(model, day, 3, "recNew", "recOld"),
+                     0);
 }
 
 
@@ -183,6 +254,8 @@ main(void)
         cmocka_unit_test(test_the_earlier_writer_keeps_the_table),
         cmocka_unit_test(test_ties_are_broken_by_id_and_losers_block_nobody),
         cmocka_unit_test(test_no_overlap_no_conflict),
+        cmocka_unit_test(test_the_covers_of_a_quarter_hour_are_settled),
+        cmocka_unit_test(test_the_booking_a_move_replaces_holds_nothing),
         cmocka_unit_test(test_decide_leaves_out_the_booking_moved),
     };
 

@@ -473,7 +473,7 @@ test_booking_lifecycle(void **state)
 
     q = breq(2026, 3, 6, 21, 0, 4, "María O'Brien", PHONE);
     q.notes = "cumpleaños";
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(a.reason, CEREBRO_AVAIL_OK);
@@ -539,46 +539,48 @@ test_booking_lifecycle(void **state)
 
     /* bad input: invalid; a closed day: conflict with alternatives */
     q = breq(2026, 3, 6, 21, 0, 2, "", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
     assert_non_null(strstr(e.message, "client_name"));
     q = breq(2026, 3, 6, 21, 0, 2, "Ana", "600 111 22");
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
     assert_non_null(strstr(e.message, "client_phone"));
     q = breq(2026, 3, 6, 21, 0, 0, "Ana", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
     q = breq(2026, 2, 30, 21, 0, 2, "Ana", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_INVALID);
 
     q = breq(2026, 3, 9, 21, 0, 2, "Ana", PHONE2);     /* Monday: closed */
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_CONFLICT);
     assert_int_equal(a.reason, CEREBRO_AVAIL_CLOSED);
     assert_true(a.nalts > 0);
 
     q = breq(2026, 3, 6, 21, 0, 20, "Ana", PHONE2);    /* too large */
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_CONFLICT);
     assert_int_equal(a.reason, CEREBRO_AVAIL_TOO_LARGE);
 
     q = breq(2026, 3, 2, 10, 15, 2, "Ana", PHONE2);    /* past/closed */
-    assert_int_not_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_not_equal(cerebro_sqlite_booking_create(db, &q, now, NULL,
+                                                       &r, &a,
                                                        &repeated, &e),
                          CEREBRO_STORE_OK);
 
     /* notes only: no re-check, same table */
     memset(&ch, 0, sizeof(ch));
     ch.notes = "sin gluten";
-    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, NULL,
+                                                   &r, &a,
                                                    &e), CEREBRO_STORE_OK);
     assert_string_equal(r.notes, "sin gluten");
     assert_int_equal(r.start, start);
@@ -589,14 +591,16 @@ test_booking_lifecycle(void **state)
     ch.set_time = 1;
     ch.date = fri;
     ch.minutes = 21 * 60 + 30;
-    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, NULL,
+                                                   &r, &a,
                                                    &e), CEREBRO_STORE_OK);
     assert_int_equal(r.start, start + 1800);
     assert_string_equal(r.notes, "sin gluten");
 
     memset(&ch, 0, sizeof(ch));
     ch.pax = 6;
-    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, NULL,
+                                                   &r, &a,
                                                    &e), CEREBRO_STORE_OK);
     assert_int_equal(r.pax, 6);
     assert_int_equal(r.start, start + 1800);
@@ -613,7 +617,8 @@ test_booking_lifecycle(void **state)
     ch.set_time = 1;
     ch.date = (cerebro_date_t) { 2026, 3, 9 };
     ch.minutes = 21 * 60;
-    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, NULL,
+                                                   &r, &a,
                                                    &e),
                      CEREBRO_STORE_CONFLICT);
     assert_int_equal(a.reason, CEREBRO_AVAIL_CLOSED);
@@ -622,12 +627,12 @@ test_booking_lifecycle(void **state)
     assert_int_equal(r.start, start + 1800);
 
     /* cancel, twice: both OK, the second says so */
-    assert_int_equal(cerebro_sqlite_booking_cancel(db, id, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_cancel(db, id, now, NULL, &r,
                                                    &already, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(already, 0);
     assert_string_equal(r.status, CEREBRO_STATUS_CANCELLED);
-    assert_int_equal(cerebro_sqlite_booking_cancel(db, id, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_cancel(db, id, now, NULL, &r,
                                                    &already, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(already, 1);
@@ -647,7 +652,8 @@ test_booking_lifecycle(void **state)
 
     memset(&ch, 0, sizeof(ch));
     ch.notes = "otra";
-    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_update(db, id, &ch, now, NULL,
+                                                   &r, &a,
                                                    &e),
                      CEREBRO_STORE_INVALID);
 
@@ -658,11 +664,12 @@ test_booking_lifecycle(void **state)
                      CEREBRO_STORE_INVALID);
     assert_int_equal(cerebro_sqlite_booking_get(db, "999", &r, &e),
                      CEREBRO_STORE_NOT_FOUND);
-    assert_int_equal(cerebro_sqlite_booking_cancel(db, "999", now, &r,
+    assert_int_equal(cerebro_sqlite_booking_cancel(db, "999", now, NULL, &r,
                                                    &already, &e),
                      CEREBRO_STORE_NOT_FOUND);
     assert_int_equal(already, 0);
-    assert_int_equal(cerebro_sqlite_booking_update(db, "999", &ch, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_update(db, "999", &ch, now, NULL,
+                                                   &r,
                                                    &a, &e),
                      CEREBRO_STORE_NOT_FOUND);
     assert_int_equal(cerebro_sqlite_bookings_day(db,
@@ -693,13 +700,13 @@ test_repeated_call(void **state)
 
     q = breq(2026, 3, 10, 20, 0, 2, "Luis", PHONE);
     q.call_id = "call-123";
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r1, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r1, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(repeated, 0);
     assert_string_equal(r1.call_id, "call-123");
 
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(repeated, 1);
@@ -707,7 +714,7 @@ test_repeated_call(void **state)
 
     /* the same guest at the same time in another call: the same booking */
     q.call_id = "call-456";
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(repeated, 1);
@@ -715,7 +722,7 @@ test_repeated_call(void **state)
 
     /* another guest books another table */
     q.client_phone = "+34600999000";
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r2, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r2, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(repeated, 0);
@@ -760,12 +767,12 @@ test_two_handles_last_table(void **state)
     slot = local_utc(tiny, 2026, 3, 10, 20, 0);
 
     q = breq(2026, 3, 10, 20, 0, 2, "Uno", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(h1, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h1, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     snprintf(ids[0], sizeof(ids[0]), "%s", r.id);
     q.client_name = "Dos";
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     snprintf(ids[1], sizeof(ids[1]), "%s", r.id);
@@ -787,14 +794,14 @@ test_two_handles_last_table(void **state)
     sqlite3_finalize(st);
 
     q.client_name = "Cuatro";
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_UNAVAILABLE);
     assert_int_equal(sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL),
                      SQLITE_OK);
 
     /* now the slot is full: conflict, and the alternatives are bookable */
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_CONFLICT);
     assert_int_equal(a.reason, CEREBRO_AVAIL_FULL);
@@ -807,7 +814,7 @@ test_two_handles_last_table(void **state)
 
     q.when.date = a.alts[0].date;
     q.when.minutes = a.alts[0].minutes;
-    assert_int_equal(cerebro_sqlite_booking_create(h1, &q, now, &y, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h1, &q, now, NULL, &y, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_not_equal(y.start, slot);
@@ -816,7 +823,8 @@ test_two_handles_last_table(void **state)
      * blocked by the booking itself */
     memset(&ch, 0, sizeof(ch));
     ch.pax = 3;
-    assert_int_equal(cerebro_sqlite_booking_update(h2, ids[0], &ch, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_update(h2, ids[0], &ch, now, NULL,
+                                                   &r,
                                                    &a, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(r.pax, 3);
@@ -827,15 +835,16 @@ test_two_handles_last_table(void **state)
     ch.set_time = 1;
     ch.date = (cerebro_date_t) { 2026, 3, 10 };
     ch.minutes = 20 * 60 + 30;
-    assert_int_equal(cerebro_sqlite_booking_update(h1, y.id, &ch, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_update(h1, y.id, &ch, now, NULL, &r,
                                                    &a, &e),
                      CEREBRO_STORE_CONFLICT);
     assert_int_equal(a.reason, CEREBRO_AVAIL_FULL);
 
     /* a cancellation frees a table for the other connection */
-    assert_int_equal(cerebro_sqlite_booking_cancel(h1, ids[1], now, &r, &i,
+    assert_int_equal(cerebro_sqlite_booking_cancel(h1, ids[1], now, NULL,
+                                                   &r, &i,
                                                    &e), CEREBRO_STORE_OK);
-    assert_int_equal(cerebro_sqlite_booking_update(h2, y.id, &ch, now, &r,
+    assert_int_equal(cerebro_sqlite_booking_update(h2, y.id, &ch, now, NULL, &r,
                                                    &a, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(r.start, slot + 1800);
@@ -883,7 +892,7 @@ race_child(const char *path, int go_fd, int64_t now)
             q.when.date = cerebro_date_add_days(&q.when.date, slot);
 
             for (spins = 0; spins < 20000; spins++) {
-                rc = cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+                rc = cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e);
                 if (rc != CEREBRO_STORE_UNAVAILABLE) {
                     break;
@@ -1023,7 +1032,7 @@ test_busy_is_unavailable(void **state)
     now = local_utc(tiny, 2026, 3, 2, 10, 0);
 
     q = breq(2026, 3, 10, 20, 0, 2, "Antes", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
 
@@ -1033,7 +1042,7 @@ test_busy_is_unavailable(void **state)
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     q.client_name = "Durante";
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_UNAVAILABLE);
     ms = ms_since(&t0);
@@ -1072,7 +1081,7 @@ test_busy_is_unavailable(void **state)
     assert_int_equal(sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL),
                      SQLITE_OK);
 
-    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(h2, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(cerebro_sqlite_bookings_day(h1,
@@ -1487,7 +1496,7 @@ test_restart(void **state)
     now = local_utc(tiny, 2026, 3, 2, 10, 0);
 
     q = breq(2026, 3, 12, 14, 0, 3, "Reinicio", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     snprintf(id, sizeof(id), "%s", r.id);
@@ -1527,7 +1536,7 @@ test_restart(void **state)
 
     /* and the new booking does not take the table already held */
     q.client_name = "Después";
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, list, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, list, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_string_not_equal(list[0].table, r.table);
@@ -2090,7 +2099,7 @@ test_failed_write_rolls_back(void **state)
     /* the booking is inserted, reading it back fails */
     sqlite3_set_authorizer(conn_of(db), deny_read, booking_read);
     q = breq(2026, 3, 10, 20, 0, 2, "Mitad", PHONE);
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_UNAVAILABLE);
     assert_true(sqlite3_get_autocommit(conn_of(db)));
@@ -2108,7 +2117,7 @@ test_failed_write_rolls_back(void **state)
     raw_exec(raw, "BEGIN IMMEDIATE; COMMIT");
     sqlite3_set_authorizer(conn_of(db), NULL, NULL);
 
-    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &r, &a,
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, NULL, &r, &a,
                                                    &repeated, &e),
                      CEREBRO_STORE_OK);
     assert_int_equal(cerebro_sqlite_guest_upsert(db, PHONE, "Mitad", NULL,
@@ -2119,6 +2128,129 @@ test_failed_write_rolls_back(void **state)
                          &(cerebro_date_t) { 2026, 3, 10 }, 0, list, 4, &n,
                          NULL, &e), CEREBRO_STORE_OK);
     assert_int_equal(n, 1);
+
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    cerebro_sqlite_close(db);
+}
+
+
+/* the confirmation as messaging composes it, named by id, kind, start */
+static int
+compose_notice(cerebro_notice_t *n, const cerebro_reservation_t *rec,
+    cerebro_outbox_msg_t *m)
+{
+    snprintf(m->to, sizeof(m->to), "whatsapp:%s", rec->client_phone);
+    snprintf(m->body, sizeof(m->body), "Reserva de %s", rec->client_name);
+    snprintf(m->kind, sizeof(m->kind), "%s",
+             CEREBRO_OUTBOX_KIND_CONFIRMATION);
+    snprintf(m->reservation_id, sizeof(m->reservation_id), "%s", rec->id);
+    snprintf(m->dedupe_key, sizeof(m->dedupe_key), "confirm:%s:%s:%lld",
+             rec->id, (const char *) n->data, (long long) rec->start);
+
+    return 1;
+}
+
+
+/* Refuses preparing statements that write into table data. */
+static int
+deny_insert(void *data, int action, const char *table, const char *column,
+    const char *schema, const char *trigger)
+{
+    (void) column;
+    (void) schema;
+    (void) trigger;
+
+    if (action == SQLITE_INSERT && table != NULL
+        && strcmp(table, (const char *) data) == 0)
+    {
+        return SQLITE_DENY;
+    }
+
+    return SQLITE_OK;
+}
+
+
+/*
+ * A booking's write and its confirmation's row are one transaction: both
+ * or neither, whichever fails; a repeat queues nothing more.
+ */
+static void
+test_notice_with_the_write(void **state)
+{
+    int                        repeated, already;
+    char                       path[256];
+    int64_t                    now;
+    sqlite3                   *raw;
+    cerebro_answer_t           a;
+    cerebro_notice_t           n;
+    cerebro_sqlite_t          *db;
+    cerebro_reservation_t      r, r2;
+    cerebro_store_error_t      e;
+    cerebro_booking_req_t      q;
+    cerebro_booking_change_t   ch;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "notice");
+    db = open_db(path, tiny, tiny_json);
+    raw = raw_open(path);
+    now = local_utc(tiny, 2026, 3, 2, 10, 0);
+
+    memset(&n, 0, sizeof(n));
+    n.compose = compose_notice;
+    n.data = "booked";
+
+    /* the outbox refuses the row: the booking is not written either */
+    sqlite3_set_authorizer(conn_of(db), deny_insert, "outbox");
+    q = breq(2026, 3, 10, 20, 0, 2, "Ambos", PHONE);
+    q.call_id = "call-notice";
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &n, &r, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_UNAVAILABLE);
+    assert_int_equal(n.queued, 0);
+    assert_true(sqlite3_get_autocommit(conn_of(db)));
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM reservations"), 0);
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM outbox"), 0);
+    sqlite3_set_authorizer(conn_of(db), NULL, NULL);
+
+    /* both */
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &n, &r, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n.queued, 1);
+    assert_string_equal(n.msg.reservation_id, r.id);
+    assert_true(n.msg.id > 0);
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM reservations"), 1);
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM outbox"
+                                  " WHERE kind = 'confirmation'"), 1);
+
+    /* the call again: its booking, no second message */
+    assert_int_equal(cerebro_sqlite_booking_create(db, &q, now, &n, &r2, &a,
+                                                   &repeated, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(repeated, 1);
+    assert_int_equal(n.queued, 0);
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM outbox"), 1);
+
+    /* a change and a cancellation carry theirs; a cancel again none */
+    memset(&ch, 0, sizeof(ch));
+    ch.pax = 3;
+    n.data = "changed";
+    assert_int_equal(cerebro_sqlite_booking_update(db, r.id, &ch, now, &n,
+                                                   &r2, &a, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n.queued, 1);
+    n.data = "cancelled";
+    assert_int_equal(cerebro_sqlite_booking_cancel(db, r.id, now, &n, &r2,
+                                                   &already, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n.queued, 1);
+    assert_int_equal(cerebro_sqlite_booking_cancel(db, r.id, now, &n, &r2,
+                                                   &already, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(already, 1);
+    assert_int_equal(n.queued, 0);
+    assert_int_equal(sql_int(raw, "SELECT count(*) FROM outbox"), 3);
 
     assert_int_equal(sqlite3_close(raw), SQLITE_OK);
     cerebro_sqlite_close(db);
@@ -2350,6 +2482,7 @@ main(void)
         cmocka_unit_test(test_upgrade_rolled_back),
         cmocka_unit_test(test_upgrade_normalises_phones),
         cmocka_unit_test(test_failed_write_rolls_back),
+        cmocka_unit_test(test_notice_with_the_write),
         cmocka_unit_test(test_booking_lifecycle),
         cmocka_unit_test(test_repeated_call),
         cmocka_unit_test(test_two_handles_last_table),
