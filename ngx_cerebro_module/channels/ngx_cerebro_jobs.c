@@ -214,14 +214,15 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
 static void
 ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx)
 {
-    ngx_int_t                 rc;
-    ngx_cerebro_main_conf_t  *mcf;
+    ngx_int_t                     rc;
+    ngx_cerebro_channels_conf_t  *ccf;
 
-    mcf = ngx_http_get_module_main_conf(ctx->request, ngx_cerebro_module);
+    ccf = ngx_http_get_module_main_conf(ctx->request,
+                                        ngx_cerebro_channels_module);
 
     rc = ngx_cerebro_outbox_reconcile(ctx->request,
                                       NGX_CEREBRO_JOBS_RECONCILE_RUNS
-                                      * mcf->jobs_interval,
+                                      * ccf->jobs_interval,
                                       ngx_cerebro_jobs_reconciled, ctx);
 
     if (rc == NGX_OK) {

@@ -171,11 +171,11 @@ ngx_cerebro_store_go(ngx_cerebro_store_op_t *op, ngx_cerebro_main_conf_t *mcf)
 ngx_uint_t
 ngx_cerebro_store_atomic_notices(ngx_http_request_t *r)
 {
-    ngx_cerebro_main_conf_t      *mcf;
+    ngx_cerebro_store_conf_t     *scf;
     ngx_cerebro_store_backend_t  *backend;
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-    backend = mcf->store;
+    scf = ngx_http_get_module_main_conf(r, ngx_cerebro_store_module);
+    backend = scf->backend;
 
     return backend != NULL && backend->atomic_notices;
 }
