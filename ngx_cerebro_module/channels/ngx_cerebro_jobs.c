@@ -15,6 +15,7 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_waitlist_offer.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_alerts.h"
 
@@ -28,6 +29,7 @@ typedef struct {
     ngx_cerebro_kv_op_t        lock;
     ngx_uint_t                 pending;
     ngx_uint_t                 reminders;
+    ngx_uint_t                 offers;
     ngx_uint_t                 redone;
     ngx_uint_t                 due;
     ngx_uint_t                 sent;
@@ -56,6 +58,8 @@ static ngx_int_t ngx_cerebro_jobs_handler(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_body(ngx_http_request_t *r);
 static void ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued);
+static void ngx_cerebro_jobs_waitlist(ngx_cerebro_jobs_ctx_t *ctx);
+static void ngx_cerebro_jobs_offered(void *data, ngx_uint_t offers);
 static void ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone);
 static void ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx);
@@ -184,7 +188,7 @@ ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op)
                         "jobs: the reminders did not run");
     }
 
-    ngx_cerebro_jobs_inbox(ctx);
+    ngx_cerebro_jobs_waitlist(ctx);
 }
 
 
@@ -194,6 +198,39 @@ ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued)
     ngx_cerebro_jobs_ctx_t *ctx = data;
 
     ctx->reminders = queued;
+
+    ngx_cerebro_jobs_waitlist(ctx);
+}
+
+
+/* before the outbox: the offers queued now go out in this run */
+static void
+ngx_cerebro_jobs_waitlist(ngx_cerebro_jobs_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_cerebro_waitlist_run(ctx->request, ngx_cerebro_jobs_offered,
+                                  ctx);
+
+    if (rc == NGX_OK) {
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                        "jobs: the waiting list did not run");
+    }
+
+    ngx_cerebro_jobs_inbox(ctx);
+}
+
+
+static void
+ngx_cerebro_jobs_offered(void *data, ngx_uint_t offers)
+{
+    ngx_cerebro_jobs_ctx_t *ctx = data;
+
+    ctx->offers = offers;
 
     ngx_cerebro_jobs_inbox(ctx);
 }
@@ -321,6 +358,7 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
     } else {
         cJSON_AddBoolToObject(json, "ran", 1);
         cJSON_AddNumberToObject(json, "reminders", ctx->reminders);
+        cJSON_AddNumberToObject(json, "offers", ctx->offers);
         cJSON_AddNumberToObject(json, "redone", ctx->redone);
         cJSON_AddNumberToObject(json, "due", ctx->due);
         cJSON_AddNumberToObject(json, "sent", ctx->sent);

@@ -1,0 +1,34 @@
+
+/*
+ * The waiting list's offers, made by the jobs run: for each day someone
+ * waits for, the day's bookings are read through the store (either
+ * backend) and the SQLite file decides, in one transaction, which waiting
+ * guests a freed table goes to; each gets a WhatsApp through the outbox
+ * ("waitlist_offer"), held for cerebro_waitlist_hold.  A hold that ran out
+ * passes to the next guest at the next run.
+ */
+
+#ifndef _NGX_CEREBRO_WAITLIST_OFFER_H_INCLUDED_
+#define _NGX_CEREBRO_WAITLIST_OFFER_H_INCLUDED_
+
+
+#include "ngx_cerebro.h"
+
+
+/* the days one run looks at, the earliest first */
+#define NGX_CEREBRO_WAITLIST_DAYS  8
+
+
+typedef void (*ngx_cerebro_waitlist_done_pt)(void *data, ngx_uint_t offers);
+
+
+/*
+ * Ends the holds that ran out and makes the offers due now.  NGX_OK:
+ * done(data, offers queued) runs later; NGX_DECLINED: nobody waits (or no
+ * SQLite file); NGX_ERROR.
+ */
+ngx_int_t ngx_cerebro_waitlist_run(ngx_http_request_t *r,
+    ngx_cerebro_waitlist_done_pt done, void *data);
+
+
+#endif /* _NGX_CEREBRO_WAITLIST_OFFER_H_INCLUDED_ */
