@@ -11,15 +11,20 @@
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_store.h"
+#include "ngx_cerebro_kv.h"
 #include "cerebro_sentence.h"
 
 
 typedef struct {
     ngx_cerebro_store_op_t          op;
+    ngx_cerebro_kv_op_t             claim;
+    cerebro_waitlist_t             *offers;
+    int                             noffers;
+    int                             next;
     cerebro_date_t                  days[NGX_CEREBRO_WAITLIST_DAYS];
     int                             ndays;
     int                             day;
-    ngx_uint_t                      offers;
+    ngx_uint_t                      offers_made;
     ngx_cerebro_waitlist_done_pt    done;
     void                           *data;
 } ngx_cerebro_waitlist_ctx_t;
@@ -27,6 +32,8 @@ typedef struct {
 
 static ngx_int_t ngx_cerebro_waitlist_next(ngx_cerebro_waitlist_ctx_t *ctx);
 static void ngx_cerebro_waitlist_day(ngx_cerebro_store_op_t *op);
+static void ngx_cerebro_waitlist_claim(ngx_cerebro_waitlist_ctx_t *ctx);
+static void ngx_cerebro_waitlist_claimed(ngx_cerebro_kv_op_t *op);
 static ngx_int_t ngx_cerebro_waitlist_send(ngx_http_request_t *r,
     const cerebro_waitlist_t *w);
 
@@ -112,7 +119,7 @@ ngx_cerebro_waitlist_next(ngx_cerebro_waitlist_ctx_t *ctx)
 static void
 ngx_cerebro_waitlist_day(ngx_cerebro_store_op_t *op)
 {
-    int                           i, n, nb;
+    int                           n, nb;
     cerebro_sqlite_t             *db;
     cerebro_booking_t            *bk;
     cerebro_waitlist_t           *offers;
@@ -171,20 +178,132 @@ ngx_cerebro_waitlist_day(ngx_cerebro_store_op_t *op)
         goto next;
     }
 
-    for (i = 0; i < n; i++) {
-        if (ngx_cerebro_waitlist_send(r, &offers[i]) == NGX_OK) {
-            ctx->offers++;
-        }
-    }
+    ctx->offers = offers;
+    ctx->noffers = n;
+    ctx->next = 0;
+
+    ngx_cerebro_waitlist_claim(ctx);
+    return;
 
 next:
+
+    ctx->noffers = 0;
+    ctx->next = 0;
+
+    ngx_cerebro_waitlist_claim(ctx);
+}
+
+
+/* each offer of the day claims its table, then the next day */
+static void
+ngx_cerebro_waitlist_claim(ngx_cerebro_waitlist_ctx_t *ctx)
+{
+    ngx_http_request_t            *r;
+    ngx_cerebro_messaging_conf_t  *mscf;
+
+    r = ctx->op.request;
+
+    if (ctx->next < ctx->noffers) {
+        mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
+
+        ngx_cerebro_kv_op_init(&ctx->claim);
+        ctx->claim.request = r;
+        ctx->claim.kind = NGX_CEREBRO_KV_LOCK;
+        ctx->claim.ttl = mscf->waitlist_hold;
+        ctx->claim.done = ngx_cerebro_waitlist_claimed;
+        ctx->claim.data = ctx;
+
+        if (ngx_cerebro_waitlist_claim_key(r->pool, &ctx->offers[ctx->next],
+                                           &ctx->claim.key)
+                == NGX_OK
+            && ngx_cerebro_kv_start(&ctx->claim) == NGX_OK)
+        {
+            return;
+        }
+
+        /* no claim could be asked: the file's row is the claim */
+        ctx->claim.rc = NGX_CEREBRO_KV_ERROR;
+        ctx->claim.error = "not started";
+        ngx_cerebro_waitlist_claimed(&ctx->claim);
+        return;
+    }
 
     if (++ctx->day < ctx->ndays && ngx_cerebro_waitlist_next(ctx) == NGX_OK)
     {
         return;
     }
 
-    ctx->done(ctx->data, ctx->offers);
+    ctx->done(ctx->data, ctx->offers_made);
+}
+
+
+static void
+ngx_cerebro_waitlist_claimed(ngx_cerebro_kv_op_t *op)
+{
+    cerebro_sqlite_t            *db;
+    ngx_http_request_t          *r;
+    cerebro_waitlist_t          *w;
+    cerebro_store_error_t        e;
+    ngx_cerebro_waitlist_ctx_t  *ctx;
+
+    ctx = op->data;
+    r = ctx->op.request;
+    w = &ctx->offers[ctx->next++];
+
+    if (op->rc == NGX_CEREBRO_KV_NONE) {
+        /* another host offered that table: this guest waits on */
+        db = ngx_cerebro_store_db(r);
+
+        if (db == NULL
+            || cerebro_sqlite_waitlist_answer(db, w->id, "waiting", "",
+                                              ngx_time(), &e)
+               != CEREBRO_STORE_OK)
+        {
+            ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                            "waitlist: entry %L not put back: %s", w->id,
+                            db ? e.message : "no SQLite handle");
+        }
+
+        ngx_cerebro_log(NGX_LOG_INFO, r->connection->log, 0,
+                        "waitlist: %s at %L is offered elsewhere",
+                        w->offer_table, w->offer_start);
+
+    } else {
+        if (op->rc == NGX_CEREBRO_KV_ERROR) {
+            ngx_cerebro_log(NGX_LOG_WARN, r->connection->log, 0,
+                            "waitlist: no claim on %s (%s): the offer "
+                            "goes out on this host's word",
+                            w->offer_table, op->error ? op->error : "error");
+        }
+
+        if (ngx_cerebro_waitlist_send(r, w) == NGX_OK) {
+            ctx->offers_made++;
+        }
+    }
+
+    ngx_cerebro_waitlist_claim(ctx);
+}
+
+
+ngx_int_t
+ngx_cerebro_waitlist_claim_key(ngx_pool_t *pool, const cerebro_waitlist_t *w,
+    ngx_str_t *key)
+{
+    size_t  len;
+
+    len = sizeof("cerebro:wl::") - 1 + ngx_strlen(w->offer_table)
+          + NGX_INT64_LEN;
+
+    key->data = ngx_pnalloc(pool, len);
+    if (key->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    key->len = ngx_sprintf(key->data, "cerebro:wl:%s:%L", w->offer_table,
+                           w->offer_start)
+               - key->data;
+
+    return NGX_OK;
 }
 
 

@@ -13,6 +13,7 @@
 
 
 #include "ngx_cerebro.h"
+#include "cerebro_sqlite.h"
 
 
 /* the days one run looks at, the earliest first */
@@ -29,6 +30,15 @@ typedef void (*ngx_cerebro_waitlist_done_pt)(void *data, ngx_uint_t offers);
  */
 ngx_int_t ngx_cerebro_waitlist_run(ngx_http_request_t *r,
     ngx_cerebro_waitlist_done_pt done, void *data);
+
+/*
+ * The key of the claim on the table w was offered ("cerebro:wl:<table>:
+ * <start>"), which every host takes (SET NX PX hold, Redis or this host's
+ * shared memory) before it sends an offer: hosts that keep their lists in
+ * files of their own do not offer one table twice.  A NO lets it go.
+ */
+ngx_int_t ngx_cerebro_waitlist_claim_key(ngx_pool_t *pool,
+    const cerebro_waitlist_t *w, ngx_str_t *key);
 
 
 #endif /* _NGX_CEREBRO_WAITLIST_OFFER_H_INCLUDED_ */

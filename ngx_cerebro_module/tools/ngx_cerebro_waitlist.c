@@ -5,16 +5,20 @@
 
 #include "ngx_cerebro_waitlist.h"
 #include "ngx_cerebro_tools.h"
+#include "ngx_cerebro_waitlist_offer.h"
+#include "ngx_cerebro_kv.h"
 
 
 typedef struct {
     ngx_cerebro_brain_t   *brain;
     cerebro_waitlist_t     offer;
+    ngx_cerebro_kv_op_t    release;
 } ngx_cerebro_waitlist_ctx_t;
 
 
 static void ngx_cerebro_waitlist_booked(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_waitlist_args_cleanup(void *data);
+static void ngx_cerebro_waitlist_released(ngx_cerebro_kv_op_t *op);
 
 
 static const char  ngx_cerebro_waitlist_declined[] =
@@ -89,7 +93,20 @@ ngx_cerebro_waitlist_answer(ngx_cerebro_brain_t *brain,
             return NGX_ERROR;
         }
 
-        ngx_cerebro_brain_finish(brain);
+        /* the next guest's offer need not wait for the claim to expire */
+        ctx->release.request = r;
+        ctx->release.kind = NGX_CEREBRO_KV_DEL;
+        ctx->release.done = ngx_cerebro_waitlist_released;
+        ctx->release.data = ctx;
+
+        if (ngx_cerebro_waitlist_claim_key(r->pool, &ctx->offer,
+                                           &ctx->release.key)
+                != NGX_OK
+            || ngx_cerebro_kv_start(&ctx->release) != NGX_OK)
+        {
+            ngx_cerebro_brain_finish(brain);
+        }
+
         return NGX_OK;
     }
 
@@ -138,6 +155,25 @@ ngx_cerebro_waitlist_answer(ngx_cerebro_brain_t *brain,
                 sizeof(brain->tool.call_id));
 
     return ngx_cerebro_tool_start(&brain->tool);
+}
+
+
+static void
+ngx_cerebro_waitlist_released(ngx_cerebro_kv_op_t *op)
+{
+    ngx_cerebro_waitlist_ctx_t  *ctx;
+
+    ctx = op->data;
+
+    if (op->rc == NGX_CEREBRO_KV_ERROR) {
+        /* it expires with the hold */
+        ngx_cerebro_log(NGX_LOG_WARN, ctx->brain->request->connection->log,
+                        0, "waitlist: the claim on %s not let go (%s)",
+                        ctx->offer.offer_table,
+                        op->error ? op->error : "error");
+    }
+
+    ngx_cerebro_brain_finish(ctx->brain);
 }
 
 

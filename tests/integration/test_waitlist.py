@@ -300,3 +300,57 @@ def test_two_hosts_one_redis_one_offer(nginx_factory, twilio, prefixes,
         == ["Bea", "Wendy"]
     assert len(offers(twilio, WENDY)) == 1
     assert offers(twilio, WALTER) == []
+
+
+def test_two_hosts_own_lists_one_redis_one_offer(nginx_factory, twilio,
+                                                 redis_server):
+    """Airtable as the store: each host keeps its own list (its file), the
+    book is shared; one freed table is offered by one host only, the claim
+    in Redis refusing the other; a NO lets the other host offer it."""
+    from tests.fakes.airtable import AirtableFake
+    from test_store_airtable import TOKEN
+    from test_vapi_airtable import EXTRAS, RESERVAS
+
+    fake = AirtableFake(token=TOKEN, max_page_size=100, rate_limit=0)
+    fake.start()
+    try:
+        fake.seed({"tables": {
+            "Reservas": {"fields": dict(RESERVAS, **EXTRAS)},
+            "Mesas": {"records": [
+                {"name": n, "capacity_min": 1, "capacity_max": 4,
+                 "location": "sala"} for n in ("T1", "T2")]}}})
+        env = {"AIRTABLE_API_KEY": TOKEN, "AIRTABLE_BASE_ID": fake.base_id,
+               "AIRTABLE_API_URL": fake.url, "REDIS_URL": redis_server.url,
+               "CEREBRO_LOG_LEVEL": "info"}
+        hosts = [start(nginx_factory, twilio, env=env, name=f"host{i}")
+                 for i in range(2)]
+        when = day(11)
+        full_evening(hosts[0], when)
+        join(hosts[0], WENDY, "Wendy", when)
+        join(hosts[1], WALTER, "Walter", when)
+        assert WALTER not in waitlist(hosts[0])
+        assert WENDY not in waitlist(hosts[1])
+
+        cancel(hosts[1], ANA)
+
+        def offered():
+            return offers(twilio, WENDY) + offers(twilio, WALTER)
+
+        [first] = wait_for(offered, timeout=30)
+        winner = 0 if first["to"].endswith(WENDY) else 1
+        loser = hosts[1 - winner]
+        # the other host's run found the table claimed, and sent nothing
+        assert wait_for(lambda: "is offered elsewhere"
+                        in loser.error_log.read_text(), timeout=30)
+        assert len(offered()) == 1
+
+        # a NO lets the claim go: the other host's guest gets the table
+        who = (WENDY, WALTER)
+        reply = guest(hosts[winner], who[winner]).say("No")
+        assert "siguiente persona" in reply, reply
+        assert wait_for(lambda: offers(twilio, who[1 - winner]), timeout=30)
+        reply = guest(loser, who[1 - winner]).say("Sí")
+        assert "Lo siento" not in reply, reply
+        assert len(offered()) == 2
+    finally:
+        fake.stop()
