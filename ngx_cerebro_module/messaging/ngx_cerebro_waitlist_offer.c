@@ -21,6 +21,9 @@ typedef struct {
     cerebro_waitlist_t             *offers;
     int                             noffers;
     int                             next;
+    cerebro_waitlist_t              mirror[NGX_CEREBRO_WAITLIST_MIRROR];
+    int                             nmirror;
+    int                             mirrored;
     cerebro_date_t                  days[NGX_CEREBRO_WAITLIST_DAYS];
     int                             ndays;
     int                             day;
@@ -34,6 +37,8 @@ static ngx_int_t ngx_cerebro_waitlist_next(ngx_cerebro_waitlist_ctx_t *ctx);
 static void ngx_cerebro_waitlist_day(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_waitlist_claim(ngx_cerebro_waitlist_ctx_t *ctx);
 static void ngx_cerebro_waitlist_claimed(ngx_cerebro_kv_op_t *op);
+static void ngx_cerebro_waitlist_mirror(ngx_cerebro_waitlist_ctx_t *ctx);
+static void ngx_cerebro_waitlist_mirrored(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_waitlist_send(ngx_http_request_t *r,
     const cerebro_waitlist_t *w);
 
@@ -43,8 +48,10 @@ ngx_cerebro_waitlist_run(ngx_http_request_t *r,
     ngx_cerebro_waitlist_done_pt done, void *data)
 {
     int                          n;
+    ngx_uint_t                   airtable;
     cerebro_sqlite_t            *db;
     cerebro_store_error_t        e;
+    ngx_cerebro_main_conf_t     *mcf;
     ngx_cerebro_waitlist_ctx_t  *ctx;
     const cerebro_restaurant_t  *model;
 
@@ -85,13 +92,33 @@ ngx_cerebro_waitlist_run(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->ndays == 0) {
+    mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
+    airtable = ngx_strcmp(ngx_cerebro_store_backend_name(mcf), "airtable")
+               == 0;
+
+    if (ctx->ndays == 0 && !airtable) {
         return NGX_DECLINED;
     }
 
     ctx->done = done;
     ctx->data = data;
     ctx->op.request = r;
+
+    if (airtable
+        && cerebro_sqlite_waitlist_unmirrored(db, ctx->mirror,
+                                              NGX_CEREBRO_WAITLIST_MIRROR,
+                                              &ctx->nmirror, &e)
+           != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "waitlist: changes not read: %s", e.message);
+        ctx->nmirror = 0;
+    }
+
+    if (ctx->ndays == 0) {
+        ngx_cerebro_waitlist_mirror(ctx);
+        return NGX_OK;
+    }
 
     return ngx_cerebro_waitlist_next(ctx);
 }
@@ -233,7 +260,72 @@ ngx_cerebro_waitlist_claim(ngx_cerebro_waitlist_ctx_t *ctx)
         return;
     }
 
+    ngx_cerebro_waitlist_mirror(ctx);
+}
+
+
+/*
+ * With Airtable as the store, what changed goes to its list too, a few
+ * entries a run (the base's rate is shared): staff see the list there.
+ * The entries read before the offers were made: those go next run.
+ */
+static void
+ngx_cerebro_waitlist_mirror(ngx_cerebro_waitlist_ctx_t *ctx)
+{
+    ngx_http_request_t  *r;
+
+    r = ctx->op.request;
+
+    if (ctx->mirrored < ctx->nmirror) {
+        ngx_memzero(&ctx->op, sizeof(ngx_cerebro_store_op_t));
+        ctx->op.request = r;
+        ctx->op.kind = NGX_CEREBRO_STORE_WAITLIST_PUT;
+        ctx->op.waitlist = &ctx->mirror[ctx->mirrored];
+        ctx->op.done = ngx_cerebro_waitlist_mirrored;
+        ctx->op.data = ctx;
+
+        if (ngx_cerebro_store_start(&ctx->op) == NGX_OK) {
+            return;
+        }
+    }
+
     ctx->done(ctx->data, ctx->offers_made);
+}
+
+
+static void
+ngx_cerebro_waitlist_mirrored(ngx_cerebro_store_op_t *op)
+{
+    cerebro_sqlite_t            *db;
+    cerebro_waitlist_t          *w;
+    cerebro_store_error_t        e;
+    ngx_cerebro_waitlist_ctx_t  *ctx;
+
+    ctx = op->data;
+    w = &ctx->mirror[ctx->mirrored++];
+
+    if (op->error.kind != CEREBRO_STORE_OK) {
+        /* tried again at the next run */
+        ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
+                        "waitlist: entry %L not written to Airtable (%s): "
+                        "%s", w->id, cerebro_store_err_name(op->error.kind),
+                        op->error.message);
+        ctx->nmirror = ctx->mirrored;
+
+    } else {
+        db = ngx_cerebro_store_db(op->request);
+
+        if (db == NULL
+            || cerebro_sqlite_waitlist_mirrored(db, w->id, w->updated, &e)
+               != CEREBRO_STORE_OK)
+        {
+            ngx_cerebro_log(NGX_LOG_WARN, op->request->connection->log, 0,
+                            "waitlist: entry %L written to Airtable, not "
+                            "marked: it is written again", w->id);
+        }
+    }
+
+    ngx_cerebro_waitlist_mirror(ctx);
 }
 
 

@@ -17,7 +17,9 @@
 
 
 /* the days one run looks at, the earliest first */
-#define NGX_CEREBRO_WAITLIST_DAYS  8
+#define NGX_CEREBRO_WAITLIST_DAYS    8
+/* the changed entries one run writes to Airtable's list */
+#define NGX_CEREBRO_WAITLIST_MIRROR  5
 
 
 typedef void (*ngx_cerebro_waitlist_done_pt)(void *data, ngx_uint_t offers);

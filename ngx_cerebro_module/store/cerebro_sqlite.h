@@ -376,6 +376,7 @@ typedef struct {
     int64_t         hold_until;
     char            reservation_id[CEREBRO_REC_ID_LEN];
     int64_t         created;
+    int64_t         updated;
 } cerebro_waitlist_t;
 
 /*
@@ -426,6 +427,16 @@ cerebro_store_err_t cerebro_sqlite_waitlist_offered(cerebro_sqlite_t *db,
 cerebro_store_err_t cerebro_sqlite_waitlist_answer(cerebro_sqlite_t *db,
     int64_t id, const char *status, const char *reservation_id, int64_t now,
     cerebro_store_error_t *e);
+
+/*
+ * The entries changed since they were last written to Airtable's list,
+ * the oldest change first; _mirrored() says entry id was written as it
+ * stood at updated (a later change is written again).
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_unmirrored(cerebro_sqlite_t *db,
+    cerebro_waitlist_t *out, int max, int *n, cerebro_store_error_t *e);
+cerebro_store_err_t cerebro_sqlite_waitlist_mirrored(cerebro_sqlite_t *db,
+    int64_t id, int64_t updated, cerebro_store_error_t *e);
 
 /* BAJA de la lista: every waiting or offered entry of phone; *n. */
 cerebro_store_err_t cerebro_sqlite_waitlist_leave(cerebro_sqlite_t *db,

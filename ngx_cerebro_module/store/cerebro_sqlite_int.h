@@ -83,6 +83,8 @@ enum {
     ST_WL_ANSWER,
     ST_WL_LEAVE,
     ST_WL_LIST,
+    ST_WL_UNMIRRORED,
+    ST_WL_MIRRORED,
     ST_COUNT
 };
 

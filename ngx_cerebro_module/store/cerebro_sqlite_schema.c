@@ -166,7 +166,10 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  hold_until INTEGER NOT NULL DEFAULT 0,"
     "  reservation_id TEXT NOT NULL DEFAULT '',"
     "  created INTEGER NOT NULL,"
-    "  updated INTEGER NOT NULL);"
+    "  updated INTEGER NOT NULL,"
+    "  mirrored INTEGER NOT NULL DEFAULT -1);"  /* updated, in Airtable */
+    "CREATE INDEX waitlist_mirror ON waitlist (updated)"
+    "  WHERE mirrored != updated;"
     "CREATE INDEX waitlist_day ON waitlist (status, day, id);"
     "CREATE INDEX waitlist_phone ON waitlist (phone, status);"
 };

@@ -18,9 +18,16 @@
 #define WL_STEP      15
 
 
+/*
+ * A change's time, later than the last one's even within a second: the
+ * mirror to Airtable tells a change from the one it wrote by it.
+ */
+#define WL_NEXT(now)  "max(" now ", updated + 1)"
+
+
 #define WL_COLS  "id, name, phone, day, time_from, time_to, pax, until," \
                  " status, offer_start, offer_table, hold_until," \
-                 " reservation_id, created"
+                 " reservation_id, created, updated"
 
 
 static const cerebro_sqlite_sql_t  sql_wl_insert = { ST_WL_INSERT,
@@ -33,11 +40,11 @@ static const cerebro_sqlite_sql_t  sql_wl_same = { ST_WL_SAME,
     " AND status IN ('waiting', 'offered') ORDER BY id LIMIT 1" };
 
 static const cerebro_sqlite_sql_t  sql_wl_pass = { ST_WL_PASS,
-    "UPDATE waitlist SET status = 'passed', updated = ?1"
+    "UPDATE waitlist SET status = 'passed', updated = " WL_NEXT("?1")
     " WHERE status = 'offered' AND hold_until <= ?1" };
 
 static const cerebro_sqlite_sql_t  sql_wl_expire = { ST_WL_EXPIRE,
-    "UPDATE waitlist SET status = 'expired', updated = ?1"
+    "UPDATE waitlist SET status = 'expired', updated = " WL_NEXT("?1")
     " WHERE status = 'waiting' AND until < ?1 + ?2" };
 
 static const cerebro_sqlite_sql_t  sql_wl_days = { ST_WL_DAYS,
@@ -52,7 +59,7 @@ static const cerebro_sqlite_sql_t  sql_wl_of_day = { ST_WL_OF_DAY,
 
 static const cerebro_sqlite_sql_t  sql_wl_mark = { ST_WL_MARK,
     "UPDATE waitlist SET status = 'offered', offer_start = ?2,"
-    " offer_table = ?3, hold_until = ?4, updated = ?5"
+    " offer_table = ?3, hold_until = ?4, updated = " WL_NEXT("?5")
     " WHERE id = ?1 AND status = 'waiting'" };
 
 static const cerebro_sqlite_sql_t  sql_wl_offered = { ST_WL_OFFERED,
@@ -60,13 +67,21 @@ static const cerebro_sqlite_sql_t  sql_wl_offered = { ST_WL_OFFERED,
     " AND status = 'offered' AND hold_until > ?2 ORDER BY id LIMIT 1" };
 
 static const cerebro_sqlite_sql_t  sql_wl_answer = { ST_WL_ANSWER,
-    "UPDATE waitlist SET status = ?2, reservation_id = ?3, updated = ?4,"
+    "UPDATE waitlist SET status = ?2, reservation_id = ?3,"
+    " updated = " WL_NEXT("?4") ","
     " hold_until = CASE WHEN ?2 = 'waiting' THEN 0 ELSE hold_until END"
     " WHERE id = ?1 AND status = 'offered'" };
 
 static const cerebro_sqlite_sql_t  sql_wl_leave = { ST_WL_LEAVE,
-    "UPDATE waitlist SET status = 'left', updated = ?2"
+    "UPDATE waitlist SET status = 'left', updated = " WL_NEXT("?2")
     " WHERE phone = ?1 AND status IN ('waiting', 'offered')" };
+
+static const cerebro_sqlite_sql_t  sql_wl_unmirrored = { ST_WL_UNMIRRORED,
+    "SELECT " WL_COLS " FROM waitlist WHERE mirrored != updated"
+    " ORDER BY updated, id LIMIT ?1" };
+
+static const cerebro_sqlite_sql_t  sql_wl_mirrored = { ST_WL_MIRRORED,
+    "UPDATE waitlist SET mirrored = ?2 WHERE id = ?1" };
 
 static const cerebro_sqlite_sql_t  sql_wl_list = { ST_WL_LIST,
     "SELECT " WL_COLS " FROM waitlist WHERE until >= ?1"
@@ -119,6 +134,7 @@ read_entry(sqlite3_stmt *st, void *out)
     cerebro_sqlite_col_copy(w->reservation_id, sizeof(w->reservation_id),
                             st, 12);
     w->created = sqlite3_column_int64(st, 13);
+    w->updated = sqlite3_column_int64(st, 14);
 }
 
 
@@ -203,6 +219,7 @@ cerebro_sqlite_waitlist_join(cerebro_sqlite_t *db, cerebro_waitlist_t *w,
 
     w->id = sqlite3_last_insert_rowid(db->conn);
     w->created = now;
+    w->updated = now;
     snprintf(w->status, sizeof(w->status), "waiting");
 
 commit:
@@ -609,4 +626,42 @@ cerebro_sqlite_waitlist_list(cerebro_sqlite_t *db, int64_t since,
 
     return cerebro_sqlite_list(db, st, read_entry, out, sizeof(*out), max,
                                n, total, "waitlist", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_waitlist_unmirrored(cerebro_sqlite_t *db,
+    cerebro_waitlist_t *out, int max, int *n, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    err = cerebro_sqlite_stmt(db, &sql_wl_unmirrored, &st, "waitlist", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int(st, 1, max > 0 ? max : 0);
+
+    return cerebro_sqlite_list(db, st, read_entry, out, sizeof(*out), max,
+                               n, NULL, "waitlist", e);
+}
+
+
+cerebro_store_err_t
+cerebro_sqlite_waitlist_mirrored(cerebro_sqlite_t *db, int64_t id,
+    int64_t updated, cerebro_store_error_t *e)
+{
+    sqlite3_stmt         *st;
+    cerebro_store_err_t   err;
+
+    err = cerebro_sqlite_stmt(db, &sql_wl_mirrored, &st, "waitlist", e);
+    if (err != CEREBRO_STORE_OK) {
+        return err;
+    }
+
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, updated);
+
+    return cerebro_sqlite_run(db, st, "waitlist mirror", e);
 }

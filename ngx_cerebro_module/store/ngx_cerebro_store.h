@@ -30,8 +30,11 @@ typedef enum {
     NGX_CEREBRO_STORE_RANGE,          /* bookings starting in [from, to) */
     NGX_CEREBRO_STORE_REPLAY_FIND,    /* the answer kept for op->key */
     NGX_CEREBRO_STORE_REPLAY_KEEP,    /* keep op->text for op->key */
-    NGX_CEREBRO_STORE_GUEST_FIND      /* the guest of op->phone, never
+    NGX_CEREBRO_STORE_GUEST_FIND,     /* the guest of op->phone, never
                                          created: nguests found */
+    NGX_CEREBRO_STORE_WAITLIST_PUT    /* op->waitlist as it stands, into
+                                         Airtable's list; the file holds
+                                         it already (embedded: nothing) */
 } ngx_cerebro_store_kind_e;
 
 
@@ -61,6 +64,7 @@ struct ngx_cerebro_store_op_s {
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
+    const cerebro_waitlist_t     *waitlist;       /* WAITLIST_PUT */
     ngx_str_t                     key;            /* REPLAY_*: NUL after */
     ngx_str_t                     text;           /* REPLAY_KEEP: the
                                                      answer; REPLAY_FIND:

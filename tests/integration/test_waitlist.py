@@ -307,7 +307,7 @@ def test_two_hosts_own_lists_one_redis_one_offer(nginx_factory, twilio,
     """Airtable as the store: each host keeps its own list (its file), the
     book is shared; one freed table is offered by one host only, the claim
     in Redis refusing the other; a NO lets the other host offer it."""
-    from tests.fakes.airtable import AirtableFake
+    from tests.fakes.airtable import AirtableFake, WAITLIST_SCHEMA
     from test_store_airtable import TOKEN
     from test_vapi_airtable import EXTRAS, RESERVAS
 
@@ -315,6 +315,7 @@ def test_two_hosts_own_lists_one_redis_one_offer(nginx_factory, twilio,
     fake.start()
     try:
         fake.seed({"tables": {
+            "ListaEspera": {"fields": WAITLIST_SCHEMA["ListaEspera"]},
             "Reservas": {"fields": dict(RESERVAS, **EXTRAS)},
             "Mesas": {"records": [
                 {"name": n, "capacity_min": 1, "capacity_max": 4,
@@ -352,5 +353,21 @@ def test_two_hosts_own_lists_one_redis_one_offer(nginx_factory, twilio,
         reply = guest(loser, who[1 - winner]).say("Sí")
         assert "Lo siento" not in reply, reply
         assert len(offered()) == 2
+
+        # the base's ListaEspera shows both, as the hosts' files say
+        def listed():
+            rows = {r["fields"]["phone"]: r["fields"]
+                    for r in fake.records("ListaEspera")}
+            statuses = {p: rows.get(p, {}).get("status") for p in who}
+            return rows if statuses == {who[winner]: "declined",
+                                        who[1 - winner]: "booked"} else None
+        rows = wait_for(listed, timeout=30)
+        assert rows, fake.records("ListaEspera")
+        assert rows[WENDY]["name"] == "Wendy"
+        assert rows[WENDY]["date"] == when.isoformat()
+        assert rows[WENDY]["time"] == "21:00"
+        assert rows[WENDY]["party_size"] == 2
+        assert rows[who[1 - winner]]["reservation_id"].startswith("rec")
+        assert len(fake.records("ListaEspera")) == 2
     finally:
         fake.stop()
