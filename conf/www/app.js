@@ -474,6 +474,38 @@ async function showCalls() {
   document.getElementById("chart-calls").replaceChildren(g);
 }
 
+// ---- the waiting list -------------------------------------------------------
+
+const WAIT_STATUS = {waiting: "esperando", offered: "ofrecida",
+                     booked: "reservó", declined: "dijo que no",
+                     passed: "no contestó", left: "se dio de baja",
+                     expired: "caducó"};
+
+function hhmm(minutes) {
+  return String(Math.floor(minutes / 60)).padStart(2, "0") + ":"
+         + String(minutes % 60).padStart(2, "0");
+}
+
+async function showWaitlist() {
+  const r = await api("GET", "/cerebro/waitlist");
+  const tbody = document.querySelector("#waitlist tbody");
+  if (!r.ok) {
+    notice(r.data.error || "No se pudo leer la lista de espera.", true);
+    tbody.replaceChildren();
+    return;
+  }
+  tbody.replaceChildren(...r.data.waitlist.map(w => el("tr",
+    {class: `status-${w.status}`},
+    el("td", {}, w.date),
+    el("td", {}, w.time_to > w.time_from
+      ? `${hhmm(w.time_from)}–${hhmm(w.time_to)}` : hhmm(w.time_from)),
+    el("td", {}, w.name), el("td", {}, w.phone),
+    el("td", {}, w.party_size),
+    el("td", {}, WAIT_STATUS[w.status] || w.status),
+    el("td", {}, w.offer_table
+      ? `${w.offer_table} a las ${w.offer_time}` : ""))));
+}
+
 // ---- the page --------------------------------------------------------------
 
 function show(view) {
@@ -486,6 +518,7 @@ function show(view) {
   if (view === "dias") showDays();
   if (view === "mensajes") showOutbox();
   if (view === "llamadas") showCalls();
+  if (view === "espera") showWaitlist();
 }
 
 async function start() {

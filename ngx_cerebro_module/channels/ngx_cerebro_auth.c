@@ -201,6 +201,13 @@ static ngx_command_t  ngx_cerebro_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cerebro_staff_waitlist"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_staff_waitlist,
+      0,
+      0,
+      NULL },
+
     { ngx_string("cerebro_staff_session"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_staff_session,

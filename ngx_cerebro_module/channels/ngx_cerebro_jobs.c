@@ -17,6 +17,7 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_reminders.h"
+#include "ngx_cerebro_waitlist_offer.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_alerts.h"
 
@@ -34,6 +35,7 @@ typedef struct {
     ngx_uint_t                 pending;
     ngx_uint_t                 reminders;
     ngx_uint_t                 confirmed;
+    ngx_uint_t                 offers;
     ngx_uint_t                 redone;
     ngx_uint_t                 due;
     ngx_uint_t                 sent;
@@ -64,6 +66,8 @@ static void ngx_cerebro_jobs_locked(ngx_cerebro_kv_op_t *op);
 static void ngx_cerebro_jobs_reminded(void *data, ngx_uint_t queued);
 static void ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_reconciled(void *data, ngx_uint_t queued);
+static void ngx_cerebro_jobs_waitlist(ngx_cerebro_jobs_ctx_t *ctx);
+static void ngx_cerebro_jobs_offered(void *data, ngx_uint_t offers);
 static void ngx_cerebro_jobs_inbox(ngx_cerebro_jobs_ctx_t *ctx);
 static void ngx_cerebro_jobs_redone(void *data, ngx_uint_t redone);
 static void ngx_cerebro_jobs_outbox(ngx_cerebro_jobs_ctx_t *ctx);
@@ -234,7 +238,7 @@ ngx_cerebro_jobs_reconcile(ngx_cerebro_jobs_ctx_t *ctx)
                         "jobs: the confirmations were not reconciled");
     }
 
-    ngx_cerebro_jobs_inbox(ctx);
+    ngx_cerebro_jobs_waitlist(ctx);
 }
 
 
@@ -244,6 +248,39 @@ ngx_cerebro_jobs_reconciled(void *data, ngx_uint_t queued)
     ngx_cerebro_jobs_ctx_t *ctx = data;
 
     ctx->confirmed = queued;
+
+    ngx_cerebro_jobs_waitlist(ctx);
+}
+
+
+/* before the outbox: the offers queued now go out in this run */
+static void
+ngx_cerebro_jobs_waitlist(ngx_cerebro_jobs_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_cerebro_waitlist_run(ctx->request, ngx_cerebro_jobs_offered,
+                                  ctx);
+
+    if (rc == NGX_OK) {
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_cerebro_log(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                        "jobs: the waiting list did not run");
+    }
+
+    ngx_cerebro_jobs_inbox(ctx);
+}
+
+
+static void
+ngx_cerebro_jobs_offered(void *data, ngx_uint_t offers)
+{
+    ngx_cerebro_jobs_ctx_t *ctx = data;
+
+    ctx->offers = offers;
 
     ngx_cerebro_jobs_inbox(ctx);
 }
@@ -372,6 +409,7 @@ ngx_cerebro_jobs_answer(ngx_cerebro_jobs_ctx_t *ctx, ngx_uint_t status,
         cJSON_AddBoolToObject(json, "ran", 1);
         cJSON_AddNumberToObject(json, "reminders", ctx->reminders);
         cJSON_AddNumberToObject(json, "confirmed", ctx->confirmed);
+        cJSON_AddNumberToObject(json, "offers", ctx->offers);
         cJSON_AddNumberToObject(json, "redone", ctx->redone);
         cJSON_AddNumberToObject(json, "due", ctx->due);
         cJSON_AddNumberToObject(json, "sent", ctx->sent);

@@ -33,6 +33,7 @@ static ngx_int_t ngx_cerebro_staff_parse_change(ngx_http_request_t *r,
 static void ngx_cerebro_staff_confirm(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_restaurant_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_calls_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_cerebro_waitlist_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_staff_parse_booking(ngx_http_request_t *r,
     cJSON *json, ngx_cerebro_store_op_t *op, const char **why);
 static ngx_cerebro_store_op_t *ngx_cerebro_staff_op(ngx_http_request_t *r,
@@ -78,6 +79,14 @@ char *
 ngx_cerebro_staff_calls(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     return ngx_cerebro_set_endpoint(cf, "calls", ngx_cerebro_calls_handler);
+}
+
+
+char *
+ngx_cerebro_staff_waitlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_cerebro_set_endpoint(cf, "waitlist",
+                                    ngx_cerebro_waitlist_handler);
 }
 
 
@@ -939,6 +948,7 @@ ngx_cerebro_staff_copy_arg(ngx_http_request_t *r, const char *name,
 
 
 #define NGX_CEREBRO_STAFF_MAX_CALLS  500
+#define NGX_CEREBRO_STAFF_MAX_WAITLIST  200
 
 
 /*
@@ -1031,6 +1041,109 @@ ngx_cerebro_calls_handler(ngx_http_request_t *r)
         }
 
         cJSON_AddItemToArray(list, item);
+    }
+
+    return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/*
+ * The waiting list from today on (the SQLite file, whatever the backend):
+ * who waits for what, and the offers held now.
+ */
+static ngx_int_t
+ngx_cerebro_waitlist_handler(ngx_http_request_t *r)
+{
+    int                          i, n, total;
+    char                         day[16], start[32];
+    cJSON                       *json, *list, *item;
+    ngx_int_t                    rc;
+    cerebro_local_t              local;
+    cerebro_sqlite_t            *db;
+    cerebro_waitlist_t          *w;
+    cerebro_store_error_t        e;
+    const cerebro_restaurant_t  *model;
+
+    rc = ngx_cerebro_http_check_method(r, NGX_HTTP_GET|NGX_HTTP_HEAD);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    db = ngx_cerebro_store_db(r);
+    w = ngx_palloc(r->pool, NGX_CEREBRO_STAFF_MAX_WAITLIST
+                            * sizeof(cerebro_waitlist_t));
+
+    if (db == NULL || w == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    model = ngx_cerebro_store_model(r);
+    cerebro_tz_to_local(&model->tz, ngx_time(), &local);
+
+    if (cerebro_sqlite_waitlist_list(db,
+            cerebro_tz_from_local(&model->tz, &local.date, 0, NULL), w,
+            NGX_CEREBRO_STAFF_MAX_WAITLIST, &n, &total, &e)
+        != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, r->connection->log, 0,
+                        "waitlist: %s", e.message);
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "the waiting list is unavailable");
+    }
+
+    json = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(json, "waitlist");
+    if (list == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        cerebro_date_format_iso(day, sizeof(day), &w[i].date);
+        start[0] = '\0';
+
+        if (w[i].offer_start) {
+            cerebro_tz_to_local(&model->tz, w[i].offer_start, &local);
+            ngx_snprintf((u_char *) start, sizeof(start), "%02d:%02d%Z",
+                         local.minutes / 60, local.minutes % 60);
+        }
+
+        item = cJSON_CreateObject();
+
+        if (item == NULL
+            || cJSON_AddNumberToObject(item, "id", (double) w[i].id) == NULL
+            || cJSON_AddStringToObject(item, "name", w[i].name) == NULL
+            || cJSON_AddStringToObject(item, "phone", w[i].phone) == NULL
+            || cJSON_AddStringToObject(item, "date", day) == NULL
+            || cJSON_AddNumberToObject(item, "time_from", w[i].time_from)
+               == NULL
+            || cJSON_AddNumberToObject(item, "time_to", w[i].time_to) == NULL
+            || cJSON_AddNumberToObject(item, "party_size", w[i].pax) == NULL
+            || cJSON_AddStringToObject(item, "status", w[i].status) == NULL
+            || cJSON_AddStringToObject(item, "offer_table",
+                                       w[i].offer_table) == NULL
+            || cJSON_AddStringToObject(item, "offer_time", start) == NULL
+            || cJSON_AddNumberToObject(item, "hold_until",
+                                       (double) w[i].hold_until) == NULL
+            || cJSON_AddStringToObject(item, "reservation_id",
+                                       w[i].reservation_id) == NULL)
+        {
+            cJSON_Delete(item);
+            cJSON_Delete(json);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cJSON_AddItemToArray(list, item);
+    }
+
+    if (cJSON_AddBoolToObject(json, "truncated", total > n) == NULL) {
+        cJSON_Delete(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_cerebro_http_send_json(r, NGX_HTTP_OK, json);

@@ -19,6 +19,8 @@ char *ngx_cerebro_staff_restaurant(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_cerebro_staff_calls(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_cerebro_staff_waitlist(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 #endif /* _NGX_CEREBRO_STAFF_H_INCLUDED_ */

@@ -26,6 +26,7 @@
 #include "ngx_cerebro_kv.h"
 #include "ngx_cerebro_agents.h"
 #include "ngx_cerebro_dialogue.h"
+#include "ngx_cerebro_waitlist.h"
 #include "ngx_cerebro_outbox.h"
 #include "ngx_cerebro_store_replay.h"
 #include "ngx_cerebro_twilio_webhook.h"
@@ -143,6 +144,13 @@ static void ngx_cerebro_whatsapp_redone(ngx_cerebro_whatsapp_ctx_t *ctx);
 static void ngx_cerebro_whatsapp_cleanup(void *data);
 static void ngx_cerebro_whatsapp_json_cleanup(void *data);
 
+
+static const char  ngx_cerebro_wa_left_list[] =
+    "Hecho: ya no está en la lista de espera y no le ofreceremos mesas. Si "
+    "quiere volver a apuntarse, escríbanos.";
+
+static const char  ngx_cerebro_wa_not_listed[] =
+    "No le tenemos en la lista de espera. ¿Puedo ayudarle en algo más?";
 
 static const char  ngx_cerebro_wa_stopped[] =
     "Hecho: no le enviaremos más mensajes por WhatsApp. Si cambia de idea, "
@@ -716,6 +724,7 @@ static void
 ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
 {
     int                           opted;
+    ngx_uint_t                    left;
     cerebro_sqlite_t             *db;
     cerebro_store_error_t         e;
     cerebro_dlg_intent_t          intent;
@@ -725,6 +734,24 @@ ngx_cerebro_whatsapp_process(ngx_cerebro_whatsapp_ctx_t *ctx)
                                         ngx_cerebro_channels_module);
 
     intent = cerebro_dlg_intent((char *) ctx->text.data, ctx->text.len);
+
+    if (intent == CEREBRO_DLG_LEAVE_LIST || intent == CEREBRO_DLG_STOP) {
+        /* nobody who asked for no messages is offered a table */
+        if (ngx_cerebro_waitlist_leave(ctx->request, ctx->phone, &left)
+            != NGX_OK && intent == CEREBRO_DLG_LEAVE_LIST)
+        {
+            ngx_cerebro_whatsapp_finish(ctx,
+                                  "Lo siento, no he podido quitarle de la "
+                                  "lista. Inténtelo de nuevo.");
+            return;
+        }
+
+        if (intent == CEREBRO_DLG_LEAVE_LIST) {
+            ngx_cerebro_whatsapp_finish(ctx, left ? ngx_cerebro_wa_left_list
+                                              : ngx_cerebro_wa_not_listed);
+            return;
+        }
+    }
 
     if (intent == CEREBRO_DLG_STOP || intent == CEREBRO_DLG_START) {
         if (ngx_cerebro_whatsapp_opt(ctx, intent == CEREBRO_DLG_STOP)
@@ -909,6 +936,19 @@ ngx_cerebro_whatsapp_loaded(ngx_cerebro_kv_op_t *op)
     brain->data = ctx;
 
     if (ngx_cerebro_brain_init(brain) != NGX_OK) {
+        ngx_cerebro_whatsapp_finish(ctx, NULL);
+        return;
+    }
+
+    /* SÍ or NO to a table offered from the waiting list, either brain */
+    rc = ngx_cerebro_waitlist_answer(brain,
+                                     cerebro_dlg_intent((char *) ctx->text.data,
+                                                        ctx->text.len));
+    if (rc == NGX_OK) {
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
         ngx_cerebro_whatsapp_finish(ctx, NULL);
         return;
     }

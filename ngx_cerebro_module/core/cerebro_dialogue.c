@@ -24,6 +24,7 @@ typedef struct {
 
 /* first match wins: the order is the priority */
 static const cerebro_dlg_keyword_t  cerebro_dlg_keywords[] = {
+    { " lista de espera ", CEREBRO_DLG_WAITLIST },
     { " cancel", CEREBRO_DLG_CANCEL },          /* cancelar, cancela... */
     { " anul", CEREBRO_DLG_CANCEL },
     { " no podremos ir ", CEREBRO_DLG_CANCEL },
@@ -107,6 +108,11 @@ static const cerebro_dlg_keyword_t  cerebro_dlg_whole[] = {
     { " confirmo ", CEREBRO_DLG_YES },
     { " no ", CEREBRO_DLG_NO },
     { " no gracias ", CEREBRO_DLG_NO },
+    { " baja de la lista ", CEREBRO_DLG_LEAVE_LIST },
+    { " baja de la lista de espera ", CEREBRO_DLG_LEAVE_LIST },
+    { " baja lista ", CEREBRO_DLG_LEAVE_LIST },
+    { " salir de la lista ", CEREBRO_DLG_LEAVE_LIST },
+    { " salir de la lista de espera ", CEREBRO_DLG_LEAVE_LIST },
     { NULL, CEREBRO_DLG_NONE }
 };
 
@@ -265,7 +271,7 @@ cerebro_dlg_intent_name(cerebro_dlg_intent_t intent)
     static const char  *names[] = {
         "none", "stop", "start", "book", "check", "change", "cancel",
         "hours", "address", "info", "human", "greeting", "help", "thanks",
-        "yes", "no"
+        "yes", "no", "waitlist", "leave_list"
     };
 
     if ((size_t) intent >= sizeof(names) / sizeof(names[0])) {
@@ -833,6 +839,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 
     /* an answer to "¿qué reserva?" or "¿a qué día la cambio?" */
     if (st->pending != CEREBRO_DLG_PENDING_NONE
+        && st->pending != CEREBRO_DLG_PENDING_WAITLIST
         && (intent == CEREBRO_DLG_NONE || intent == CEREBRO_DLG_BOOK))
     {
         intent = (st->pending == CEREBRO_DLG_PENDING_CANCEL)
@@ -914,6 +921,12 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     case CEREBRO_DLG_CHECK:
         return cerebro_dlg_tool(step, CEREBRO_TOOL_FIND) == 0 ? 0 : -1;
 
+    case CEREBRO_DLG_WAITLIST:
+        /* the slots of the booking that found no table, or new ones */
+        st->pending = CEREBRO_DLG_PENDING_WAITLIST;
+        st->booking = 1;
+        break;
+
     case CEREBRO_DLG_HOURS:
     case CEREBRO_DLG_ADDRESS:
     case CEREBRO_DLG_INFO:
@@ -980,7 +993,8 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 
     if (!st->booking || (set == 0 && intent != CEREBRO_DLG_BOOK
                          && intent != CEREBRO_DLG_NONE
-                         && intent != CEREBRO_DLG_YES))
+                         && intent != CEREBRO_DLG_YES
+                         && intent != CEREBRO_DLG_WAITLIST))
     {
         switch (intent) {
 
@@ -1022,7 +1036,9 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     if (missing == 0) {
         st->asked = 0;
 
-        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CREATE) != 0
+        if (cerebro_dlg_tool(step, st->pending == CEREBRO_DLG_PENDING_WAITLIST
+                                   ? CEREBRO_TOOL_WAITLIST
+                                   : CEREBRO_TOOL_CREATE) != 0
             || cerebro_dlg_add(step->args, "name", st->name)
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time)
@@ -1036,6 +1052,7 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     }
 
     if (missing == CEREBRO_DLG_SLOT_NAME
+        && st->pending != CEREBRO_DLG_PENDING_WAITLIST
         && (set & (CEREBRO_DLG_SLOT_PARTY | CEREBRO_DLG_SLOT_DATE
                    | CEREBRO_DLG_SLOT_TIME)))
     {
@@ -1105,6 +1122,13 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
             st->time[0] = '\0';
             st->asked = CEREBRO_DLG_SLOT_TIME;
         }
+
+        return cerebro_dlg_copy(out, size, tool_text);
+    }
+
+    if (step->tool_id == CEREBRO_TOOL_WAITLIST) {
+        cerebro_dlg_reset_booking(st);
+        st->pending = CEREBRO_DLG_PENDING_NONE;
 
         return cerebro_dlg_copy(out, size, tool_text);
     }

@@ -45,7 +45,9 @@ typedef enum {
     CEREBRO_DLG_HELP,
     CEREBRO_DLG_THANKS,
     CEREBRO_DLG_YES,
-    CEREBRO_DLG_NO
+    CEREBRO_DLG_NO,
+    CEREBRO_DLG_WAITLIST,       /* "lista de espera" */
+    CEREBRO_DLG_LEAVE_LIST      /* BAJA DE LA LISTA: the whole message */
 } cerebro_dlg_intent_t;
 
 
@@ -61,7 +63,8 @@ typedef enum {
 typedef enum {
     CEREBRO_DLG_PENDING_NONE = 0,
     CEREBRO_DLG_PENDING_CANCEL,     /* which booking: a date is awaited */
-    CEREBRO_DLG_PENDING_CHANGE      /* the new day or time is awaited */
+    CEREBRO_DLG_PENDING_CHANGE,     /* the new day or time is awaited */
+    CEREBRO_DLG_PENDING_WAITLIST    /* the slots go to the waiting list */
 } cerebro_dlg_pending_t;
 
 

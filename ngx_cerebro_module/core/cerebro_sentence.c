@@ -346,6 +346,11 @@ cerebro_sentence_alternatives(char *buf, size_t size,
 
     put(&o, ". ¿Le viene bien alguna?");
 
+    if (a->reason == CEREBRO_AVAIL_FULL) {
+        put(&o, " Si no, puedo apuntarle en la lista de espera y avisarle "
+            "por WhatsApp si se libera una mesa.");
+    }
+
     return o.len;
 }
 
@@ -714,6 +719,77 @@ cerebro_sentence_missing(char *buf, size_t size, unsigned what)
     }
 
     put(&o, ".");
+
+    return o.len;
+}
+
+
+/* "a las 21:00", or "entre las 20:30 y las 22:00" for a window */
+static void
+put_window(out_t *o, int from, int to)
+{
+    if (to <= from) {
+        put_time(o, from, 1);
+        return;
+    }
+
+    put(o, from / 60 % 24 == 1 ? "entre la " : "entre las ");
+    put_time(o, from, 0);
+    put(o, to / 60 % 24 == 1 ? " y la " : " y las ");
+    put_time(o, to, 0);
+}
+
+
+size_t
+cerebro_sentence_waitlist_joined(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int from, int to, int party,
+    int hold_minutes, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+
+    put(&o, "Listo, ");
+    put(&o, name);
+    put(&o, ": queda en la lista de espera para ");
+    put_party(&o, party, 0);
+    put(&o, " el ");
+    put_date(&o, date, ref_year);
+    put(&o, " ");
+    put_window(&o, from, to);
+    put(&o, ". Si se libera una mesa le escribiremos por WhatsApp y tendrá ");
+    put_int(&o, hold_minutes, 0);
+    put(&o, hold_minutes == 1 ? " minuto" : " minutos");
+    put(&o, " para confirmarla. Todavía no es una reserva.");
+
+    return o.len;
+}
+
+
+size_t
+cerebro_sentence_waitlist_offer(char *buf, size_t size,
+    const char *restaurant, const char *name, const cerebro_date_t *date,
+    int minutes, int party, int hold_minutes, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+
+    put(&o, "Hola, ");
+    put(&o, name);
+    put(&o, ": se ha liberado una mesa en ");
+    put(&o, restaurant);
+    put(&o, " el ");
+    put_date(&o, date, ref_year);
+    put(&o, " ");
+    put_time(&o, minutes, 1);
+    put(&o, ", para ");
+    put_party(&o, party, 0);
+    put(&o, ". ¿La quiere? Responda SÍ en los próximos ");
+    put_int(&o, hold_minutes, 0);
+    put(&o, hold_minutes == 1 ? " minuto" : " minutos");
+    put(&o, " y es suya, o NO para dejársela a otra persona. Para salir de "
+        "la lista de espera, responda BAJA DE LA LISTA.");
 
     return o.len;
 }

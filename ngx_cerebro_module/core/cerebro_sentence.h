@@ -100,4 +100,16 @@ size_t cerebro_sentence_caller(char *buf, size_t size,
 /* what: CEREBRO_MISSING_* flags */
 size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);
 
+/*
+ * The waiting list: what the guest is told on joining it (from..to local
+ * minutes, to == from for one time), and the WhatsApp offer of a table
+ * that freed up, held for hold_minutes.
+ */
+size_t cerebro_sentence_waitlist_joined(char *buf, size_t size,
+    const char *name, const cerebro_date_t *date, int from, int to,
+    int party, int hold_minutes, int ref_year);
+size_t cerebro_sentence_waitlist_offer(char *buf, size_t size,
+    const char *restaurant, const char *name, const cerebro_date_t *date,
+    int minutes, int party, int hold_minutes, int ref_year);
+
 #endif /* CEREBRO_SENTENCE_H */

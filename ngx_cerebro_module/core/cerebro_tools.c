@@ -14,7 +14,8 @@ static const char  *cerebro_tool_names[CEREBRO_TOOL_COUNT] = {
     "modify_reservation",
     "cancel_reservation",
     "get_restaurant_info",
-    "transfer_to_human"
+    "transfer_to_human",
+    "join_waitlist"
 };
 
 

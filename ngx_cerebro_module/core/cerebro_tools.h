@@ -20,6 +20,7 @@ typedef enum {
     CEREBRO_TOOL_CANCEL,            /* cancel_reservation */
     CEREBRO_TOOL_INFO,              /* get_restaurant_info */
     CEREBRO_TOOL_HANDOVER,          /* transfer_to_human */
+    CEREBRO_TOOL_WAITLIST,          /* join_waitlist */
     CEREBRO_TOOL_COUNT,
     CEREBRO_TOOL_UNKNOWN = -1
 } cerebro_tool_id_t;

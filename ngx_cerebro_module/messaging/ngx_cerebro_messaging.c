@@ -56,6 +56,13 @@ static ngx_command_t  ngx_cerebro_messaging_commands[] = {
       offsetof(ngx_cerebro_messaging_conf_t, alert_after),
       NULL },
 
+    { ngx_string("cerebro_waitlist_hold"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cerebro_messaging_conf_t, waitlist_hold),
+      NULL },
+
       ngx_null_command
 };
 
@@ -113,6 +120,7 @@ ngx_cerebro_messaging_create_conf(ngx_conf_t *cf)
     mscf->outbox_retry = NGX_CONF_UNSET_MSEC;
     mscf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mscf->alert_after = NGX_CONF_UNSET_MSEC;
+    mscf->waitlist_hold = NGX_CONF_UNSET_MSEC;
 
     return mscf;
 }
@@ -130,6 +138,7 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mscf->reminder_days_before, 0);
     ngx_conf_init_msec_value(mscf->outbox_retry, 30000);
     ngx_conf_init_msec_value(mscf->outbox_lease, 60000);
+    ngx_conf_init_msec_value(mscf->waitlist_hold, 15 * 60 * 1000);
 
     /* after ngx_cerebro_module's: the webhook's URL is known by now */
     if (ngx_cerebro_alerts_init_conf(cf, mscf) != NGX_OK) {
@@ -156,6 +165,13 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "cerebro: \"cerebro_outbox_retry\" and "
                            "\"cerebro_outbox_lease\" take 1s at least");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mscf->waitlist_hold < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: \"cerebro_waitlist_hold\" takes 1s "
+                           "at least");
         return NGX_CONF_ERROR;
     }
 

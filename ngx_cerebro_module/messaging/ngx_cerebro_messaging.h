@@ -21,6 +21,7 @@ typedef struct {
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
     ngx_msec_t                 outbox_lease;          /* first attempt's */
+    ngx_msec_t                 waitlist_hold;         /* an offer's */
     ngx_msec_t                 alert_after;           /* cerebro_alert_after */
 
     /* made when the configuration loads */

@@ -160,6 +160,7 @@ typedef enum {
 
 #define CEREBRO_OUTBOX_KIND_CONFIRMATION  "confirmation"
 #define CEREBRO_OUTBOX_KIND_REMINDER      "reminder"
+#define CEREBRO_OUTBOX_KIND_WAITLIST      "waitlist_offer"
 #define CEREBRO_OUTBOX_KIND_REPLY         "reply"
 #define CEREBRO_OUTBOX_KIND_ALERT         "alert"     /* to the webhook */
 

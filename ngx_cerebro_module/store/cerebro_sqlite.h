@@ -28,7 +28,7 @@
 #include "cerebro_records.h"
 
 
-#define CEREBRO_SQLITE_SCHEMA_VERSION     4
+#define CEREBRO_SQLITE_SCHEMA_VERSION     5
 /*
  * The longest one call blocks its worker waiting for another writer; the
  * store's operations wait longer, up to their deadline, on a timer
@@ -359,5 +359,108 @@ cerebro_store_err_t cerebro_sqlite_opt_out_set(cerebro_sqlite_t *db,
 /* *opted_out = 0 for a phone never seen. */
 cerebro_store_err_t cerebro_sqlite_opt_out_get(cerebro_sqlite_t *db,
     const char *phone, int *opted_out, cerebro_store_error_t *e);
+
+
+/*
+ * The waiting list (cerebro_sqlite_waitlist.c), in the SQLite file
+ * whatever the store backend, like the outbox.  An entry is "waiting",
+ * "offered" (a table held for it until hold_until), "booked", "declined"
+ * (NO), "passed" (its hold ran out), "left" (BAJA de la lista) or
+ * "expired" (its window went past the lead time unserved).  The status
+ * of the row is the claim: an offer is made inside one BEGIN IMMEDIATE
+ * transaction that sees every other offer, so two workers or two
+ * processes of one file never offer one table twice.
+ */
+#define CEREBRO_WAITLIST_STATUS_LEN       12
+#define CEREBRO_WAITLIST_MAX_OFFERS       8
+
+typedef struct {
+    int64_t         id;
+    char            name[CEREBRO_REC_NAME_LEN];
+    char            phone[CEREBRO_REC_PHONE_LEN];
+    cerebro_date_t  date;
+    int             time_from;          /* local minutes */
+    int             time_to;            /* = time_from: one time */
+    int             pax;
+    int64_t         until;              /* UTC of time_to */
+    char            status[CEREBRO_WAITLIST_STATUS_LEN];
+    int64_t         offer_start;        /* UTC; 0 before an offer */
+    char            offer_table[CEREBRO_REC_TABLE_LEN];
+    int64_t         hold_until;
+    char            reservation_id[CEREBRO_REC_ID_LEN];
+    int64_t         created;
+    int64_t         updated;
+} cerebro_waitlist_t;
+
+/*
+ * Adds w (name, phone, date, time_from, time_to, pax, until); the same
+ * phone already waiting for that day and window gets its entry back
+ * (*existed = 1).  w->id and w->status are set.
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_join(cerebro_sqlite_t *db,
+    cerebro_waitlist_t *w, int64_t now, int *existed,
+    cerebro_store_error_t *e);
+
+/*
+ * Ends the holds that ran out at now ("passed") and the waiting entries
+ * whose window no longer starts lead seconds ahead ("expired"); *n how
+ * many changed.
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_expire(cerebro_sqlite_t *db,
+    int64_t now, int64_t lead, int *n, cerebro_store_error_t *e);
+
+/* The days (local) with someone waiting, the earliest first. */
+cerebro_store_err_t cerebro_sqlite_waitlist_days(cerebro_sqlite_t *db,
+    cerebro_date_t *out, int max, int *n, cerebro_store_error_t *e);
+
+/*
+ * The offers one day can make now: the bookings of that day (the
+ * engine's form, as the store holds them) and the offers held already
+ * take their tables; each waiting entry of the day, the oldest first,
+ * gets the first time of its window the engine would book for its party
+ * (lead time and pacing included), held for hold seconds.  Made in one
+ * transaction; out gets the entries offered now (at most max).
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_offer(cerebro_sqlite_t *db,
+    const cerebro_restaurant_t *model, const cerebro_date_t *date,
+    const cerebro_booking_t *bookings, int nbookings, int64_t now,
+    int64_t hold, cerebro_waitlist_t *out, int max, int *n,
+    cerebro_store_error_t *e);
+
+/* The offer held for phone at now; NOT_FOUND without one. */
+cerebro_store_err_t cerebro_sqlite_waitlist_offered(cerebro_sqlite_t *db,
+    const char *phone, int64_t now, cerebro_waitlist_t *out,
+    cerebro_store_error_t *e);
+
+/*
+ * Ends the offer of entry id (still "offered"): "booked" with
+ * reservation_id, "declined", or "waiting" again (the table went to
+ * someone else meanwhile).  NOT_FOUND when it is no offer any more.
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_answer(cerebro_sqlite_t *db,
+    int64_t id, const char *status, const char *reservation_id, int64_t now,
+    cerebro_store_error_t *e);
+
+/*
+ * The entries changed since they were last written to Airtable's list,
+ * the oldest change first; _mirrored() says entry id was written as it
+ * stood at updated (a later change is written again).
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_unmirrored(cerebro_sqlite_t *db,
+    cerebro_waitlist_t *out, int max, int *n, cerebro_store_error_t *e);
+cerebro_store_err_t cerebro_sqlite_waitlist_mirrored(cerebro_sqlite_t *db,
+    int64_t id, int64_t updated, cerebro_store_error_t *e);
+
+/* BAJA de la lista: every waiting or offered entry of phone; *n. */
+cerebro_store_err_t cerebro_sqlite_waitlist_leave(cerebro_sqlite_t *db,
+    const char *phone, int64_t now, int *n, cerebro_store_error_t *e);
+
+/*
+ * The list as staff see it: entries whose window ends at since or later,
+ * by day and order of arrival; *total all that matched.
+ */
+cerebro_store_err_t cerebro_sqlite_waitlist_list(cerebro_sqlite_t *db,
+    int64_t since, cerebro_waitlist_t *out, int max, int *n, int *total,
+    cerebro_store_error_t *e);
 
 #endif /* CEREBRO_SQLITE_H */

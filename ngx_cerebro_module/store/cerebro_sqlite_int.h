@@ -72,6 +72,20 @@ enum {
     ST_REPLAY_GET,
     ST_REPLAY_EXPIRE,
     ST_REPLAY_PUT,
+    /* cerebro_sqlite_waitlist.c */
+    ST_WL_INSERT,
+    ST_WL_SAME,
+    ST_WL_PASS,
+    ST_WL_EXPIRE,
+    ST_WL_DAYS,
+    ST_WL_OF_DAY,
+    ST_WL_MARK,
+    ST_WL_OFFERED,
+    ST_WL_ANSWER,
+    ST_WL_LEAVE,
+    ST_WL_LIST,
+    ST_WL_UNMIRRORED,
+    ST_WL_MIRRORED,
     ST_COUNT
 };
 

@@ -147,7 +147,31 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  WHERE d.phone != cerebro_e164(d.phone)"
     "  AND k.phone = cerebro_e164(d.phone) AND d.updated > k.updated;"
     "DELETE FROM opt_out WHERE phone != cerebro_e164(phone)"
-    "  AND cerebro_e164(phone) IN (SELECT phone FROM opt_out);"
+    "  AND cerebro_e164(phone) IN (SELECT phone FROM opt_out);",
+    /* 4 -> 5: the waiting list (cerebro_sqlite_waitlist.c); the row's
+     * status is the claim on an offer: "offered" holds offer_table at
+     * offer_start until hold_until */
+    "CREATE TABLE waitlist ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  phone TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"                 /* YYYY-MM-DD, local */
+    "  time_from INTEGER NOT NULL,"        /* local minutes */
+    "  time_to INTEGER NOT NULL,"
+    "  pax INTEGER NOT NULL CHECK (pax > 0),"
+    "  until INTEGER NOT NULL,"            /* UTC of time_to */
+    "  status TEXT NOT NULL DEFAULT 'waiting',"
+    "  offer_start INTEGER NOT NULL DEFAULT 0,"
+    "  offer_table TEXT NOT NULL DEFAULT '',"
+    "  hold_until INTEGER NOT NULL DEFAULT 0,"
+    "  reservation_id TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  mirrored INTEGER NOT NULL DEFAULT -1);"  /* updated, in Airtable */
+    "CREATE INDEX waitlist_mirror ON waitlist (updated)"
+    "  WHERE mirrored != updated;"
+    "CREATE INDEX waitlist_day ON waitlist (status, day, id);"
+    "CREATE INDEX waitlist_phone ON waitlist (phone, status);"
 };
 
 

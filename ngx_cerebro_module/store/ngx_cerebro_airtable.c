@@ -159,6 +159,9 @@ static void ngx_cerebro_at_guest_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_call_log(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_waitlist(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_waitlist_written(ngx_cerebro_at_http_t *x,
+    ngx_uint_t status, cJSON *json);
 static void ngx_cerebro_at_call_log_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
 static ngx_int_t ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json);
@@ -180,6 +183,7 @@ ngx_cerebro_store_backend_t  ngx_cerebro_store_airtable = {
  */
 static ngx_uint_t  ngx_cerebro_at_no_extras;
 static ngx_uint_t  ngx_cerebro_at_no_call_log;
+static ngx_uint_t  ngx_cerebro_at_no_waitlist;
 
 
 static ngx_int_t
@@ -189,6 +193,7 @@ ngx_cerebro_at_init_process(ngx_cycle_t *cycle, ngx_cerebro_store_conf_t *scf)
 
     ngx_cerebro_at_no_extras = 0;
     ngx_cerebro_at_no_call_log = 0;
+    ngx_cerebro_at_no_waitlist = 0;
 
     ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
 
@@ -317,6 +322,10 @@ ngx_cerebro_at_start(ngx_cerebro_store_op_t *op)
 
     case NGX_CEREBRO_STORE_CALL_LOG:
         ngx_cerebro_at_call_log(at);
+        break;
+
+    case NGX_CEREBRO_STORE_WAITLIST_PUT:
+        ngx_cerebro_at_waitlist(at);
         break;
 
     default:
@@ -2053,6 +2062,76 @@ ngx_cerebro_at_call_log_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
                             "are not logged there",
                             at_t(at, CALLS));
             ngx_cerebro_at_no_call_log = 1;
+        }
+
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    ngx_cerebro_at_http_fail(x, status, json);
+}
+
+
+/*
+ * The waiting list, for staff reading the base: each entry upserted on its
+ * key as it changes.  The host's file keeps the list the offers are made
+ * from; a base without the table is told once and left alone.
+ */
+static void
+ngx_cerebro_at_waitlist(ngx_cerebro_at_t *at)
+{
+    char        entry[CEREBRO_REC_PHONE_LEN + 32];
+    cJSON      *fields;
+    ngx_str_t   body;
+
+    if (ngx_cerebro_at_no_waitlist || at_t(at, WAITLIST) == NULL) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    fields = ngx_cerebro_at_waitlist_fields(at->names, at->op->waitlist,
+                                            entry, sizeof(entry));
+    if (fields == NULL
+        || ngx_cerebro_at_records_body(at->http.r->pool, NULL,
+                                       at_f(at, WL_ENTRY), fields, &body)
+           != NGX_OK
+        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH,
+                                       at_t(at, WAITLIST), NULL, NULL, &body,
+                                       ngx_cerebro_at_waitlist_written)
+           != NGX_OK)
+    {
+        cJSON_Delete(fields);
+        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
+                              "airtable: no memory");
+        return;
+    }
+
+    cJSON_Delete(fields);
+
+    ngx_cerebro_at_http_send(&at->http);
+}
+
+
+static void
+ngx_cerebro_at_waitlist_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
+    cJSON *json)
+{
+    ngx_cerebro_at_t  *at;
+
+    at = x->data;
+
+    if (status == NGX_HTTP_OK) {
+        ngx_cerebro_at_ok(at);
+        return;
+    }
+
+    if (json == NULL || ngx_cerebro_at_no_table(status, json)) {
+        if (!ngx_cerebro_at_no_waitlist) {
+            ngx_cerebro_log(NGX_LOG_NOTICE, at->http.log, 0,
+                            "airtable: no table \"%s\" in the base: the "
+                            "waiting list is only in the data directory",
+                            at_t(at, WAITLIST));
+            ngx_cerebro_at_no_waitlist = 1;
         }
 
         ngx_cerebro_at_ok(at);

@@ -33,6 +33,7 @@ typedef enum {
     NGX_CEREBRO_AT_CLIENTES,           /* "Clientes" */
     NGX_CEREBRO_AT_FAQ,                /* "FAQ" */
     NGX_CEREBRO_AT_CALLS,              /* "Llamadas": optional */
+    NGX_CEREBRO_AT_WAITLIST,           /* "ListaEspera": optional */
     NGX_CEREBRO_AT_NTABLES
 } ngx_cerebro_at_table_e;
 
@@ -74,11 +75,22 @@ typedef enum {
     NGX_CEREBRO_AT_F_CHANGED,
     NGX_CEREBRO_AT_F_CANCELLED,
 
+    NGX_CEREBRO_AT_F_WL_ENTRY,
+    NGX_CEREBRO_AT_F_WL_NAME,
+    NGX_CEREBRO_AT_F_WL_PHONE,
+    NGX_CEREBRO_AT_F_WL_DATE,
+    NGX_CEREBRO_AT_F_WL_TIME,
+    NGX_CEREBRO_AT_F_WL_TIME_TO,
+    NGX_CEREBRO_AT_F_WL_PAX,
+    NGX_CEREBRO_AT_F_WL_STATUS,
+    NGX_CEREBRO_AT_F_WL_OFFER_TABLE,
+    NGX_CEREBRO_AT_F_WL_RESERVATION,
+
     NGX_CEREBRO_AT_NFIELDS
 } ngx_cerebro_at_field_e;
 
 
-/* NUL-terminated; table[NGX_CEREBRO_AT_CALLS] NULL: "calls off" */
+/* NUL-terminated; table[NGX_CEREBRO_AT_CALLS] (or _WAITLIST) NULL: off */
 typedef struct {
     const char    *table[NGX_CEREBRO_AT_NTABLES];
     const char    *field[NGX_CEREBRO_AT_NFIELDS];
@@ -149,6 +161,10 @@ ngx_int_t ngx_cerebro_at_records_body(ngx_pool_t *pool, const char *id,
 
 cJSON *ngx_cerebro_at_call_log_fields(const ngx_cerebro_at_names_t *n,
     const cerebro_call_log_t *c);
+
+/* An entry of the waiting list; its key ("entry") phone, day and time. */
+cJSON *ngx_cerebro_at_waitlist_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_waitlist_t *w, char *entry, size_t size);
 
 
 #endif /* _NGX_CEREBRO_AIRTABLE_H_INCLUDED_ */

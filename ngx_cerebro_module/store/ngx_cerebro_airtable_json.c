@@ -490,6 +490,47 @@ ngx_cerebro_at_call_log_fields(const ngx_cerebro_at_names_t *n,
 }
 
 
+
+cJSON *
+ngx_cerebro_at_waitlist_fields(const ngx_cerebro_at_names_t *n,
+    const cerebro_waitlist_t *w, char *entry, size_t size)
+{
+    char    day[16], from[8], to[8];
+    cJSON  *f;
+
+    f = cJSON_CreateObject();
+    if (f == NULL) {
+        return NULL;
+    }
+
+    cerebro_date_format_iso(day, sizeof(day), &w->date);
+    ngx_snprintf((u_char *) from, sizeof(from), "%02d:%02d%Z",
+                 w->time_from / 60, w->time_from % 60);
+    ngx_snprintf((u_char *) to, sizeof(to), "%02d:%02d%Z",
+                 w->time_to / 60, w->time_to % 60);
+    /* one guest, one slot: the same record whichever host wrote it */
+    ngx_snprintf((u_char *) entry, size, "%s %s %s%Z", w->phone, day, from);
+
+    if (ngx_cerebro_at_add_str(f, at_f(WL_ENTRY), entry) != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(WL_NAME), w->name) != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(WL_PHONE), w->phone) != NGX_OK
+        || cJSON_AddStringToObject(f, at_f(WL_DATE), day) == NULL
+        || cJSON_AddStringToObject(f, at_f(WL_TIME), from) == NULL
+        || cJSON_AddStringToObject(f, at_f(WL_TIME_TO), to) == NULL
+        || cJSON_AddNumberToObject(f, at_f(WL_PAX), w->pax) == NULL
+        || ngx_cerebro_at_add_str(f, at_f(WL_STATUS), w->status) != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(WL_OFFER_TABLE), w->offer_table)
+           != NGX_OK
+        || ngx_cerebro_at_add_str(f, at_f(WL_RESERVATION), w->reservation_id)
+           != NGX_OK)
+    {
+        cJSON_Delete(f);
+        return NULL;
+    }
+
+    return f;
+}
+
 /* ---- names: configuration ----------------------------------------------- */
 
 
@@ -500,7 +541,7 @@ typedef struct {
 
 
 static const char  *ngx_cerebro_at_roles[NGX_CEREBRO_AT_NTABLES] = {
-    "reservations", "tables", "guests", "faq", "calls"
+    "reservations", "tables", "guests", "faq", "calls", "waitlist"
 };
 
 
@@ -540,12 +581,23 @@ static const ngx_cerebro_at_field_def_t
     { NGX_CEREBRO_AT_CALLS, "cost" },
     { NGX_CEREBRO_AT_CALLS, "booked" },
     { NGX_CEREBRO_AT_CALLS, "changed" },
-    { NGX_CEREBRO_AT_CALLS, "cancelled" }
+    { NGX_CEREBRO_AT_CALLS, "cancelled" },
+
+    { NGX_CEREBRO_AT_WAITLIST, "entry" },
+    { NGX_CEREBRO_AT_WAITLIST, "name" },
+    { NGX_CEREBRO_AT_WAITLIST, "phone" },
+    { NGX_CEREBRO_AT_WAITLIST, "date" },
+    { NGX_CEREBRO_AT_WAITLIST, "time" },
+    { NGX_CEREBRO_AT_WAITLIST, "time_to" },
+    { NGX_CEREBRO_AT_WAITLIST, "party_size" },
+    { NGX_CEREBRO_AT_WAITLIST, "status" },
+    { NGX_CEREBRO_AT_WAITLIST, "offer_table" },
+    { NGX_CEREBRO_AT_WAITLIST, "reservation_id" }
 };
 
 
 static const ngx_cerebro_at_names_t  ngx_cerebro_at_default_names = {
-    { "Reservas", "Mesas", "Clientes", "FAQ", "Llamadas" },
+    { "Reservas", "Mesas", "Clientes", "FAQ", "Llamadas", "ListaEspera" },
     {
         "client_name", "client_phone", "date_time", "pax", "table",
         "status", "notes", "source", "call_id",
@@ -553,7 +605,9 @@ static const ngx_cerebro_at_names_t  ngx_cerebro_at_default_names = {
         "name", "phone", "email", "preferences",
         "question", "answer",
         "call_id", "caller", "started", "ended", "duration_s",
-        "ended_reason", "summary", "cost", "booked", "changed", "cancelled"
+        "ended_reason", "summary", "cost", "booked", "changed", "cancelled",
+        "entry", "name", "phone", "date", "time", "time_to", "party_size",
+        "status", "offer_table", "reservation_id"
     }
 };
 
@@ -667,9 +721,10 @@ ngx_cerebro_at_set_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (ngx_strcmp(value[2].data, "off") == 0) {
-        if (t != NGX_CEREBRO_AT_CALLS) {
+        if (t != NGX_CEREBRO_AT_CALLS && t != NGX_CEREBRO_AT_WAITLIST) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "cerebro: only the calls table is optional "
+                               "cerebro: only the calls and waitlist tables "
+                               "are optional "
                                "(\"%V %V off\")", &cmd->name, &value[1]);
             return NGX_CONF_ERROR;
         }

@@ -115,7 +115,10 @@ ngx_cerebro_store_begin(ngx_cerebro_store_op_t *op)
         }
     }
 
-    if (op->kind == NGX_CEREBRO_STORE_CALL_LOG && op->call_log == NULL) {
+    if ((op->kind == NGX_CEREBRO_STORE_CALL_LOG && op->call_log == NULL)
+        || (op->kind == NGX_CEREBRO_STORE_WAITLIST_PUT
+            && op->waitlist == NULL))
+    {
         return NGX_ERROR;
     }
 

@@ -33,10 +33,13 @@ typedef enum {
     NGX_CEREBRO_STORE_REPLAY_KEEP,    /* keep op->text for op->key */
     NGX_CEREBRO_STORE_GUEST_FIND,     /* the guest of op->phone, never
                                          created: nguests found */
-    NGX_CEREBRO_STORE_RECENT          /* active bookings created since
+    NGX_CEREBRO_STORE_RECENT,         /* active bookings created since
                                          op->from, starting after op->to;
                                          a backend without atomic
                                          notices only */
+    NGX_CEREBRO_STORE_WAITLIST_PUT    /* op->waitlist as it stands, into
+                                         Airtable's list; the file holds
+                                         it already (embedded: nothing) */
 } ngx_cerebro_store_kind_e;
 
 
@@ -72,6 +75,7 @@ struct ngx_cerebro_store_op_s {
                                                      queued with the write
                                                      where the backend can
                                                      (or NULL) */
+    const cerebro_waitlist_t     *waitlist;       /* WAITLIST_PUT */
     ngx_str_t                     key;            /* REPLAY_*: NUL after */
     ngx_str_t                     text;           /* REPLAY_KEEP: the
                                                      answer; REPLAY_FIND:

@@ -320,6 +320,10 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
         }
         break;
 
+    case NGX_CEREBRO_STORE_WAITLIST_PUT:
+        /* the waiting list is this file's already */
+        break;
+
     default:
         cerebro_store_error_set(&op->error, CEREBRO_STORE_INVALID,
                                 "unknown store operation %d", (int) op->kind);

@@ -535,7 +535,7 @@ ngx_cerebro_agents_allowed(ngx_uint_t agent, const char *tool)
     case NGX_CEREBRO_AGENT_RESERVATIONS:
         return id == CEREBRO_TOOL_CHECK || id == CEREBRO_TOOL_CREATE
                || id == CEREBRO_TOOL_FIND || id == CEREBRO_TOOL_MODIFY
-               || id == CEREBRO_TOOL_CANCEL;
+               || id == CEREBRO_TOOL_CANCEL || id == CEREBRO_TOOL_WAITLIST;
 
     case NGX_CEREBRO_AGENT_INFORMATION:
         return id == CEREBRO_TOOL_INFO;

@@ -46,6 +46,7 @@ static ngx_int_t ngx_cerebro_changed_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_info_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_info_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_handover_start(ngx_cerebro_tool_t *tool);
+static ngx_int_t ngx_cerebro_waitlist_start(ngx_cerebro_tool_t *tool);
 
 static void ngx_cerebro_tool_store_done(ngx_cerebro_store_op_t *op);
 static ngx_int_t ngx_cerebro_tool_store(ngx_cerebro_tool_t *tool,
@@ -104,7 +105,9 @@ static ngx_cerebro_tool_def_t  ngx_cerebro_tools[CEREBRO_TOOL_COUNT] = {
     /* CEREBRO_TOOL_INFO */
     { ngx_cerebro_info_start, ngx_cerebro_info_stored, 0, 0 },
     /* CEREBRO_TOOL_HANDOVER: a hand-over is asked once */
-    { ngx_cerebro_handover_start, NULL, 1, NGX_CEREBRO_TOOL_HANDOVER }
+    { ngx_cerebro_handover_start, NULL, 1, NGX_CEREBRO_TOOL_HANDOVER },
+    /* CEREBRO_TOOL_WAITLIST: a retry must not read as a second entry */
+    { ngx_cerebro_waitlist_start, NULL, 1, 0 }
 };
 
 
@@ -976,6 +979,148 @@ ngx_cerebro_handover_start(ngx_cerebro_tool_t *tool)
 
     return ngx_cerebro_tool_reply(tool, "De acuerdo, le paso con una persona "
                                   "del restaurante.");
+}
+
+
+/*
+ * join_waitlist(name, date, time, party_size, time_to?, phone?): in the
+ * SQLite file whatever the backend, like the outbox; the offers go out by
+ * WhatsApp from the jobs run (messaging/ngx_cerebro_waitlist_offer.c).
+ */
+
+static ngx_int_t
+ngx_cerebro_waitlist_start(ngx_cerebro_tool_t *tool)
+{
+    int                            existed;
+    unsigned                       missing, has_date, has_time;
+    ngx_int_t                      rc;
+    const char                    *name;
+    cerebro_date_t                 today;
+    cerebro_sqlite_t              *db;
+    cerebro_answer_t              *answer;
+    cerebro_waitlist_t             w;
+    cerebro_store_error_t          e;
+    const cerebro_restaurant_t    *model;
+    ngx_cerebro_messaging_conf_t  *mscf;
+
+    name = ngx_cerebro_arg(tool, "name");
+    if (name == NULL) {
+        name = ngx_cerebro_arg(tool, "client_name");
+    }
+
+    rc = ngx_cerebro_parse_when(tool, "date", "time", &tool->want, &missing,
+                                &has_date, &has_time);
+
+    if (rc == NGX_DECLINED || (rc == NGX_OK && name == NULL)) {
+        return ngx_cerebro_tool_ask(tool, missing
+                                          | (name ? 0 : CEREBRO_MISSING_NAME));
+    }
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_OK : rc;
+    }
+
+    /* the end of a window ("entre las 20:30 y las 22:00"): same day */
+    tool->move_to = tool->want;
+
+    if (ngx_cerebro_arg(tool, "time_to")) {
+        rc = ngx_cerebro_parse_when(tool, "date", "time_to", &tool->move_to,
+                                    &missing, &has_date, &has_time);
+        if (rc == NGX_DONE) {
+            return NGX_OK;
+        }
+
+        if (rc == NGX_ERROR) {
+            return rc;
+        }
+    }
+
+    if (tool->move_to.minutes < tool->want.minutes) {
+        tool->move_to.minutes = tool->want.minutes;
+    }
+
+    rc = ngx_cerebro_tool_phone(tool);
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_OK : rc;
+    }
+
+    model = ngx_cerebro_store_model(tool->request);
+    ngx_cerebro_tools_today(model, &today, NULL);
+
+    answer = ngx_palloc(tool->request->pool, sizeof(cerebro_answer_t));
+    if (answer == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* a time nobody could book (closed, too soon, too large) waits for
+     * nothing: the guest hears why, as for a booking */
+    cerebro_engine_query(model, NULL, 0, ngx_time(), &tool->want, answer);
+
+    if (answer->reason != CEREBRO_AVAIL_OK) {
+        tool->text.data = ngx_pnalloc(tool->request->pool,
+                                      NGX_CEREBRO_TOOL_TEXT_LEN);
+        if (tool->text.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        tool->text.len = cerebro_sentence_answer((char *) tool->text.data,
+                                                 NGX_CEREBRO_TOOL_TEXT_LEN,
+                                                 model, &tool->want, answer,
+                                                 today.year);
+        if (answer->reason == CEREBRO_AVAIL_TOO_LARGE) {
+            tool->did |= NGX_CEREBRO_TOOL_HANDOVER;
+        }
+
+        ngx_cerebro_tool_finish(tool, 0);
+        return NGX_OK;
+    }
+
+    ngx_memzero(&w, sizeof(cerebro_waitlist_t));
+    ngx_cpystrn((u_char *) w.name, (u_char *) name, sizeof(w.name));
+    ngx_cpystrn((u_char *) w.phone, (u_char *) tool->op.phone,
+                sizeof(w.phone));
+    w.date = tool->want.date;
+    w.time_from = tool->want.minutes;
+    w.time_to = tool->move_to.minutes;
+    w.pax = tool->want.party;
+    w.until = cerebro_tz_from_local(&model->tz, &w.date, w.time_to, NULL);
+
+    db = ngx_cerebro_store_db(tool->request);
+
+    if (db == NULL
+        || cerebro_sqlite_waitlist_join(db, &w, ngx_time(), &existed, &e)
+           != CEREBRO_STORE_OK)
+    {
+        ngx_cerebro_log(NGX_LOG_ERR, tool->request->connection->log, 0,
+                        "waitlist: %s not added: %s", tool->op.phone,
+                        db ? e.message : "no SQLite handle");
+        return ngx_cerebro_tool_reply(tool, "Lo siento, ahora mismo no "
+                                      "puedo apuntarle en la lista de "
+                                      "espera. Puedo pasarle con el "
+                                      "restaurante.");
+    }
+
+    ngx_cerebro_log(NGX_LOG_INFO, tool->request->connection->log, 0,
+                    "waitlist: %s %s entry %L", w.phone,
+                    existed ? "already had" : "joined with", w.id);
+
+    mscf = ngx_http_get_module_main_conf(tool->request,
+                                         ngx_cerebro_messaging_module);
+
+    tool->text.data = ngx_pnalloc(tool->request->pool,
+                                  NGX_CEREBRO_TOOL_TEXT_LEN);
+    if (tool->text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    tool->text.len = cerebro_sentence_waitlist_joined(
+                         (char *) tool->text.data, NGX_CEREBRO_TOOL_TEXT_LEN,
+                         w.name, &w.date, w.time_from, w.time_to, w.pax,
+                         (int) (mscf->waitlist_hold / 60000), today.year);
+
+    ngx_cerebro_tool_finish(tool, 0);
+
+    return NGX_OK;
 }
 
 

@@ -83,6 +83,22 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
       { { "reason", "string", 0, "Por qué." },
         { NULL, NULL, 0, NULL } } },
 
+    { CEREBRO_TOOL_WAITLIST,
+      "Apunta al cliente en la lista de espera cuando su hora está llena y "
+      "ninguna alternativa le sirve: si se libera una mesa, le escribimos "
+      "por WhatsApp y la reserva al responder SÍ. No es una reserva.",
+      { { "name", "string", 0, "Nombre del cliente." },
+        { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD." },
+        { "time", "string", 0, "Hora, o la primera de la franja que le "
+                               "sirve." },
+        { "time_to", "string", 1, "La última hora que le sirve, si es una "
+                                  "franja (\"entre las 20:30 y las "
+                                  "22:00\")." },
+        { "party_size", "integer", 0, "Número de personas." },
+        { "phone", "string", 1, "Teléfono con WhatsApp, si no es el de la "
+                                "llamada." },
+        { NULL, NULL, 0, NULL } } },
+
     { CEREBRO_TOOL_UNKNOWN, NULL, { { NULL, NULL, 0, NULL } } }
 };
 

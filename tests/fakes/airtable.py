@@ -83,6 +83,23 @@ DEFAULT_SCHEMA = {
     },
 }
 
+# Not the original's: the waiting list the module writes when a base has it
+# (README "Airtable tables"), keyed on "entry" (phone, day and time).
+WAITLIST_SCHEMA = {
+    "ListaEspera": {
+        "entry": "singleLineText",
+        "name": "singleLineText",
+        "phone": "phoneNumber",
+        "date": "singleLineText",
+        "time": "singleLineText",
+        "time_to": "singleLineText",
+        "party_size": "number",
+        "status": "singleLineText",
+        "offer_table": "singleLineText",
+        "reservation_id": "singleLineText",
+    },
+}
+
 TEXT_TYPES = {"singleLineText", "multilineText", "richText", "email",
               "url", "phoneNumber"}
 NUMBER_TYPES = {"number", "currency", "percent", "duration", "rating",

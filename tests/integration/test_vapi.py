@@ -110,7 +110,8 @@ def test_assistant_request_gives_the_whole_assistant(nginx_factory):
     names = [t["function"]["name"] for t in functions]
     assert names == ["check_availability", "create_reservation",
                      "find_reservations", "modify_reservation",
-                     "cancel_reservation", "get_restaurant_info"]
+                     "cancel_reservation", "get_restaurant_info",
+                     "join_waitlist"]
     for t in functions:
         params = t["function"]["parameters"]
         # VAPI's JsonSchema: one type, no additionalProperties; optional

@@ -55,6 +55,9 @@ test_intents(void **state)
         { "Sí", CEREBRO_DLG_YES },
         { "vale", CEREBRO_DLG_YES },
         { "no", CEREBRO_DLG_NO },
+        { "BAJA DE LA LISTA", CEREBRO_DLG_LEAVE_LIST },
+        { "baja de la lista de espera.", CEREBRO_DLG_LEAVE_LIST },
+        { "Apúnteme en la lista de espera", CEREBRO_DLG_WAITLIST },
         { "a nombre de Ana", CEREBRO_DLG_NONE },
         { "", CEREBRO_DLG_NONE },
     };
@@ -408,6 +411,57 @@ test_state_json_round_trip(void **state)
 }
 
 
+/* a full evening: the guest asks for the waiting list, with its slots */
+static void
+test_waitlist_join(void **state)
+{
+    char                 reply[CEREBRO_DLG_TEXT_LEN];
+    cJSON               *arg;
+    cerebro_dlg_step_t   s;
+    cerebro_dlg_state_t  st;
+
+    (void) state;
+
+    memset(&st, 0, sizeof(st));
+
+    step(&st, "Mesa para 4 mañana a las 21:00 a nombre de Ana", &s);
+    assert_string_equal(s.tool, "create_reservation");
+    cerebro_dlg_after_tool(&st, &s, "Lo siento, a las 21:00 no nos queda "
+                           "mesa.", 0, &today, reply, sizeof(reply));
+    cJSON_Delete(s.args);
+
+    /* the time is asked again: the list takes the one given now */
+    step(&st, "apúntame en la lista de espera", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_REPLY);
+    assert_non_null(strstr(s.text, "hora"));
+    assert_int_equal(st.pending, CEREBRO_DLG_PENDING_WAITLIST);
+
+    step(&st, "a las 21:00", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_TOOL);
+    assert_string_equal(s.tool, "join_waitlist");
+    assert_int_equal(s.tool_id, CEREBRO_TOOL_WAITLIST);
+    assert_string_equal(cJSON_GetObjectItem(s.args, "date")->valuestring,
+                        "2026-11-26");
+    assert_string_equal(cJSON_GetObjectItem(s.args, "time")->valuestring,
+                        "21:00");
+    arg = cJSON_GetObjectItem(s.args, "party_size");
+    assert_true(cJSON_IsNumber(arg) && arg->valueint == 4);
+
+    cerebro_dlg_after_tool(&st, &s, "Listo, Ana: queda en la lista.", 1,
+                           &today, reply, sizeof(reply));
+    cJSON_Delete(s.args);
+    assert_string_equal(reply, "Listo, Ana: queda en la lista.");
+    assert_int_equal(st.pending, CEREBRO_DLG_PENDING_NONE);
+    assert_int_equal(st.booking, 0);
+
+    /* everything in one message goes straight to the list */
+    step(&st, "lista de espera para 2 el sábado a las 14:00", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_TOOL);
+    assert_string_equal(s.tool, "join_waitlist");
+    cJSON_Delete(s.args);
+}
+
+
 int
 main(void)
 {
@@ -421,6 +475,7 @@ main(void)
         cmocka_unit_test(test_past_date_is_refused),
         cmocka_unit_test(test_other_steps),
         cmocka_unit_test(test_state_json_round_trip),
+        cmocka_unit_test(test_waitlist_join),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,7 +96,9 @@ test_alternatives(void **state)
         "Lo siento, el viernes 27 de noviembre a las 21:00 no nos queda "
         "mesa para 2. Puedo ofrecerle ese día a las 22:15, 22:30 o 22:45, "
         "o a la misma hora el sábado 28 de noviembre, el martes 1 de "
-        "diciembre o el miércoles 2 de diciembre. ¿Le viene bien alguna?");
+        "diciembre o el miércoles 2 de diciembre. ¿Le viene bien alguna? "
+        "Si no, puedo apuntarle en la lista de espera y avisarle por "
+        "WhatsApp si se libera una mesa.");
     nbk = 0;
 
     assert_string_equal(say(2026, 11, 30, 21, 0, 2, NULL, NOW),
@@ -322,6 +324,51 @@ test_written_confirmations(void **state)
 
 
 static void
+test_waitlist_sentences(void **state)
+{
+    char            buf[512];
+    size_t          n;
+    cerebro_date_t  d = { 2026, 12, 4 };
+
+    (void) state;
+
+    n = cerebro_sentence_waitlist_joined(buf, sizeof(buf), "Ana", &d,
+                                         21 * 60, 21 * 60, 4, 15, 2026);
+    assert_int_equal(n, strlen(buf));
+    assert_string_equal(buf, "Listo, Ana: queda en la lista de espera para "
+                        "4 personas el viernes 4 de diciembre a las 21:00. "
+                        "Si se libera una mesa le escribiremos por WhatsApp "
+                        "y tendrá 15 minutos para confirmarla. Todavía no "
+                        "es una reserva.");
+
+    /* a window, and one o'clock singular */
+    cerebro_sentence_waitlist_joined(buf, sizeof(buf), "Luis", &d,
+                                     13 * 60 + 30, 15 * 60, 1, 1, 2026);
+    assert_string_equal(buf, "Listo, Luis: queda en la lista de espera para "
+                        "una persona el viernes 4 de diciembre entre las "
+                        "13:30 y las 15:00. Si se libera una mesa le "
+                        "escribiremos por WhatsApp y tendrá 1 minuto para "
+                        "confirmarla. Todavía no es una reserva.");
+
+    n = cerebro_sentence_waitlist_offer(buf, sizeof(buf), "En Las Nubes",
+                                        "Ana", &d, 21 * 60, 4, 15, 2026);
+    assert_int_equal(n, strlen(buf));
+    assert_string_equal(buf, "Hola, Ana: se ha liberado una mesa en En Las "
+                        "Nubes el viernes 4 de diciembre a las 21:00, para "
+                        "4 personas. ¿La quiere? Responda SÍ en los "
+                        "próximos 15 minutos y es suya, o NO para dejársela "
+                        "a otra persona. Para salir de la lista de espera, "
+                        "responda BAJA DE LA LISTA.");
+
+    /* cut safely, never past the buffer */
+    n = cerebro_sentence_waitlist_offer(buf, 20, "En Las Nubes", "Ana", &d,
+                                        21 * 60, 4, 15, 2026);
+    assert_true(n < 20);
+    assert_int_equal(n, strlen(buf));
+}
+
+
+static void
 test_missing(void **state)
 {
     char  buf[256];
@@ -367,6 +414,7 @@ main(void)
         cmocka_unit_test(test_caller_sentences),
         cmocka_unit_test(test_written_confirmations),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_waitlist_sentences),
     };
 
     f = fopen("conf/restaurant.json", "rb");

@@ -1721,7 +1721,7 @@ test_upgrade_from_v1(void **state)
         db = open_db(path, tiny, tiny_json);
         assert_int_equal(cerebro_sqlite_schema_version(db),
                          CEREBRO_SQLITE_SCHEMA_VERSION);
-        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 4);
+        assert_int_equal(CEREBRO_SQLITE_SCHEMA_VERSION, 5);
 
         conn = conn_of(db);
         assert_int_equal(sql_int(conn, "SELECT count(*) FROM sqlite_master"
@@ -2470,6 +2470,176 @@ test_outbox_counts_and_reminders(void **state)
 }
 
 
+/* a waiting guest of party pax for 21:00 on Friday 6 March 2026 */
+static cerebro_waitlist_t
+wl_entry(const char *name, const char *phone, int pax, int h)
+{
+    cerebro_waitlist_t  w;
+
+    memset(&w, 0, sizeof(w));
+    snprintf(w.name, sizeof(w.name), "%s", name);
+    snprintf(w.phone, sizeof(w.phone), "%s", phone);
+    w.date = (cerebro_date_t) { 2026, 3, 6 };
+    w.time_from = h * 60;
+    w.time_to = h * 60;
+    w.pax = pax;
+    w.until = local_utc(tiny, 2026, 3, 6, h, 0);
+
+    return w;
+}
+
+
+static cerebro_booking_t
+wl_taken(const char *table, int h)
+{
+    uint64_t           mask;
+    cerebro_booking_t  b;
+
+    assert_int_equal(cerebro_engine_tables_for_name(tiny, table, &mask,
+                                                    NULL, 0), 1);
+    memset(&b, 0, sizeof(b));
+    b.start = local_utc(tiny, 2026, 3, 6, h, 0);
+    b.party = 2;
+    b.tables = mask;
+    b.status = CEREBRO_BOOKING_ACTIVE;
+    b.end = cerebro_engine_booking_end(tiny, &b);
+
+    return b;
+}
+
+
+/*
+ * The row's status is the claim: one free table is offered to one guest,
+ * whichever connection asks next, until the hold runs out; then it is the
+ * next guest's.  Nothing is offered inside the lead time.
+ */
+static void
+test_waitlist(void **state)
+{
+    int                     n, existed;
+    char                    path[256];
+    int64_t                 now;
+    cerebro_date_t          day = { 2026, 3, 6 };
+    cerebro_sqlite_t       *db, *db2;
+    cerebro_booking_t       bk[3];
+    cerebro_waitlist_t      w, out[4], list[8];
+    cerebro_store_error_t   e;
+
+    (void) state;
+
+    new_path(path, sizeof(path), "waitlist");
+    db = open_db(path, tiny, tiny_json);
+    db2 = open_db(path, tiny, tiny_json);
+    now = local_utc(tiny, 2026, 3, 2, 10, 0);
+
+    w = wl_entry("Wendy", "600 111 222", 2, 21);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now, &existed, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(existed, 0);
+    assert_string_equal(w.phone, PHONE);
+    /* the same guest and slot again: the same entry */
+    w = wl_entry("Wendy", PHONE, 2, 21);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now + 1, &existed,
+                                                  &e), CEREBRO_STORE_OK);
+    assert_int_equal(existed, 1);
+    w = wl_entry("Walter", PHONE2, 2, 21);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now + 2, &existed,
+                                                  &e), CEREBRO_STORE_OK);
+    w = wl_entry("", PHONE2, 2, 21);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now, &existed, &e),
+                     CEREBRO_STORE_INVALID);
+
+    /* a full evening: nothing to offer */
+    bk[0] = wl_taken("A", 21);
+    bk[1] = wl_taken("B", 21);
+    bk[2] = wl_taken("C", 21);
+    assert_int_equal(cerebro_sqlite_waitlist_offer(db, tiny, &day, bk, 3,
+                                                   now, 900, out, 4, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 0);
+
+    /* C frees: Wendy, who came first, gets it; Walter does not */
+    assert_int_equal(cerebro_sqlite_waitlist_offer(db, tiny, &day, bk, 2,
+                                                   now, 900, out, 4, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].name, "Wendy");
+    assert_string_equal(out[0].offer_table, "C");
+    assert_true(out[0].offer_start == bk[2].start);
+    assert_true(out[0].hold_until == now + 900);
+
+    /* another worker, another connection, the same book: no second offer */
+    assert_int_equal(cerebro_sqlite_waitlist_offer(db2, tiny, &day, bk, 2,
+                                                   now + 5, 900, out, 4, &n,
+                                                   &e), CEREBRO_STORE_OK);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(cerebro_sqlite_waitlist_offered(db2, "600111222",
+                                                     now + 5, &w, &e),
+                     CEREBRO_STORE_OK);
+    assert_string_equal(w.status, "offered");
+    assert_int_equal(cerebro_sqlite_waitlist_offered(db, PHONE2, now + 5, &w,
+                                                     &e),
+                     CEREBRO_STORE_NOT_FOUND);
+
+    /* the hold runs out: the table is Walter's */
+    assert_int_equal(cerebro_sqlite_waitlist_offered(db, PHONE, now + 900,
+                                                     &w, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_waitlist_expire(db, now + 900, 0, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cerebro_sqlite_waitlist_offer(db2, tiny, &day, bk, 2,
+                                                   now + 900, 900, out, 4,
+                                                   &n, &e), CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].name, "Walter");
+
+    /* SÍ: booked; an answer to no offer is NOT_FOUND */
+    assert_int_equal(cerebro_sqlite_waitlist_answer(db, out[0].id, "booked",
+                                                    "42", now + 901, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_waitlist_answer(db, out[0].id, "declined",
+                                                    "", now + 902, &e),
+                     CEREBRO_STORE_NOT_FOUND);
+    assert_int_equal(cerebro_sqlite_waitlist_answer(db, out[0].id, "gone",
+                                                    "", now + 902, &e),
+                     CEREBRO_STORE_INVALID);
+
+    assert_int_equal(cerebro_sqlite_waitlist_list(db, 0, list, 8, &n,
+                                                  &existed, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].status, "passed");
+    assert_string_equal(list[1].status, "booked");
+    assert_string_equal(list[1].reservation_id, "42");
+
+    /* BAJA DE LA LISTA, and the lead time */
+    w = wl_entry("Wendy", PHONE, 2, 13);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now, &existed, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(cerebro_sqlite_waitlist_leave(db, "+34 600 111 222",
+                                                   now, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+
+    w = wl_entry("Walter", PHONE2, 2, 13);
+    assert_int_equal(cerebro_sqlite_waitlist_join(db, &w, now, &existed, &e),
+                     CEREBRO_STORE_OK);
+    /* 12:30 on the day, with an hour's lead: 13:00 is too close */
+    assert_int_equal(cerebro_sqlite_waitlist_expire(db,
+                         local_utc(tiny, 2026, 3, 6, 12, 30), 3600, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cerebro_sqlite_waitlist_days(db, &day, 1, &n, &e),
+                     CEREBRO_STORE_OK);
+    assert_int_equal(n, 0);
+
+    cerebro_sqlite_close(db2);
+    cerebro_sqlite_close(db);
+}
+
+
 int
 main(void)
 {
@@ -2495,6 +2665,7 @@ main(void)
         cmocka_unit_test(test_deliveries),
         cmocka_unit_test(test_outbox_counts_and_reminders),
         cmocka_unit_test(test_opt_out),
+        cmocka_unit_test(test_waitlist),
         cmocka_unit_test(test_restart),
     };
 
