@@ -34,6 +34,8 @@
 #include "ngx_cerebro_staff.h"
 #include "ngx_cerebro_redact.h"
 #include "ngx_cerebro_alerts.h"
+#include "ngx_cerebro_links.h"
+#include "ngx_cerebro_messaging.h"
 
 
 #define NGX_CEREBRO_SESSION_COOKIE    "cerebro_session"
@@ -130,7 +132,6 @@ static ngx_int_t ngx_cerebro_auth_access(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_token(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_session(ngx_http_request_t *r,
     ngx_cerebro_session_t *s);
-static ngx_int_t ngx_cerebro_auth_same_site(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_csrf_check(ngx_http_request_t *r,
     ngx_cerebro_session_t *s);
 static void ngx_cerebro_auth_csrf(ngx_http_request_t *r,
@@ -745,9 +746,10 @@ static ngx_int_t
 ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
     ngx_cerebro_auth_main_conf_t *amcf, ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_str_t    *s, *secret;
-    ngx_uint_t    i;
-    ngx_array_t  *secrets, *names;
+    ngx_str_t                     *s, *secret;
+    ngx_uint_t                     i;
+    ngx_array_t                   *secrets, *names;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     static ngx_str_t  header_names[] = {
         ngx_string("X-Vapi-Secret: "),
@@ -756,8 +758,13 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
         ngx_string("X-CSRF-Token: "),
         ngx_string(NGX_CEREBRO_JOBS_HEADER ": "),
         ngx_string(NGX_CEREBRO_SESSION_COOKIE "="),
+        /* a guest's booking link is a credential too */
+        ngx_string(NGX_CEREBRO_LINK_PATH),
         ngx_null_string
     };
+
+    mscf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_cerebro_messaging_module);
 
     secrets = ngx_array_create(cycle->pool, 16, sizeof(ngx_str_t));
     names = ngx_array_create(cycle->pool, 8, sizeof(ngx_str_t));
@@ -796,7 +803,7 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
             &mcf->redis_password, &mcf->upstream_auth[0],
             &mcf->upstream_auth[1], &mcf->upstream_auth[2],
             &amcf->token, &amcf->env_password, &amcf->jobs_token,
-            ngx_cerebro_alerts_secret(mcf), NULL
+            ngx_cerebro_alerts_secret(mcf), &mscf->link_secret, NULL
         };
 
         for (i = 0; values[i]; i++) {
@@ -1047,7 +1054,7 @@ ngx_cerebro_auth_session(ngx_http_request_t *r, ngx_cerebro_session_t *s)
  * was sent to, or PUBLIC_URL's) or an origin of ALLOWED_ORIGINS;
  * Sec-Fetch-Site, when sent, says same-origin.
  */
-static ngx_int_t
+ngx_int_t
 ngx_cerebro_auth_same_site(ngx_http_request_t *r)
 {
     u_char                   *p;

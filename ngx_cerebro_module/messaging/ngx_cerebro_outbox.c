@@ -17,6 +17,7 @@
 #include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_alerts.h"
+#include "ngx_cerebro_links.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_sentence.h"
@@ -795,6 +796,11 @@ ngx_cerebro_outbox_confirm(ngx_http_request_t *r,
                                          model->name, rec->client_name,
                                          &local.date, local.minutes,
                                          rec->pax, now.date.year);
+
+    /* a cancelled booking has nothing left to manage */
+    if (change->kind != CEREBRO_CHANGE_CANCELLED) {
+        ngx_cerebro_link_append(r, rec, text, sizeof(text));
+    }
 
     p = ngx_slprintf(key, key + sizeof(key) - 1, "confirm:%s:%s:%L", rec->id,
                      kinds[change->kind], (int64_t) rec->start);
