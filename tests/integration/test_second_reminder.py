@@ -1,7 +1,8 @@
 """Issue 20: the second reminder, cerebro_reminder_second hours before a
 booking, with CANCELAR and the booking's link: sent once (across jobs runs
 and a restart), not when off, not for a cancelled booking, not for one made
-within the window (its confirmation is as recent)."""
+within the window (its confirmation is as recent); once across two hosts
+that share Redis, each with its own outbox."""
 
 import datetime
 import json
@@ -13,6 +14,7 @@ import pytest
 
 from harness import REPO
 from voice import MADRID
+from tests.fakes.airtable import AirtableFake
 from tests.fakes.twilio import DEFAULT_SID, DEFAULT_TOKEN, TwilioFake
 
 SMALL = REPO / "tests" / "fixtures" / "restaurant-two-tables.json"
@@ -22,6 +24,7 @@ SECRET = "link-secret-for-the-tests-0123456789abcdef"
 ANA, BEA, CARLA, DORA = ("+34600111222", "+34600333444", "+34600555666",
                          "+34600777888")
 REMINDER = "Le recordamos su reserva"
+AIRTABLE_TOKEN = "patSECOND.0123456789abcdefREMIND"
 
 
 @pytest.fixture
@@ -190,3 +193,62 @@ def test_bad_values_fail_nginx_t(nginx_factory):
                     f"    cerebro_reminder_second {value};\n")
         code, out = n.test_config()
         assert code != 0 and "cerebro_reminder_second" in out, value
+
+
+def test_two_hosts_sharing_redis_send_it_once(nginx_factory, twilio,
+                                              redis_server):
+    # each host has an outbox file of its own: the claim in Redis is what
+    # tells the second host that the first sent it
+    airtable = AirtableFake(token=AIRTABLE_TOKEN)
+    airtable.start()
+    try:
+        airtable.seed({"tables": {"Mesas": {"records": [
+            dict(t) for t in json.loads(SMALL.read_text())["tables"]]}}})
+        when = slot()
+        long_ago = (datetime.datetime.now(datetime.timezone.utc)
+                    - datetime.timedelta(days=2)).strftime(
+                        "%Y-%m-%dT%H:%M:%S.000Z")
+
+        def add(name, phone):
+            airtable.seed({"tables": {"Reservas": {"records": [{
+                "fields": {"client_name": name, "client_phone": phone,
+                           "date_time": when.astimezone(
+                               datetime.timezone.utc).strftime(
+                                   "%Y-%m-%dT%H:%M:%S.000Z"),
+                           "pax": 2, "table": "T1" if name == "Ana"
+                           else "T2", "status": "confirmed"},
+                "createdTime": long_ago}]}}})
+
+        def host():
+            n = nginx_factory(env={
+                "TWILIO_ACCOUNT_SID": DEFAULT_SID,
+                "TWILIO_AUTH_TOKEN": DEFAULT_TOKEN,
+                "TWILIO_WHATSAPP_NUMBER": SENDER,
+                "TWILIO_API_URL": twilio.url,
+                "PUBLIC_URL": PUBLIC,
+                "CEREBRO_LINK_SECRET": SECRET,
+                "AIRTABLE_API_KEY": AIRTABLE_TOKEN,
+                "AIRTABLE_BASE_ID": airtable.base_id,
+                "AIRTABLE_API_URL": airtable.url,
+                "REDIS_URL": redis_server.url})
+            configure(n, MORNING_ELSEWHERE
+                      + "    cerebro_reminder_second 24h;\n")
+            return n.start()
+
+        add("Ana", ANA)
+        first = host()
+        [rem] = wait_for(lambda: reminders(twilio, ANA))
+        assert "/r/" in rem["body"]
+        assert first.stop() == 0
+
+        # only the second host runs now; Dora's reminder is its witness
+        second = host()
+        add("Dora", DORA)
+        assert wait_for(lambda: reminders(twilio, DORA))
+        assert len(reminders(twilio, ANA)) == 1
+        keys = [m["dedupe_key"] for m in
+                second.get("/cerebro/outbox").json()["messages"]
+                if m["kind"] == "reminder"]
+        assert len(keys) == 1 and keys[0].startswith("remind2:rec"), keys
+    finally:
+        airtable.stop()
