@@ -9,11 +9,13 @@ import json
 import re
 import sqlite3
 import time
+import urllib.parse
 
 import pytest
 
 from harness import REPO
 from voice import MADRID
+from tests.fakes import twilio_sign
 from tests.fakes.airtable import AirtableFake
 from tests.fakes.twilio import DEFAULT_SID, DEFAULT_TOKEN, TwilioFake
 
@@ -163,6 +165,22 @@ def test_second_reminder_once_and_only_where_due(nginx_factory, twilio):
     made_long_ago(n, dora)
     assert wait_for(lambda: reminders(twilio, DORA))
     assert len(reminders(twilio, ANA)) == 1
+
+    # CANCELAR answers the second reminder as it does the morning's
+    params = {"MessageSid": "SM" + "cd" * 16, "AccountSid": DEFAULT_SID,
+              "From": f"whatsapp:{ANA}", "To": SENDER, "Body": "CANCELAR",
+              "NumMedia": "0", "WaId": ANA[1:]}
+    r = n.request("POST", "/whatsapp/webhook",
+                  body=urllib.parse.urlencode(params),
+                  headers={"Content-Type":
+                           "application/x-www-form-urlencoded",
+                           "X-Twilio-Signature": twilio_sign
+                           .compute_signature(DEFAULT_TOKEN,
+                                              PUBLIC + "/whatsapp/webhook",
+                                              params)})
+    assert r.status == 200, r.body
+    rows = {b["client_name"]: b["status"] for b in bookings(n, when)}
+    assert rows["Ana"] == "cancelled" and rows["Dora"] == "confirmed", rows
 
 
 def test_no_second_reminder_when_off(nginx_factory, twilio):
