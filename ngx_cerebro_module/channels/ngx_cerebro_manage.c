@@ -45,6 +45,7 @@ typedef struct {
     ngx_uint_t                 action;
     int                        pax;
     int                        minutes;      /* -1: as it is */
+    ngx_uint_t                 invalid;      /* the form's values */
     cerebro_reservation_t      rec;          /* as read before a change */
     char                       notice[NGX_CEREBRO_MANAGE_TEXT_LEN];
 } ngx_cerebro_manage_ctx_t;
@@ -259,6 +260,7 @@ ngx_cerebro_manage_form(ngx_cerebro_manage_ctx_t *ctx, ngx_str_t *body)
                         "%d. Para más, llame al restaurante.%Z",
                         model->max_party);
             ctx->action = NGX_CEREBRO_MANAGE_VIEW;
+            ctx->invalid = 1;
             return NGX_OK;
         }
 
@@ -272,6 +274,7 @@ ngx_cerebro_manage_form(ngx_cerebro_manage_ctx_t *ctx, ngx_str_t *body)
                     (u_char *) "Escriba la hora como 21:30.",
                     sizeof(ctx->notice));
         ctx->action = NGX_CEREBRO_MANAGE_VIEW;
+        ctx->invalid = 1;
     }
 
     return NGX_OK;
@@ -316,7 +319,9 @@ ngx_cerebro_manage_got(ngx_cerebro_store_op_t *op)
         ctx->rec = op->reservation;
 
         rc = ctx->action == NGX_CEREBRO_MANAGE_VIEW
-             ? ngx_cerebro_manage_page(ctx, NGX_HTTP_OK, &ctx->rec)
+             ? ngx_cerebro_manage_page(ctx, ctx->invalid
+                                             ? NGX_HTTP_BAD_REQUEST
+                                             : NGX_HTTP_OK, &ctx->rec)
              : ngx_cerebro_manage_act(ctx);
         break;
 
@@ -459,6 +464,16 @@ ngx_cerebro_manage_done(ngx_cerebro_store_op_t *op)
 
     case CEREBRO_STORE_CONFLICT:
     case CEREBRO_STORE_INVALID:
+        if (op->kind == NGX_CEREBRO_STORE_CANCEL) {
+            /* cancelled or changed meanwhile: the page as it stands */
+            ngx_cpystrn((u_char *) ctx->notice,
+                        (u_char *) "No se ha podido anular: vuelva a abrir "
+                        "el enlace o llame al restaurante.",
+                        sizeof(ctx->notice));
+            rc = ngx_cerebro_manage_page(ctx, NGX_HTTP_CONFLICT, &ctx->rec);
+            break;
+        }
+
         /* the engine's own sentence: what is free instead */
         cerebro_tz_to_local(&model->tz, ctx->rec.start, &local);
 
@@ -497,13 +512,18 @@ ngx_cerebro_manage_done(ngx_cerebro_store_op_t *op)
 }
 
 
-/* "21:30" */
+/* "21:30", or "21:30:00" as some browsers send a time input */
 static ngx_int_t
 ngx_cerebro_manage_time(const char *s, int *minutes)
 {
+    size_t     len;
     ngx_int_t  h, m;
 
-    if (ngx_strlen(s) != 5 || s[2] != ':') {
+    len = ngx_strlen(s);
+
+    if (!(len == 5 || (len == 8 && ngx_strcmp(s + 5, ":00") == 0))
+        || s[2] != ':')
+    {
         return NGX_ERROR;
     }
 
@@ -520,7 +540,7 @@ ngx_cerebro_manage_time(const char *s, int *minutes)
 }
 
 
-/* ---- the pages ----------------------------------------------------------- */
+/* ---- the pages ---------------------------------------------------------- */
 
 
 static ngx_int_t

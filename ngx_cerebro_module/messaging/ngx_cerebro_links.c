@@ -10,7 +10,8 @@
 #include "cerebro_civil.h"
 
 
-#define NGX_CEREBRO_LINK_SENTENCE  "También puede verla, cambiarla o anularla en"
+#define NGX_CEREBRO_LINK_SENTENCE                                             \
+    "También puede verla, cambiarla o anularla en"
 
 
 ngx_uint_t

@@ -23,8 +23,9 @@ typedef void (*ngx_cerebro_reminders_done_pt)(void *data, ngx_uint_t queued);
 
 /*
  * Queues the reminders due now, the morning's and the second (the
- * outbox's dedupe key makes each once per booking and start).  NGX_OK: done(data, how many were new) runs later;
- * NGX_DECLINED: before the hour, nothing to do; NGX_ERROR.
+ * outbox's dedupe key makes each once per booking and start).  NGX_OK:
+ * done(data, how many were new) runs later; NGX_DECLINED: before the
+ * hour and no second reminder, nothing to do; NGX_ERROR.
  */
 ngx_int_t ngx_cerebro_reminders_run(ngx_http_request_t *r,
     ngx_cerebro_reminders_done_pt done, void *data);

@@ -177,6 +177,15 @@ def test_the_page_changes_party_and_time_through_the_engine(nginx_factory,
     assert r.status == 409, r.body
     assert bookings(n, day(6))[0]["pax"] == 3
 
+    # values the form does not take: said, nothing changed
+    for bad in ({"pax": "99"}, {"pax": "dos"}, {"time": "9 y media"}):
+        r = post(n, token, dict(bad, token=token, action="change"))
+        assert r.status == 400, (bad, r.body)
+    r = post(n, token, {"token": token, "action": "change",
+                        "time": "21:30:00"})
+    assert r.status == 200 and "No ha cambiado nada" in r.body.decode()
+    assert bookings(n, day(6))[0]["pax"] == 3
+
 
 def test_an_expired_token_is_refused(nginx_factory, twilio):
     n = start(nginx_factory, twilio)
