@@ -5,10 +5,11 @@
  * book comes through the store interface, so Airtable works as well.
  *
  * The second reminder (cerebro_reminder_second) is for the bookings
- * starting within that window from now.  The outbox's dedupe key makes it
- * once per booking and start on this host, across workers and restarts;
- * a claim in the kv layer (Redis when configured) makes it once across
- * hosts, each of which has an outbox file of its own.
+ * starting within that window from now.  The outbox's dedupe key makes
+ * each reminder once per booking and start on this host, across workers
+ * and restarts; a claim of that key in the kv layer (Redis when
+ * configured) makes it once across hosts, each of which has an outbox
+ * file of its own.
  */
 
 #include "ngx_cerebro_reminders.h"
@@ -27,7 +28,9 @@ typedef struct {
     cerebro_date_t                   today;
     time_t                           now;
     ngx_uint_t                       queued;
-    int                              next;        /* second: to look at */
+    ngx_uint_t                       second;      /* the pass: 0 morning */
+    int                              next;        /* the booking to look
+                                                     at next */
     char                             key[CEREBRO_REC_DEDUPE_LEN];
     ngx_cerebro_reminders_done_pt    done;
     void                            *data;
@@ -39,6 +42,8 @@ static ngx_int_t ngx_cerebro_reminders_second(
     ngx_cerebro_reminders_ctx_t *ctx);
 static void ngx_cerebro_reminders_soon(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_reminders_next(ngx_cerebro_reminders_ctx_t *ctx);
+static ngx_uint_t ngx_cerebro_reminders_first_due(
+    ngx_cerebro_reminders_ctx_t *ctx, const cerebro_reservation_t *rec);
 static ngx_uint_t ngx_cerebro_reminders_second_due(
     ngx_cerebro_reminders_ctx_t *ctx, const cerebro_reservation_t *rec);
 static void ngx_cerebro_reminders_claimed(ngx_cerebro_kv_op_t *op);
@@ -92,10 +97,7 @@ ngx_cerebro_reminders_run(ngx_http_request_t *r,
 static void
 ngx_cerebro_reminders_day(ngx_cerebro_store_op_t *op)
 {
-    int                           i;
-    u_char                        key[CEREBRO_REC_DEDUPE_LEN];
     ngx_cerebro_reminders_ctx_t  *ctx;
-    cerebro_reservation_t        *rec;
 
     ctx = op->data;
 
@@ -104,33 +106,18 @@ ngx_cerebro_reminders_day(ngx_cerebro_store_op_t *op)
                         "reminders: the day's bookings could not be read "
                         "(%s): %s", cerebro_store_err_name(op->error.kind),
                         op->error.message);
-        goto second;
-    }
 
-    for (i = 0; i < op->nbookings; i++) {
-        rec = &op->bookings[i];
-
-        if (ngx_strcmp(rec->status, CEREBRO_STATUS_CONFIRMED) != 0
-            || rec->start <= ctx->now
-            || rec->client_phone[0] != '+'
-            || rec->start - rec->created < NGX_CEREBRO_REMINDER_MIN_LEAD)
-        {
-            continue;
+        if (ngx_cerebro_reminders_second(ctx) != NGX_OK) {
+            ctx->done(ctx->data, ctx->queued);
         }
 
-        ngx_snprintf(key, sizeof(key) - 1, "remind:%s:%L%Z", rec->id,
-                     (int64_t) rec->start);
-
-        if (ngx_cerebro_reminders_queue(ctx, rec, (char *) key) == NGX_OK) {
-            ctx->queued++;
-        }
+        return;
     }
 
-second:
+    ctx->second = 0;
+    ctx->next = 0;
 
-    if (ngx_cerebro_reminders_second(ctx) != NGX_OK) {
-        ctx->done(ctx->data, ctx->queued);
-    }
+    ngx_cerebro_reminders_next(ctx);
 }
 
 
@@ -192,6 +179,7 @@ ngx_cerebro_reminders_soon(ngx_cerebro_store_op_t *op)
         return;
     }
 
+    ctx->second = 1;
     ctx->next = 0;
 
     ngx_cerebro_reminders_next(ctx);
@@ -206,23 +194,24 @@ ngx_cerebro_reminders_next(ngx_cerebro_reminders_ctx_t *ctx)
     ngx_http_request_t            *r;
     cerebro_reservation_t         *rec;
     ngx_cerebro_main_conf_t       *mcf;
-    ngx_cerebro_messaging_conf_t  *mscf;
 
     r = ctx->op.request;
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
-    mscf = ngx_http_get_module_main_conf(r, ngx_cerebro_messaging_module);
 
     for (i = ctx->next; i < ctx->op.nbookings; i++) {
         rec = &ctx->op.bookings[i];
 
-        if (!ngx_cerebro_reminders_second_due(ctx, rec)) {
+        if (!(ctx->second ? ngx_cerebro_reminders_second_due(ctx, rec)
+                          : ngx_cerebro_reminders_first_due(ctx, rec)))
+        {
             continue;
         }
 
         ctx->next = i + 1;
 
         ngx_snprintf((u_char *) ctx->key, sizeof(ctx->key) - 1,
-                     "remind2:%s:%L%Z", rec->id, (int64_t) rec->start);
+                     "%s:%s:%L%Z", ctx->second ? "remind2" : "remind",
+                     rec->id, (int64_t) rec->start);
 
         ngx_cerebro_kv_op_init(&ctx->claim);
 
@@ -232,9 +221,8 @@ ngx_cerebro_reminders_next(ngx_cerebro_reminders_ctx_t *ctx)
         ctx->claim.key.len = mcf->cache_prefix.len + ngx_strlen(ctx->key);
         ctx->claim.key.data = ngx_pnalloc(r->pool, ctx->claim.key.len);
         ngx_str_set(&ctx->claim.value, "1");
-        /* past the booking's start nothing asks again */
-        ctx->claim.ttl = (ngx_msec_t) (rec->start - ctx->now
-                                       + mscf->reminder_second) * 1000;
+        /* an hour past the booking's start nothing asks again */
+        ctx->claim.ttl = (ngx_msec_t) (rec->start - ctx->now + 3600) * 1000;
         ctx->claim.done = ngx_cerebro_reminders_claimed;
         ctx->claim.data = ctx;
 
@@ -257,7 +245,21 @@ ngx_cerebro_reminders_next(ngx_cerebro_reminders_ctx_t *ctx)
 
     ctx->next = ctx->op.nbookings;
 
-    ctx->done(ctx->data, ctx->queued);
+    if (ctx->second || ngx_cerebro_reminders_second(ctx) != NGX_OK) {
+        ctx->done(ctx->data, ctx->queued);
+    }
+}
+
+
+/* the morning's: a booking made 12 hours before or more */
+static ngx_uint_t
+ngx_cerebro_reminders_first_due(ngx_cerebro_reminders_ctx_t *ctx,
+    const cerebro_reservation_t *rec)
+{
+    return ngx_strcmp(rec->status, CEREBRO_STATUS_CONFIRMED) == 0
+           && rec->start > ctx->now
+           && rec->client_phone[0] == '+'
+           && rec->start - rec->created >= NGX_CEREBRO_REMINDER_MIN_LEAD;
 }
 
 

@@ -213,16 +213,28 @@ def test_bad_values_fail_nginx_t(nginx_factory):
         assert code != 0 and "cerebro_reminder_second" in out, value
 
 
+@pytest.mark.parametrize("which", ["second", "morning"])
 def test_two_hosts_sharing_redis_send_it_once(nginx_factory, twilio,
-                                              redis_server):
+                                              redis_server, which):
     # each host has an outbox file of its own: the claim in Redis is what
-    # tells the second host that the first sent it
+    # tells the second host that the first sent it (the morning reminder
+    # is claimed the same way)
     airtable = AirtableFake(token=AIRTABLE_TOKEN)
     airtable.start()
     try:
         airtable.seed({"tables": {"Mesas": {"records": [
             dict(t) for t in json.loads(SMALL.read_text())["tables"]]}}})
-        when = slot()
+        if which == "second":
+            when = slot()
+            conf = MORNING_ELSEWHERE + "    cerebro_reminder_second 24h;\n"
+            prefix = "remind2:rec"
+        else:
+            when = (datetime.datetime.now(MADRID)
+                    + datetime.timedelta(days=7)).replace(
+                        hour=21, minute=0, second=0, microsecond=0)
+            conf = ("    cerebro_reminder_hour 0;\n"
+                    "    cerebro_reminder_days_before 7;\n")
+            prefix = "remind:rec"
         long_ago = (datetime.datetime.now(datetime.timezone.utc)
                     - datetime.timedelta(days=2)).strftime(
                         "%Y-%m-%dT%H:%M:%S.000Z")
@@ -249,8 +261,7 @@ def test_two_hosts_sharing_redis_send_it_once(nginx_factory, twilio,
                 "AIRTABLE_BASE_ID": airtable.base_id,
                 "AIRTABLE_API_URL": airtable.url,
                 "REDIS_URL": redis_server.url})
-            configure(n, MORNING_ELSEWHERE
-                      + "    cerebro_reminder_second 24h;\n")
+            configure(n, conf)
             return n.start()
 
         add("Ana", ANA)
@@ -267,6 +278,6 @@ def test_two_hosts_sharing_redis_send_it_once(nginx_factory, twilio,
         keys = [m["dedupe_key"] for m in
                 second.get("/cerebro/outbox").json()["messages"]
                 if m["kind"] == "reminder"]
-        assert len(keys) == 1 and keys[0].startswith("remind2:rec"), keys
+        assert len(keys) == 1 and keys[0].startswith(prefix), keys
     finally:
         airtable.stop()
