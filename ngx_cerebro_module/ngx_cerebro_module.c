@@ -21,6 +21,7 @@
 #include "ngx_cerebro_outbox_http.h"
 #include "ngx_cerebro_whatsapp.h"
 #include "ngx_cerebro_jobs.h"
+#include "ngx_cerebro_manage.h"
 #include "ngx_cerebro_alerts.h"
 
 #include <grp.h>
@@ -181,6 +182,13 @@ static ngx_command_t  ngx_cerebro_commands[] = {
     { ngx_string("cerebro_jobs"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cerebro_jobs,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("cerebro_manage"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cerebro_manage,
       0,
       0,
       NULL },

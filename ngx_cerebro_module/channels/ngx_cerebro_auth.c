@@ -36,6 +36,8 @@
 #include "ngx_cerebro_alerts.h"
 #include "ngx_cerebro_net.h"
 #include "ngx_cerebro_channels.h"
+#include "ngx_cerebro_links.h"
+#include "ngx_cerebro_messaging.h"
 
 
 #define NGX_CEREBRO_SESSION_COOKIE    "cerebro_session"
@@ -132,7 +134,6 @@ static ngx_int_t ngx_cerebro_auth_access(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_token(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_session(ngx_http_request_t *r,
     ngx_cerebro_session_t *s);
-static ngx_int_t ngx_cerebro_auth_same_site(ngx_http_request_t *r);
 static ngx_int_t ngx_cerebro_auth_csrf_check(ngx_http_request_t *r,
     ngx_cerebro_session_t *s);
 static void ngx_cerebro_auth_csrf(ngx_http_request_t *r,
@@ -754,11 +755,12 @@ static ngx_int_t
 ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
     ngx_cerebro_auth_main_conf_t *amcf, ngx_cerebro_main_conf_t *mcf)
 {
-    ngx_str_t                    *s, *secret;
-    ngx_uint_t                    i;
-    ngx_array_t                  *secrets, *names;
-    ngx_cerebro_net_conf_t       *ncf;
-    ngx_cerebro_channels_conf_t  *ccf;
+    ngx_str_t                     *s, *secret;
+    ngx_uint_t                     i;
+    ngx_array_t                   *secrets, *names;
+    ngx_cerebro_net_conf_t        *ncf;
+    ngx_cerebro_channels_conf_t   *ccf;
+    ngx_cerebro_messaging_conf_t  *mscf;
 
     static ngx_str_t  header_names[] = {
         ngx_string("X-Vapi-Secret: "),
@@ -767,12 +769,16 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
         ngx_string("X-CSRF-Token: "),
         ngx_string(NGX_CEREBRO_JOBS_HEADER ": "),
         ngx_string(NGX_CEREBRO_SESSION_COOKIE "="),
+        /* a guest's booking link is a credential too */
+        ngx_string(NGX_CEREBRO_LINK_PATH),
         ngx_null_string
     };
 
     ncf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cerebro_net_module);
     ccf = ngx_http_cycle_get_module_main_conf(cycle,
                                               ngx_cerebro_channels_module);
+    mscf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_cerebro_messaging_module);
 
     secrets = ngx_array_create(cycle->pool, 16, sizeof(ngx_str_t));
     names = ngx_array_create(cycle->pool, 8, sizeof(ngx_str_t));
@@ -811,7 +817,7 @@ ngx_cerebro_auth_redaction(ngx_cycle_t *cycle,
             &mcf->redis_password, &ncf->upstream_auth[0],
             &ncf->upstream_auth[1], &ncf->upstream_auth[2],
             &amcf->token, &amcf->env_password, &amcf->jobs_token,
-            ngx_cerebro_alerts_secret(cycle), NULL
+            ngx_cerebro_alerts_secret(cycle), &mscf->link_secret, NULL
         };
 
         for (i = 0; values[i]; i++) {
@@ -1062,7 +1068,7 @@ ngx_cerebro_auth_session(ngx_http_request_t *r, ngx_cerebro_session_t *s)
  * was sent to, or PUBLIC_URL's) or an origin of ALLOWED_ORIGINS;
  * Sec-Fetch-Site, when sent, says same-origin.
  */
-static ngx_int_t
+ngx_int_t
 ngx_cerebro_auth_same_site(ngx_http_request_t *r)
 {
     u_char                   *p;

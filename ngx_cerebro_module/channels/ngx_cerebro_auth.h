@@ -25,6 +25,13 @@ ngx_flag_t ngx_cerebro_auth_is_staff(ngx_http_request_t *r);
 /* The header line the jobs poke sends: "X-Cerebro-Jobs: <token>\r\n". */
 ngx_str_t *ngx_cerebro_auth_jobs_line(ngx_cycle_t *cycle);
 
+/*
+ * A change sent by a page of this site: Origin, when the browser sends
+ * it, this host's, PUBLIC_URL's or one of ALLOWED_ORIGINS; Sec-Fetch-Site,
+ * when sent, same-origin.  NGX_OK or NGX_DECLINED.
+ */
+ngx_int_t ngx_cerebro_auth_same_site(ngx_http_request_t *r);
+
 /* NGX_OK when the request carries this cycle's jobs token. */
 ngx_int_t ngx_cerebro_auth_jobs_check(ngx_http_request_t *r);
 

@@ -10,6 +10,10 @@
 
 static void *ngx_cerebro_messaging_create_conf(ngx_conf_t *cf);
 static char *ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf);
+static char *ngx_cerebro_reminder_second(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_cerebro_messaging_link_secret(ngx_conf_t *cf,
+    ngx_cerebro_messaging_conf_t *mscf);
 
 
 static ngx_command_t  ngx_cerebro_messaging_commands[] = {
@@ -61,6 +65,13 @@ static ngx_command_t  ngx_cerebro_messaging_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cerebro_messaging_conf_t, waitlist_hold),
+      NULL },
+
+    { ngx_string("cerebro_reminder_second"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cerebro_reminder_second,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -121,6 +132,7 @@ ngx_cerebro_messaging_create_conf(ngx_conf_t *cf)
     mscf->outbox_lease = NGX_CONF_UNSET_MSEC;
     mscf->alert_after = NGX_CONF_UNSET_MSEC;
     mscf->waitlist_hold = NGX_CONF_UNSET_MSEC;
+    mscf->reminder_second = NGX_CONF_UNSET;
 
     return mscf;
 }
@@ -142,6 +154,12 @@ ngx_cerebro_messaging_init_conf(ngx_conf_t *cf, void *conf)
 
     /* after ngx_cerebro_module's: the webhook's URL is known by now */
     if (ngx_cerebro_alerts_init_conf(cf, mscf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_init_value(mscf->reminder_second, 0);
+
+    if (ngx_cerebro_messaging_link_secret(cf, mscf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -202,4 +220,80 @@ invalid:
                        "SID, \"HX\" and 32 hex digits",
                        &mscf->whatsapp_template);
     return NGX_CONF_ERROR;
+}
+
+
+/* "cerebro_reminder_second 3h;" or "off" (the default) */
+static char *
+ngx_cerebro_reminder_second(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cerebro_messaging_conf_t *mscf = conf;
+
+    time_t      t;
+    ngx_str_t  *value;
+
+    if (mscf->reminder_second != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        mscf->reminder_second = 0;
+        return NGX_CONF_OK;
+    }
+
+    t = ngx_parse_time(&value[1], 1);
+
+    /* within the day: the morning reminder covers what is further off */
+    if (t == (time_t) NGX_ERROR || t < 60 || t > 24 * 60 * 60) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: invalid value \"%V\" of "
+                           "\"cerebro_reminder_second\": expected \"off\" "
+                           "or a time from 1m to 24h, such as 3h",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    mscf->reminder_second = t;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The secret that signs the guests' booking links, from the environment
+ * only.  Without it no link is written: a link nobody can check is worse
+ * than none.
+ */
+static ngx_int_t
+ngx_cerebro_messaging_link_secret(ngx_conf_t *cf,
+    ngx_cerebro_messaging_conf_t *mscf)
+{
+    char  *env;
+
+    env = getenv("CEREBRO_LINK_SECRET");
+
+    if (env == NULL || *env == '\0') {
+        ngx_str_null(&mscf->link_secret);
+        return NGX_OK;
+    }
+
+    if (ngx_strlen(env) < NGX_CEREBRO_LINK_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cerebro: CEREBRO_LINK_SECRET is too short: give "
+                           "at least %d characters",
+                           NGX_CEREBRO_LINK_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    mscf->link_secret.len = ngx_strlen(env);
+    mscf->link_secret.data = ngx_pnalloc(cf->pool, mscf->link_secret.len);
+    if (mscf->link_secret.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(mscf->link_secret.data, env, mscf->link_secret.len);
+
+    return NGX_OK;
 }

@@ -21,12 +21,19 @@ typedef struct {
     ngx_int_t                  reminder_days_before;  /* 0: that morning */
     ngx_msec_t                 outbox_retry;          /* first backoff */
     ngx_msec_t                 outbox_lease;          /* first attempt's */
+    time_t                     reminder_second;       /* s before; 0 off */
+    ngx_str_t                  link_secret;           /* CEREBRO_LINK_SECRET,
+                                                         "": no links */
     ngx_msec_t                 waitlist_hold;         /* an offer's */
     ngx_msec_t                 alert_after;           /* cerebro_alert_after */
 
     /* made when the configuration loads */
     ngx_cerebro_alerts_t      *alerts;                /* ngx_cerebro_alerts.c */
 } ngx_cerebro_messaging_conf_t;
+
+
+/* the least CEREBRO_LINK_SECRET takes: 256 bits of a random string */
+#define NGX_CEREBRO_LINK_SECRET_MIN  32
 
 
 extern ngx_module_t  ngx_cerebro_messaging_module;

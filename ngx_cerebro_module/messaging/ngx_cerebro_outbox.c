@@ -17,6 +17,7 @@
 #include "ngx_cerebro_messaging.h"
 #include "ngx_cerebro_twilio.h"
 #include "ngx_cerebro_alerts.h"
+#include "ngx_cerebro_links.h"
 #include "ngx_cerebro_store.h"
 #include "cerebro_civil.h"
 #include "cerebro_sentence.h"
@@ -799,6 +800,11 @@ ngx_cerebro_outbox_confirmation(ngx_http_request_t *r,
                                          rec->client_name, &local.date,
                                          local.minutes, rec->pax,
                                          now.date.year);
+
+    /* a cancelled booking has nothing left to manage */
+    if (kind != CEREBRO_CHANGE_CANCELLED) {
+        ngx_cerebro_link_append(r, rec, text, size);
+    }
 
     p = ngx_slprintf(key, key + CEREBRO_REC_DEDUPE_LEN - 1,
                      "confirm:%s:%s:%L", rec->id, kinds[kind],

@@ -4,12 +4,13 @@ every variable a script copies ("http script var") and every request sent
 upstream ("http proxy header") — with traffic to every API: Airtable (the
 store), Twilio (the confirmation), OpenAI (a WhatsApp message), and the
 inbound VAPI secret, the staff's password, token, cookie and CSRF token,
-and the jobs poke's token."""
+and the jobs poke's token; the link secret, and a guest's link opened."""
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.parse
 
@@ -25,6 +26,7 @@ TABLES = json.loads(SMALL.read_text())["tables"]
 AIRTABLE_TOKEN = "patSECRET.0123456789abcdefSECRET"
 VAPI_SECRET = "vapi-secret-never-logged-4417"
 PASSWORD = "staff-password-never-logged"
+LINK_SECRET = "link-secret-never-logged-0123456789abcdef"
 PUBLIC = "https://cerebro.example.com"
 GUEST = "+34600111222"
 MESSAGES = f"/2010-04-01/Accounts/{DEFAULT_SID}/Messages.json"
@@ -62,6 +64,7 @@ def test_no_secret_in_any_file_at_debug_level(nginx_factory):
             "PUBLIC_URL": PUBLIC,
             "VAPI_WEBHOOK_SECRET": VAPI_SECRET,
             "CEREBRO_STAFF_PASSWORD": PASSWORD,
+            "CEREBRO_LINK_SECRET": LINK_SECRET,
         })
         twilio.configure(callback_rewrite={PUBLIC:
                                            f"http://127.0.0.1:{n.port}"})
@@ -84,6 +87,14 @@ def test_no_secret_in_any_file_at_debug_level(nginx_factory):
         assert "Ana" in text
         assert wait_for(lambda: twilio.requests(path=MESSAGES,
                                                 method="POST"))
+
+        # the guest opens the confirmation's link: the token is a
+        # credential of its own, kept out of the error log too
+        [sent] = wait_for(lambda: twilio.messages(GUEST))
+        token = re.search(re.escape(PUBLIC) + r"/r/([A-Za-z0-9_-]+)",
+                          sent["body"]).group(1)
+        r = n.get(f"/r/{token}")
+        assert r.status == 200 and "Ana" in r.body.decode(), r.body
 
         # a WhatsApp message: the agents ask OpenAI
         params = {"MessageSid": "SM" + "1" * 32, "AccountSid": DEFAULT_SID,
@@ -126,9 +137,12 @@ def test_no_secret_in_any_file_at_debug_level(nginx_factory):
         f"{DEFAULT_SID}:{DEFAULT_TOKEN}".encode()).decode()
     jobs = hmac.new(key, b"jobs", hashlib.sha256).hexdigest()[:32]
     secrets = [AIRTABLE_TOKEN, DEFAULT_TOKEN, basic, OPENAI_KEY, VAPI_SECRET,
-               PASSWORD, STAFF_TOKEN, cookie.split("=", 1)[1], csrf, jobs]
+               PASSWORD, STAFF_TOKEN, cookie.split("=", 1)[1], csrf, jobs,
+               LINK_SECRET]
 
     debug = n.error_log.read_text(errors="replace")
+    assert "GET /r/[redacted]" in debug
+    assert token not in debug
     # the dumps that used to carry them are there, without them
     for dump in ("http header: \"X-Vapi-Secret: [redacted]",
                  "http script var: \"[redacted]\"",
