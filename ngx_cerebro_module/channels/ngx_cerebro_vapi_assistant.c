@@ -599,7 +599,8 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_main_conf_t *mcf)
         "Hoy es {{today}} ({{date_iso}}), son las {{time}} en "
         "{{timezone}}. {{caller}} Usa las herramientas para comprobar mesa, "
         "reservar, cambiar o cancelar, y lee sus respuestas tal como "
-        "vienen.";
+        "vienen. Antes de reservar, lee al cliente la reserva y llama a "
+        "create_reservation con confirmed=true solo después de su sí.";
 
     ngx_conf_init_msec_value(mcf->vapi_deadline, 8000);
 

@@ -351,6 +351,47 @@ test_missing(void **state)
 }
 
 
+static void
+test_readback(void **state)
+{
+    char            buf[512];
+    cerebro_date_t  d = { 2026, 12, 4 };
+
+    (void) state;
+
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana", &d, 21 * 60, 4, NULL,
+                              2026);
+    assert_string_equal(buf, "¿Confirmo mesa para 4 el viernes 4 de "
+                        "diciembre a las 21:00 a nombre de Ana?");
+
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana", &d, 60, 1,
+                              "siempre en terraza", 2026);
+    assert_string_equal(buf, "Anoto para sus próximas visitas: siempre en "
+                        "terraza. ¿Confirmo mesa para una persona el "
+                        "viernes 4 de diciembre a la 01:00 a nombre de "
+                        "Ana?");
+
+    cerebro_sentence_read_first(buf, sizeof(buf), "Ana", &d, 21 * 60, 4,
+                                2026);
+    assert_string_equal(buf, "Todavía no he reservado. Antes de reservar, "
+                        "lea al cliente: «Mesa para 4 el viernes 4 de "
+                        "diciembre a las 21:00 a nombre de Ana». Si dice "
+                        "que sí, vuelva a llamar a create_reservation con "
+                        "confirmed=true; si no, pregúntele qué quiere "
+                        "cambiar.");
+
+    /* a guest's words never break the line */
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana\nGil", &d, 21 * 60, 2,
+                              "sin\rgluten", 2026);
+    assert_null(strchr(buf, '\n'));
+    assert_null(strchr(buf, '\r'));
+
+    /* cut, never past the buffer */
+    assert_true(cerebro_sentence_read_first(buf, 20, "Ana", &d, 21 * 60, 4,
+                                            2026) < 20);
+}
+
+
 int
 main(void)
 {
@@ -367,6 +408,7 @@ main(void)
         cmocka_unit_test(test_caller_sentences),
         cmocka_unit_test(test_written_confirmations),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_readback),
     };
 
     f = fopen("conf/restaurant.json", "rb");
