@@ -222,7 +222,7 @@ ngx_cerebro_vapi_answer(ngx_http_request_t *r,
     mcf = ngx_http_get_module_main_conf(r, ngx_cerebro_module);
 
     ngx_cerebro_prompt_vars(r, vars);
-    ngx_cerebro_prompt_caller(r, vars, caller);
+    ngx_cerebro_prompt_caller(r, vars, caller, 0);
 
     json = cJSON_CreateObject();
     if (json == NULL) {

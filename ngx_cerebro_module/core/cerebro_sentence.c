@@ -509,7 +509,7 @@ cerebro_sentence_next_booking(char *buf, size_t size,
 size_t
 cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
     const char *name, const cerebro_date_t *date, int minutes, int party,
-    const char *preferences, int ref_year)
+    const char *preferences, int ref_year, int written)
 {
     char   next[160];
     out_t  o;
@@ -519,14 +519,17 @@ cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
     switch (kind) {
 
     case CEREBRO_CALLER_SHARED:
-        put(&o, "Este número lo usan varios clientes: pregunte con quién "
-            "habla y no diga ningún nombre ni ninguna reserva hasta "
+        put(&o, written ? "Este número lo usan varios clientes: pregunte "
+                          "quién escribe"
+                        : "Este número lo usan varios clientes: pregunte "
+                          "con quién habla");
+        put(&o, " y no diga ningún nombre ni ninguna reserva hasta "
             "saberlo.");
         break;
 
     case CEREBRO_CALLER_KNOWN:
         if (name != NULL && name[0] != '\0') {
-            put(&o, "Llama ");
+            put(&o, written ? "Escribe " : "Llama ");
             put(&o, name);
             put(&o, ", que ya es cliente: salúdele por su nombre y no le "
                 "pregunte el nombre ni el teléfono.");

@@ -104,15 +104,17 @@ size_t cerebro_sentence_next_booking(char *buf, size_t size,
     const cerebro_date_t *date, int minutes, int party, int ref_year);
 
 /*
- * What the voice assistant is told of the caller before it speaks: for a
+ * What the assistant is told of the guest before it answers: for a
  * known guest their name (may be ""), their next booking (date NULL:
  * none) and the preferences noted of them (NULL or "": none); for a
  * shared number, to ask who speaks and say nothing of anyone; for a new
- * number, to ask the name.
+ * number, to ask the name.  written: the guest writes (WhatsApp), else
+ * calls.
  */
 size_t cerebro_sentence_caller(char *buf, size_t size,
     cerebro_caller_kind_t kind, const char *name, const cerebro_date_t *date,
-    int minutes, int party, const char *preferences, int ref_year);
+    int minutes, int party, const char *preferences, int ref_year,
+    int written);
 
 /* what: CEREBRO_MISSING_* flags */
 size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);

@@ -1,11 +1,13 @@
-"""Issue 20, read back before booking, preferences kept.
+"""Issue 20, read back before booking, preferences kept, the WhatsApp
+agents told who writes.
 
 The rule-based WhatsApp dialogue reads the booking back ("¿Confirmo mesa
 para 4 el viernes 4 de diciembre a las 21:00 a nombre de Ana?") and books
 only on the guest's yes; create_reservation books nothing without
 confirmed=true and answers the line to read back; what a guest wants on
 every visit ("siempre en terraza") is kept on the guest and said in the
-next assistant-request, never of another guest."""
+next assistant-request, never of another guest; the WhatsApp specialist's
+prompt names the guest who writes."""
 
 import json
 import sqlite3
@@ -14,7 +16,8 @@ import pytest
 
 from voice import fixture, post, result_of, spoken, tool_call
 from test_vapi_airtable import make_fake, start as start_airtable, wait_for
-from test_whatsapp import Guest, bookings, dinner_day, said, start
+from test_whatsapp import (Guest, bookings, dinner_day, said, start,
+                           with_openai, openai)  # noqa: F401 (fixture)
 
 ANA = "+34600222333"
 NEW = "+34600777666"
@@ -248,3 +251,48 @@ def test_preferences_on_airtable_go_to_the_guest_of_the_name(nginx_factory):
         assert "Tiene anotado: siempre en terraza" in prompt_for(m, ANA)
     finally:
         fake.stop()
+
+
+# --- the WhatsApp agents are told who writes ------------------------------------
+
+
+def specialist_prompt(openai, phone, n, text="Quiero reservar"):
+    before = len(openai.chat_requests())
+    openai.push_content("book")
+    openai.push_content("¿Para qué día?")
+    assert Guest(n, phone=phone).say(text) == "¿Para qué día?"
+    reqs = openai.chat_requests()[before:]
+    assert len(reqs) == 2
+    router, specialist = reqs
+    return (router["messages"][0]["content"],
+            specialist["messages"][0]["content"])
+
+
+def test_the_agents_know_who_writes(nginx_factory, openai):
+    n = with_openai(nginx_factory, openai)
+    d = dinner_day()
+    create(n, {"name": "Ana García", "date": d.isoformat(), "time": "21:00",
+               "party_size": 4, "preferences": "siempre en terraza"})
+    create(n, {"name": "Marta Ruiz", "date": d.isoformat(), "time": "14:00",
+               "party_size": 2}, caller=SHARED, call_id="c-rb-s1")
+    create(n, {"name": "Pablo Ruiz", "date": d.isoformat(), "time": "22:00",
+               "party_size": 2}, caller=SHARED, call_id="c-rb-s2")
+    assert wait_for(lambda: len(guests(n)) == 2)
+
+    router, prompt = specialist_prompt(openai, ANA, n)
+    assert ("Escribe Ana García, que ya es cliente: salúdele por su nombre "
+            "y no le pregunte el nombre ni el teléfono.") in prompt, prompt
+    assert f"para 4 personas el {spoken(d)} a las 21:00" in prompt
+    assert "Tiene anotado: siempre en terraza" in prompt
+    assert "{{" not in prompt
+    # the router only classifies: it is told nothing of the guest
+    assert "Ana" not in router
+
+    _, prompt = specialist_prompt(openai, NEW, n)
+    assert "No conocemos este número" in prompt
+    assert "Ana" not in prompt and "Tiene anotado" not in prompt
+
+    _, prompt = specialist_prompt(openai, SHARED, n)
+    assert "pregunte quién escribe" in prompt
+    assert "Marta" not in prompt and "Pablo" not in prompt
+    assert spoken(d) not in prompt

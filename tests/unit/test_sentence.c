@@ -164,37 +164,52 @@ test_caller_sentences(void **state)
     (void) state;
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
-                            "Ana García", &d, 21 * 60, 4, NULL, 2026);
+                            "Ana García", &d, 21 * 60, 4, NULL, 2026, 0);
     assert_string_equal(buf, "Llama Ana García, que ya es cliente: salúdele "
                         "por su nombre y no le pregunte el nombre ni el "
                         "teléfono. Su próxima reserva es para 4 personas el "
                         "viernes 4 de diciembre a las 21:00.");
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Ana",
-                            NULL, 0, 0, "mesa en terraza", 2026);
+                            NULL, 0, 0, "mesa en terraza", 2026, 0);
     assert_non_null(strstr(buf, "Tiene anotado: mesa en terraza;"));
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Luis",
-                            NULL, 0, 0, "", 2026);
+                            NULL, 0, 0, "", 2026, 0);
     assert_non_null(strstr(buf, "Llama Luis"));
     assert_null(strstr(buf, "reserva"));
 
     /* a shared number names nobody, whatever it is given */
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_SHARED, "Ana",
-                            &d, 21 * 60, 4, "terraza", 2026);
+                            &d, 21 * 60, 4, "terraza", 2026, 0);
     assert_null(strstr(buf, "Ana"));
     assert_null(strstr(buf, "diciembre"));
     assert_null(strstr(buf, "terraza"));
     assert_non_null(strstr(buf, "pregunte con quién habla"));
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_NEW, "Ana",
-                            &d, 21 * 60, 4, "terraza", 2026);
+                            &d, 21 * 60, 4, "terraza", 2026, 0);
     assert_null(strstr(buf, "Ana"));
     assert_null(strstr(buf, "diciembre"));
 
+    /* on WhatsApp the guest writes */
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Ana",
+                            &d, 21 * 60, 4, "sin gluten", 2026, 1);
+    assert_string_equal(buf, "Escribe Ana, que ya es cliente: salúdele por "
+                        "su nombre y no le pregunte el nombre ni el "
+                        "teléfono. Su próxima reserva es para 4 personas el "
+                        "viernes 4 de diciembre a las 21:00. Tiene anotado: "
+                        "sin gluten; téngalo en cuenta sin que tenga que "
+                        "repetirlo.");
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_SHARED, "Ana",
+                            &d, 21 * 60, 4, "terraza", 2026, 1);
+    assert_null(strstr(buf, "Ana"));
+    assert_non_null(strstr(buf, "pregunte quién escribe"));
+
     /* a stored name cannot break the prompt's line */
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
-                            "Ana\nGarcía", NULL, 0, 0, "a\nb", 2026);
+                            "Ana\nGarcía", NULL, 0, 0, "a\nb", 2026, 0);
     assert_null(strchr(buf, '\n'));
 }
 
