@@ -978,8 +978,10 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     case CEREBRO_DLG_HOURS:
     case CEREBRO_DLG_ADDRESS:
     case CEREBRO_DLG_INFO:
-        /* another subject: what was pending is dropped */
+        /* another subject: what was pending is dropped, and a yes
+         * after it must follow a read-back heard again */
         st->pending = CEREBRO_DLG_PENDING_NONE;
+        st->confirming = 0;
         break;
 
     default:

@@ -444,6 +444,18 @@ test_readback_no_lets_the_guest_change(void **state)
     assert_false(st.confirming);
     assert_int_equal(st.booking, 0);
 
+    /* another subject in between: the yes after it books nothing */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    step_kept(&st, "¿Dónde estáis?", &s);
+    assert_string_equal(s.tool, "get_restaurant_info");
+    cJSON_Delete(s.args);
+    assert_false(st.confirming);
+    step_kept(&st, "sí", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    assert_true(st.confirming);
+
     /* a second no, not after a read-back, drops the booking */
     memset(&st, 0, sizeof(st));
     step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
