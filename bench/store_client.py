@@ -74,7 +74,8 @@ def run(name, base, date, reads, fake=None, latency=0.0):
             tool(n, "create_reservation", {
                 "name": f"Cliente {i}", "date": date,
                 "time": ["20:30", "21:00", "21:30"][i % 3],
-                "party_size": 2, "phone": f"+3461{i:07d}"})
+                "party_size": 2, "phone": f"+3461{i:07d}",
+                "confirmed": True})
         if fake:
             fake.set_latency(latency)
         times = []
@@ -87,7 +88,7 @@ def run(name, base, date, reads, fake=None, latency=0.0):
             fake.clear_log()
         ms_book, res = tool(n, "create_reservation", {
             "name": "Ana", "date": date, "time": "22:00", "party_size": 2,
-            "phone": "+34699000000"})
+            "phone": "+34699000000", "confirmed": True})
         upstream = len(fake.requests()) if fake else 0
         return {"name": name, "p50": statistics.median(times),
                 "p95": sorted(times)[int(len(times) * 0.95) - 1],
@@ -145,7 +146,8 @@ def run_bookings(name, base, date, count, latency, redis_url=None):
             # each guest its own phone: one phone books 3 a day at most
             ms, res = tool(n, "create_reservation", {
                 "name": f"Guest {i}", "date": date, "time": hhmm,
-                "party_size": 2, "phone": f"+3469{i:07d}"})
+                "party_size": 2, "phone": f"+3469{i:07d}",
+                "confirmed": True})
             waits.append(ms)
             settle(fake)
             log = fake.requests()

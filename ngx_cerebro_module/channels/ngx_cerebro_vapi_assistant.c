@@ -225,7 +225,7 @@ ngx_cerebro_vapi_answer(ngx_http_request_t *r,
     ccf = ngx_http_get_module_main_conf(r, ngx_cerebro_channels_module);
 
     ngx_cerebro_prompt_vars(r, vars);
-    ngx_cerebro_prompt_caller(r, vars, caller);
+    ngx_cerebro_prompt_caller(r, vars, caller, 0);
 
     json = cJSON_CreateObject();
     if (json == NULL) {
@@ -602,7 +602,8 @@ ngx_cerebro_vapi_init_conf(ngx_conf_t *cf, ngx_cerebro_channels_conf_t *ccf)
         "Hoy es {{today}} ({{date_iso}}), son las {{time}} en "
         "{{timezone}}. {{caller}} Usa las herramientas para comprobar mesa, "
         "reservar, cambiar o cancelar, y lee sus respuestas tal como "
-        "vienen.";
+        "vienen. Antes de reservar, lee al cliente la reserva y llama a "
+        "create_reservation con confirmed=true solo después de su sí.";
 
     ngx_cerebro_main_conf_t  *mcf;
 

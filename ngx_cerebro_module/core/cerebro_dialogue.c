@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cerebro_dialogue.h"
+#include "cerebro_sentence.h"
 #include "cerebro_spanish.h"
 
 
@@ -106,6 +107,17 @@ static const cerebro_dlg_keyword_t  cerebro_dlg_whole[] = {
     { " si por favor ", CEREBRO_DLG_YES },
     { " perfecto ", CEREBRO_DLG_YES },
     { " confirmo ", CEREBRO_DLG_YES },
+    { " si confirmo ", CEREBRO_DLG_YES },       /* the read-back's yes */
+    { " si claro ", CEREBRO_DLG_YES },
+    { " si gracias ", CEREBRO_DLG_YES },
+    { " si vale ", CEREBRO_DLG_YES },
+    { " si perfecto ", CEREBRO_DLG_YES },
+    { " si si ", CEREBRO_DLG_YES },
+    { " claro ", CEREBRO_DLG_YES },
+    { " correcto ", CEREBRO_DLG_YES },
+    { " confirmado ", CEREBRO_DLG_YES },
+    { " adelante ", CEREBRO_DLG_YES },
+    { " eso es ", CEREBRO_DLG_YES },
     { " no ", CEREBRO_DLG_NO },
     { " no gracias ", CEREBRO_DLG_NO },
     { " baja de la lista ", CEREBRO_DLG_LEAVE_LIST },
@@ -129,7 +141,7 @@ static const char *cerebro_dlg_name_stop[] = {
     "para", "el", "la", "los", "las", "a", "al", "y", "con", "de", "del",
     "por", "que", "manana", "hoy", "somos", "seremos", "gracias", "mesa",
     "reserva", "personas", "porfa", "porfavor", "favor", "pf", "hola",
-    "si", "no", "vale", "ok", NULL
+    "si", "no", "vale", "ok", "siempre", "soy", "en", "tengo", "mi", NULL
 };
 
 
@@ -151,6 +163,8 @@ static size_t cerebro_dlg_question(const cerebro_dlg_state_t *st,
 static int cerebro_dlg_tool(cerebro_dlg_step_t *step, cerebro_tool_id_t id);
 static int cerebro_dlg_add(cJSON *args, const char *name, const char *value);
 static void cerebro_dlg_reset_booking(cerebro_dlg_state_t *st);
+static size_t cerebro_dlg_readback(const cerebro_dlg_state_t *st,
+    const cerebro_date_t *today, char *out, size_t size);
 static size_t cerebro_dlg_copy(char *out, size_t size, const char *s);
 
 
@@ -643,6 +657,115 @@ cerebro_dlg_missing(const cerebro_dlg_state_t *st)
 }
 
 
+size_t
+cerebro_dlg_preference(const char *text, size_t len, char *out,
+    size_t size)
+{
+    int          i, whole, asks;
+    char         folded[CEREBRO_DLG_FOLD_MAX];
+    size_t       map[CEREBRO_DLG_FOLD_MAX];
+    size_t       start, end, from, to, k, n;
+    const char  *hit, *w;
+
+    /* after "siempre": what is wanted; the others: the whole clause */
+    static const char  *marks[] = {
+        " siempre ", " soy alergic", " somos alergic", " soy celiac",
+        " somos celiac", " soy vegan", " soy vegetarian", " alergia a",
+        " alergias a", " alergico a", " alergica a", " alergicos a",
+        " alergicas a", " intolerancia a", " intolerante a", NULL
+    };
+
+    if (size == 0) {
+        return 0;
+    }
+
+    out[0] = '\0';
+
+    if (len > CEREBRO_ES_MAX_INPUT) {
+        len = CEREBRO_ES_MAX_INPUT;
+    }
+
+    for (start = 0; start < len; start = end + 1) {
+        for (end = start; end < len && strchr(",.;:!?()\n", text[end]) == NULL;
+             end++)
+        {
+            /* a clause */
+        }
+
+        /* "¿tenéis menú para alérgicos?" asks; it states nothing */
+        asks = (end < len && text[end] == '?');
+
+        for (k = start; !asks && k + 1 < end; k++) {
+            asks = ((unsigned char) text[k] == 0xc2
+                    && (unsigned char) text[k + 1] == 0xbf);
+        }
+
+        if (asks) {
+            continue;
+        }
+
+        n = cerebro_dlg_fold_map(text + start, end - start, folded,
+                                 sizeof(folded), map);
+        if (n < 2) {
+            continue;
+        }
+
+        for (i = 0; marks[i]; i++) {
+            hit = strstr(folded, marks[i]);
+            if (hit != NULL) {
+                break;
+            }
+        }
+
+        if (marks[i] == NULL) {
+            continue;
+        }
+
+        whole = (i != 0);
+
+        if (!whole) {
+            /* "como siempre", "lo de siempre": nothing said after it */
+            w = hit + strlen(marks[0]);
+            if (*w == '\0') {
+                continue;
+            }
+        }
+
+        from = start + (whole ? map[1] : map[hit + 1 - folded]);
+        to = end;
+
+        while (from < to && text[from] == ' ') {
+            from++;
+        }
+
+        while (to > from && text[to - 1] == ' ') {
+            to--;
+        }
+
+        k = to - from;
+        if (k >= size) {
+            /* not inside a UTF-8 character */
+            k = size - 1;
+            while (k > 0 && ((unsigned char) text[from + k] & 0xc0) == 0x80)
+            {
+                k--;
+            }
+        }
+
+        if (k == 0) {
+            continue;
+        }
+
+        memcpy(out, text + from, k);
+        out[k] = '\0';
+
+        return k;
+    }
+
+    return 0;
+}
+
+
 /* "mesa para 4, el sábado 5 de diciembre, a las 21:00" of what is known */
 static void
 cerebro_dlg_describe(const cerebro_dlg_state_t *st,
@@ -776,6 +899,28 @@ cerebro_dlg_reset_booking(cerebro_dlg_state_t *st)
     st->time[0] = '\0';
     st->party = 0;
     st->asked = 0;
+    st->confirming = 0;
+    st->prefs[0] = '\0';
+}
+
+
+/* "¿Confirmo mesa para 4 el viernes 4 de diciembre a las 21:00 a ...?" */
+static size_t
+cerebro_dlg_readback(const cerebro_dlg_state_t *st,
+    const cerebro_date_t *today, char *out, size_t size)
+{
+    int             h, m;
+    cerebro_date_t  d;
+
+    if (sscanf(st->date, "%d-%d-%d", &d.year, &d.month, &d.day) != 3
+        || !cerebro_date_valid(&d)
+        || sscanf(st->time, "%d:%d", &h, &m) != 2)
+    {
+        return cerebro_dlg_copy(out, size, "¿Confirmo la reserva?");
+    }
+
+    return cerebro_sentence_readback(out, size, st->name, &d, h * 60 + m,
+                                     st->party, st->prefs, today->year);
 }
 
 
@@ -806,6 +951,8 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     cerebro_dlg_step_t *step)
 {
     int                    date_error;
+    char                   prefs[CEREBRO_DLG_PREFS_LEN];
+    size_t                 prefs_len;
     unsigned               set, missing;
     cerebro_es_date_t      refused;
     cerebro_dlg_intent_t   intent;
@@ -818,6 +965,14 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     }
 
     intent = cerebro_dlg_intent(text, len);
+
+    /* "soy alérgica al marisco" while booking: said for the booking */
+    prefs_len = cerebro_dlg_preference(text, len, prefs, sizeof(prefs));
+
+    if (prefs_len && st->booking && intent == CEREBRO_DLG_INFO) {
+        intent = CEREBRO_DLG_NONE;
+    }
+
     step->intent = intent;
 
     switch (intent) {
@@ -829,8 +984,10 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     case CEREBRO_DLG_HOURS:
     case CEREBRO_DLG_ADDRESS:
     case CEREBRO_DLG_INFO:
-        /* another subject: what was pending is dropped */
+        /* another subject: what was pending is dropped, and a yes
+         * after it must follow a read-back heard again */
         st->pending = CEREBRO_DLG_PENDING_NONE;
+        st->confirming = 0;
         break;
 
     default:
@@ -975,6 +1132,18 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
     /* a booking: started by the words, or going on with its slots */
     set = cerebro_dlg_fill(st, text, len, today, &date_error, &refused);
 
+    if (prefs_len && (st->booking || intent == CEREBRO_DLG_BOOK
+                      || (set & ~CEREBRO_DLG_SLOT_NAME)))
+    {
+        cerebro_dlg_copy(st->prefs, sizeof(st->prefs), prefs);
+        set |= CEREBRO_DLG_SLOT_PREFS;
+    }
+
+    if (set || date_error) {
+        /* what was read back is not what would be booked now */
+        st->confirming = 0;
+    }
+
     if (date_error) {
         st->booking = 1;
         st->asked = CEREBRO_DLG_SLOT_DATE;
@@ -1012,6 +1181,16 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
             break;
 
         case CEREBRO_DLG_NO:
+            if (st->confirming) {
+                /* the guest heard it and something is wrong */
+                st->confirming = 0;
+                cerebro_dlg_copy(step->text, sizeof(step->text),
+                                 "De acuerdo, todavía no la reservo. ¿Qué "
+                                 "quiere cambiar: el día, la hora, las "
+                                 "personas o el nombre?");
+                break;
+            }
+
             if (st->booking) {
                 cerebro_dlg_reset_booking(st);
                 cerebro_dlg_copy(step->text, sizeof(step->text),
@@ -1033,12 +1212,38 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
 
     missing = cerebro_dlg_missing(st);
 
-    if (missing == 0) {
+    if (missing == 0 && st->confirming) {
+        if (intent != CEREBRO_DLG_YES) {
+            /* neither yes nor no: the same question again */
+            cerebro_dlg_readback(st, today, step->text, sizeof(step->text));
+            return 0;
+        }
+
+        /* the guest said yes to the line read back: now it is booked */
+        st->confirming = 0;
         st->asked = 0;
 
-        if (cerebro_dlg_tool(step, st->pending == CEREBRO_DLG_PENDING_WAITLIST
-                                   ? CEREBRO_TOOL_WAITLIST
-                                   : CEREBRO_TOOL_CREATE) != 0
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CREATE) != 0
+            || cerebro_dlg_add(step->args, "name", st->name)
+            || cerebro_dlg_add(step->args, "date", st->date)
+            || cerebro_dlg_add(step->args, "time", st->time)
+            || cJSON_AddNumberToObject(step->args, "party_size", st->party)
+               == NULL
+            || cJSON_AddTrueToObject(step->args, "confirmed") == NULL
+            || (st->prefs[0]
+                && cerebro_dlg_add(step->args, "preferences", st->prefs)))
+        {
+            goto nomem;
+        }
+
+        return 0;
+    }
+
+    if (missing == 0 && st->pending == CEREBRO_DLG_PENDING_WAITLIST) {
+        /* a place on the list books nothing: no read-back before it */
+        st->asked = 0;
+
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_WAITLIST) != 0
             || cerebro_dlg_add(step->args, "name", st->name)
             || cerebro_dlg_add(step->args, "date", st->date)
             || cerebro_dlg_add(step->args, "time", st->time)
@@ -1049,6 +1254,21 @@ cerebro_dlg_step(cerebro_dlg_state_t *st, const char *text, size_t len,
         }
 
         return 0;
+    }
+
+    if (missing == 0) {
+        /* whether there is a table first; the read-back after it */
+        st->asked = 0;
+
+        if (cerebro_dlg_tool(step, CEREBRO_TOOL_CHECK) != 0
+            || cerebro_dlg_add(step->args, "date", st->date)
+            || cerebro_dlg_add(step->args, "time", st->time))
+        {
+            goto nomem;
+        }
+
+        return cJSON_AddNumberToObject(step->args, "party_size", st->party)
+               ? 0 : -1;
     }
 
     if (missing == CEREBRO_DLG_SLOT_NAME
@@ -1098,8 +1318,6 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
     int      n;
     cJSON   *date;
 
-    (void) today;
-
     if (size == 0) {
         return 0;
     }
@@ -1113,6 +1331,8 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
     }
 
     if (step->tool_id == CEREBRO_TOOL_CREATE) {
+        st->confirming = 0;
+
         if (done) {
             cerebro_dlg_reset_booking(st);
             st->pending = CEREBRO_DLG_PENDING_NONE;
@@ -1135,6 +1355,15 @@ cerebro_dlg_after_tool(cerebro_dlg_state_t *st,
 
     if (step->tool_id == CEREBRO_TOOL_CHECK) {
         /* the engine's sentences start "Sí, ..." when there is a table */
+        if (strncmp(tool_text, "Sí", sizeof("Sí") - 1) == 0
+            && cerebro_dlg_missing(st) == 0)
+        {
+            /* all is known: read it back, book on the guest's yes */
+            st->confirming = 1;
+            st->asked = 0;
+            return cerebro_dlg_readback(st, today, out, size);
+        }
+
         if (strncmp(tool_text, "Sí", sizeof("Sí") - 1) == 0) {
             st->asked = CEREBRO_DLG_SLOT_NAME;
             n = snprintf(out, size, "%s ¿A nombre de quién hago la "
@@ -1178,7 +1407,10 @@ cerebro_dlg_state_to_json(const cerebro_dlg_state_t *st)
         || cJSON_AddNumberToObject(json, "party", st->party) == NULL
         || cJSON_AddStringToObject(json, "name", st->name) == NULL
         || cJSON_AddNumberToObject(json, "asked", st->asked) == NULL
-        || cJSON_AddNumberToObject(json, "pending", st->pending) == NULL)
+        || cJSON_AddNumberToObject(json, "pending", st->pending) == NULL
+        || cJSON_AddBoolToObject(json, "confirming", st->confirming != 0)
+           == NULL
+        || cJSON_AddStringToObject(json, "prefs", st->prefs) == NULL)
     {
         cJSON_Delete(json);
         return NULL;
@@ -1235,5 +1467,13 @@ cerebro_dlg_state_from_json(cerebro_dlg_state_t *st, const cJSON *json)
         && item->valueint <= CEREBRO_DLG_PENDING_CHANGE)
     {
         st->pending = (cerebro_dlg_pending_t) item->valueint;
+    }
+
+    item = cJSON_GetObjectItemCaseSensitive(json, "confirming");
+    st->confirming = cJSON_IsTrue(item);
+
+    item = cJSON_GetObjectItemCaseSensitive(json, "prefs");
+    if (cJSON_IsString(item)) {
+        cerebro_dlg_copy(st->prefs, sizeof(st->prefs), item->valuestring);
     }
 }

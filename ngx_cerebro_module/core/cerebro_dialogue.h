@@ -27,6 +27,7 @@
 #define CEREBRO_DLG_NAME_LEN    64
 #define CEREBRO_DLG_TEXT_LEN    1024
 #define CEREBRO_DLG_MAX_PARTY   200
+#define CEREBRO_DLG_PREFS_LEN   128
 
 
 typedef enum {
@@ -57,6 +58,7 @@ typedef enum {
 #define CEREBRO_DLG_SLOT_TIME   0x04
 #define CEREBRO_DLG_SLOT_NAME   0x08
 #define CEREBRO_DLG_SLOTS       0x0f
+#define CEREBRO_DLG_SLOT_PREFS  0x10    /* set by a step, never asked */
 
 
 /* what an earlier step left open */
@@ -76,6 +78,10 @@ typedef struct {
     char                    name[CEREBRO_DLG_NAME_LEN];
     unsigned                asked;          /* slots asked last */
     cerebro_dlg_pending_t   pending;
+    int                     confirming;     /* the booking was read back:
+                                               only a yes books it */
+    char                    prefs[CEREBRO_DLG_PREFS_LEN];  /* "siempre en
+                                               terraza": kept with it */
 } cerebro_dlg_state_t;
 
 
@@ -125,6 +131,15 @@ unsigned cerebro_dlg_fill(cerebro_dlg_state_t *st, const char *text,
     cerebro_es_date_t *refused);
 
 unsigned cerebro_dlg_missing(const cerebro_dlg_state_t *st);
+
+/*
+ * What the guest wants on every visit, in their own words, from a clause
+ * of text: "siempre en terraza" (from "siempre" on), "soy celíaca", "alergia
+ * al marisco" (the whole clause); never from a question ("¿tenéis menú
+ * para alérgicos?").  Its length in out, 0 when none.
+ */
+size_t cerebro_dlg_preference(const char *text, size_t len, char *out,
+    size_t size);
 
 /*
  * The next step for the guest's message.  restaurant is the name used in

@@ -32,6 +32,8 @@ static void put_location(out_t *o, const char *location);
 static void put_name(out_t *o, const char *name);
 static void put_table_for(out_t *o, int minutes, const char *sep, int party,
     const char *name);
+static void put_readback(out_t *o, int capital, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
 
 
 static void
@@ -437,6 +439,60 @@ cerebro_sentence_booked(char *buf, size_t size, const char *name,
 }
 
 
+/* "mesa para 4 el viernes 4 de diciembre a las 21:00 a nombre de Ana" */
+static void
+put_readback(out_t *o, int capital, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year)
+{
+    put(o, capital ? "Mesa para " : "mesa para ");
+    put_party(o, party, 1);
+    put(o, " el ");
+    put_date(o, date, ref_year);
+    put(o, " ");
+    put_time(o, minutes, 1);
+    put_name(o, name);
+}
+
+
+size_t
+cerebro_sentence_readback(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party,
+    const char *preferences, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+
+    if (preferences != NULL && preferences[0] != '\0') {
+        put(&o, "Anoto para sus próximas visitas: ");
+        put(&o, preferences);
+        put(&o, ". ");
+    }
+
+    put(&o, "¿Confirmo ");
+    put_readback(&o, 0, name, date, minutes, party, ref_year);
+    put(&o, "?");
+
+    return o.len;
+}
+
+
+size_t
+cerebro_sentence_read_first(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year)
+{
+    out_t  o;
+
+    out_init(&o, buf, size);
+    put(&o, "Todavía no he reservado. Antes de reservar, lea al cliente: «");
+    put_readback(&o, 1, name, date, minutes, party, ref_year);
+    put(&o, "». Si dice que sí, vuelva a llamar a create_reservation con "
+        "confirmed=true; si no, pregúntele qué quiere cambiar.");
+
+    return o.len;
+}
+
+
 size_t
 cerebro_sentence_next_booking(char *buf, size_t size,
     const cerebro_date_t *date, int minutes, int party, int ref_year)
@@ -458,7 +514,7 @@ cerebro_sentence_next_booking(char *buf, size_t size,
 size_t
 cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
     const char *name, const cerebro_date_t *date, int minutes, int party,
-    const char *preferences, int ref_year)
+    const char *preferences, int ref_year, int written)
 {
     char   next[160];
     out_t  o;
@@ -468,14 +524,17 @@ cerebro_sentence_caller(char *buf, size_t size, cerebro_caller_kind_t kind,
     switch (kind) {
 
     case CEREBRO_CALLER_SHARED:
-        put(&o, "Este número lo usan varios clientes: pregunte con quién "
-            "habla y no diga ningún nombre ni ninguna reserva hasta "
+        put(&o, written ? "Este número lo usan varios clientes: pregunte "
+                          "quién escribe"
+                        : "Este número lo usan varios clientes: pregunte "
+                          "con quién habla");
+        put(&o, " y no diga ningún nombre ni ninguna reserva hasta "
             "saberlo.");
         break;
 
     case CEREBRO_CALLER_KNOWN:
         if (name != NULL && name[0] != '\0') {
-            put(&o, "Llama ");
+            put(&o, written ? "Escribe " : "Llama ");
             put(&o, name);
             put(&o, ", que ya es cliente: salúdele por su nombre y no le "
                 "pregunte el nombre ni el teléfono.");

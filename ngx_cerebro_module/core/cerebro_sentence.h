@@ -75,6 +75,23 @@ size_t cerebro_sentence_reminder(char *buf, size_t size,
     const char *restaurant, const char *name, const cerebro_date_t *date,
     const cerebro_date_t *today, int minutes, int party);
 
+/*
+ * The read-back before a booking is made, the same line on both
+ * channels: "¿Confirmo mesa para 4 el viernes 4 de diciembre a las 21:00 a
+ * nombre de Ana?", after what will be kept of the guest ("Anoto para sus
+ * próximas visitas: siempre en terraza."; preferences NULL or "": none).
+ */
+size_t cerebro_sentence_readback(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party,
+    const char *preferences, int ref_year);
+
+/*
+ * create_reservation's answer to a call without confirmed=true: the line
+ * to read to the guest, and to call again after their yes.
+ */
+size_t cerebro_sentence_read_first(char *buf, size_t size, const char *name,
+    const cerebro_date_t *date, int minutes, int party, int ref_year);
+
 /* Who calls, as far as the caller's number tells (the voice prompt). */
 typedef enum {
     CEREBRO_CALLER_NEW = 0,       /* nothing of the number is known */
@@ -87,15 +104,17 @@ size_t cerebro_sentence_next_booking(char *buf, size_t size,
     const cerebro_date_t *date, int minutes, int party, int ref_year);
 
 /*
- * What the voice assistant is told of the caller before it speaks: for a
+ * What the assistant is told of the guest before it answers: for a
  * known guest their name (may be ""), their next booking (date NULL:
  * none) and the preferences noted of them (NULL or "": none); for a
  * shared number, to ask who speaks and say nothing of anyone; for a new
- * number, to ask the name.
+ * number, to ask the name.  written: the guest writes (WhatsApp), else
+ * calls.
  */
 size_t cerebro_sentence_caller(char *buf, size_t size,
     cerebro_caller_kind_t kind, const char *name, const cerebro_date_t *date,
-    int minutes, int party, const char *preferences, int ref_year);
+    int minutes, int party, const char *preferences, int ref_year,
+    int written);
 
 /* what: CEREBRO_MISSING_* flags */
 size_t cerebro_sentence_missing(char *buf, size_t size, unsigned what);

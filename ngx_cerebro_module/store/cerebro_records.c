@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cerebro_records.h"
 
@@ -353,4 +354,82 @@ cerebro_rec_first_of_guest(const cerebro_reservation_t *recs, int n,
     }
 
     return first;
+}
+
+
+int
+cerebro_rec_prefs_add(char *list, size_t size, const char *item)
+{
+    size_t       have, add, n;
+    const char  *p, *end;
+
+    add = strlen(item);
+
+    if (add == 0 || strchr(item, ';') != NULL) {
+        return -1;
+    }
+
+    for (p = list; *p; p = *end ? end + 1 : end) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        end = strchr(p, ';');
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+
+        n = (size_t) (end - p);
+        while (n > 0 && p[n - 1] == ' ') {
+            n--;
+        }
+
+        if (n == add && strncasecmp(p, item, add) == 0) {
+            return 0;
+        }
+    }
+
+    have = strlen(list);
+
+    if (have + (have ? 2 : 0) + add >= size) {
+        return -1;
+    }
+
+    if (have) {
+        memcpy(list + have, "; ", 2);
+        have += 2;
+    }
+
+    memcpy(list + have, item, add + 1);
+
+    return 1;
+}
+
+
+int
+cerebro_rec_same_name(const char *a, const char *b)
+{
+    size_t  la, lb;
+
+    while (*a == ' ') {
+        a++;
+    }
+
+    while (*b == ' ') {
+        b++;
+    }
+
+    la = strlen(a);
+    lb = strlen(b);
+
+    while (la && a[la - 1] == ' ') {
+        la--;
+    }
+
+    while (lb && b[lb - 1] == ' ') {
+        lb--;
+    }
+
+    /* ASCII case only: "ÍÑIGO" and "íñigo" stay two spellings */
+    return la == lb && strncasecmp(a, b, la) == 0;
 }

@@ -285,4 +285,18 @@ int cerebro_rec_stands(const cerebro_restaurant_t *r,
 int cerebro_rec_first_of_guest(const cerebro_reservation_t *recs, int n,
     const char *phone, int64_t start);
 
+/*
+ * A guest's preferences are "; "-separated entries ("siempre en terraza;
+ * sin gluten").  Adds item to list (size bytes) unless it is there
+ * already (ASCII case aside): 1 added, 0 already there, -1 no room or an
+ * item that is empty or holds ';' (list unchanged).
+ */
+int cerebro_rec_prefs_add(char *list, size_t size, const char *item);
+
+/*
+ * Whether two names are one guest's ("Ana García", "ana garcía "): a
+ * preference is kept only on the guest of the name that stated it.
+ */
+int cerebro_rec_same_name(const char *a, const char *b);
+
 #endif /* CEREBRO_RECORDS_H */

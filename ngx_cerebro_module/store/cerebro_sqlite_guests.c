@@ -41,7 +41,6 @@ static const cerebro_sqlite_sql_t  sql_opt_get = { ST_OPT_GET,
 
 
 static void read_guest(sqlite3_stmt *st, void *out);
-static int has_preference(const char *list, const char *item);
 
 
 static void
@@ -161,39 +160,6 @@ failed:
 }
 
 
-/* case-insensitive (ASCII) search of item among "; "-separated entries */
-static int
-has_preference(const char *list, const char *item)
-{
-    size_t       len, n;
-    const char  *p, *end;
-
-    len = strlen(item);
-
-    for (p = list; *p; p = *end ? end + 1 : end) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        end = strchr(p, ';');
-        if (end == NULL) {
-            end = p + strlen(p);
-        }
-
-        n = (size_t) (end - p);
-        while (n > 0 && p[n - 1] == ' ') {
-            n--;
-        }
-
-        if (n == len && strncasecmp(p, item, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 cerebro_store_err_t
 cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *typed,
     const char *preference, int64_t now, cerebro_guest_t *out,
@@ -201,7 +167,6 @@ cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *typed,
 {
     char                 phone[CEREBRO_PHONE_E164_SIZE];
     char                 prefs[CEREBRO_REC_PREFS_LEN];
-    size_t               have, add;
     sqlite3_stmt        *st;
     cerebro_store_err_t  err;
 
@@ -229,7 +194,11 @@ cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *typed,
         goto failed;
     }
 
-    if (has_preference(out->preferences, preference)) {
+    memcpy(prefs, out->preferences, sizeof(prefs));
+
+    switch (cerebro_rec_prefs_add(prefs, sizeof(prefs), preference)) {
+
+    case 0:
         /* nothing to write: this ends the read */
         err = cerebro_sqlite_commit(db, "guest preference", e);
         if (err != CEREBRO_STORE_OK) {
@@ -237,26 +206,16 @@ cerebro_sqlite_guest_add_preference(cerebro_sqlite_t *db, const char *typed,
         }
 
         return CEREBRO_STORE_OK;
-    }
 
-    have = strlen(out->preferences);
-    add = strlen(preference);
-
-    if (have + (have ? 2 : 0) + add >= sizeof(prefs)) {
+    case -1:
         err = cerebro_store_error_set(e, CEREBRO_STORE_INVALID,
                                       "preferences: no room for \"%.40s\"",
                                       preference);
         goto failed;
+
+    default:
+        break;
     }
-
-    memcpy(prefs, out->preferences, have);
-
-    if (have) {
-        memcpy(prefs + have, "; ", 2);
-        have += 2;
-    }
-
-    memcpy(prefs + have, preference, add + 1);
 
     err = cerebro_sqlite_stmt(db, &sql_guest_prefs, &st, "guest preference",
                               e);

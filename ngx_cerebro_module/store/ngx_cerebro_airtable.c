@@ -1876,6 +1876,15 @@ ngx_cerebro_at_map_guest(ngx_cerebro_at_http_t *x, cJSON *rec)
     if (ngx_cerebro_at_guest(at->names, rec, &other) == NGX_OK) {
         at->op->nguests++;
 
+        if (at->op->kind == NGX_CEREBRO_STORE_GUEST && at->op->name[0]
+            && !cerebro_rec_same_name(at->op->guest->name, at->op->name)
+            && cerebro_rec_same_name(other.name, at->op->name))
+        {
+            /* the record of the name booked is the one written */
+            ngx_memcpy(at->op->guest, &other, sizeof(cerebro_guest_t));
+            return NGX_OK;
+        }
+
         if (at->op->guest->name[0] == '\0') {
             ngx_memcpy(at->op->guest->name, other.name, sizeof(other.name));
 
@@ -1894,9 +1903,10 @@ ngx_cerebro_at_map_guest(ngx_cerebro_at_http_t *x, cJSON *rec)
 static void
 ngx_cerebro_at_guest_found(ngx_cerebro_at_http_t *x)
 {
+    char                     prefs[CEREBRO_REC_PREFS_LEN];
     cJSON                   *fields;
     ngx_str_t                body;
-    ngx_uint_t               create;
+    ngx_uint_t               create, name, prefer;
     ngx_cerebro_at_t        *at;
     ngx_cerebro_store_op_t  *op;
 
@@ -1910,16 +1920,28 @@ ngx_cerebro_at_guest_found(ngx_cerebro_at_http_t *x)
     }
 
     /* a known guest keeps the name it has */
-    if (!create && (op->guest->name[0] || op->name[0] == '\0')) {
+    name = op->name[0] && (create || op->guest->name[0] == '\0');
+
+    /* a preference goes only to the guest of the name that stated it */
+    ngx_memcpy(prefs, op->guest->preferences, sizeof(prefs));
+    prefer = op->preference != NULL
+             && (name || cerebro_rec_same_name(op->guest->name, op->name))
+             && cerebro_rec_prefs_add(prefs, sizeof(prefs), op->preference)
+                == 1;
+
+    if (!create && !name && !prefer) {
         ngx_cerebro_at_ok(at);
         return;
     }
 
     fields = cJSON_CreateObject();
     if (fields == NULL
-        || (op->name[0]
+        || (name
             && cJSON_AddStringToObject(fields, at_f(at, GUEST_NAME),
                                        op->name)
+               == NULL)
+        || (prefer
+            && cJSON_AddStringToObject(fields, at_f(at, PREFERENCES), prefs)
                == NULL)
         || (create
             && cJSON_AddStringToObject(fields, at_f(at, GUEST_PHONE),

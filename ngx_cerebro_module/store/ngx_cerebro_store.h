@@ -69,6 +69,10 @@ struct ngx_cerebro_store_op_s {
     char                          name[CEREBRO_REC_NAME_LEN];
     cerebro_booking_req_t         booking;
     cerebro_booking_change_t      change;
+    const char                   *preference;     /* GUEST: one to keep
+                                                     (NULL: none), only on
+                                                     a guest of op->name:
+                                                     never on another's */
     cerebro_call_log_t           *call_log;       /* CALL_LOG: the caller's */
     cerebro_notice_t             *notice;         /* CREATE, UPDATE, CANCEL:
                                                      the caller's message,

@@ -290,9 +290,17 @@ ngx_cerebro_sqlite_attempt(ngx_cerebro_store_op_t *op)
         break;
 
     case NGX_CEREBRO_STORE_GUEST:
-        (void) cerebro_sqlite_guest_upsert(db, op->phone, op->name, NULL,
-                                           now, op->guest, NULL,
-                                           &op->error);
+        if (cerebro_sqlite_guest_upsert(db, op->phone, op->name, NULL, now,
+                                        op->guest, NULL, &op->error)
+            == CEREBRO_STORE_OK
+            && op->preference != NULL
+            && cerebro_rec_same_name(op->guest->name, op->name))
+        {
+            (void) cerebro_sqlite_guest_add_preference(db, op->phone,
+                                                       op->preference, now,
+                                                       op->guest,
+                                                       &op->error);
+        }
         break;
 
     case NGX_CEREBRO_STORE_GUEST_FIND:

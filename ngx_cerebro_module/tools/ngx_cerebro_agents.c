@@ -27,6 +27,12 @@ typedef struct {
     ngx_event_t                 retry;
     ngx_str_t                   last_text;    /* of the last tool */
     ngx_uint_t                  tools_ran;
+    ngx_cerebro_caller_t        caller;       /* who writes, for the
+                                                 specialist's prompt */
+    ngx_uint_t                  routed_to;    /* the specialist waiting */
+    unsigned                    caller_pending:1;
+    unsigned                    routed:1;     /* for the caller */
+    unsigned                    fell_back:1;
 } ngx_cerebro_agents_ctx_t;
 
 
@@ -44,6 +50,7 @@ static ngx_int_t ngx_cerebro_agents_routed(ngx_cerebro_agents_ctx_t *ctx,
     cJSON *message);
 static ngx_int_t ngx_cerebro_agents_specialist(ngx_cerebro_agents_ctx_t *ctx,
     ngx_uint_t agent);
+static void ngx_cerebro_agents_known(ngx_cerebro_caller_t *caller);
 static ngx_int_t ngx_cerebro_agents_message(ngx_cerebro_agents_ctx_t *ctx,
     cJSON *message);
 static void ngx_cerebro_agents_next_tool(ngx_cerebro_agents_ctx_t *ctx);
@@ -83,9 +90,12 @@ static const char  *ngx_cerebro_agent_fallback[NGX_CEREBRO_NAGENTS] = {
 
     "Eres el agente de reservas por WhatsApp de {{restaurant}} "
     "({{address}}). Hoy es {{today}} ({{date_iso}}), son las {{time}} "
-    "({{timezone}}). Usa las herramientas para comprobar mesa, reservar, "
-    "buscar, cambiar o cancelar reservas; pide lo que falte (día, hora, "
-    "personas, nombre). Respuestas breves, en español, de usted.",
+    "({{timezone}}). {{caller}} Usa las herramientas para comprobar mesa, "
+    "reservar, buscar, cambiar o cancelar reservas; pide lo que falte (día, "
+    "hora, personas, nombre). Antes de reservar, escribe al cliente la "
+    "reserva y llama a create_reservation con confirmed=true solo después "
+    "de su sí. "
+    "Respuestas breves, en español, de usted.",
 
     "Eres el agente de información de {{restaurant}} ({{address}}). Hoy es "
     "{{today}}. Responde con get_restaurant_info; breve, en español.",
@@ -143,6 +153,17 @@ ngx_cerebro_agents_start(ngx_cerebro_brain_t *brain)
     ctx->retry.data = ctx;
     ctx->retry.log = r->connection->log;
 
+    /*
+     * Who writes is looked up while the router classifies: the specialist
+     * is told the guest's name, next booking and preferences (or, of a
+     * shared number, to ask who writes), as the voice assistant is.
+     */
+    ctx->caller.request = r;
+    ctx->caller.done = ngx_cerebro_agents_known;
+    ctx->caller.data = ctx;
+    ngx_memcpy(ctx->caller.phone, brain->phone, sizeof(ctx->caller.phone));
+    ctx->caller_pending = (ngx_cerebro_caller_start(&ctx->caller) == NGX_OK);
+
     if (ngx_cerebro_agents_conversation(ctx, NGX_CEREBRO_AGENT_ROUTER)
         != NGX_OK)
     {
@@ -178,6 +199,8 @@ ngx_cerebro_agents_conversation(ngx_cerebro_agents_ctx_t *ctx,
     }
 
     ngx_cerebro_prompt_vars(ctx->request, vars);
+    ngx_cerebro_prompt_caller(ctx->request, vars,
+                              ctx->caller_pending ? NULL : &ctx->caller, 1);
 
     prompt = ngx_cerebro_prompt_render(ctx->request,
                                        &tcf->agent_prompts[agent], vars);
@@ -483,7 +506,32 @@ ngx_cerebro_agents_routed(ngx_cerebro_agents_ctx_t *ctx, cJSON *message)
                            ctx->brain->intent,
                            ngx_cerebro_agent_names[agent]);
 
+    if (ctx->caller_pending) {
+        ctx->routed = 1;
+        ctx->routed_to = agent;
+        return NGX_OK;
+    }
+
     return ngx_cerebro_agents_specialist(ctx, agent);
+}
+
+
+static void
+ngx_cerebro_agents_known(ngx_cerebro_caller_t *caller)
+{
+    ngx_cerebro_agents_ctx_t *ctx = caller->data;
+
+    ctx->caller_pending = 0;
+
+    if (!ctx->routed || ctx->fell_back || ctx->brain->finished) {
+        return;
+    }
+
+    ctx->routed = 0;
+
+    if (ngx_cerebro_agents_specialist(ctx, ctx->routed_to) != NGX_OK) {
+        ngx_cerebro_agents_fallback(ctx, "could not be asked again");
+    }
 }
 
 
@@ -856,6 +904,8 @@ ngx_cerebro_agents_fallback(ngx_cerebro_agents_ctx_t *ctx, const char *why)
     }
 
     /* the agents' context stays: a late answer finds brain->finished */
+    ctx->fell_back = 1;
+
     if (ngx_cerebro_dialogue_start(brain) != NGX_OK) {
         ngx_cerebro_agents_answer(ctx, ngx_cerebro_agents_sorry);
     }

@@ -11,7 +11,6 @@
 
 static void ngx_cerebro_caller_read(ngx_cerebro_store_op_t *op);
 static void ngx_cerebro_caller_decide(ngx_cerebro_caller_t *caller);
-static ngx_uint_t ngx_cerebro_caller_same(const char *a, const char *b);
 
 
 ngx_int_t
@@ -125,7 +124,7 @@ ngx_cerebro_caller_decide(ngx_cerebro_caller_t *caller)
                 if (name == NULL) {
                     name = b->client_name;
 
-                } else if (!ngx_cerebro_caller_same(name, b->client_name)) {
+                } else if (!cerebro_rec_same_name(name, b->client_name)) {
                     caller->kind = CEREBRO_CALLER_SHARED;
                     return;
                 }
@@ -155,25 +154,4 @@ ngx_cerebro_caller_decide(ngx_cerebro_caller_t *caller)
                     (u_char *) caller->guest.guest->preferences,
                     sizeof(caller->preferences));
     }
-}
-
-
-/* "Ana García" and "ana garcía " are one guest; "Ana" and "Luis" two */
-static ngx_uint_t
-ngx_cerebro_caller_same(const char *a, const char *b)
-{
-    size_t  la, lb;
-
-    la = ngx_strlen(a);
-    lb = ngx_strlen(b);
-
-    while (la && a[la - 1] == ' ') {
-        la--;
-    }
-
-    while (lb && b[lb - 1] == ' ') {
-        lb--;
-    }
-
-    return la == lb && ngx_strncasecmp((u_char *) a, (u_char *) b, la) == 0;
 }

@@ -139,6 +139,16 @@ ngx_cerebro_dialogue_tool_done(ngx_cerebro_tool_t *tool)
     ngx_memcpy(text, tool->text.data, n);
     text[n] = '\0';
 
+    if (brain->step.tool_id == CEREBRO_TOOL_CHECK && !tool->failed
+        && tool->has_date && tool->has_time)
+    {
+        /* "a las 9" as the tool read it: the read-back says 21:00 */
+        cerebro_date_format_iso(brain->state.date, sizeof(brain->state.date),
+                                &tool->want.date);
+        ngx_sprintf((u_char *) brain->state.time, "%02d:%02d%Z",
+                    tool->want.minutes / 60 % 24, tool->want.minutes % 60);
+    }
+
     n = cerebro_dlg_after_tool(&brain->state, &brain->step, (char *) text,
                                (tool->did & (NGX_CEREBRO_TOOL_BOOKED
                                              |NGX_CEREBRO_TOOL_CHANGED

@@ -42,13 +42,13 @@ ngx_cerebro_prompt_vars(ngx_http_request_t *r, ngx_cerebro_var_t *vars)
     ngx_cpystrn((u_char *) vars[5].value, (u_char *) model->timezone,
                 sizeof(vars[5].value));
 
-    ngx_cerebro_prompt_caller(r, vars, NULL);
+    ngx_cerebro_prompt_caller(r, vars, NULL, 0);
 }
 
 
 void
 ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
-    const ngx_cerebro_caller_t *caller)
+    const ngx_cerebro_caller_t *caller, ngx_uint_t written)
 {
     int                          minutes, party;
     cerebro_date_t               today;
@@ -99,7 +99,8 @@ ngx_cerebro_prompt_caller(ngx_http_request_t *r, ngx_cerebro_var_t *vars,
 
     vars[9].name = "caller";
     cerebro_sentence_caller(vars[9].value, sizeof(vars[9].value), kind,
-                            name, date, minutes, party, prefs, today.year);
+                            name, date, minutes, party, prefs, today.year,
+                            written != 0);
 }
 
 

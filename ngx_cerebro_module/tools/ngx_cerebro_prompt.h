@@ -26,9 +26,13 @@ typedef struct {
 /* The values of now: vars must hold NGX_CEREBRO_PROMPT_NVARS entries. */
 void ngx_cerebro_prompt_vars(ngx_http_request_t *r, ngx_cerebro_var_t *vars);
 
-/* The caller's variables from what was found of them; NULL: nothing. */
+/*
+ * The caller's variables from what was found of them; NULL: nothing.
+ * written: the guest writes (WhatsApp) rather than calls.
+ */
 void ngx_cerebro_prompt_caller(ngx_http_request_t *r,
-    ngx_cerebro_var_t *vars, const ngx_cerebro_caller_t *caller);
+    ngx_cerebro_var_t *vars, const ngx_cerebro_caller_t *caller,
+    ngx_uint_t written);
 
 /* tmpl with every {{name}} of vars replaced; NUL-terminated, pool memory. */
 char *ngx_cerebro_prompt_render(ngx_http_request_t *r, ngx_str_t *tmpl,

@@ -37,6 +37,7 @@ static ngx_int_t ngx_cerebro_check_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_start(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_create_ask_who(ngx_cerebro_tool_t *tool);
+static ngx_int_t ngx_cerebro_create_read_first(ngx_cerebro_tool_t *tool);
 static void ngx_cerebro_create_who_known(ngx_cerebro_caller_t *who);
 static ngx_int_t ngx_cerebro_guest_limited(ngx_cerebro_tool_t *tool);
 static ngx_int_t ngx_cerebro_find_start(ngx_cerebro_tool_t *tool);
@@ -67,6 +68,8 @@ static const char *ngx_cerebro_arg(ngx_cerebro_tool_t *tool,
     const char *name);
 static ngx_int_t ngx_cerebro_arg_int(ngx_cerebro_tool_t *tool,
     const char *name, int *value);
+static ngx_uint_t ngx_cerebro_arg_true(ngx_cerebro_tool_t *tool,
+    const char *name);
 static ngx_int_t ngx_cerebro_parse_when(ngx_cerebro_tool_t *tool,
     const char *date_key, const char *time_key, cerebro_request_t *req,
     unsigned *missing, unsigned *has_date, unsigned *has_time);
@@ -218,6 +221,10 @@ ngx_cerebro_check_start(ngx_cerebro_tool_t *tool)
         return rc == NGX_DONE ? NGX_OK : rc;
     }
 
+    /* what was asked, as read: a read-back says what would be booked */
+    tool->has_date = has_date;
+    tool->has_time = has_time;
+
     /*
      * The day asked and its neighbours (a service may cross midnight): three
      * reads the store's cache answers.  The following days matter only
@@ -362,6 +369,7 @@ ngx_cerebro_check_answer(ngx_cerebro_tool_t *tool)
 static ngx_int_t
 ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
 {
+    u_char                    *p;
     unsigned                   missing, has_date, has_time;
     ngx_int_t                  rc;
     const char                *value;
@@ -407,11 +415,29 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
         return rc == NGX_DONE ? NGX_OK : rc;
     }
 
+    if (!ngx_cerebro_arg_true(tool, "confirmed")) {
+        /* the guest has not heard what would be booked: nothing is */
+        return ngx_cerebro_create_read_first(tool);
+    }
+
     value = ngx_cerebro_arg(tool, "notes");
     if (value) {
         ngx_cpystrn((u_char *) tool->notes, (u_char *) value,
                     sizeof(tool->notes));
         tool->op.booking.notes = tool->notes;
+    }
+
+    value = ngx_cerebro_arg(tool, "preferences");
+    if (value) {
+        ngx_cpystrn((u_char *) tool->preferences, (u_char *) value,
+                    sizeof(tool->preferences));
+
+        /* "; " separates the entries the guest's record keeps */
+        for (p = (u_char *) tool->preferences; *p; p++) {
+            if (*p == ';') {
+                *p = ',';
+            }
+        }
     }
 
     tool->op.booking.when = tool->want;
@@ -429,6 +455,36 @@ ngx_cerebro_create_start(ngx_cerebro_tool_t *tool)
     }
 
     return ngx_cerebro_tool_store(tool, NGX_CEREBRO_STORE_CREATE);
+}
+
+
+static ngx_int_t
+ngx_cerebro_create_read_first(ngx_cerebro_tool_t *tool)
+{
+    cerebro_date_t               today;
+    const cerebro_restaurant_t  *model;
+
+    model = ngx_cerebro_store_model(tool->request);
+    ngx_cerebro_tools_today(model, &today, NULL);
+
+    tool->text.data = ngx_pnalloc(tool->request->pool,
+                                  NGX_CEREBRO_TOOL_TEXT_LEN);
+    if (tool->text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    tool->text.len = cerebro_sentence_read_first((char *) tool->text.data,
+                                                 NGX_CEREBRO_TOOL_TEXT_LEN,
+                                                 tool->name_arg,
+                                                 &tool->want.date,
+                                                 tool->want.minutes,
+                                                 tool->want.party,
+                                                 today.year);
+    tool->unconfirmed = 1;
+
+    ngx_cerebro_tool_finish(tool, 0);
+
+    return NGX_OK;
 }
 
 
@@ -584,6 +640,8 @@ ngx_cerebro_create_stored(ngx_cerebro_tool_t *tool)
                    sizeof(tool->guest.phone));
         ngx_cpystrn((u_char *) tool->guest.name, (u_char *) tool->name_arg,
                     sizeof(tool->guest.name));
+        tool->guest.preference = tool->preferences[0] ? tool->preferences
+                                                      : NULL;
         (void) ngx_cerebro_store_start(&tool->guest);
 
         tool->text.len = cerebro_sentence_booked((char *) tool->text.data,
@@ -1334,7 +1392,8 @@ ngx_cerebro_tool_finish(ngx_cerebro_tool_t *tool, ngx_uint_t failed)
     ngx_cerebro_tool_confirm(tool);
 
     if (tool->late && tool->id == CEREBRO_TOOL_CREATE
-        && !(tool->did & NGX_CEREBRO_TOOL_BOOKED) && tool->op.phone[0] == '+'
+        && !(tool->did & NGX_CEREBRO_TOOL_BOOKED) && !tool->unconfirmed
+        && tool->op.phone[0] == '+'
         && tool->text.len)
     {
         /* the guest was told the booking is being confirmed: it is not */
@@ -1468,6 +1527,24 @@ ngx_cerebro_arg(ngx_cerebro_tool_t *tool, const char *name)
     }
 
     return NULL;
+}
+
+
+/* true, or "true" from an assistant that sends every value as text */
+static ngx_uint_t
+ngx_cerebro_arg_true(ngx_cerebro_tool_t *tool, const char *name)
+{
+    cJSON  *item;
+
+    item = cJSON_GetObjectItemCaseSensitive(tool->args, name);
+
+    if (cJSON_IsTrue(item)) {
+        return 1;
+    }
+
+    return cJSON_IsString(item)
+           && ngx_strcasecmp((u_char *) item->valuestring,
+                             (u_char *) "true") == 0;
 }
 
 

@@ -67,6 +67,9 @@ struct ngx_cerebro_tool_s {
     unsigned                   has_new_time:1;
     unsigned                   finished:1;
     unsigned                   asked_who:1;
+    unsigned                   unconfirmed:1; /* a create not read back:
+                                                 its answer is for the
+                                                 assistant, not the guest */
     unsigned                   late:1;        /* the channel answered
                                                  without it: a booking's
                                                  outcome goes by WhatsApp */
@@ -74,6 +77,7 @@ struct ngx_cerebro_tool_s {
     char                       location[CEREBRO_NAME_LEN];
     char                       name_arg[CEREBRO_REC_NAME_LEN];
     char                       notes[CEREBRO_REC_NOTES_LEN];
+    char                       preferences[CEREBRO_REC_PREFS_LEN];
     ngx_event_t                wakeup;
 };
 

@@ -14,7 +14,7 @@
 
 typedef struct {
     const char  *name;
-    const char  *type;          /* "string", "integer" */
+    const char  *type;          /* "string", "integer", "boolean" */
     ngx_uint_t   optional;
     const char  *description;
 } ngx_cerebro_param_t;
@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
     cerebro_tool_id_t           id;
     const char                 *description;
-    ngx_cerebro_param_t         params[8];
+    ngx_cerebro_param_t         params[10];
 } ngx_cerebro_tool_schema_t;
 
 
@@ -40,13 +40,22 @@ static ngx_cerebro_tool_schema_t  ngx_cerebro_schemas[] = {
         { NULL, NULL, 0, NULL } } },
 
     { CEREBRO_TOOL_CREATE,
-      "Reserva una mesa. Confirme antes día, hora, personas y nombre.",
+      "Reserva una mesa. Antes lea al cliente la reserva (\"¿Confirmo "
+      "mesa para [personas] el [día y fecha] a las [hora] a nombre de "
+      "[nombre]?\") y llame con confirmed=true solo después de su sí; sin "
+      "él no se reserva nada.",
       { { "name", "string", 0, "Nombre para la reserva." },
         { "date", "string", 0, "Día en palabras del cliente o AAAA-MM-DD." },
         { "time", "string", 0, "Hora." },
         { "party_size", "integer", 0, "Número de personas." },
+        { "confirmed", "boolean", 1, "true solo si el cliente ha dicho que "
+                                     "sí a la reserva leída." },
         { "phone", "string", 1, "Teléfono, si no es el de la llamada." },
-        { "notes", "string", 1, "Alergias, trona, celebración..." },
+        { "notes", "string", 1, "De esta reserva: trona, celebración..." },
+        { "preferences", "string", 1, "Lo que el cliente pide para todas "
+                                      "sus visitas (\"siempre en "
+                                      "terraza\", una alergia): se guarda "
+                                      "en su ficha." },
         { "location", "string", 1, "Preferencia: \"sala\" o \"terraza\"." },
         { NULL, NULL, 0, NULL } } },
 

@@ -185,7 +185,8 @@ def embedded():
             r = n.request("POST", "/vapi/webhook", body=json.dumps(tool_call(
                 "create_reservation", {"name": who, "date": day,
                                        "time": "%d:00" % (13 + i),
-                                       "party_size": 2 + i},
+                                       "party_size": 2 + i,
+                                       "confirmed": True},
                 "call-%d" % i, phone)),
                 headers={"Content-Type": "application/json"})
             assert r.status == 200, r.body

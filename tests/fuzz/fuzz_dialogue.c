@@ -46,10 +46,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(memchr(st.time, '\0', sizeof(st.time)) != NULL);
 
         if (step.action == CEREBRO_DLG_TOOL) {
+            char  reply[CEREBRO_DLG_TEXT_LEN];
+
             assert(step.tool != NULL);
+
+            /* a table found: the read-back, then the guest's next words */
+            (void) cerebro_dlg_after_tool(&st, &step, "Sí, hay mesa.",
+                                          step.tool_id == CEREBRO_TOOL_CREATE,
+                                          &today, reply, sizeof(reply));
+            assert(memchr(reply, '\0', sizeof(reply)) != NULL);
         }
 
         cJSON_Delete(step.args);
+        assert(memchr(st.prefs, '\0', sizeof(st.prefs)) != NULL);
 
         json = cerebro_dlg_state_to_json(&st);
         memset(&back, 0, sizeof(back));
@@ -59,6 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(back.party == st.party);
         assert(strcmp(back.name, st.name) == 0);
         assert(strcmp(back.date, st.date) == 0);
+        assert(back.confirming == st.confirming);
+        assert(strcmp(back.prefs, st.prefs) == 0);
 
         start = i + 1;
     }

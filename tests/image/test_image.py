@@ -74,7 +74,8 @@ def book(port, name):
                                            "name": name,
                                            "date": booking_day(),
                                            "time": "14:00",
-                                           "party_size": 2}}}],
+                                           "party_size": 2,
+                                           "confirmed": True}}}],
         "call": {"id": "c-image-1",
                  "customer": {"number": "+34600111222"}}}}
     status, body = http("POST", "http://127.0.0.1:%d/vapi/webhook" % port,

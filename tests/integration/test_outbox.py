@@ -72,7 +72,8 @@ def book(n, name="Ana", when=None, time_="21:00", party=2, call_id="c-1",
                                            "name": name,
                                            "date": (when or day()).isoformat(),
                                            "time": time_,
-                                           "party_size": party}}}],
+                                           "party_size": party,
+                                           "confirmed": True}}}],
         "call": {"id": call_id, "customer": {"number": caller}}}}
     r = n.request("POST", "/vapi/webhook", body=json.dumps(msg),
                   headers={"Content-Type": "application/json"})
@@ -300,7 +301,7 @@ def test_confirmations_survive_killed_workers_sent_once(nginx_factory,
                         "name": f"Guest{k}x{i}",
                         "date": day(3 + 7 * i).isoformat(),
                         "time": ["13:00", "20:30", "21:30"][k],
-                        "party_size": 2}}}],
+                        "party_size": 2, "confirmed": True}}}],
                 "call": {"id": f"c-{k}-{i}",
                          "customer": {"number": PHONES[k]}}}}
             try:

@@ -58,7 +58,8 @@ def other_writes(n, count):
     def send(start_at):
         calls = [{"id": f"t-other-{i:06d}", "type": "function",
                   "function": {"name": "create_reservation",
-                               "arguments": {"name": f"Otro {i}"}}}
+                               "arguments": {"name": f"Otro {i}",
+                                             "confirmed": True}}}
                  for i in range(start_at, min(start_at + BATCH, count))]
         r = post(n, {"message": {"type": "tool-calls",
                                  "toolCallList": calls,

@@ -42,7 +42,7 @@ def test_600_concurrent_creates_hear_no_unavailable(nginx_factory):
                     "name": f"Cliente {i}",
                     "date": day(1 + i % (DAYS * ROUNDS)).isoformat(),
                     "time": TIMES[(i // DAYS) % len(TIMES)],
-                    "party_size": 2 + i % 3}}}
+                    "party_size": 2 + i % 3, "confirmed": True}}}
 
     # as VAPI sends them, several calls a message, every message at once
     gate = threading.Barrier(GUESTS // PER_MESSAGE)

@@ -35,7 +35,8 @@ def test_escaped_and_late_members_are_read(vapi):
                                       "arguments": {
                                           "name": "Nuria", "date": when,
                                           "time": "20:00",
-                                          "party_size": 2}}}])
+                                          "party_size": 2,
+                                          "confirmed": True}}}])
     body = ('{"message":{"type":"tool\\u002dcalls","artifact":{"messages":'
             + json.dumps(transcript(200)) + '},"call":{"id":"c\\u002d9"},'
             '"customer":{"number":"\\u002b34600777111"},"toolCallList":'

@@ -182,7 +182,7 @@ def tool_calls(n):
          "function": {"name": "create_reservation",
                       "arguments": {"name": "Lucía", "date": d,
                                     "time": "21:00", "party_size": 2,
-                                    "notes": "trona"}}},
+                                    "notes": "trona", "confirmed": True}}},
         {"id": "t-sdk-info", "type": "function",
          "function": {"name": "get_restaurant_info",
                       "arguments": "{\"topic\":\"horario\"}"}},

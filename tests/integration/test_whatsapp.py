@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness import REPO
+from voice import spoken
 from tests.fakes.openai import OpenAIFake, DEFAULT_KEY
 from tests.fakes.twilio import TwilioFake
 from tests.fakes.twilio_sign import compute_signature
@@ -180,8 +181,13 @@ def test_booking_over_several_messages(wa):
     assert reply.startswith("Sí"), reply
     assert "21:00" in reply and "nombre" in reply
     assert bookings(wa) == []
+    # read back, booked only on the guest's yes
     reply = g.say("a nombre de Ana")
-    assert "Ana" in reply
+    assert reply == (f"¿Confirmo mesa para 4 el {spoken(d)} a las 21:00 a "
+                     "nombre de Ana?"), reply
+    assert bookings(wa) == []
+    reply = g.say("sí")
+    assert "Reserva confirmada a nombre de Ana" in reply, reply
     books = bookings(wa)
     assert len(books) == 1
     b = books[0]
@@ -195,7 +201,8 @@ def test_booking_in_one_message(wa):
     d = dinner_day()
     reply = g.say(f"¿Tenéis mesa para 2 {said(d)} a las 21:30?")
     assert reply.startswith("Sí") and "nombre" in reply
-    g.say("Íñigo")
+    assert g.say("Íñigo").startswith("¿Confirmo mesa para 2")
+    g.say("Sí, confirmo")
     books = bookings(wa, "+34600333444")
     assert [(b["client_name"], b["pax"]) for b in books] == [("Íñigo", 2)]
 
@@ -207,6 +214,7 @@ def test_hours_address_check_cancel(wa):
     assert "No encuentro" in g.say("¿Tengo alguna reserva?")
     d = dinner_day()
     g.say(f"mesa para 3 {said(d)} a las 21:00 a nombre de Eva")
+    g.say("vale")
     assert len(bookings(wa, "+34600555666")) == 1
     assert "reserva" in g.say("¿Tengo alguna reserva?").lower()
     g.say("CANCELAR")
@@ -226,7 +234,8 @@ def test_message_sid_replay_books_once(wa):
     g = Guest(wa, phone="+34600777888")
     d = dinner_day()
     g.say(f"mesa para 2 {said(d)} a las 21:00")
-    p = g.params("a nombre de Leo")
+    assert "Leo?" in g.say("a nombre de Leo")
+    p = g.params("sí")
     first = g.post(p)
     again = g.post(p)
     assert first.status == again.status == 200
@@ -304,7 +313,9 @@ def test_orchestrator_books_with_tools(nginx_factory, openai):
                              dict(args, location=None))])
     openai.push_tool_calls([("create_reservation",
                              dict(args, name="Ana", phone=None, notes=None,
-                                  location=None))], finish_reason="stop")
+                                  location=None, confirmed=True,
+                                  preferences=None))],
+                           finish_reason="stop")
     openai.push_content("¡Hecho, Ana! Mesa para 4 reservada.")
     reply = Guest(n).say(f"Mesa para 4 {said(d)} a las 21:00, soy Ana")
     assert reply == "¡Hecho, Ana! Mesa para 4 reservada."
@@ -389,7 +400,8 @@ def test_openai_failure_after_a_booking_says_it(nginx_factory, openai):
                              {"name": "Sol", "date": d.isoformat(),
                               "time": "21:00", "party_size": 2,
                               "phone": None, "notes": None,
-                              "location": None})])
+                              "location": None, "confirmed": True,
+                              "preferences": None})])
     openai.push_server_error(503)
     reply = Guest(n).say("reserva para 2 a nombre de Sol")
     assert "Sol" in reply

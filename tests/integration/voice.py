@@ -39,7 +39,14 @@ def post(n, body, headers=None, timeout=30):
                      timeout=timeout)
 
 
-def tool_call(name, args, call_id="c-1", tool_id=None, caller="+34600111222"):
+def tool_call(name, args, call_id="c-1", tool_id=None, caller="+34600111222",
+              confirmed=True):
+    """One tool call as VAPI sends it.  A create_reservation carries
+    confirmed=true, as the assistant sends it after the guest's yes to the
+    read-back, unless confirmed=False (then the argument is left out)."""
+    if (name == "create_reservation" and confirmed and isinstance(args, dict)
+            and "confirmed" not in args):
+        args = dict(args, confirmed=True)
     return {"message": {
         "type": "tool-calls",
         "toolCallList": [{"id": tool_id or f"t-{uuid.uuid4().hex}",

@@ -247,6 +247,37 @@ test_decide_leaves_out_the_booking_moved(void **state)
 }
 
 
+/* a guest's preferences: one list, each entry once, never another's */
+static void
+test_preferences_and_names(void **state)
+{
+    char  list[32];
+
+    (void) state;
+
+    list[0] = '\0';
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), "terraza"), 1);
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), "TERRAZA"), 0);
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), "sin gluten"),
+                     1);
+    assert_string_equal(list, "terraza; sin gluten");
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), "sin gluten"),
+                     0);
+
+    /* no room, an empty one, one holding the separator: unchanged */
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list),
+                                           "alergia al marisco"), -1);
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), ""), -1);
+    assert_int_equal(cerebro_rec_prefs_add(list, sizeof(list), "a; b"), -1);
+    assert_string_equal(list, "terraza; sin gluten");
+
+    assert_true(cerebro_rec_same_name("Ana García", " ana garcía "));
+    assert_false(cerebro_rec_same_name("Ana", "Luis"));
+    assert_false(cerebro_rec_same_name("Ana", "Ana María"));
+    assert_false(cerebro_rec_same_name("", "Ana"));
+}
+
+
 int
 main(void)
 {
@@ -257,6 +288,7 @@ main(void)
         cmocka_unit_test(test_the_covers_of_a_quarter_hour_are_settled),
         cmocka_unit_test(test_the_booking_a_move_replaces_holds_nothing),
         cmocka_unit_test(test_decide_leaves_out_the_booking_moved),
+        cmocka_unit_test(test_preferences_and_names),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

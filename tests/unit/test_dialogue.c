@@ -58,6 +58,8 @@ test_intents(void **state)
         { "BAJA DE LA LISTA", CEREBRO_DLG_LEAVE_LIST },
         { "baja de la lista de espera.", CEREBRO_DLG_LEAVE_LIST },
         { "Apúnteme en la lista de espera", CEREBRO_DLG_WAITLIST },
+        { "Sí, confirmo", CEREBRO_DLG_YES },
+        { "sí, claro", CEREBRO_DLG_YES },
         { "a nombre de Ana", CEREBRO_DLG_NONE },
         { "", CEREBRO_DLG_NONE },
     };
@@ -220,7 +222,20 @@ test_booking_over_four_messages(void **state)
     assert_non_null(strstr(reply, "¿A nombre de quién"));
     assert_int_equal(st.asked, CEREBRO_DLG_SLOT_NAME);
 
+    /* all known: the table asked again, then the booking read back */
     step(&st, "a nombre de Ana", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_TOOL);
+    assert_string_equal(s.tool, "check_availability");
+    strcpy(st.time, "21:00");                 /* as the tool read "9" */
+    cerebro_dlg_after_tool(&st, &s, "Sí, hay mesa para 4 el jueves 26 de "
+                           "noviembre a las 21:00.", 0, &today, reply,
+                           sizeof(reply));
+    cJSON_Delete(s.args);
+    assert_string_equal(reply, "¿Confirmo mesa para 4 el jueves 26 de "
+                        "noviembre a las 21:00 a nombre de Ana?");
+    assert_true(st.confirming);
+
+    step(&st, "Sí", &s);
     assert_int_equal(s.action, CEREBRO_DLG_TOOL);
     assert_string_equal(s.tool, "create_reservation");
     assert_string_equal(cJSON_GetObjectItem(s.args, "name")->valuestring,
@@ -228,7 +243,9 @@ test_booking_over_four_messages(void **state)
     assert_string_equal(cJSON_GetObjectItem(s.args, "date")->valuestring,
                         "2026-11-26");
     assert_string_equal(cJSON_GetObjectItem(s.args, "time")->valuestring,
-                        "9:00");
+                        "21:00");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s.args, "confirmed")));
+    assert_null(cJSON_GetObjectItem(s.args, "preferences"));
 
     cerebro_dlg_after_tool(&st, &s, "Reservado.", 1, &today, reply,
                            sizeof(reply));
@@ -276,12 +293,261 @@ test_booking_in_one_message_then_bare_name(void **state)
 
     step(&st, "Íñigo", &s);
     assert_int_equal(s.action, CEREBRO_DLG_TOOL);
+    assert_string_equal(s.tool, "check_availability");
+    cerebro_dlg_after_tool(&st, &s, "Sí, hay mesa.", 0, &today, reply,
+                           sizeof(reply));
+    cJSON_Delete(s.args);
+    assert_string_equal(reply, "¿Confirmo mesa para 4 el jueves 26 de "
+                        "noviembre a las 22:00 a nombre de Íñigo?");
+
+    step(&st, "si, confirmo", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_TOOL);
     assert_string_equal(s.tool, "create_reservation");
     assert_string_equal(cJSON_GetObjectItem(s.args, "name")->valuestring,
                         "Íñigo");
     assert_string_equal(cJSON_GetObjectItem(s.args, "time")->valuestring,
                         "22:00");
     cJSON_Delete(s.args);
+}
+
+
+/* the state as the channel keeps it between two messages */
+static void
+step_kept(cerebro_dlg_state_t *st, const char *text, cerebro_dlg_step_t *out)
+{
+    cJSON  *json;
+
+    json = cerebro_dlg_state_to_json(st);
+    assert_non_null(json);
+    cerebro_dlg_state_from_json(st, json);
+    cJSON_Delete(json);
+
+    step(st, text, out);
+}
+
+
+static void
+read_back(cerebro_dlg_state_t *st, cerebro_dlg_step_t *s, char *reply,
+    size_t size)
+{
+    assert_int_equal(s->action, CEREBRO_DLG_TOOL);
+    assert_string_equal(s->tool, "check_availability");
+    cerebro_dlg_after_tool(st, s, "Sí, tenemos mesa.", 0, &today, reply,
+                           size);
+    cJSON_Delete(s->args);
+    s->args = NULL;
+}
+
+
+static void
+test_readback_books_only_on_yes(void **state)
+{
+    char                 reply[CEREBRO_DLG_TEXT_LEN];
+    cerebro_dlg_step_t   s;
+    cerebro_dlg_state_t  st;
+
+    static const char  *not_yes[] = {
+        "hmm", "gracias", "¿Y tenéis terraza?", "a nombre de", NULL
+    };
+    static const char  *yes[] = {
+        "sí", "Si", "vale", "ok", "confirmo", "Sí, confirmo", "sí claro",
+        "de acuerdo", "perfecto", "Correcto", NULL
+    };
+
+    int  i;
+
+    (void) state;
+
+    for (i = 0; yes[i]; i++) {
+        memset(&st, 0, sizeof(st));
+        step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+        read_back(&st, &s, reply, sizeof(reply));
+        assert_string_equal(reply, "¿Confirmo mesa para 4 el viernes 27 de "
+                            "noviembre a las 21:00 a nombre de Ana?");
+
+        step_kept(&st, yes[i], &s);
+        assert_int_equal(s.action, CEREBRO_DLG_TOOL);
+        assert_string_equal(s.tool, "create_reservation");
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s.args, "confirmed")));
+        cJSON_Delete(s.args);
+    }
+
+    /* anything but a yes or a no: nothing booked, the question again */
+    for (i = 0; not_yes[i]; i++) {
+        memset(&st, 0, sizeof(st));
+        step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+        read_back(&st, &s, reply, sizeof(reply));
+
+        step_kept(&st, not_yes[i], &s);
+        if (s.action == CEREBRO_DLG_TOOL) {
+            assert_string_not_equal(s.tool, "create_reservation");
+            cJSON_Delete(s.args);
+        }
+        assert_true(st.confirming);
+    }
+
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    step_kept(&st, "hmm", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_REPLY);
+    assert_string_equal(s.text, reply);
+}
+
+
+static void
+test_readback_no_lets_the_guest_change(void **state)
+{
+    char                 reply[CEREBRO_DLG_TEXT_LEN];
+    cerebro_dlg_step_t   s;
+    cerebro_dlg_state_t  st;
+
+    (void) state;
+
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+
+    step_kept(&st, "no", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_REPLY);
+    assert_non_null(strstr(s.text, "todavía no la reservo"));
+    assert_false(st.confirming);
+    assert_int_equal(st.booking, 1);
+    assert_int_equal(st.party, 4);
+
+    /* a yes now confirms nothing: it was not asked */
+    step_kept(&st, "sí", &s);
+    if (s.action == CEREBRO_DLG_TOOL) {
+        assert_string_not_equal(s.tool, "create_reservation");
+        cJSON_Delete(s.args);
+    }
+
+    /* a change is read back again before it books */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    step_kept(&st, "no", &s);
+    step_kept(&st, "mejor a las 22:00", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    assert_string_equal(reply, "¿Confirmo mesa para 4 el viernes 27 de "
+                        "noviembre a las 22:00 a nombre de Ana?");
+
+    /* a new slot while the read-back waits also asks again */
+    step_kept(&st, "somos 5", &s);
+    assert_false(st.confirming);
+    read_back(&st, &s, reply, sizeof(reply));
+    assert_non_null(strstr(reply, "mesa para 5"));
+
+    step_kept(&st, "vale", &s);
+    assert_string_equal(s.tool, "create_reservation");
+    assert_int_equal(cJSON_GetObjectItem(s.args, "party_size")->valueint, 5);
+    cerebro_dlg_after_tool(&st, &s, "Reserva confirmada.", 1, &today, reply,
+                           sizeof(reply));
+    cJSON_Delete(s.args);
+    assert_false(st.confirming);
+    assert_int_equal(st.booking, 0);
+
+    /* another subject in between: the yes after it books nothing */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    step_kept(&st, "¿Dónde estáis?", &s);
+    assert_string_equal(s.tool, "get_restaurant_info");
+    cJSON_Delete(s.args);
+    assert_false(st.confirming);
+    step_kept(&st, "sí", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    assert_true(st.confirming);
+
+    /* a second no, not after a read-back, drops the booking */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    step_kept(&st, "no", &s);
+    step_kept(&st, "no", &s);
+    assert_non_null(strstr(s.text, "no hago la reserva"));
+    assert_int_equal(st.booking, 0);
+}
+
+
+static void
+test_preferences(void **state)
+{
+    char                 out[CEREBRO_DLG_PREFS_LEN];
+    char                 reply[CEREBRO_DLG_TEXT_LEN];
+    cerebro_dlg_step_t   s;
+    cerebro_dlg_state_t  st;
+
+    static const struct {
+        const char  *text;
+        const char  *pref;
+    } cases[] = {
+        { "mesa para 4 el viernes, siempre en terraza", "siempre en terraza" },
+        { "Siempre en la terraza por favor", "Siempre en la terraza por "
+                                             "favor" },
+        { "soy celíaca", "soy celíaca" },
+        { "somos 2. Mi marido tiene alergia al marisco",
+          "Mi marido tiene alergia al marisco" },
+        { "Soy alérgico a los frutos secos, a las 21:00",
+          "Soy alérgico a los frutos secos" },
+        { "¿Tenéis menú para alérgicos al gluten?", "" },
+        { "tenéis algo para celíacos? soy celíaca", "soy celíaca" },
+        { "como siempre", "" },
+        { "lo de siempre.", "" },
+        { "mesa para 2 mañana", "" },
+        { "", "" },
+    };
+
+    size_t  i;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cerebro_dlg_preference(cases[i].text, strlen(cases[i].text), out,
+                               sizeof(out));
+        assert_string_equal(out, cases[i].pref);
+    }
+
+    /* never past the buffer, nor inside a character */
+    assert_true(cerebro_dlg_preference(S("siempre en la terraza"), out, 12)
+                < 12);
+    assert_string_equal(out, "siempre en ");
+    assert_int_equal(cerebro_dlg_preference(S("soy celíaca"), out, 9), 7);
+    assert_string_equal(out, "soy cel");
+
+    /* stated with the booking: read back, sent with the create */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 4 el viernes a las 21:00 a nombre de Ana, siempre "
+         "en terraza", &s);
+    read_back(&st, &s, reply, sizeof(reply));
+    assert_string_equal(reply, "Anoto para sus próximas visitas: siempre "
+                        "en terraza. ¿Confirmo mesa para 4 el viernes 27 de "
+                        "noviembre a las 21:00 a nombre de Ana?");
+    step_kept(&st, "sí", &s);
+    assert_string_equal(s.tool, "create_reservation");
+    assert_string_equal(
+        cJSON_GetObjectItem(s.args, "preferences")->valuestring,
+        "siempre en terraza");
+    cerebro_dlg_after_tool(&st, &s, "Reserva confirmada.", 1, &today, reply,
+                           sizeof(reply));
+    cJSON_Delete(s.args);
+    assert_string_equal(st.prefs, "");
+
+    /* an allergy said while booking is for the booking, not a question */
+    memset(&st, 0, sizeof(st));
+    step(&st, "mesa para 2 el viernes a las 21:00", &s);
+    cJSON_Delete(s.args);
+    step_kept(&st, "soy alérgica al marisco", &s);
+    assert_int_equal(s.action, CEREBRO_DLG_REPLY);
+    assert_string_equal(st.prefs, "soy alérgica al marisco");
+    assert_non_null(strstr(s.text, "nombre"));
+
+    /* not booking: the same words ask about allergens */
+    memset(&st, 0, sizeof(st));
+    step(&st, "soy alérgica al marisco", &s);
+    assert_string_equal(s.tool, "get_restaurant_info");
+    cJSON_Delete(s.args);
+    assert_string_equal(st.prefs, "");
 }
 
 
@@ -388,6 +654,8 @@ test_state_json_round_trip(void **state)
     strcpy(st.name, "Ana");
     st.asked = CEREBRO_DLG_SLOT_NAME;
     st.pending = CEREBRO_DLG_PENDING_CANCEL;
+    st.confirming = 1;
+    strcpy(st.prefs, "siempre en terraza");
 
     json = cerebro_dlg_state_to_json(&st);
     assert_non_null(json);
@@ -425,7 +693,7 @@ test_waitlist_join(void **state)
     memset(&st, 0, sizeof(st));
 
     step(&st, "Mesa para 4 mañana a las 21:00 a nombre de Ana", &s);
-    assert_string_equal(s.tool, "create_reservation");
+    assert_string_equal(s.tool, "check_availability");
     cerebro_dlg_after_tool(&st, &s, "Lo siento, a las 21:00 no nos queda "
                            "mesa.", 0, &today, reply, sizeof(reply));
     cJSON_Delete(s.args);
@@ -473,6 +741,9 @@ main(void)
         cmocka_unit_test(test_booking_over_four_messages),
         cmocka_unit_test(test_booking_in_one_message_then_bare_name),
         cmocka_unit_test(test_past_date_is_refused),
+        cmocka_unit_test(test_readback_books_only_on_yes),
+        cmocka_unit_test(test_readback_no_lets_the_guest_change),
+        cmocka_unit_test(test_preferences),
         cmocka_unit_test(test_other_steps),
         cmocka_unit_test(test_state_json_round_trip),
         cmocka_unit_test(test_waitlist_join),

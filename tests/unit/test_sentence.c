@@ -166,37 +166,52 @@ test_caller_sentences(void **state)
     (void) state;
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
-                            "Ana García", &d, 21 * 60, 4, NULL, 2026);
+                            "Ana García", &d, 21 * 60, 4, NULL, 2026, 0);
     assert_string_equal(buf, "Llama Ana García, que ya es cliente: salúdele "
                         "por su nombre y no le pregunte el nombre ni el "
                         "teléfono. Su próxima reserva es para 4 personas el "
                         "viernes 4 de diciembre a las 21:00.");
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Ana",
-                            NULL, 0, 0, "mesa en terraza", 2026);
+                            NULL, 0, 0, "mesa en terraza", 2026, 0);
     assert_non_null(strstr(buf, "Tiene anotado: mesa en terraza;"));
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Luis",
-                            NULL, 0, 0, "", 2026);
+                            NULL, 0, 0, "", 2026, 0);
     assert_non_null(strstr(buf, "Llama Luis"));
     assert_null(strstr(buf, "reserva"));
 
     /* a shared number names nobody, whatever it is given */
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_SHARED, "Ana",
-                            &d, 21 * 60, 4, "terraza", 2026);
+                            &d, 21 * 60, 4, "terraza", 2026, 0);
     assert_null(strstr(buf, "Ana"));
     assert_null(strstr(buf, "diciembre"));
     assert_null(strstr(buf, "terraza"));
     assert_non_null(strstr(buf, "pregunte con quién habla"));
 
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_NEW, "Ana",
-                            &d, 21 * 60, 4, "terraza", 2026);
+                            &d, 21 * 60, 4, "terraza", 2026, 0);
     assert_null(strstr(buf, "Ana"));
     assert_null(strstr(buf, "diciembre"));
 
+    /* on WhatsApp the guest writes */
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN, "Ana",
+                            &d, 21 * 60, 4, "sin gluten", 2026, 1);
+    assert_string_equal(buf, "Escribe Ana, que ya es cliente: salúdele por "
+                        "su nombre y no le pregunte el nombre ni el "
+                        "teléfono. Su próxima reserva es para 4 personas el "
+                        "viernes 4 de diciembre a las 21:00. Tiene anotado: "
+                        "sin gluten; téngalo en cuenta sin que tenga que "
+                        "repetirlo.");
+
+    cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_SHARED, "Ana",
+                            &d, 21 * 60, 4, "terraza", 2026, 1);
+    assert_null(strstr(buf, "Ana"));
+    assert_non_null(strstr(buf, "pregunte quién escribe"));
+
     /* a stored name cannot break the prompt's line */
     cerebro_sentence_caller(buf, sizeof(buf), CEREBRO_CALLER_KNOWN,
-                            "Ana\nGarcía", NULL, 0, 0, "a\nb", 2026);
+                            "Ana\nGarcía", NULL, 0, 0, "a\nb", 2026, 0);
     assert_null(strchr(buf, '\n'));
 }
 
@@ -398,6 +413,47 @@ test_missing(void **state)
 }
 
 
+static void
+test_readback(void **state)
+{
+    char            buf[512];
+    cerebro_date_t  d = { 2026, 12, 4 };
+
+    (void) state;
+
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana", &d, 21 * 60, 4, NULL,
+                              2026);
+    assert_string_equal(buf, "¿Confirmo mesa para 4 el viernes 4 de "
+                        "diciembre a las 21:00 a nombre de Ana?");
+
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana", &d, 60, 1,
+                              "siempre en terraza", 2026);
+    assert_string_equal(buf, "Anoto para sus próximas visitas: siempre en "
+                        "terraza. ¿Confirmo mesa para una persona el "
+                        "viernes 4 de diciembre a la 01:00 a nombre de "
+                        "Ana?");
+
+    cerebro_sentence_read_first(buf, sizeof(buf), "Ana", &d, 21 * 60, 4,
+                                2026);
+    assert_string_equal(buf, "Todavía no he reservado. Antes de reservar, "
+                        "lea al cliente: «Mesa para 4 el viernes 4 de "
+                        "diciembre a las 21:00 a nombre de Ana». Si dice "
+                        "que sí, vuelva a llamar a create_reservation con "
+                        "confirmed=true; si no, pregúntele qué quiere "
+                        "cambiar.");
+
+    /* a guest's words never break the line */
+    cerebro_sentence_readback(buf, sizeof(buf), "Ana\nGil", &d, 21 * 60, 2,
+                              "sin\rgluten", 2026);
+    assert_null(strchr(buf, '\n'));
+    assert_null(strchr(buf, '\r'));
+
+    /* cut, never past the buffer */
+    assert_true(cerebro_sentence_read_first(buf, 20, "Ana", &d, 21 * 60, 4,
+                                            2026) < 20);
+}
+
+
 int
 main(void)
 {
@@ -415,6 +471,7 @@ main(void)
         cmocka_unit_test(test_written_confirmations),
         cmocka_unit_test(test_missing),
         cmocka_unit_test(test_waitlist_sentences),
+        cmocka_unit_test(test_readback),
     };
 
     f = fopen("conf/restaurant.json", "rb");
