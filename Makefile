@@ -64,7 +64,7 @@ $(shell mkdir -p $(BUILD); echo $(MOD_SRCS) $(MOD_HDRS) \
     | cmp -s - $(SRC_LIST) 2>/dev/null \
     || echo $(MOD_SRCS) $(MOD_HDRS) > $(SRC_LIST))
 
-$(MODULE): config $(SRC_LIST) $(MOD_SRCS) $(MOD_HDRS)
+$(MODULE): config scripts/build-module $(SRC_LIST) $(MOD_SRCS) $(MOD_HDRS)
 	@scripts/setup.sh --if-needed build
 	flock $(BUILD)/.build.lock scripts/build-module $(BUILD) $(NGX_SRC)
 

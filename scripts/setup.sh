@@ -19,7 +19,7 @@ runtime_pkgs=(nginx libcjson1 libhiredis0.14 libsqlite3-0 gettext-base
               tzdata ca-certificates curl libcurl4)
 build_pkgs=(gcc make libc6-dev pkg-config nginx-dev libssl-dev libpcre2-dev
             zlib1g-dev libcjson-dev libhiredis-dev libsqlite3-dev
-            libcurl4-openssl-dev)
+            libcurl4-openssl-dev dpkg-dev)
 # The packages, the Debian root they are installed into, the image.
 package_pkgs=(debhelper dpkg-dev fakeroot debootstrap podman buildah runc
               slirp4netns fuse-overlayfs uidmap)

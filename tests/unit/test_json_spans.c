@@ -261,6 +261,61 @@ test_bad_paths(void **state)
 }
 
 
+/*
+ * A string's plain run is scanned several bytes a step: the byte that ends
+ * it (a quote, an escape, a control), at every offset of a step and with
+ * the text ending right after it, as cJSON reads it.
+ */
+static void
+test_every_offset_of_a_string(void **state)
+{
+    size_t                i, k, n, len;
+    char                  text[128];
+    cJSON                *json;
+    cerebro_json_rc_t     rc;
+    cerebro_json_span_t   s[NVAPI];
+    static const char    *const  paths[] = { "message.type" };
+    static const char    *const  stops[] = {
+        "\"", "\\n\"", "\\u00f1\"", "\x01\"", "\x1f\"", "\x7f\"",
+        "\xc3\xb1\"", "\\\"\"", "\\", "\\x\""
+    };
+
+    (void) state;
+
+    for (k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+        for (n = 0; n < 40; n++) {
+            len = (size_t) snprintf(text, sizeof(text),
+                                    "{\"message\":{\"type\":\"");
+            for (i = 0; i < n; i++) {
+                text[len++] = (char) ('a' + i % 26);
+            }
+
+            len += (size_t) snprintf(text + len, sizeof(text) - len, "%s}}",
+                                     stops[k]);
+
+            rc = cerebro_json_spans(text, len, paths, 1, s, NULL);
+
+            /* stricter than cJSON: a control in a string is refused */
+            json = (unsigned char) stops[k][0] < 0x20
+                   ? NULL : cJSON_ParseWithLength(text, len);
+
+            if ((rc == CEREBRO_JSON_OK) != (json != NULL)) {
+                fail_msg("%s, %s here: %.*s",
+                         json ? "JSON" : "not strict JSON",
+                         cerebro_json_strerror(rc), (int) len, text);
+            }
+
+            if (json) {
+                assert_int_equal(s[0].type, CEREBRO_JSON_STRING);
+                /* the span ends at the quote before the closing braces */
+                assert_ptr_equal(s[0].data + s[0].len, text + len - 2);
+                cJSON_Delete(json);
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -270,6 +325,7 @@ main(void)
         cmocka_unit_test(test_refuses_what_is_not_json),
         cmocka_unit_test(test_accepts_json_and_agrees_with_cjson),
         cmocka_unit_test(test_every_cut_of_a_body_is_refused),
+        cmocka_unit_test(test_every_offset_of_a_string),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_bad_paths),
     };
