@@ -159,6 +159,8 @@ static void ngx_cerebro_at_guest_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
 
 static void ngx_cerebro_at_call_log(ngx_cerebro_at_t *at);
+static void ngx_cerebro_at_upsert(ngx_cerebro_at_t *at, const char *table,
+    const char *merge_on, cJSON *fields, ngx_cerebro_at_http_step_pt step);
 static void ngx_cerebro_at_waitlist(ngx_cerebro_at_t *at);
 static void ngx_cerebro_at_waitlist_written(ngx_cerebro_at_http_t *x,
     ngx_uint_t status, cJSON *json);
@@ -2019,8 +2021,7 @@ ngx_cerebro_at_no_table(ngx_uint_t status, cJSON *json)
 static void
 ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
 {
-    cJSON      *fields;
-    ngx_str_t   body;
+    cJSON  *fields;
 
     if (ngx_cerebro_at_no_call_log || at_t(at, CALLS) == NULL) {
         /* a base without the table, or "cerebro_airtable_table calls off" */
@@ -2039,13 +2040,25 @@ ngx_cerebro_at_call_log(ngx_cerebro_at_t *at)
      * report twice, at once, and a read then a create would log both.
      */
     fields = ngx_cerebro_at_call_log_fields(at->names, at->op->call_log);
+
+    ngx_cerebro_at_upsert(at, at_t(at, CALLS), at_f(at, CALL_ID), fields,
+                          ngx_cerebro_at_call_log_written);
+}
+
+
+/* one record created or updated on the value of its merge_on field */
+static void
+ngx_cerebro_at_upsert(ngx_cerebro_at_t *at, const char *table,
+    const char *merge_on, cJSON *fields, ngx_cerebro_at_http_step_pt step)
+{
+    ngx_str_t  body;
+
     if (fields == NULL
-        || ngx_cerebro_at_records_body(at->http.r->pool, NULL,
-                                       at_f(at, CALL_ID), fields, &body)
+        || ngx_cerebro_at_records_body(at->http.r->pool, NULL, merge_on,
+                                       fields, &body)
            != NGX_OK
-        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH,
-                                       at_t(at, CALLS), NULL, NULL, &body,
-                                       ngx_cerebro_at_call_log_written)
+        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH, table,
+                                       NULL, NULL, &body, step)
            != NGX_OK)
     {
         cJSON_Delete(fields);
@@ -2102,9 +2115,8 @@ ngx_cerebro_at_call_log_written(ngx_cerebro_at_http_t *x, ngx_uint_t status,
 static void
 ngx_cerebro_at_waitlist(ngx_cerebro_at_t *at)
 {
-    char        entry[CEREBRO_REC_PHONE_LEN + 32];
-    cJSON      *fields;
-    ngx_str_t   body;
+    char    entry[CEREBRO_REC_PHONE_LEN + 32];
+    cJSON  *fields;
 
     if (ngx_cerebro_at_no_waitlist || at_t(at, WAITLIST) == NULL) {
         ngx_cerebro_at_ok(at);
@@ -2113,24 +2125,9 @@ ngx_cerebro_at_waitlist(ngx_cerebro_at_t *at)
 
     fields = ngx_cerebro_at_waitlist_fields(at->names, at->op->waitlist,
                                             entry, sizeof(entry));
-    if (fields == NULL
-        || ngx_cerebro_at_records_body(at->http.r->pool, NULL,
-                                       at_f(at, WL_ENTRY), fields, &body)
-           != NGX_OK
-        || ngx_cerebro_at_http_request(&at->http, NGX_HTTP_PATCH,
-                                       at_t(at, WAITLIST), NULL, NULL, &body,
-                                       ngx_cerebro_at_waitlist_written)
-           != NGX_OK)
-    {
-        cJSON_Delete(fields);
-        ngx_cerebro_at_finish(at, CEREBRO_STORE_UNAVAILABLE,
-                              "airtable: no memory");
-        return;
-    }
 
-    cJSON_Delete(fields);
-
-    ngx_cerebro_at_http_send(&at->http);
+    ngx_cerebro_at_upsert(at, at_t(at, WAITLIST), at_f(at, WL_ENTRY), fields,
+                          ngx_cerebro_at_waitlist_written);
 }
 
 
