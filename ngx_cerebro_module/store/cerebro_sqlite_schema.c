@@ -150,8 +150,9 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  AND cerebro_e164(phone) IN (SELECT phone FROM opt_out);",
     /* 4 -> 5: the waiting list (cerebro_sqlite_waitlist.c); the row's
      * status is the claim on an offer: "offered" holds offer_table at
-     * offer_start until hold_until */
-    "CREATE TABLE waitlist ("
+     * offer_start until hold_until.  IF NOT EXISTS: a file set back to
+     * version 4 by hand (tests, a restore) may hold it already */
+    "CREATE TABLE IF NOT EXISTS waitlist ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"
     "  phone TEXT NOT NULL,"
@@ -168,10 +169,10 @@ static const char  *migrations[CEREBRO_SQLITE_SCHEMA_VERSION] = {
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
     "  mirrored INTEGER NOT NULL DEFAULT -1);"  /* updated, in Airtable */
-    "CREATE INDEX waitlist_mirror ON waitlist (updated)"
+    "CREATE INDEX IF NOT EXISTS waitlist_mirror ON waitlist (updated)"
     "  WHERE mirrored != updated;"
-    "CREATE INDEX waitlist_day ON waitlist (status, day, id);"
-    "CREATE INDEX waitlist_phone ON waitlist (phone, status);"
+    "CREATE INDEX IF NOT EXISTS waitlist_day ON waitlist (status, day, id);"
+    "CREATE INDEX IF NOT EXISTS waitlist_phone ON waitlist (phone, status);"
 };
 
 

@@ -66,7 +66,7 @@ def test_a_typed_phone_is_the_callers_on_the_embedded_store(nginx_factory):
 
     db = sqlite3.connect(n.prefix / "data" / "cerebro.sqlite")
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
         phones = {p for (p,) in db.execute(
             "SELECT client_phone FROM reservations")}
         assert phones == {CALLER}
