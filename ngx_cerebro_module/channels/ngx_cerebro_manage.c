@@ -410,6 +410,12 @@ ngx_cerebro_manage_act(ngx_cerebro_manage_ctx_t *ctx)
         }
     }
 
+    /* the guest's confirmation goes into the store with the write */
+    ctx->op.notice = ngx_cerebro_outbox_notice(ctx->request,
+                         ctx->op.kind == NGX_CEREBRO_STORE_CANCEL
+                         ? CEREBRO_CHANGE_CANCELLED : CEREBRO_CHANGE_CHANGED,
+                         "");
+
     if (ngx_cerebro_store_start(&ctx->op) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -447,6 +453,7 @@ ngx_cerebro_manage_done(ngx_cerebro_store_op_t *op)
                           : CEREBRO_CHANGE_CHANGED;
             change.reservation = &op->reservation;
             change.phone = op->reservation.client_phone;
+            change.notice = op->notice;
 
             ngx_cerebro_outbox_confirm(r, &change);
         }

@@ -74,7 +74,8 @@ def book(n, name="Ana", when=None, time_="21:00", party=2, caller=GUEST,
                                            "name": name,
                                            "date": (when or day()).isoformat(),
                                            "time": time_,
-                                           "party_size": party}}}],
+                                           "party_size": party,
+                                           "confirmed": True}}}],
         "call": {"id": call_id, "customer": {"number": caller}}}}
     r = n.request("POST", "/vapi/webhook", body=json.dumps(msg),
                   headers={"Content-Type": "application/json"})

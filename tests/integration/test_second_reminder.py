@@ -80,7 +80,8 @@ def book(n, name, phone, when, party=2):
                                            "name": name,
                                            "date": when.date().isoformat(),
                                            "time": when.strftime("%H:%M"),
-                                           "party_size": party}}}],
+                                           "party_size": party,
+                                           "confirmed": True}}}],
         "call": {"id": f"c-{name}", "customer": {"number": phone}}}}
     r = n.request("POST", "/vapi/webhook", body=json.dumps(msg),
                   headers={"Content-Type": "application/json"})
