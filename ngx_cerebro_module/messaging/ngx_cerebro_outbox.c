@@ -968,10 +968,21 @@ ngx_cerebro_outbox_reconcile(ngx_http_request_t *r, ngx_msec_t every,
 {
     ngx_cerebro_outbox_reconcile_t  *rc;
 
-    if (ngx_cerebro_store_atomic_notices(r) || ngx_cerebro_store_db(r) == NULL
-        || (ngx_cerebro_outbox_looked_at
-            && ngx_current_msec - ngx_cerebro_outbox_looked_at < every))
+    if (ngx_cerebro_store_atomic_notices(r) || ngx_cerebro_store_db(r) == NULL)
     {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * Not at a worker's start: its list pages share the base's rate with
+     * the guests' reads, and a fresh worker has the most of those to do.
+     */
+    if (ngx_cerebro_outbox_looked_at == 0) {
+        ngx_cerebro_outbox_looked_at = ngx_current_msec;
+        return NGX_DECLINED;
+    }
+
+    if (ngx_current_msec - ngx_cerebro_outbox_looked_at < every) {
         return NGX_DECLINED;
     }
 
