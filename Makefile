@@ -38,6 +38,11 @@ CORE_CFLAGS  := -std=gnu99 -O2 -g -Wall -Wextra -Werror \
 UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
+# The span finder again with SSE2 only (a CPU without AVX2) and without
+# SIMD (off x86-64).
+UNIT_BINS    += $(BUILD)/unit/test_json_spans_sse2 \
+                $(BUILD)/unit/test_json_spans_scalar
+
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
@@ -91,6 +96,18 @@ $(BUILD)/pure/%.o: $(MOD_DIR)/%.c $(CORE_HDRS)
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $< $(CORE_OBJS) -o $@ -lcmocka $(CORE_LIBS)
+
+$(BUILD)/unit/test_json_spans_sse2: tests/unit/test_json_spans.c \
+        $(MOD_DIR)/core/cerebro_json_spans.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -DCEREBRO_JSON_NO_AVX2 $(filter %.c,$^) -o $@ \
+	    -lcmocka -lcjson
+
+$(BUILD)/unit/test_json_spans_scalar: tests/unit/test_json_spans.c \
+        $(MOD_DIR)/core/cerebro_json_spans.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -DCEREBRO_JSON_NO_SIMD $(filter %.c,$^) -o $@ \
+	    -lcmocka -lcjson
 
 # Fuzzers and their core objects are built by clang with sanitizers, apart
 # from the gcc objects above.

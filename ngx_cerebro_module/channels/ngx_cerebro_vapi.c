@@ -225,9 +225,17 @@ ngx_cerebro_vapi_message(ngx_http_request_t *r, ngx_str_t *body)
         return ngx_cerebro_vapi_tool_calls(ctx);
     }
 
-    /* the other messages are rare and read more of it: the whole tree */
+    /*
+     * The other messages are rare and read more of it: the whole tree,
+     * and with it the members that the spans passed over unchecked.
+     */
     json = cJSON_ParseWithLength((char *) body->data, body->len);
-    if (json == NULL || ngx_cerebro_http_keep_json(r, json) != NGX_OK) {
+    if (json == NULL) {
+        return ngx_cerebro_http_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "the body is not valid JSON");
+    }
+
+    if (ngx_cerebro_http_keep_json(r, json) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

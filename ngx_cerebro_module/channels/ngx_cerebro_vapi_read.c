@@ -1,7 +1,9 @@
 
 /*
  * A tool-calls body is mostly the conversation and the assistant, which a
- * tool call never reads: they are checked, not built.
+ * tool call never reads: they are passed over, not built.  No path here
+ * is a container that holds them ("message" itself is not one): what a
+ * path finds is checked whole, to the last byte.
  */
 
 #include "ngx_cerebro_vapi_read.h"
@@ -9,8 +11,7 @@
 
 
 enum {
-    NGX_CEREBRO_VAPI_MESSAGE = 0,
-    NGX_CEREBRO_VAPI_TYPE,
+    NGX_CEREBRO_VAPI_TYPE = 0,
     NGX_CEREBRO_VAPI_LIST,
     NGX_CEREBRO_VAPI_LIST_WITH_TOOLS,
     NGX_CEREBRO_VAPI_CALL_ID,
@@ -21,7 +22,6 @@ enum {
 
 
 static const char *const  ngx_cerebro_vapi_paths[] = {
-    "message",
     "message.type",
     "message.toolCallList",
     "message.toolWithToolCallList",
@@ -67,9 +67,8 @@ ngx_cerebro_vapi_read(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_DECLINED;
     }
 
-    if (s[NGX_CEREBRO_VAPI_MESSAGE].type != CEREBRO_JSON_OBJECT
-        || s[NGX_CEREBRO_VAPI_TYPE].type != CEREBRO_JSON_STRING)
-    {
+    /* found through "message" only if that is an object */
+    if (s[NGX_CEREBRO_VAPI_TYPE].type != CEREBRO_JSON_STRING) {
         return NGX_ABORT;
     }
 

@@ -2,7 +2,9 @@
 /*
  * One pass, no recursion, no allocation: a bit a level says whether the
  * container open there is an array, and only the few levels that the paths
- * reach keep which path node they are.
+ * reach keep which path node they are.  A container no path reaches is
+ * passed over 64 bytes a step, as bit masks of its quotes, backslashes and
+ * brackets, without a state per byte.
  */
 
 #include <stdint.h>
@@ -10,6 +12,16 @@
 
 #if defined(__SSE2__) && !defined(CEREBRO_JSON_NO_SIMD)
 #include <emmintrin.h>
+#endif
+
+/*
+ * Passing over runs 32 bytes a compare where the CPU has AVX2, chosen when
+ * it runs: the module is built for every x86-64, as Debian's packages are.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__) \
+    && !defined(CEREBRO_JSON_NO_SIMD) && !defined(CEREBRO_JSON_NO_AVX2)
+#define CJ_AVX2  1
+#include <immintrin.h>
 #endif
 
 #include "cerebro_json_spans.h"
@@ -25,12 +37,18 @@
 /* not 0 when one of the word's bytes is 0 */
 #define CJ_ZERO_BYTE(w)  (((w) - CJ_ONES) & ~(w) & CJ_HIGH)
 
+/* pn of a member that no path reaches, outside every path's value */
+#define CJ_SKIP    (-2)
+
+#define CJ_BLOCK   64
+
 
 typedef struct {
     int                   parent;
     const char           *key;
     size_t                key_len;
     int                   seen;
+    int                   leaf;     /* a path ends here: its value is read */
     cerebro_json_span_t   found;
 } cj_node_t;
 
@@ -39,6 +57,21 @@ typedef struct {
     cj_node_t             nodes[CJ_NODES];
     int                   n;
 } cj_trie_t;
+
+
+#if defined(__SSE2__) && !defined(CEREBRO_JSON_NO_SIMD)
+
+/* a bit a byte of a block: its quotes, backslashes, '{' or '[', '}' or ']' */
+typedef struct {
+    uint64_t              quote;
+    uint64_t              backslash;
+    uint64_t              open;
+    uint64_t              close;
+} cj_classes_t;
+
+typedef void (*cj_classify_pt)(const unsigned char *s, cj_classes_t *c);
+
+#endif
 
 
 /* the bytes that end the plain run of a string: '"', '\\', controls */
@@ -54,6 +87,21 @@ static int cj_child(cj_trie_t *t, int parent, const char *k, size_t len,
 static size_t cj_decode_key(const char *k, size_t len, char *out,
     size_t size);
 static inline const char *cj_ws(const char *p, const char *end);
+static const char *cj_skip(const char *p, const char *end);
+#if defined(__SSE2__) && !defined(CEREBRO_JSON_NO_SIMD)
+static inline const char *cj_skip_with(const char *p, const char *end,
+    cj_classify_pt classify) __attribute__((always_inline));
+static inline void cj_classify(const unsigned char *s, cj_classes_t *c)
+    __attribute__((always_inline));
+#if (CJ_AVX2)
+static const char *cj_skip_avx2(const char *p, const char *end)
+    __attribute__((target("avx2,popcnt,bmi")));
+static inline void cj_classify_avx2(const unsigned char *s, cj_classes_t *c)
+    __attribute__((always_inline, target("avx2")));
+#endif
+static inline uint64_t cj_escaped(uint64_t backslash, uint64_t *carry);
+static inline uint64_t cj_inside(uint64_t quote, uint64_t *carry);
+#endif
 static inline const unsigned char *cj_plain(const unsigned char *s,
     const unsigned char *e);
 static inline const char *cj_string(const char *p, const char *end,
@@ -71,7 +119,7 @@ cerebro_json_spans(const char *text, size_t len, const char *const *paths,
     int                 pn, parent, escaped, is_array;
     int                 leaf[CEREBRO_JSON_MAX_PATHS];
     int                 frame_node[CJ_FRAMES];
-    size_t              i, depth;
+    size_t              i, depth, target_depth;
     const char         *p, *q, *end, *start;
     const char         *frame_start[CJ_FRAMES];
     cj_trie_t           trie;
@@ -91,6 +139,7 @@ cerebro_json_spans(const char *text, size_t len, const char *const *paths,
     p = text;
     end = text + len;
     depth = 0;
+    target_depth = 0;
     is_array = 0;
 
     /* as cJSON does (and only on a text longer than 4 bytes, as it does) */
@@ -114,6 +163,16 @@ value:
 
     case '{':
     case '[':
+        if (pn == CJ_SKIP) {
+            q = cj_skip(p, end);
+            if (q == NULL) {
+                goto failed;
+            }
+
+            p = q;
+            goto next;
+        }
+
         if (depth >= CEREBRO_JSON_MAX_DEPTH) {
             rc = CEREBRO_JSON_TOO_DEEP;
             goto failed;
@@ -133,6 +192,11 @@ value:
         }
 
         depth++;
+
+        /* what a caller reads is all checked, to the last member */
+        if (pn > 0 && trie.nodes[pn].leaf && target_depth == 0) {
+            target_depth = depth;
+        }
 
         p = cj_ws(p + 1, end);
         if (p >= end) {
@@ -195,6 +259,10 @@ close:
 
     /* p is past the bracket that closes the container open at depth - 1 */
     depth--;
+
+    if (depth < target_depth) {
+        target_depth = 0;
+    }
 
     if (depth < CJ_FRAMES && frame_node[depth] > 0) {
         pn = frame_node[depth];
@@ -260,6 +328,10 @@ key:
     parent = (depth - 1 < CJ_FRAMES) ? frame_node[depth - 1] : -1;
     pn = (parent >= 0) ? cj_child(&trie, parent, p + 1, q - p - 2, escaped)
                        : -1;
+
+    if (pn < 0 && target_depth == 0) {
+        pn = CJ_SKIP;
+    }
 
     p = cj_ws(q, end);
     if (p >= end || *p != ':') {
@@ -365,6 +437,7 @@ cj_trie(cj_trie_t *t, const char *const *paths, size_t npaths, int *leaf)
         }
 
         leaf[i] = node;
+        t->nodes[node].leaf = 1;
     }
 
     return 0;
@@ -480,6 +553,295 @@ cj_ws(const char *p, const char *end)
 
     return p;
 }
+
+
+/*
+ * p at the '{' or '[' of a member no path reaches: past the bracket that
+ * closes it, or NULL if the text ends first.  Only its strings and
+ * brackets are followed, a block of 64 bytes at a time: a bracket that no
+ * unescaped quote has opened a string around counts one level up or down,
+ * and a block whose closing brackets cannot bring the count to 0 is passed
+ * over whole.  Its other bytes are not checked: no path reads them.
+ */
+static const char *
+cj_skip(const char *p, const char *end)
+{
+#if defined(__SSE2__) && !defined(CEREBRO_JSON_NO_SIMD)
+
+#if (CJ_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        return cj_skip_avx2(p, end);
+    }
+#endif
+
+    return cj_skip_with(p, end, cj_classify);
+
+#else
+
+    /* without SIMD masks cost more than they save: a byte a step */
+    size_t                depth;
+    const unsigned char  *s, *e;
+
+    s = (const unsigned char *) p + 1;
+    e = (const unsigned char *) end;
+    depth = 1;
+
+    while (s < e) {
+        switch (*s++) {
+
+        case '"':
+            for ( ;; ) {
+                s = cj_plain(s, e);
+
+                if (s >= e) {
+                    return NULL;
+                }
+
+                if (*s == '"') {
+                    s++;
+                    break;
+                }
+
+                /* a backslash escapes the byte after; a control passes */
+                if (*s == '\\' && e - s < 2) {
+                    return NULL;
+                }
+
+                s += (*s == '\\') ? 2 : 1;
+            }
+
+            break;
+
+        case '{':
+        case '[':
+            depth++;
+            break;
+
+        case '}':
+        case ']':
+            if (--depth == 0) {
+                return (const char *) s;
+            }
+
+            break;
+        }
+    }
+
+    return NULL;
+
+#endif
+}
+
+
+#if defined(__SSE2__) && !defined(CEREBRO_JSON_NO_SIMD)
+
+#if (CJ_AVX2)
+
+static const char *
+cj_skip_avx2(const char *p, const char *end)
+{
+    return cj_skip_with(p, end, cj_classify_avx2);
+}
+
+#endif
+
+
+static inline const char *
+cj_skip_with(const char *p, const char *end, cj_classify_pt classify)
+{
+    int                   bit;
+    size_t                depth, left;
+    uint64_t              bracket, inside, escape_carry, string_carry;
+    cj_classes_t          c;
+    const unsigned char  *s, *e;
+    unsigned char         tail[CJ_BLOCK];
+
+    s = (const unsigned char *) p + 1;
+    e = (const unsigned char *) end;
+    depth = 1;
+    escape_carry = 0;
+    string_carry = 0;
+
+    while (s < e) {
+        left = e - s;
+
+        if (left >= CJ_BLOCK) {
+            classify(s, &c);
+
+        } else {
+            /* blanks after the end: they open nothing and close nothing */
+            memset(tail, ' ', CJ_BLOCK);
+            memcpy(tail, s, left);
+            classify(tail, &c);
+        }
+
+        if (c.backslash | escape_carry) {
+            c.quote &= ~cj_escaped(c.backslash, &escape_carry);
+        }
+
+        inside = cj_inside(c.quote, &string_carry);
+        c.open &= ~inside;
+        c.close &= ~inside;
+
+        if (depth > (size_t) __builtin_popcountll(c.close)) {
+            depth += __builtin_popcountll(c.open);
+            depth -= __builtin_popcountll(c.close);
+            s += CJ_BLOCK;
+            continue;
+        }
+
+        /* the count may reach 0 here: the brackets in their order */
+        bracket = c.open | c.close;
+
+        while (bracket) {
+            bit = __builtin_ctzll(bracket);
+
+            if (c.open & (1ULL << bit)) {
+                depth++;
+
+            } else if (--depth == 0) {
+                return (const char *) s + bit + 1;
+            }
+
+            bracket &= bracket - 1;
+        }
+
+        s += CJ_BLOCK;
+    }
+
+    return NULL;
+}
+
+
+static inline void
+cj_classify(const unsigned char *s, cj_classes_t *c)
+{
+    int       i;
+    __m128i   v, folded, quote, backslash, open, close, lower;
+
+    quote = _mm_set1_epi8('"');
+    backslash = _mm_set1_epi8('\\');
+    open = _mm_set1_epi8('{');
+    close = _mm_set1_epi8('}');
+
+    /* '[' and ']' differ from '{' and '}' by the bit 0x20 alone */
+    lower = _mm_set1_epi8(0x20);
+
+    c->quote = 0;
+    c->backslash = 0;
+    c->open = 0;
+    c->close = 0;
+
+    for (i = 0; i < CJ_BLOCK; i += 16) {
+        v = _mm_loadu_si128((const __m128i *) (s + i));
+        folded = _mm_or_si128(v, lower);
+
+        c->quote |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                                          _mm_cmpeq_epi8(v, quote)) << i;
+        c->backslash |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                                          _mm_cmpeq_epi8(v, backslash)) << i;
+        c->open |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                                          _mm_cmpeq_epi8(folded, open)) << i;
+        c->close |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                                          _mm_cmpeq_epi8(folded, close)) << i;
+    }
+}
+
+
+#if (CJ_AVX2)
+
+static inline void
+cj_classify_avx2(const unsigned char *s, cj_classes_t *c)
+{
+    int       i;
+    uint64_t  m[4][2];
+    __m256i   v, folded, quote, backslash, open, close, lower;
+
+    quote = _mm256_set1_epi8('"');
+    backslash = _mm256_set1_epi8('\\');
+    open = _mm256_set1_epi8('{');
+    close = _mm256_set1_epi8('}');
+    lower = _mm256_set1_epi8(0x20);
+
+    for (i = 0; i < 2; i++) {
+        v = _mm256_loadu_si256((const __m256i *) (s + 32 * i));
+        folded = _mm256_or_si256(v, lower);
+
+        m[0][i] = (uint32_t) _mm256_movemask_epi8(
+                                 _mm256_cmpeq_epi8(v, quote));
+        m[1][i] = (uint32_t) _mm256_movemask_epi8(
+                                 _mm256_cmpeq_epi8(v, backslash));
+        m[2][i] = (uint32_t) _mm256_movemask_epi8(
+                                 _mm256_cmpeq_epi8(folded, open));
+        m[3][i] = (uint32_t) _mm256_movemask_epi8(
+                                 _mm256_cmpeq_epi8(folded, close));
+    }
+
+    c->quote = m[0][0] | m[0][1] << 32;
+    c->backslash = m[1][0] | m[1][1] << 32;
+    c->open = m[2][0] | m[2][1] << 32;
+    c->close = m[3][0] | m[3][1] << 32;
+}
+
+#endif
+
+
+/*
+ * The bytes that a backslash escapes: each one after a run of backslashes
+ * is escaped if the run is odd.  *carry is 1 when the block's last byte is
+ * a backslash that escapes the next block's first.  Escapes are rare in a
+ * transcript: a step per escaping backslash.
+ */
+static inline uint64_t
+cj_escaped(uint64_t backslash, uint64_t *carry)
+{
+    int       bit;
+    uint64_t  escaped;
+
+    escaped = *carry;
+
+    /* an escaped backslash escapes nothing */
+    backslash &= ~escaped;
+    *carry = 0;
+
+    while (backslash) {
+        bit = __builtin_ctzll(backslash);
+
+        if (bit == CJ_BLOCK - 1) {
+            *carry = 1;
+            break;
+        }
+
+        escaped |= 1ULL << (bit + 1);
+        backslash &= ~(3ULL << bit);
+    }
+
+    return escaped;
+}
+
+
+/*
+ * The bytes inside strings, from the opening quote up to (not) the closing
+ * one: a prefix XOR of the unescaped quotes, the state of the block before
+ * in *carry (all ones inside a string, else 0).
+ */
+static inline uint64_t
+cj_inside(uint64_t quote, uint64_t *carry)
+{
+    quote ^= quote << 1;
+    quote ^= quote << 2;
+    quote ^= quote << 4;
+    quote ^= quote << 8;
+    quote ^= quote << 16;
+    quote ^= quote << 32;
+    quote ^= *carry;
+
+    *carry = (uint64_t) 0 - (quote >> 63);
+
+    return quote;
+}
+
+#endif
 
 
 /* p at the opening quote: past the closing one, or NULL */

@@ -1,17 +1,24 @@
 /*
- * A JSON text checked and walked without building it: the values at a few
- * member paths ("message.call.id") come back as spans of the text, each to
- * be parsed alone (by cJSON) if it is needed at all.  A VAPI tool call
+ * A JSON text walked without building it: the values at a few member
+ * paths ("message.call.id") come back as spans of the text, each to be
+ * parsed alone (by cJSON) if it is needed at all.  A VAPI tool call
  * carries the whole conversation; a tree of all of it costs many times
- * what the five members a call needs do.
+ * what the five members a call needs do, and so does checking all of it.
  *
- * The text is checked against RFC 8259's grammar, strictly: what it accepts
- * cJSON accepts too (the fuzzer holds it to that), so an accepted text's
- * spans parse.  Stricter than cJSON: no control characters in strings, no
- * leading zeros, nothing after the value but blanks, nothing cJSON reads
- * as blank but SP/HT/LF/CR; like cJSON: a leading UTF-8 BOM is skipped,
- * \u escapes must pair surrogates, numbers of more than 63 characters are
- * refused, the bytes of strings are not checked as UTF-8.
+ * What a path can reach is checked against RFC 8259's grammar, strictly:
+ * the root, the objects on the paths, every member's string or scalar, and
+ * whole the value a path finds, so that its span parses.  Stricter than
+ * cJSON there: no control characters in strings, no leading zeros,
+ * nothing after the value but blanks, nothing cJSON reads as blank but
+ * SP/HT/LF/CR; like cJSON: a leading UTF-8 BOM is skipped, \u escapes
+ * must pair surrogates, numbers of more than 63 characters are refused,
+ * the bytes of strings are not checked as UTF-8.  A text cJSON accepts is
+ * accepted, with the spans cJSON's tree has (the fuzzer holds it to that).
+ *
+ * An object or array that is a member no path reaches (the transcript,
+ * the assistant) is passed over: only its strings must close and its
+ * brackets balance; the rest of it is not checked, nor how deep it nests.
+ * A text accepted here may hold, there, what cJSON refuses.
  *
  * Lookups follow cJSON_GetObjectItemCaseSensitive: the first of duplicate
  * keys counts, keys compare after their escapes are decoded, up to a
@@ -24,7 +31,7 @@
 #include <stddef.h>
 
 
-/* cJSON's CJSON_NESTING_LIMIT: containers nested deeper are refused */
+/* cJSON's CJSON_NESTING_LIMIT: containers checked deeper are refused */
 #define CEREBRO_JSON_MAX_DEPTH  1000
 
 /* at most this many paths of at most this many keys, 64 bytes a key */
@@ -65,7 +72,7 @@ typedef struct {
 
 
 /*
- * Checks text[0..len) and, for each of paths[0..npaths) (keys joined by
+ * Walks text[0..len) and, for each of paths[0..npaths) (keys joined by
  * dots, "message.type"; a key holds no dot), sets spans[i] to the value
  * found there, or to CEREBRO_JSON_ABSENT.  On an error the spans mean
  * nothing and *error_at (if given) is the offset where reading stopped.

@@ -1,5 +1,6 @@
 """Issue 18: a tool call is read from spans of the body, not from a tree
-of all of it; what it reads, and what it refuses, stay those of a tree."""
+of all of it; what it reads, and what it refuses there, stay those of a
+tree; the members it never reads are passed over, not checked."""
 
 import json
 
@@ -78,12 +79,34 @@ def test_calls_inside_tool_with_tool_call_list_are_read(vapi):
     '{"message":{"type":"tool-calls","x":"a\tb"}}',
     '{"message":{"type":"tool-calls","x":01}}',
     '{"message":{"type":"tool-calls","x":"\\udc00"}}',
-    '{"message":{"type":"tool-calls","x":' + "[" * 1001 + "]" * 1001 + "}}",
+    '{"message":{"type":"tool-calls","toolCallList":' + "[" * 1001
+    + "]" * 1001 + "}}",
+    '{"message":{"type":"tool-calls","artifact":{"m":"}}',
+    '{"message":{"type":"tool-calls","artifact":[[]}}',
     '{"message":{"type":"tool-calls","toolCallList":[{"id":"t"}]',
 ], ids=["trailing bytes", "control character", "leading zero",
-        "lone surrogate", "too deep", "cut short"])
+        "lone surrogate", "too deep", "cut short", "unclosed string",
+        "unbalanced brackets"])
 def test_what_is_not_json_gets_the_same_400(vapi, body):
     r = post(vapi, body)
+    assert r.status == 400
+    assert r.json() == {"error": "the body is not valid JSON"}
+    assert vapi.get("/health").status == 200
+
+
+def test_what_a_tool_call_never_reads_is_passed_over(vapi):
+    # the transcript is VAPI's; a tool call does not read it, nor check it
+    # (beyond its strings and brackets); a message that reads it does
+    garbage = '"artifact":{"messages":[tru,01,"a\tb",{"x" 1}]},'
+    body = ('{"message":{"type":"tool-calls",' + garbage
+            + '"toolCallList":[{"id":"t1","type":"function","function":'
+            '{"name":"get_restaurant_info","arguments":{"topic":'
+            '"parking"}}}]}}')
+    [res] = post(vapi, body).json()["results"]
+    assert res["toolCallId"] == "t1" and res["result"]
+
+    r = post(vapi, '{"message":{"type":"end-of-call-report",' + garbage
+             + '"call":{"id":"c1"}}}')
     assert r.status == 400
     assert r.json() == {"error": "the body is not valid JSON"}
     assert vapi.get("/health").status == 200

@@ -1,4 +1,7 @@
-/* The span finder: what it finds, what it refuses, how deep it goes. */
+/*
+ * The span finder: what it finds, what it refuses, how deep it goes, and
+ * what it passes over unchecked.
+ */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -316,6 +319,140 @@ test_every_offset_of_a_string(void **state)
 }
 
 
+/*
+ * A member no path reaches is passed over: only its strings and brackets
+ * must close.  What a path finds, and the objects on the way, stay strict.
+ */
+static void
+test_passes_over_members_no_path_reaches(void **state)
+{
+    char                *text;
+    size_t               i, len;
+    cerebro_json_span_t  s[NVAPI];
+
+    static const char  *loose[] = {
+        "{\"message\":{\"artifact\":{\"x\":tru,01,\"\\x\",'a'},"
+        "\"type\":\"t\"}}",
+        "{\"message\":{\"type\":\"t\",\"call\":{\"x\":[1 2 {]],\"id\":"
+        "\"c\"}}}",
+        "{\"message\":{\"type\":\"t\",\"assistant\":[\"a\tb\",\"\\udc00\","
+        "\"]}\"]}}",
+    };
+    static const char  *strict[] = {
+        /* the value a path finds */
+        "{\"message\":{\"type\":\"t\",\"toolCallList\":[tru]}}",
+        "{\"message\":{\"type\":\"t\",\"toolCallList\":[{\"a\":01}]}}",
+        /* an object on a path, and a scalar or string off one */
+        "{\"message\":{\"type\":\"t\",\"call\":{\"id\" \"c\"}}}",
+        "{\"message\":{\"type\":\"t\",\"x\":01}}",
+        "{\"message\":{\"type\":\"t\",\"x\":\"a\tb\"}}",
+        /* strings and brackets that do not close */
+        "{\"message\":{\"type\":\"t\",\"x\":{\"a\":\"}}}",
+        "{\"message\":{\"type\":\"t\",\"x\":{\"a\":\"\\\"}}\"}}",
+        "{\"message\":{\"type\":\"t\",\"x\":[[]}}",
+        "{\"message\":{\"type\":\"t\",\"x\":[]]}}",
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+        if (find(loose[i], s) != CEREBRO_JSON_OK) {
+            fail_msg("refused: %s", loose[i]);
+        }
+
+        assert_span(&s[0], CEREBRO_JSON_STRING, "\"t\"");
+    }
+
+    assert_int_equal(find(loose[1], s), CEREBRO_JSON_OK);
+    assert_span(&s[2], CEREBRO_JSON_STRING, "\"c\"");
+
+    for (i = 0; i < sizeof(strict) / sizeof(strict[0]); i++) {
+        if (find(strict[i], s) != CEREBRO_JSON_SYNTAX) {
+            fail_msg("accepted: %s", strict[i]);
+        }
+    }
+
+    /* no stack for what is passed over: no depth either; a path's has */
+    len = 2 * CEREBRO_JSON_MAX_DEPTH + 2;
+    text = malloc(len + 64);
+    assert_non_null(text);
+
+    for (i = 0; i < 2; i++) {
+        memset(text, 0, len + 64);
+        strcpy(text, i ? "{\"message\":{\"toolCallList\":"
+                       : "{\"message\":{\"artifact\":");
+        memset(text + strlen(text), '[', len / 2);
+        memset(text + strlen(text), ']', len / 2);
+        strcat(text, ",\"type\":\"t\"}}");
+
+        assert_int_equal(cerebro_json_spans(text, strlen(text), vapi_paths,
+                                            NVAPI, s, NULL),
+                         i ? CEREBRO_JSON_TOO_DEEP : CEREBRO_JSON_OK);
+    }
+
+    free(text);
+}
+
+
+/*
+ * Passed over 64 bytes a step: quotes, backslash runs and brackets in
+ * strings at every offset of a block, so that each straddles a boundary;
+ * on valid JSON the spans after it are cJSON's, every cut is refused.
+ */
+static void
+test_passes_over_at_every_offset(void **state)
+{
+    char                 text[512];
+    size_t               i, k, n, len, cut;
+    cJSON               *json;
+    cerebro_json_span_t  s[NVAPI];
+
+    static const char  *tricky[] = {
+        "\"a\\\"b\"", "\"\\\\\"", "\"\\\\\\\"]}\"", "\"\\\\\\\\\"",
+        "\"}]{[\"", "[\"\\\\\",{\"\\\"\":[]}]", "\"\\u005c\"", "{}", "[[]]",
+    };
+
+    (void) state;
+
+    for (k = 0; k < sizeof(tricky) / sizeof(tricky[0]); k++) {
+        for (n = 0; n < 2 * 64 + 2; n++) {
+            len = (size_t) snprintf(text, sizeof(text),
+                                    "{\"message\":{\"artifact\":[\"");
+            for (i = 0; i < n; i++) {
+                text[len++] = (char) ('a' + i % 26);
+            }
+
+            len += (size_t) snprintf(text + len, sizeof(text) - len,
+                                     "\",%s,%s],\"type\":\"t\",\"call\":"
+                                     "{\"id\":\"c\"}}}", tricky[k],
+                                     tricky[k]);
+
+            json = cJSON_ParseWithLength(text, len);
+            assert_non_null(json);
+            cJSON_Delete(json);
+
+            if (cerebro_json_spans(text, len, vapi_paths, NVAPI, s, NULL)
+                != CEREBRO_JSON_OK)
+            {
+                fail_msg("refused: %.*s", (int) len, text);
+            }
+
+            assert_span(&s[0], CEREBRO_JSON_STRING, "\"t\"");
+            assert_span(&s[2], CEREBRO_JSON_STRING, "\"c\"");
+
+            for (cut = 0; cut < len; cut++) {
+                if (cerebro_json_spans(text, cut, vapi_paths, NVAPI, s, NULL)
+                    != CEREBRO_JSON_SYNTAX)
+                {
+                    fail_msg("accepted the first %zu bytes of %.*s", cut,
+                             (int) len, text);
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -328,6 +465,8 @@ main(void)
         cmocka_unit_test(test_every_offset_of_a_string),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_passes_over_members_no_path_reaches),
+        cmocka_unit_test(test_passes_over_at_every_offset),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
