@@ -773,8 +773,9 @@ done:
 
 
 /*
- * What the module does (core/cerebro_json_spans.c): the whole body checked
- * strictly, the same spans kept, cJSON on them.
+ * What the module does (core/cerebro_json_spans.c): what the paths reach
+ * checked strictly, the members they do not (artifact, assistant) passed
+ * over, the spans kept, cJSON on them.
  */
 static int
 jp_cerebro_spans(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
@@ -782,19 +783,19 @@ jp_cerebro_spans(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
     size_t               i;
     jp_span_t           *out[6];
     jp_spans_t           s;
-    cerebro_json_span_t  found[7];
+    cerebro_json_span_t  found[6];
 
     static const char *const  paths[] = {
-        "message", "message.type", "message.toolCallList",
+        "message.type", "message.toolCallList",
         "message.toolWithToolCallList", "message.call.id",
         "message.call.customer", "message.customer"
     };
 
     (void) cap;
 
-    if (cerebro_json_spans(body, len, paths, 7, found, NULL)
+    if (cerebro_json_spans(body, len, paths, 6, found, NULL)
         != CEREBRO_JSON_OK
-        || found[0].type != CEREBRO_JSON_OBJECT)
+        || found[0].type != CEREBRO_JSON_STRING)
     {
         return -1;
     }
@@ -808,9 +809,9 @@ jp_cerebro_spans(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
     out[5] = &s.customer;
 
     for (i = 0; i < 6; i++) {
-        if (found[i + 1].type != CEREBRO_JSON_ABSENT) {
-            out[i]->p = found[i + 1].data;
-            out[i]->len = found[i + 1].len;
+        if (found[i].type != CEREBRO_JSON_ABSENT) {
+            out[i]->p = found[i].data;
+            out[i]->len = found[i].len;
         }
     }
 
@@ -818,20 +819,38 @@ jp_cerebro_spans(const char *body, size_t len, size_t cap, jp_toolcall_t *tc)
 }
 
 
-/* the module's check alone, no span parsed */
+/* the module's walk of the body for one path, no span parsed */
+static int
+jp_cerebro_walk(const char *body, size_t len, const char *path)
+{
+    cerebro_json_span_t  found[1];
+
+    return cerebro_json_spans(body, len, &path, 1, found, NULL)
+           == CEREBRO_JSON_OK ? 0 : -1;
+}
+
+
+/* a path that finds nothing: the whole message passed over */
+static int
+jp_cerebro_pass_only(const char *body, size_t len, size_t cap,
+    jp_toolcall_t *tc)
+{
+    (void) cap;
+    (void) tc;
+
+    return jp_cerebro_walk(body, len, "none");
+}
+
+
+/* one path holding it all: the whole body checked strictly */
 static int
 jp_cerebro_check_only(const char *body, size_t len, size_t cap,
     jp_toolcall_t *tc)
 {
-    cerebro_json_span_t  found[1];
-
-    static const char *const  paths[] = { "message" };
-
     (void) cap;
     (void) tc;
 
-    return cerebro_json_spans(body, len, paths, 1, found, NULL)
-           == CEREBRO_JSON_OK ? 0 : -1;
+    return jp_cerebro_walk(body, len, "message");
 }
 
 
@@ -1127,7 +1146,7 @@ static jp_method_t  jp_methods[] = {
     { "cJSON full, arena hooks", jp_cjson_arena, 1 },
     { "cJSON spans (skip)", jp_cjson_spans, 1 },
     { "cJSON spans, early stop", jp_cjson_spans_early, 2 },
-    { "module: checked spans + cJSON", jp_cerebro_spans, 1 },
+    { "module: spans + cJSON", jp_cerebro_spans, 1 },
 #ifdef JP_JANSSON
     { "jansson", jp_jansson, 1 },
 #endif
@@ -1141,7 +1160,8 @@ static jp_method_t  jp_methods[] = {
     { "simdjson DOM", jp_simdjson_dom_generic, 1 },
 #endif
     { "- the skip alone", jp_skip_only, 0 },
-    { "- the module's check alone", jp_cerebro_check_only, 0 },
+    { "- the module's passing over", jp_cerebro_pass_only, 0 },
+    { "- the module's strict check", jp_cerebro_check_only, 0 },
     { "- memcpy of the body", jp_memcpy, 0 },
     { "- HMAC-SHA256 of the body", jp_hmac, 0 },
     { "- answer: cJSON tree+print", jp_answer_cjson, 0 },
