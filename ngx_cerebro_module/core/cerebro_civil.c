@@ -237,5 +237,28 @@ cerebro_date_format_es(char *buf, size_t size, const cerebro_date_t *d,
 int
 cerebro_date_format_iso(char *buf, size_t size, const cerebro_date_t *d)
 {
-    return snprintf(buf, size, "%04d-%02d-%02d", d->year, d->month, d->day);
+    /*
+     * The cache's keys of a read are a fortnight of these, on every tool
+     * call: written digit by digit, ten times cheaper than a printf.
+     */
+    if (size <= 10 || d->year < 0 || d->year > 9999 || d->month < 0
+        || d->month > 99 || d->day < 0 || d->day > 99)
+    {
+        return snprintf(buf, size, "%04d-%02d-%02d", d->year, d->month,
+                        d->day);
+    }
+
+    buf[0] = (char) ('0' + d->year / 1000);
+    buf[1] = (char) ('0' + d->year / 100 % 10);
+    buf[2] = (char) ('0' + d->year / 10 % 10);
+    buf[3] = (char) ('0' + d->year % 10);
+    buf[4] = '-';
+    buf[5] = (char) ('0' + d->month / 10);
+    buf[6] = (char) ('0' + d->month % 10);
+    buf[7] = '-';
+    buf[8] = (char) ('0' + d->day / 10);
+    buf[9] = (char) ('0' + d->day % 10);
+    buf[10] = '\0';
+
+    return 10;
 }

@@ -185,11 +185,51 @@ test_spanish_reading_as_snprintf(void **state)
 }
 
 
+/* digit by digit as snprintf's "%04d-%02d-%02d", and snprintf beyond */
+static void
+test_iso_format_as_printf(void **state)
+{
+    int             year, month, day, n, m;
+    char            ours[32], theirs[32];
+    size_t          size;
+    cerebro_date_t  d;
+
+    static const int  years[] = { -1, 0, 7, 99, 1900, 2026, 9999, 10000 };
+    static const size_t  sizes[] = { 32, 11, 10, 5, 1 };
+
+    (void) state;
+
+    for (year = 0; year < (int) (sizeof(years) / sizeof(years[0])); year++) {
+        for (month = -1; month <= 100; month++) {
+            for (day = -1; day <= 100; day += 3) {
+                for (size = 0; size < sizeof(sizes) / sizeof(sizes[0]);
+                     size++)
+                {
+                    d.year = years[year];
+                    d.month = month;
+                    d.day = day;
+
+                    memset(ours, 'x', sizeof(ours));
+                    memset(theirs, 'x', sizeof(theirs));
+                    n = cerebro_date_format_iso(ours, sizes[size], &d);
+                    m = snprintf(theirs, sizes[size], "%04d-%02d-%02d",
+                                 d.year, d.month, d.day);
+
+                    assert_int_equal(n, m);
+                    assert_memory_equal(ours, theirs, sizeof(ours));
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_days_round_trip),
+        cmocka_unit_test(test_iso_format_as_printf),
         cmocka_unit_test(test_weekday_agrees_with_libc),
         cmocka_unit_test(test_month_lengths_and_validity),
         cmocka_unit_test(test_add_days_and_compare),
