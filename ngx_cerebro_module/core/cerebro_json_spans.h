@@ -12,8 +12,9 @@
  * nothing after the value but blanks, nothing cJSON reads as blank but
  * SP/HT/LF/CR; like cJSON: a leading UTF-8 BOM is skipped, \u escapes
  * must pair surrogates, numbers of more than 63 characters are refused,
- * the bytes of strings are not checked as UTF-8.  A text cJSON accepts is
- * accepted, with the spans cJSON's tree has (the fuzzer holds it to that).
+ * the bytes of strings are not checked as UTF-8.  Strict JSON that cJSON
+ * accepts is accepted, with the spans cJSON's tree has (the fuzzer holds
+ * it to that).
  *
  * An object or array that is a member no path reaches (the transcript,
  * the assistant) is passed over: only its strings must close and its
