@@ -97,16 +97,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $< $(CORE_OBJS) -o $@ -lcmocka $(CORE_LIBS)
 
-$(BUILD)/unit/test_json_spans_sse2: tests/unit/test_json_spans.c \
-        $(MOD_DIR)/core/cerebro_json_spans.c $(CORE_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) -DCEREBRO_JSON_NO_AVX2 $(filter %.c,$^) -o $@ \
-	    -lcmocka -lcjson
+$(BUILD)/unit/test_json_spans_sse2: SPANS_FLAGS := -DCEREBRO_JSON_NO_AVX2
+$(BUILD)/unit/test_json_spans_scalar: SPANS_FLAGS := -DCEREBRO_JSON_NO_SIMD
 
-$(BUILD)/unit/test_json_spans_scalar: tests/unit/test_json_spans.c \
-        $(MOD_DIR)/core/cerebro_json_spans.c $(CORE_HDRS)
+$(BUILD)/unit/test_json_spans_sse2 $(BUILD)/unit/test_json_spans_scalar: \
+        tests/unit/test_json_spans.c $(MOD_DIR)/core/cerebro_json_spans.c \
+        $(CORE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) -DCEREBRO_JSON_NO_SIMD $(filter %.c,$^) -o $@ \
+	$(CC) $(CORE_CFLAGS) $(SPANS_FLAGS) $(filter %.c,$^) -o $@ \
 	    -lcmocka -lcjson
 
 # Fuzzers and their core objects are built by clang with sanitizers, apart
